@@ -1,0 +1,193 @@
+"""`config.yaml`: one file, validated at start, every default safe.
+
+The compliance limits of the product are bounds of the schema, so a configuration
+can only make them stricter: an abandonment cap above 3 %, a calling window wider
+than 08:00-21:00, a ring timeout under 15 s or a caller number the organisation does
+not own are refused with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+import phonenumbers
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tierdial.errors import UserError
+
+MAX_ABANDON_CAP = 0.03
+EARLIEST_CALL = time(8, 0)
+LATEST_CALL = time(21, 0)
+MIN_RING_SECONDS = 15
+MIN_ABANDONED_RETRY_HOURS = 72
+CONFIG_ENV = "TIERDIAL_CONFIG"
+
+
+class _Section(BaseModel):
+    # A misspelt key is an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _e164(value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{value!r} is not a phone number in international form (+country...): {exc}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"{value!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Organisation(_Section):
+    name: Annotated[str, Field(min_length=1)] = "tierdial demo"
+
+
+class Database(_Section):
+    url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir")
+
+
+class Asr(_Section):
+    model_path: Path | None = Field(default=None, description="a Vosk model folder; default: the packaged Korean model")
+    threads: Annotated[int, Field(ge=1, le=64)] = 2
+    host: Literal["127.0.0.1", "localhost", "::1"] = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 0
+
+
+class Intent(_Section):
+    model_path: Path = Path("models/intent.skops")
+
+
+class Console(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+
+
+class Trunk(_Section):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    uri: Annotated[str, Field(pattern=r"^sips?:")]
+    username: str | None = None
+    password: str | None = None
+    registration: bool = Field(default=False, description="REGISTER with the trunk before calling")
+
+
+class CallerNumber(_Section):
+    number: str
+    trunk: str
+    region: Annotated[str, Field(min_length=2, max_length=2)]
+    display_name: str | None = None
+    owned: Literal[True] = Field(description="the organisation owns this number and it can be called back")
+
+    _normalise = field_validator("number")(classmethod(lambda cls, v: _e164(v)))
+
+
+class CallingWindow(_Section):
+    start: time = EARLIEST_CALL
+    end: time = LATEST_CALL
+
+    @model_validator(mode="after")
+    def _inside_legal_hours(self) -> CallingWindow:
+        if self.start < EARLIEST_CALL or self.end > LATEST_CALL:
+            raise ValueError(f"must lie inside {EARLIEST_CALL:%H:%M}-{LATEST_CALL:%H:%M} (callee's local time)")
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class RetryHours(_Section):
+    no_answer: Annotated[float, Field(gt=0)] = 4
+    busy: Annotated[float, Field(gt=0)] = 1
+    machine: Annotated[float, Field(gt=0)] = 24
+    abandoned: Annotated[float, Field(ge=MIN_ABANDONED_RETRY_HOURS)] = MIN_ABANDONED_RETRY_HOURS
+
+
+class CampaignDefaults(_Section):
+    abandon_cap: Annotated[float, Field(gt=0, le=MAX_ABANDON_CAP)] = MAX_ABANDON_CAP
+    calling_window: CallingWindow = CallingWindow()
+    ring_timeout_seconds: Annotated[int, Field(ge=MIN_RING_SECONDS, le=120)] = 25
+    max_attempts_per_day: Annotated[int, Field(ge=1, le=10)] = 2
+    max_attempts_total: Annotated[int, Field(ge=1, le=30)] = 6
+    retry_hours: RetryHours = RetryHours()
+    default_region: Annotated[str, Field(min_length=2, max_length=2)] = "KR"
+
+
+class Agent(_Section):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    display_name: str | None = None
+
+
+class Config(_Section):
+    organisation: Organisation = Organisation()
+    data_dir: Path = Path("var")
+    engine: Literal["pjsua2", "asterisk"] = "pjsua2"
+    database: Database = Database()
+    asr: Asr = Asr()
+    intent: Intent = Intent()
+    console: Console = Console()
+    trunks: list[Trunk] = Field(default_factory=list)
+    caller_numbers: list[CallerNumber] = Field(default_factory=list)
+    campaign_defaults: CampaignDefaults = CampaignDefaults()
+    agents: list[Agent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _numbers_use_known_trunks(self) -> Config:
+        trunk_names = {t.name for t in self.trunks}
+        for n in self.caller_numbers:
+            if n.trunk not in trunk_names:
+                raise ValueError(f"caller number {n.number} names trunk {n.trunk!r}, which is not in trunks")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'tierdial.db'}"
+
+    @property
+    def intent_model_path(self) -> Path:
+        path = self.intent.model_path
+        return path if path.is_absolute() else self.data_dir / path
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (a typo?)"
+        shown = item.get("input")
+        got = f" (got {shown!r})" if shown is not None and not isinstance(shown, dict | list) else ""
+        lines.append(f"  {key}: {message}{got}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict, source: str = "config", base_dir: Path | None = None) -> Config:
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(_describe(exc, source)) from None
+    if base_dir is not None and not config.data_dir.is_absolute():
+        # Relative paths in the file mean "next to the file", whatever the working directory.
+        config = config.model_copy(update={"data_dir": base_dir / config.data_dir})
+    return config
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load the file named, else $TIERDIAL_CONFIG, else ./config.yaml, else the embedded defaults."""
+    explicit = path or os.environ.get(CONFIG_ENV)
+    candidate = Path(explicit) if explicit else Path("config.yaml")
+    if not candidate.exists():
+        if explicit:
+            raise UserError(f"{candidate}: configuration file not found")
+        return parse_config({}, "embedded defaults", Path.cwd())
+    try:
+        data = yaml.safe_load(candidate.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise UserError(f"{candidate}: not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError(f"{candidate}: the top level must be a mapping of keys, not {type(data).__name__}")
+    return parse_config(data, str(candidate), candidate.resolve().parent)

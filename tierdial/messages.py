@@ -1,0 +1,85 @@
+"""The messages every stage speaks. Stages import these, never each other.
+
+Data only: no behaviour, no I/O. Times are milliseconds from the start of the call's
+audio unless a field says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class CallStarted:
+    call_id: str
+    campaign: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """Signed 16-bit little-endian mono PCM, normally 20 ms of it."""
+
+    call_id: str
+    pcm: bytes
+    sample_rate: int
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class PartialTranscript:
+    call_id: str
+    text: str
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class FinalTranscript:
+    call_id: str
+    text: str
+    start_ms: int
+    end_ms: int
+    words: tuple[Word, ...] = ()
+    speaker: str = "callee"
+
+
+@dataclass(frozen=True, slots=True)
+class TierDecided:
+    call_id: str
+    tier: str
+    confidence: float
+    evidence: tuple[str, ...]
+    text: str
+    is_final: bool
+    by_rule: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    call_id: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangUp:
+    call_id: str
+    cause: str
+
+
+@dataclass(frozen=True, slots=True)
+class StageError:
+    """An error travels as a message so one failing stage does not bring down the others."""
+
+    call_id: str
+    stage: str
+    error: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
+Message = CallStarted | AudioChunk | PartialTranscript | FinalTranscript | TierDecided | Takeover | HangUp | StageError
