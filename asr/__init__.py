@@ -1,0 +1,1 @@
+"""Streaming speech recognition with Vosk: model loading, recognizer pool, the ASR service."""

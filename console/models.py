@@ -1,0 +1,27 @@
+"""Table of the people who use the console."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tierdial.db import Base, CreatedAt, IntPk
+
+
+class Role(enum.StrEnum):
+    agent = "agent"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[IntPk]
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False), default="agent")
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[CreatedAt]

@@ -1,0 +1,1 @@
+"""Campaigns, contacts, the hopper, retry rules, pacing, calls and the telephony engines."""

@@ -1,0 +1,1 @@
+"""The six-tier intent classifier: corpus, training, evaluation and live scoring."""

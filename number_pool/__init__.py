@@ -1,0 +1,1 @@
+"""Caller numbers the organisation owns: assignment, reputation, quarantine. Never rotation."""
