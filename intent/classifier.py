@@ -1,0 +1,123 @@
+"""The pure core of triage: `classify(text) -> Decision`, no I/O.
+
+A linear model over character and word n-grams: character n-grams carry Korean and
+Chinese (no tokenizer needed) and survive the recogniser's spacing and spelling
+slips; word n-grams carry English. The opt-out rule layer has the last word on E.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from intent.corpus import Example
+from intent.rules import find_opt_out
+from intent.text import candidate_phrases, normalize
+from intent.tiers import TIERS
+
+NO_SPEECH_EVIDENCE = ("(no speech)",)
+RULE_CONFIDENCE = 0.99
+MAX_EVIDENCE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    tier: str
+    confidence: float
+    evidence: tuple[str, ...]
+    by_rule: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "tier": self.tier,
+            "confidence": round(self.confidence, 4),
+            "evidence": list(self.evidence),
+            "by_rule": self.by_rule,
+        }
+
+
+def build_pipeline() -> Pipeline:
+    features = FeatureUnion(
+        [
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1)),
+            (
+                "words",
+                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
+            ),
+        ]
+    )
+    model = LogisticRegression(C=20.0, max_iter=5000, class_weight="balanced")
+    return Pipeline([("features", features), ("model", model)])
+
+
+class IntentModel:
+    """A trained pipeline with its version. Build with `train` or `intent.store.load_model`."""
+
+    def __init__(self, pipeline: Pipeline, version: str) -> None:
+        self.pipeline = pipeline
+        self.version = version
+        self._classes = [str(c) for c in pipeline.classes_]
+
+    def classify(self, text: str) -> Decision:
+        return self.classify_many([text])[0]
+
+    def classify_many(self, texts: Sequence[str]) -> list[Decision]:
+        normalized = [normalize(t) for t in texts]
+        spoken = [i for i, t in enumerate(normalized) if t]
+        probabilities = self.pipeline.predict_proba([normalized[i] for i in spoken]) if spoken else []
+        by_index = dict(zip(spoken, probabilities, strict=True))
+        return [self._decide(text, by_index.get(i)) for i, text in enumerate(normalized)]
+
+    def _decide(self, text: str, probabilities: np.ndarray | None) -> Decision:
+        if probabilities is None:
+            return Decision("F", 1.0, NO_SPEECH_EVIDENCE)
+        hit = find_opt_out(text)
+        if hit is not None:
+            model_e = float(probabilities[self._classes.index("E")])
+            return Decision("E", max(RULE_CONFIDENCE, model_e), (hit.phrase,), by_rule=True)
+        best = int(np.argmax(probabilities))
+        tier = self._classes[best]
+        return Decision(tier, float(probabilities[best]), self.evidence(text, tier))
+
+    def evidence(self, text: str, tier: str) -> tuple[str, ...]:
+        """The phrases of `text` that, on their own, pull hardest toward `tier`."""
+        phrases = candidate_phrases(text)
+        if not phrases:
+            return ()
+        scores = self.pipeline.decision_function(phrases)
+        column = self._classes.index(tier)
+        margin = scores[:, column] - np.delete(scores, column, axis=1).max(axis=1)
+        chosen: list[str] = []
+        for index in np.argsort(-margin):
+            phrase = phrases[index]
+            if margin[index] <= 0 or len(chosen) == MAX_EVIDENCE:
+                break
+            if not any(phrase in kept or kept in phrase for kept in chosen):
+                chosen.append(phrase)
+        return tuple(chosen)
+
+
+def corpus_version(examples: Iterable[Example]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(json.dumps([example.text, example.tier], ensure_ascii=False).encode())
+    digest.update(json.dumps(build_pipeline().get_params(deep=True), default=str, sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
+def train(examples: Sequence[Example]) -> IntentModel:
+    missing = set(TIERS) - {e.tier for e in examples}
+    if missing:
+        from tierdial.errors import UserError
+
+        raise UserError(f"training data has no example of tier {', '.join(sorted(missing))}")
+    pipeline = build_pipeline()
+    pipeline.fit([normalize(e.text) for e in examples], [e.tier for e in examples])
+    return IntentModel(pipeline, corpus_version(examples))

@@ -1,0 +1,29 @@
+"""Storing tier decisions: every change of tier, with the text that caused it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intent.models import TierDecision
+from tierdial.messages import TierDecided
+
+
+def record_decision(session: Session, decided: TierDecided, model_version: str) -> None:
+    session.add(
+        TierDecision(
+            call_id=decided.call_id,
+            tier=decided.tier,
+            confidence=decided.confidence,
+            evidence=list(decided.evidence),
+            source_text=decided.text,
+            is_final=decided.is_final,
+            by_rule=decided.by_rule,
+            model_version=model_version,
+        )
+    )
+
+
+def tier_history(session: Session, call_id: str) -> list[TierDecision]:
+    query = select(TierDecision).where(TierDecision.call_id == call_id).order_by(TierDecision.id)
+    return list(session.scalars(query))

@@ -1,0 +1,105 @@
+"""Opt-out phrases caught by rule, so a tier E never rests on the statistical model alone.
+
+Patterns run on normalised text; Korean and Chinese ones also on the text with its
+spaces removed, because the recogniser's word spacing varies. The Korean patterns
+accept the recogniser's usual mishearings, as seen in intent/data/corpus/ko_asr.jsonl:
+전화 is heard as 정화, 청화, 정호, 정우 or 성화; 하지 마 as 하디 마; 삭제 as 사채;
+신고 as 싱커.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intent.text import normalize
+
+_CALL_KO = r"(?:전|정|청|존|절|성)(?:화|하|호|와|우)"  # 전화 and how the recogniser hears it
+_DONT_KO = r"(?:하|허|해)?(?:지|디|자|치)(?:마|말)"  # 하지 마 / 하지 말아
+_DELETE_KO = r"(?:삭제|사채|지워|지우|치우|빼)"
+
+_KOREAN = [
+    rf"{_CALL_KO}.{{0,8}}{_DONT_KO}",
+    rf"{_CALL_KO}금지",
+    rf"다시(?:는)?{_DONT_KO}",
+    r"받고싶지않",
+    rf"{_CALL_KO}받고싶지",
+    r"(?:하|허|해|가|카|거)지(?:마세요|마요|말아)",  # "don't (call / contact)" with the verb misheard
+    r"(?:걸|거)(?:지|디)(?:마|말)",
+    rf"연락{_DONT_KO}",
+    rf"(?:{_CALL_KO}|연락)(?:좀)?그만",
+    rf"그만(?:좀)?(?:{_CALL_KO}|연락)",
+    r"그만(?:좀)?(?:하세요|해요|주세요)",
+    r"연락(?:을)?끊",
+    r"수신거부",
+    rf"(?:번호|정보).{{0,10}}{_DELETE_KO}",
+    r"(?:명단|목록)에서.{0,8}(?:빼|삭제|지워)",
+    r"신고|싱커|싱고",
+    r"고소",
+    r"민원",
+    r"스팸",
+    r"귀찮게하지",
+    r"다시는.{0,6}(?:{_CALL_KO}|연락|걸)",
+]
+
+_CHINESE = [
+    r"(?:别|不要|不准|不许|停止|不用)再?(?:给我|跟我)?(?:打|联系|骚扰|烦|来电)",
+    r"删(?:除|掉|了)?.{0,4}(?:号码|信息|电话|资料)",
+    r"(?:号码|信息|电话|资料).{0,6}删",
+    r"从.{0,4}名单",
+    r"黑名单",
+    r"免打扰",
+    r"投诉",
+    r"举报",
+    r"报警",
+    r"骚扰",
+    r"退订",
+    r"拒绝接听",
+    r"别烦我",
+    r"不想再接",
+]
+
+_ENGLISH = [
+    r"\bstop (?:calling|ringing|phoning|harass|contacting|bothering)",
+    r"\b(?:quit|cease) (?:calling|ringing|phoning)",
+    r"\b(?:don t|dont|do not|never) (?:ever )?(?:call|ring|phone|contact)\b",
+    r"\bdo not call list\b",
+    r"\b(?:take|get|remove) (?:me|my number|us) (?:off|from)\b",
+    r"\bremove (?:me|my|this number)\b",
+    r"\bdelete my\b",
+    r"\blose my number\b",
+    r"\bopt(?:ing)? out\b",
+    r"\bunsubscribe\b",
+    r"\breport(?:ing)? (?:you|this|your)\b",
+    r"\b(?:complaint|harass\w*)\b",
+    r"\bleave me alone\b",
+    r"\bno more calls\b",
+    r"\b(?:don t|do not) want (?:any |these |your |more |such )*calls\b",
+    r"\bdelete (?:it|my|that|this)\b",
+    r"\bpermission to call\b",
+    r"\bhow did you get my number\b",
+]
+
+_PATTERNS = [re.compile(p) for p in _ENGLISH]
+_UNSPACED_PATTERNS = [re.compile(p) for p in _KOREAN + _CHINESE]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    phrase: str
+    pattern: str
+
+
+def find_opt_out(text: str) -> RuleHit | None:
+    """The opt-out phrase in `text`, if any."""
+    spaced = normalize(text)
+    for pattern in _PATTERNS:
+        match = pattern.search(spaced)
+        if match:
+            return RuleHit(match.group(0), pattern.pattern)
+    unspaced = spaced.replace(" ", "")
+    for pattern in _UNSPACED_PATTERNS:
+        match = pattern.search(unspaced)
+        if match:
+            return RuleHit(match.group(0), pattern.pattern)
+    return None
