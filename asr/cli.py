@@ -1,0 +1,54 @@
+"""`tierdial asr ...`: run the ASR service, transcribe a recording."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import signal
+from pathlib import Path
+
+from asr.audio import read_wav
+from asr.engine import AsrEngine
+from asr.service import AsrServer
+from tierdial.config import load_config
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    engine = AsrEngine(config.asr.model_path, warm_recognizers=config.asr.threads)
+    port = config.asr.port if args.port is None else args.port
+    server = AsrServer(engine, config.asr.host, port)
+    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    print(f"asr service listening on {config.asr.host}:{server.port}", flush=True)
+    thread = server.serve_in_thread()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
+    server.server_close()
+    return 0
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    recording = read_wav(Path(args.file))
+    finals = AsrEngine(config.asr.model_path, warm_recognizers=1).transcribe(recording)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in finals], ensure_ascii=False))
+    else:
+        for r in finals:
+            print(f"[{r.start_ms / 1000:6.2f}-{r.end_ms / 1000:6.2f}] {r.text}")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    asr = commands.add_parser("asr", help="speech recognition")
+    actions = asr.add_subparsers(dest="action", required=True)
+    serve = actions.add_parser("serve", help="run the ASR service (AudioSocket framing over TCP)")
+    serve.add_argument("--port", type=int, help="TCP port (0: any free port; default: asr.port)")
+    serve.set_defaults(run=_serve)
+    transcribe = actions.add_parser("transcribe", help="transcribe a mono 16-bit WAV (8 or 16 kHz)")
+    transcribe.add_argument("file")
+    transcribe.add_argument("--json", action="store_true")
+    transcribe.set_defaults(run=_transcribe)

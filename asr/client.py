@@ -1,0 +1,59 @@
+"""Streaming one call's audio to the ASR service and reading its results."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable
+
+from asr import audiosocket as wire
+
+ResultHandler = Callable[[dict], None]
+_KIND_FOR_RATE = {rate: kind for kind, rate in wire.SAMPLE_RATES.items()}
+
+
+class AsrClient:
+    """Send audio with `send`; results arrive on `on_result` from a reader thread."""
+
+    def __init__(self, host: str, port: int, call_uuid: str, sample_rate: int, on_result: ResultHandler) -> None:
+        if sample_rate not in _KIND_FOR_RATE:
+            raise ValueError(f"sample rate {sample_rate} Hz not supported by the ASR service")
+        self._kind = _KIND_FOR_RATE[sample_rate]
+        self._on_result = on_result
+        self._socket = socket.create_connection((host, port), timeout=10)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._socket.sendall(wire.encode_uuid(call_uuid))
+        self.errors: list[str] = []
+        self._done = threading.Event()
+        self._reader = threading.Thread(target=self._read, name=f"asr-client-{call_uuid[:8]}", daemon=True)
+        self._reader.start()
+
+    def send(self, pcm: bytes) -> None:
+        self._socket.sendall(wire.encode(self._kind, pcm))
+
+    def finish(self, timeout: float = 30.0) -> bool:
+        """Hang up and wait for the last results; False if the service did not answer in time."""
+        self._socket.sendall(wire.encode(wire.KIND_HANGUP))
+        finished = self._done.wait(timeout)
+        self._socket.close()
+        return finished
+
+    def _read(self) -> None:
+        parser = wire.FrameParser()
+        try:
+            while not self._done.is_set():
+                data = self._socket.recv(65536)
+                if not data:
+                    break
+                for frame in parser.feed(data):
+                    if frame.kind == wire.KIND_RESULT:
+                        self._on_result(json.loads(frame.payload))
+                    elif frame.kind == wire.KIND_ERROR:
+                        self.errors.append(frame.payload.decode(errors="replace"))
+                    elif frame.kind == wire.KIND_HANGUP:
+                        return
+        except OSError:
+            pass
+        finally:
+            self._done.set()

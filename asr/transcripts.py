@@ -1,0 +1,22 @@
+"""Storing final transcripts. The caller owns the session."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from asr.models import TranscriptSegment
+from tierdial.messages import FinalTranscript
+
+
+def record_final(session: Session, final: FinalTranscript) -> None:
+    session.add(
+        TranscriptSegment(
+            call_id=final.call_id, speaker=final.speaker, text=final.text, start_ms=final.start_ms, end_ms=final.end_ms
+        )
+    )
+
+
+def transcript_of(session: Session, call_id: str) -> list[TranscriptSegment]:
+    query = select(TranscriptSegment).where(TranscriptSegment.call_id == call_id).order_by(TranscriptSegment.start_ms)
+    return list(session.scalars(query))
