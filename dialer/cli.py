@@ -1,0 +1,44 @@
+"""`tierdial triage` and `tierdial demo`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from asr.engine import AsrEngine
+from dialer.triage import triage_recording
+from intent.training import model_for
+from tierdial.config import load_config
+
+
+def _triage(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    path = Path(args.file)
+    from asr.audio import read_wav
+
+    read_wav(path)  # a bad file is reported before the model is loaded
+    result = triage_recording(path, AsrEngine(config.asr.model_path, warm_recognizers=1), model_for(config))
+    if args.json:
+        print(json.dumps({k: result[k] for k in ("transcript", "tier", "confidence", "evidence")}, ensure_ascii=False))
+    else:
+        print(f"transcript: {result['transcript'] or '(no speech)'}")
+        print(f"tier:       {result['tier']} ({result['confidence']:.2f})")
+        print(f"evidence:   {', '.join(result['evidence']) or '-'}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from dialer.demo import run_demo
+
+    return run_demo(load_config(args.config), samples_per_tier=args.samples)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    triage = commands.add_parser("triage", help="transcribe and classify one recording, as a live call would")
+    triage.add_argument("file", help="mono 16-bit PCM WAV at 8 or 16 kHz")
+    triage.add_argument("--json", action="store_true")
+    triage.set_defaults(run=_triage)
+    demo = commands.add_parser("demo", help="triage bundled recordings and report the intent model")
+    demo.add_argument("--samples", type=int, default=1, help="recordings per tier (default 1)")
+    demo.set_defaults(run=_demo)

@@ -1,0 +1,42 @@
+"""One recording through the path a live call takes: audio frames, ASR, live intent scoring."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from asr.audio import frames, read_wav
+from asr.engine import AsrEngine
+from asr.stage import AsrStage
+from intent.classifier import IntentModel
+from intent.live import LiveScorer
+from tierdial.messages import AudioChunk, FinalTranscript, HangUp, TierDecided
+from tierdial.stages import run_chain
+
+
+def triage_recording(path: Path, engine: AsrEngine, model: IntentModel) -> dict[str, object]:
+    recording = read_wav(path)
+    call_id = f"triage-{uuid.uuid4().hex[:12]}"
+    stages = [AsrStage(engine), LiveScorer(model)]
+    out: list[object] = []
+    for frame in frames(recording.pcm, recording.sample_rate):
+        out += run_chain(stages, [AudioChunk(call_id, frame, recording.sample_rate)])
+    out += run_chain(stages, [HangUp(call_id, "end of recording")])
+
+    transcript = " ".join(m.text for m in out if isinstance(m, FinalTranscript))
+    decisions = [m for m in out if isinstance(m, TierDecided)]
+    if decisions:
+        last = decisions[-1]
+        tier, confidence, evidence = last.tier, last.confidence, list(last.evidence)
+    else:
+        silent = model.classify("")
+        tier, confidence, evidence = silent.tier, silent.confidence, list(silent.evidence)
+    return {
+        "transcript": transcript,
+        "tier": tier,
+        "confidence": round(confidence, 4),
+        "evidence": evidence,
+        "tier_history": [{"tier": d.tier, "confidence": round(d.confidence, 4), "text": d.text} for d in decisions],
+        "seconds": round(recording.seconds, 2),
+        "sample_rate": recording.sample_rate,
+    }
