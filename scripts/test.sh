@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the linters and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+exec .venv/bin/python -m pytest -q "$@"

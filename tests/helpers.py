@@ -1,0 +1,97 @@
+"""Shared test helpers: running the CLI, free ports, a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEECH = ROOT / "intent" / "data" / "speech"
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 300):
+    """Run `tierdial ...` as a user would, in a fresh process."""
+    command = [sys.executable, "-m", "tierdial.cli", *args]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1, width: int = 2) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(width)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free loopback port, run as the `postgres` user when we are root."""
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            raise RuntimeError("PostgreSQL binaries not found: run scripts/setup.sh --test (installs postgresql)")
+        self.bin = Path(found[-1]).parent
+        # Its own folder: pytest's temporary folders are private to the user running the tests.
+        base = Path(tempfile.mkdtemp(prefix="tierdial-pg-"))
+        self.data = base / "pgdata"
+        self.port = free_port()
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            user = pwd.getpwnam("postgres")
+            shutil.chown(base, user.pw_uid, user.pw_gid)
+            self._as_user = ["runuser", "-u", "postgres", "--"]
+        self.socket_dir = base
+
+    def _run(self, *command: str) -> None:
+        subprocess.run([*self._as_user, *command], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> str:
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "tierdial", "--auth=trust", "-E", "UTF8")
+        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.socket_dir / "pg.log"),
+            "start",
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "tierdial", "tierdial")
+        return f"postgresql+psycopg://tierdial@127.0.0.1:{self.port}/tierdial"
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self._as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(self.socket_dir, ignore_errors=True)

@@ -1,0 +1,106 @@
+"""Streaming recognition with the real Korean model, in process and through the ASR service."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import uuid
+
+import numpy as np
+import pytest
+import soxr
+
+from asr.audio import frames, read_wav
+from asr.client import AsrClient
+from asr.engine import AsrEngine
+from tests.helpers import ROOT, SPEECH
+from tierdial.messages import FinalTranscript, PartialTranscript
+
+
+def _recording(rows: list[dict], tier: str = "A", index: int = 0):
+    row = [r for r in rows if r["split"] == "heldout" and r["tier"] == tier][index]
+    return row, read_wav(SPEECH / row["file"])
+
+
+def test_stream_gives_partials_then_a_timed_final(asr_engine: AsrEngine, speech_rows: list[dict]) -> None:
+    for _ in range(2):  # the second stream reuses the first one's recogniser
+        _, recording = _recording(speech_rows)
+        stream = asr_engine.open_stream("call-1", recording.sample_rate)
+        results = [r for f in frames(recording.pcm, 16000) for r in stream.feed(f)] + stream.close()
+        partials = [r for r in results if isinstance(r, PartialTranscript)]
+        finals = [r for r in results if isinstance(r, FinalTranscript)]
+        assert partials and finals
+        assert partials[0].at_ms < finals[-1].end_ms
+        duration_ms = recording.seconds * 1000
+        for final in finals:
+            assert 0 <= final.start_ms < final.end_ms <= duration_ms + 50
+            assert final.words and final.words[0].start_ms >= final.start_ms - 1
+
+
+def test_narrowband_audio_is_accepted(asr_engine: AsrEngine, speech_rows: list[dict]) -> None:
+    _, recording = _recording(speech_rows, "C")
+    narrow = soxr.resample(np.frombuffer(recording.pcm, np.int16), 16000, 8000).astype(np.int16).tobytes()
+    stream = asr_engine.open_stream("call-8k", 8000)
+    results = [r for f in frames(narrow, 8000) for r in stream.feed(f)] + stream.close()
+    finals = [r for r in results if isinstance(r, FinalTranscript)]
+    assert finals and finals[-1].end_ms <= recording.seconds * 1000 + 50
+
+
+@pytest.fixture(scope="module")
+def asr_service():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tierdial.cli", "asr", "serve", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stdout.readline()
+    assert "listening on" in line, process.stderr.read()
+    host, port = line.rsplit(" ", 1)[1].strip().rsplit(":", 1)
+    yield host, int(port)
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _stream_to_service(service: tuple[str, int], pcm: bytes, rate: int) -> tuple[list[dict], list[str]]:
+    results: list[dict] = []
+    client = AsrClient(*service, str(uuid.uuid4()), rate, results.append)
+    for frame in frames(pcm, rate):
+        client.send(frame)
+    assert client.finish(timeout=60)
+    return results, client.errors
+
+
+def test_service_transcribes_concurrent_calls(asr_service, speech_rows: list[dict]) -> None:
+    _, wideband = _recording(speech_rows, "B")
+    _, other = _recording(speech_rows, "D")
+    narrow = soxr.resample(np.frombuffer(other.pcm, np.int16), 16000, 8000).astype(np.int16).tobytes()
+    outcomes: dict[str, tuple[list[dict], list[str]]] = {}
+    calls = {"wide": (wideband.pcm, 16000), "narrow": (narrow, 8000)}
+    threads = [
+        threading.Thread(target=lambda k=k, a=a: outcomes.__setitem__(k, _stream_to_service(asr_service, *a)))
+        for k, a in calls.items()
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for name, (results, errors) in outcomes.items():
+        assert errors == [], name
+        finals = [r for r in results if r["type"] == "final"]
+        assert finals and finals[-1]["text"], name
+        assert all(r["call_id"] == results[0]["call_id"] for r in results)
+    assert set(outcomes) == {"wide", "narrow"}
+
+
+def test_service_rejects_audio_before_the_call_id(asr_service) -> None:
+    import socket
+
+    from asr import audiosocket as wire
+
+    with socket.create_connection(asr_service, timeout=10) as s:
+        s.sendall(wire.encode(wire.KIND_SLIN16, b"\x00" * 640))
+        frames_back = wire.FrameParser().feed(s.recv(1024))
+    assert frames_back[0].kind == wire.KIND_ERROR and b"UUID" in frames_back[0].payload

@@ -1,0 +1,113 @@
+"""The six-tier classifier: held-out quality, the eval contract, persistence, live scoring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from skops import io as skops_io
+
+from intent.classifier import IntentModel
+from intent.corpus import LANGUAGES, bundled_data_dir, read_jsonl
+from intent.live import LiveScorer
+from intent.store import load_model
+from intent.tiers import TIERS
+from tests.helpers import run_cli
+from tierdial.errors import UserError
+from tierdial.messages import FinalTranscript, PartialTranscript, TierDecided
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_held_out_quality_per_language(lang: str, cli_env: dict) -> None:
+    data = bundled_data_dir("heldout") / f"{lang}.jsonl"
+    result = run_cli("intent", "eval", "--data", str(data), "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"n", "accuracy", "macro_f1", "per_tier", "confusion"}
+    assert set(report["per_tier"]) == set(TIERS) and set(report["confusion"]["A"]) == set(TIERS)
+    assert set(report["per_tier"]["A"]) == {"precision", "recall", "f1", "support"}
+    assert report["n"] >= 60
+    assert report["macro_f1"] >= 0.85
+    assert report["per_tier"]["E"]["recall"] >= 0.99
+
+
+def test_malformed_jsonl_names_the_line(tmp_path: Path, cli_env: dict) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"text": "yes please", "tier": "A"}\n\n{"text": "stop", "tier": "E"\n', encoding="utf-8")
+    result = run_cli("intent", "eval", "--data", str(data), env=cli_env)
+    assert result.returncode == 2
+    assert f"{data}:3: not valid JSON" in result.stderr
+    data.write_text('{"text": "maybe", "tier": "G"}\n', encoding="utf-8")
+    result = run_cli("intent", "eval", "--data", str(data), env=cli_env)
+    assert result.returncode == 2 and ":1: \"tier\" must be one of A, B, C, D, E, F (got 'G')" in result.stderr
+
+
+def test_train_command_shows_progress_and_saves_a_versioned_model(tmp_path: Path, cli_env: dict) -> None:
+    out = tmp_path / "m.skops"
+    result = run_cli("intent", "train", "--out", str(out), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "training" in result.stderr and "100%" in result.stderr  # the progress bar
+    model = load_model(out)
+    assert len(model.version) == 12 and model.version in result.stdout
+
+
+def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:
+    evil = tmp_path / "evil.skops"
+    skops_io.dump({"format": 1, "version": "x", "pipeline": Path("/etc/passwd")}, evil)
+    with pytest.raises(UserError, match="refused to load"):
+        load_model(evil)
+    garbage = tmp_path / "garbage.skops"
+    garbage.write_bytes(b"not a zip")
+    with pytest.raises(UserError, match="not a readable tierdial model"):
+        load_model(garbage)
+
+
+def test_decisions_carry_confidence_and_evidence(intent_model: IntentModel) -> None:
+    decision = intent_model.classify("가격이 얼마인지 자세히 알려 주세요")
+    assert decision.tier == "A" and 0 < decision.confidence <= 1
+    assert decision.evidence and all(word in "가격이 얼마인지 자세히 알려 주세요" for word in decision.evidence)
+    opt_out = intent_model.classify("I'm not interested, stop calling me")
+    assert opt_out.tier == "E" and opt_out.by_rule and "stop calling" in opt_out.evidence[0]
+    silence = intent_model.classify("   ")
+    assert silence.tier == "F"
+
+
+def test_every_misheard_opt_out_in_training_comes_out_e(intent_model: IntentModel) -> None:
+    heard = [e for e in read_jsonl(bundled_data_dir("corpus") / "ko_asr.jsonl") if e.tier == "E"]
+    assert [d.tier for d in intent_model.classify_many([e.text for e in heard])] == ["E"] * len(heard)
+
+
+def test_live_scoring_follows_the_turn_and_opt_out_holds(intent_model: IntentModel) -> None:
+    scorer = LiveScorer(intent_model)
+    out = scorer.process(PartialTranscript("c1", "how much", 400))
+    assert out[0].text == "how much" and isinstance(out[1], TierDecided) and not out[1].is_final
+    decided = [
+        m
+        for m in scorer.process(FinalTranscript("c1", "how much does it cost per month", 0, 2000))
+        if isinstance(m, TierDecided)
+    ]
+    assert decided[-1].tier == "A" and decided[-1].is_final
+    decided = [
+        m
+        for m in scorer.process(FinalTranscript("c1", "actually no stop calling me", 2500, 4000))
+        if isinstance(m, TierDecided)
+    ]
+    assert decided[-1].tier == "E"
+    scorer.new_turn("c1")
+    decided = [
+        m for m in scorer.process(FinalTranscript("c1", "yes sign me up", 5000, 6000)) if isinstance(m, TierDecided)
+    ]
+    assert decided[-1].tier == "E"  # once opted out, for good
+    later = scorer.process(PartialTranscript("c1", "how much is the premium plan", 7000))
+    assert scorer.current("c1").tier == "E" and not [m for m in later if isinstance(m, TierDecided)]
+    # An opt-out heard only in a partial that the recogniser then revises does not hold.
+    scorer.process(PartialTranscript("c3", "stop calling", 100))
+    assert scorer.current("c3").tier == "E"
+    revised = scorer.process(FinalTranscript("c3", "stop by my office and tell me the price", 0, 900))
+    assert [m.tier for m in revised if isinstance(m, TierDecided)] != ["E"]
+    # A partial that does not change the tier is not re-announced.
+    scorer.process(PartialTranscript("c2", "I'm driving", 100))
+    assert [
+        m for m in scorer.process(PartialTranscript("c2", "I'm driving right", 200)) if isinstance(m, TierDecided)
+    ] == []

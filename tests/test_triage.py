@@ -1,0 +1,60 @@
+"""`tierdial triage`: held-out Korean recordings through the live call path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from asr.engine import AsrEngine
+from dialer.triage import triage_recording
+from intent.classifier import IntentModel
+from tests.helpers import SPEECH, run_cli, write_wav
+
+
+def test_held_out_recordings_get_the_right_tier(
+    asr_engine: AsrEngine, intent_model: IntentModel, speech_rows: list[dict]
+) -> None:
+    held_out = [r for r in speech_rows if r["split"] == "heldout"]
+    assert len(held_out) >= 48
+    results = [(row, triage_recording(SPEECH / row["file"], asr_engine, intent_model)) for row in held_out]
+    right = sum(result["tier"] == row["tier"] for row, result in results)
+    missed = [
+        (row["text"], result["transcript"], result["tier"]) for row, result in results if result["tier"] != row["tier"]
+    ]
+    assert right / len(results) >= 0.80, missed
+    opt_outs = [(row["text"], result["transcript"], result["tier"]) for row, result in results if row["tier"] == "E"]
+    assert all(tier == "E" for _, _, tier in opt_outs), opt_outs
+
+
+def test_cli_json_contract(cli_env: dict, speech_rows: list[dict]) -> None:
+    row = next(r for r in speech_rows if r["split"] == "heldout" and r["tier"] == "E")
+    result = run_cli("triage", str(SPEECH / row["file"]), "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert set(output) == {"transcript", "tier", "confidence", "evidence"}
+    assert output["tier"] == "E" and output["transcript"] and output["evidence"]
+    assert 0 < output["confidence"] <= 1
+
+
+def test_cli_bad_recordings_exit_nonzero_with_a_reason(tmp_path: Path, cli_env: dict) -> None:
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF....WAVEfmt garbage")
+    cd_quality = write_wav(tmp_path / "cd.wav", np.zeros(44100, np.int16), 44100)
+    cases = [
+        (tmp_path / "missing.wav", "file not found"),
+        (corrupt, "not a readable WAV"),
+        (cd_quality, "sample rate 44100 Hz is not supported"),
+    ]
+    for path, message in cases:
+        result = run_cli("triage", str(path), "--json", env=cli_env)
+        assert result.returncode == 2, path
+        assert message in result.stderr and result.stdout == ""
+
+
+def test_silence_is_unreachable(tmp_path: Path, cli_env: dict) -> None:
+    silent = write_wav(tmp_path / "silence.wav", np.zeros(16000 * 2, np.int16), 16000)
+    result = run_cli("triage", str(silent), "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["tier"] == "F"
