@@ -104,3 +104,11 @@ def test_service_rejects_audio_before_the_call_id(asr_service) -> None:
         s.sendall(wire.encode(wire.KIND_SLIN16, b"\x00" * 640))
         frames_back = wire.FrameParser().feed(s.recv(1024))
     assert frames_back[0].kind == wire.KIND_ERROR and b"UUID" in frames_back[0].payload
+
+
+def test_character_error_rate() -> None:
+    from asr.metrics import character_error_rate
+
+    assert character_error_rate("전화 주세요", "전화주세요") == 0
+    assert character_error_rate("전화 주세요", "정화 주세요") == 0.2
+    assert character_error_rate("abc", "") == 1
