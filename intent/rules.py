@@ -43,7 +43,10 @@ _KOREAN = [
 ]
 
 _CHINESE = [
-    r"(?:别|不要|不准|不许|停止|不用)再?(?:给我|跟我)?(?:打|联系|骚扰|烦|来电)",
+    r"(?:别|不要|不准|不许|停止|不用)再?(?:给.{0,2}|跟我)?(?:打|联系|骚扰|烦|来电)",
+    r"别.{0,4}打了",
+    r"不想再(?:被.{0,4})?(?:接|联系)",
+    r"拉黑",
     r"删(?:除|掉|了)?.{0,4}(?:号码|信息|电话|资料)",
     r"(?:号码|信息|电话|资料).{0,6}删",
     r"从.{0,4}名单",
@@ -56,7 +59,6 @@ _CHINESE = [
     r"退订",
     r"拒绝接听",
     r"别烦我",
-    r"不想再接",
 ]
 
 _ENGLISH = [
@@ -64,7 +66,12 @@ _ENGLISH = [
     r"\b(?:quit|cease) (?:calling|ringing|phoning)",
     r"\b(?:don t|dont|do not|never) (?:ever )?(?:call|ring|phone|contact)\b",
     r"\bdo not call list\b",
-    r"\b(?:take|get|remove) (?:me|my number|us) (?:off|from)\b",
+    r"\b(?:take|get|remove) (?:me|us|my \w+|this \w+|that \w+) (?:off|from)\b",
+    r"\bnot to (?:call|ring|phone|contact)\b",
+    r"\bdon t you (?:ever )?(?:call|ring|phone)\b",
+    r"\b(?:regulator|ombudsman)\b",
+    r"\b(?:details|data|information|number) (?:deleted|erased|removed)\b",
+    r"\b(?:don t|do not) want to be (?:contacted|called|phoned)\b",
     r"\bremove (?:me|my|this number)\b",
     r"\bdelete my\b",
     r"\blose my number\b",
@@ -73,7 +80,7 @@ _ENGLISH = [
     r"\breport(?:ing)? (?:you|this|your)\b",
     r"\b(?:complaint|harass\w*)\b",
     r"\bleave me alone\b",
-    r"\bno more calls\b",
+    r"\bno more (?:phone )?calls\b",
     r"\b(?:don t|do not) want (?:any |these |your |more |such )*calls\b",
     r"\bdelete (?:it|my|that|this)\b",
     r"\bpermission to call\b",
