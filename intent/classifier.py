@@ -24,6 +24,7 @@ from intent.tiers import TIERS
 
 NO_SPEECH_EVIDENCE = ("(no speech)",)
 RULE_CONFIDENCE = 0.99
+MODEL_OPT_OUT_MIN_CONFIDENCE = 0.6
 MAX_EVIDENCE = 3
 
 
@@ -83,6 +84,11 @@ class IntentModel:
             model_e = float(probabilities[self._classes.index("E")])
             return Decision("E", max(RULE_CONFIDENCE, model_e), (hit.phrase,), by_rule=True)
         best = int(np.argmax(probabilities))
+        if self._classes[best] == "E" and probabilities[best] < MODEL_OPT_OUT_MIN_CONFIDENCE:
+            # A faint opt-out guess on misheard speech must not close a contact for good; the rules
+            # catch clear opt-outs, so fall back to the next most likely tier.
+            ranked = np.argsort(-probabilities)
+            best = int(ranked[1])
         tier = self._classes[best]
         return Decision(tier, float(probabilities[best]), self.evidence(text, tier))
 
