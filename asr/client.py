@@ -16,12 +16,23 @@ _KIND_FOR_RATE = {rate: kind for kind, rate in wire.SAMPLE_RATES.items()}
 class AsrClient:
     """Send audio with `send`; results arrive on `on_result` from a reader thread."""
 
-    def __init__(self, host: str, port: int, call_uuid: str, sample_rate: int, on_result: ResultHandler) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        call_uuid: str,
+        sample_rate: int,
+        on_result: ResultHandler,
+        thread_init: Callable[[], None] | None = None,
+    ) -> None:
+        """`thread_init` runs first in the reader thread (a SIP process registers the thread with its library)."""
         if sample_rate not in _KIND_FOR_RATE:
             raise ValueError(f"sample rate {sample_rate} Hz not supported by the ASR service")
         self._kind = _KIND_FOR_RATE[sample_rate]
         self._on_result = on_result
+        self._thread_init = thread_init
         self._socket = socket.create_connection((host, port), timeout=10)
+        self._socket.settimeout(None)  # a callee may be silent for long: results come when they come
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.sendall(wire.encode_uuid(call_uuid))
         self.errors: list[str] = []
@@ -30,16 +41,29 @@ class AsrClient:
         self._reader.start()
 
     def send(self, pcm: bytes) -> None:
-        self._socket.sendall(wire.encode(self._kind, pcm))
+        if self._done.is_set():
+            return  # the service went away; the call goes on untranscribed rather than failing
+        try:
+            self._socket.sendall(wire.encode(self._kind, pcm))
+        except OSError as exc:
+            self.errors.append(f"ASR service connection lost: {exc}")
+            self._done.set()
+
+    def hang_up(self) -> None:
+        """End the stream without waiting: the last results still arrive on `on_result`."""
+        try:
+            self._socket.sendall(wire.encode(wire.KIND_HANGUP))
+        except OSError:
+            self._done.set()
 
     def finish(self, timeout: float = 30.0) -> bool:
         """Hang up and wait for the last results; False if the service did not answer in time."""
-        self._socket.sendall(wire.encode(wire.KIND_HANGUP))
-        finished = self._done.wait(timeout)
-        self._socket.close()
-        return finished
+        self.hang_up()
+        return self._done.wait(timeout)
 
     def _read(self) -> None:
+        if self._thread_init is not None:
+            self._thread_init()
         parser = wire.FrameParser()
         try:
             while not self._done.is_set():
@@ -56,4 +80,5 @@ class AsrClient:
         except OSError:
             pass
         finally:
+            self._socket.close()
             self._done.set()
