@@ -57,6 +57,11 @@ class Asr(_Section):
     port: Annotated[int, Field(ge=0, le=65535)] = 0
 
 
+class Sip(_Section):
+    host: str = Field(default="127.0.0.1", description="address the embedded engine's SIP and RTP bind to")
+    workers: Annotated[int, Field(ge=1, le=64)] = Field(default=2, description="SIP worker processes")
+
+
 class Intent(_Section):
     model_path: Path = Path("models/intent.skops")
 
@@ -125,6 +130,7 @@ class Config(_Section):
     engine: Literal["pjsua2", "asterisk"] = "pjsua2"
     database: Database = Database()
     asr: Asr = Asr()
+    sip: Sip = Sip()
     intent: Intent = Intent()
     console: Console = Console()
     trunks: list[Trunk] = Field(default_factory=list)

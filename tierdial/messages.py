@@ -61,6 +61,33 @@ class TierDecided:
 
 
 @dataclass(frozen=True, slots=True)
+class Ringing:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    call_id: str
+    codec: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PromptFinished:
+    call_id: str
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """The engine's last word on a call: how it ended (a `CallOutcome` value) and the SIP cause."""
+
+    call_id: str
+    outcome: str
+    sip_status: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Takeover:
     call_id: str
     agent: str

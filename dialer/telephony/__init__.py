@@ -1,0 +1,1 @@
+"""Telephony engines behind one small interface, picked by `config.yaml`'s `engine`."""

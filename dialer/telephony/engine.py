@@ -1,0 +1,47 @@
+"""The interface every telephony engine implements.
+
+Commands go in as method calls; everything the engine observes comes out as messages
+of `tierdial.messages` (Ringing, Answered, AudioChunk-free transcripts, PromptFinished,
+CallEnded) passed to the `on_event` callback given at construction. Engines call it
+from their own threads: receivers hand the message on and return quickly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+EventSink = Callable[[object], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Dial:
+    call_id: str
+    destination: str  # a SIP URI on the trunk
+    caller_number: str  # E.164, owned: sent in From and P-Asserted-Identity
+    caller_name: str = ""
+    ring_timeout_seconds: int = 25
+
+
+class TelephonyEngine(ABC):
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Hang up whatever is still up and release everything."""
+
+    @abstractmethod
+    def originate(self, dial: Dial) -> None: ...
+
+    @abstractmethod
+    def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
+        """Play a 16-bit mono WAV into the call; PromptFinished follows when it ends."""
+
+    @abstractmethod
+    def stop_playing(self, call_id: str) -> None: ...
+
+    @abstractmethod
+    def hangup(self, call_id: str) -> None: ...

@@ -1,0 +1,160 @@
+"""The embedded engine's parent side: starts SIP worker processes and routes calls to them.
+
+PJSUA2 wheels hold a fixed number of calls per process, so calls are spread over
+worker processes (`sip.workers`); each worker reports its own limit when it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from tierdial.config import Config
+from tierdial.errors import UserError
+from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript, PromptFinished, Ringing, Word
+
+log = logging.getLogger(__name__)
+START_TIMEOUT = 30
+
+
+class NoFreeLine(RuntimeError):
+    """Every worker holds as many calls as it can: the dialer must not dial more."""
+
+
+@dataclass
+class _WorkerHandle:
+    process: Any
+    conn: Connection
+    capacity: int
+    lock: threading.Lock
+    calls: set[str]
+
+
+def _transcript(call_id: str, result: dict) -> object:
+    if result["type"] == "partial":
+        return PartialTranscript(call_id, result["text"], result["at_ms"])
+    words = tuple(Word(**w) for w in result.get("words", ()))
+    return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words)
+
+
+class Pjsua2Engine(TelephonyEngine):
+    def __init__(self, config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> None:
+        trunk = config.trunks[0].model_dump() if config.trunks else None
+        level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+        self._settings = {"host": config.sip.host, "asr": asr_address, "trunk": trunk, "log_level": level}
+        self._worker_count = config.sip.workers
+        self._on_event = on_event
+        self._workers: list[_WorkerHandle] = []
+        self._route: dict[str, _WorkerHandle] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def capacity(self) -> int:
+        return sum(w.capacity for w in self._workers)
+
+    @property
+    def active_calls(self) -> int:
+        with self._lock:
+            return len(self._route)
+
+    def start(self) -> None:
+        from dialer.telephony.pjsua2.worker import run_worker  # keeps pjsua2 out of the parent
+
+        context = multiprocessing.get_context("spawn")
+        for _ in range(self._worker_count):
+            parent, child = context.Pipe()
+            process = context.Process(target=run_worker, args=(child, self._settings), daemon=True)
+            process.start()
+            if not parent.poll(START_TIMEOUT):
+                raise UserError("a SIP worker did not start within 30 s")
+            kind, capacity, _port = parent.recv()
+            if kind != "ready":
+                raise UserError(f"a SIP worker failed to start: {kind}")
+            handle = _WorkerHandle(process, parent, int(capacity), threading.Lock(), set())
+            self._workers.append(handle)
+            threading.Thread(target=self._read_events, args=(handle,), daemon=True, name="sip-events").start()
+
+    def stop(self) -> None:
+        for worker in self._workers:
+            self._send(worker, ("shutdown",))
+        for worker in self._workers:
+            worker.process.join(timeout=10)
+            if worker.process.is_alive():
+                worker.process.kill()
+        self._workers.clear()
+
+    def originate(self, dial: Dial) -> None:
+        with self._lock:
+            free = [w for w in self._workers if len(w.calls) < w.capacity]
+            if not free:
+                raise NoFreeLine(f"all {self.capacity} lines are in use")
+            worker = min(free, key=lambda w: len(w.calls))
+            worker.calls.add(dial.call_id)
+            self._route[dial.call_id] = worker
+        self._send(worker, ("originate", asdict(dial)))
+
+    def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
+        self._to_call(call_id, ("play", call_id, str(wav), prompt))
+
+    def stop_playing(self, call_id: str) -> None:
+        self._to_call(call_id, ("stop_playing", call_id))
+
+    def hangup(self, call_id: str) -> None:
+        self._to_call(call_id, ("hangup", call_id))
+
+    def _to_call(self, call_id: str, command: tuple) -> None:
+        with self._lock:
+            worker = self._route.get(call_id)
+        if worker is not None:
+            self._send(worker, command)
+
+    def _send(self, worker: _WorkerHandle, command: tuple) -> None:
+        with worker.lock:
+            try:
+                worker.conn.send(command)
+            except OSError:
+                log.error("SIP worker %s is gone", worker.process.pid)
+
+    def _read_events(self, worker: _WorkerHandle) -> None:
+        while True:
+            try:
+                kind, call_id, *rest = worker.conn.recv()
+            except (EOFError, OSError):
+                self._worker_died(worker)
+                return
+            message = self._message(kind, call_id, rest)
+            if kind == "ended":
+                with self._lock:
+                    worker.calls.discard(call_id)
+                    self._route.pop(call_id, None)
+            if message is not None:
+                self._on_event(message)
+
+    def _message(self, kind: str, call_id: str, rest: list) -> object | None:
+        if kind == "ringing":
+            return Ringing(call_id)
+        if kind == "media":
+            return Answered(call_id, rest[0])
+        if kind == "prompt_finished":
+            return PromptFinished(call_id, rest[0])
+        if kind == "ended":
+            return CallEnded(call_id, rest[0], int(rest[1]), str(rest[2]))
+        if kind == "asr":
+            return _transcript(call_id, rest[0])
+        return None
+
+    def _worker_died(self, worker: _WorkerHandle) -> None:
+        """Calls of a crashed worker end as failed, so nothing stays 'in progress'."""
+        with self._lock:
+            lost = list(worker.calls)
+            worker.calls.clear()
+            for call_id in lost:
+                self._route.pop(call_id, None)
+        for call_id in lost:
+            self._on_event(CallEnded(call_id, "failed", 0, "SIP worker process ended"))

@@ -1,0 +1,267 @@
+"""A SIP worker process: one PJSUA2 endpoint holding up to `call_limit()` calls.
+
+The parent sends commands over a pipe and reads events back (see `protocol`). The
+callee's audio goes from the bridge tap straight to the ASR service over TCP; the
+tap callback only copies bytes, so nothing heavy ever runs beside the bridge clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pjsua2 as pj
+
+from asr.client import AsrClient
+from dialer.telephony.engine import Dial
+from dialer.telephony.pjsua2.endpoint import (
+    AudioTap,
+    active_audio_index,
+    call_limit,
+    logged,
+    native_stdout_to_stderr,
+    start_endpoint,
+)
+from dialer.telephony.pjsua2.outcome import outcome_of
+from tierdial.logs import setup_logging
+
+log = logging.getLogger(__name__)
+POLL_MS = 10
+
+
+@dataclass
+class Slot:
+    """One call position of this worker, with its reusable tap."""
+
+    tap: AudioTap
+    dial: Dial | None = None
+    call: Any = None
+    media: Any = None
+    asr: AsrClient | None = None
+    player: Any = None
+    prompt: str = ""
+    deadline: float = 0.0
+    rang: bool = False
+    answered: bool = False
+    timed_out: bool = False
+    ended: bool = False
+    retired_players: list[Any] = field(default_factory=list)
+
+
+class _Call(pj.Call):
+    def __init__(self, worker: Worker, account: Any, slot: Slot) -> None:
+        super().__init__(account)
+        self.worker, self.slot = worker, slot
+
+    @logged
+    def onCallState(self, prm: Any) -> None:
+        info = self.getInfo()
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self._attach_media()  # PJSUA2 may report media state only before it is active
+        self.worker.call_state(self.slot, info.state, info.lastStatusCode, info.lastReason)
+
+    @logged
+    def onCallMediaState(self, prm: Any) -> None:
+        self._attach_media()
+
+    def _attach_media(self) -> None:
+        index = active_audio_index(self)
+        if index is not None and self.slot.media is None:
+            self.worker.media_ready(self.slot, self.getAudioMedia(index), self.getStreamInfo(index).codecName)
+
+
+class _Player(pj.AudioMediaPlayer):
+    def __init__(self, worker: Worker, slot: Slot) -> None:
+        super().__init__()
+        self.worker, self.slot = worker, slot
+
+    @logged
+    def onEof2(self) -> None:
+        self.worker.prompt_done(self.slot)
+
+
+class Worker:
+    def __init__(self, conn: Connection, settings: dict) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.send_lock = threading.Lock()
+        self.endpoint, self.port = start_endpoint(settings["host"])
+        self.slots = [Slot(AudioTap(f"tap{i}")) for i in range(call_limit())]
+        self.accounts: dict[str, Any] = {}
+        self.running = True
+
+    # events -------------------------------------------------------------------------------------
+    def send(self, *event: object) -> None:
+        with self.send_lock:
+            self.conn.send(event)
+
+    def call_state(self, slot: Slot, state: int, status: int, reason: str) -> None:
+        call_id = slot.dial.call_id
+        log.debug("state %s status %s %s", state, status, reason, extra={"call_id": call_id})
+        if state == pj.PJSIP_INV_STATE_EARLY and not slot.rang:
+            slot.rang = True
+            self.send("ringing", call_id)
+        elif state == pj.PJSIP_INV_STATE_CONFIRMED:
+            slot.answered = True  # announced with its codec once media is up ("media")
+        elif state == pj.PJSIP_INV_STATE_DISCONNECTED and not slot.ended:
+            slot.ended = True
+            outcome = outcome_of(status, answered=slot.answered, rang=slot.rang, timed_out=slot.timed_out)
+            slot.tap.sink = None
+            if slot.asr is not None:
+                slot.asr.hang_up()
+            self.send("ended", call_id, outcome, status, reason)
+
+    def media_ready(self, slot: Slot, media: Any, codec: str) -> None:
+        slot.media = media
+        log.debug("media up: %s", codec, extra={"call_id": slot.dial.call_id})
+        if slot.asr is None:
+            host, port = self.settings["asr"]
+            call_id = slot.dial.call_id
+            slot.asr = AsrClient(
+                host,
+                port,
+                call_id,
+                16000,
+                on_result=lambda result, c=call_id: self.send("asr", c, result),
+                thread_init=lambda: self.endpoint.libRegisterThread(f"asr-{call_id[:8]}"),
+            )
+            slot.tap.sink = slot.asr.send
+        media.startTransmit(slot.tap)
+        self.send("media", slot.dial.call_id, codec)
+
+    def prompt_done(self, slot: Slot) -> None:
+        if slot.dial is not None:
+            self.send("prompt_finished", slot.dial.call_id, slot.prompt)
+
+    # commands -----------------------------------------------------------------------------------
+    def originate(self, dial: Dial) -> None:
+        slot = next((s for s in self.slots if s.dial is None), None)
+        if slot is None:
+            self.send("ended", dial.call_id, "failed", 0, "worker has no free call slot")
+            return
+        slot.dial, slot.deadline = dial, time.monotonic() + dial.ring_timeout_seconds
+        slot.rang = slot.answered = slot.timed_out = slot.ended = False
+        slot.call = _Call(self, self._account_for(dial), slot)
+        param = pj.CallOpParam(True)
+        identity = pj.SipHeader()
+        identity.hName = "P-Asserted-Identity"
+        identity.hValue = f"<sip:{dial.caller_number}@{self.settings['host']}>"
+        param.txOption.headers.append(identity)
+        try:
+            slot.call.makeCall(dial.destination, param)
+        except pj.Error as exc:
+            slot.ended = True
+            self.send("ended", dial.call_id, "failed", 0, exc.info())
+
+    def play(self, call_id: str, wav: str, prompt: str) -> None:
+        slot = self._slot(call_id)
+        if slot is None or slot.media is None:
+            return
+        self.stop_playing(call_id)
+        player = _Player(self, slot)
+        player.createPlayer(wav, pj.PJMEDIA_FILE_NO_LOOP)
+        player.startTransmit(slot.media)
+        slot.player, slot.prompt = player, prompt
+
+    def stop_playing(self, call_id: str) -> None:
+        slot = self._slot(call_id)
+        if slot is not None and slot.player is not None:
+            if slot.media is not None:
+                slot.player.stopTransmit(slot.media)
+            slot.retired_players.append(slot.player)  # deleted from the loop, never inside a callback
+            slot.player = None
+
+    def hangup(self, call_id: str) -> None:
+        slot = self._slot(call_id)
+        if slot is not None and slot.call is not None and not slot.ended:
+            slot.call.hangup(pj.CallOpParam())
+
+    # loop ---------------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.send("ready", len(self.slots), self.port)
+        while self.running:
+            self.endpoint.libHandleEvents(POLL_MS)
+            while self.conn.poll():
+                self._dispatch(self.conn.recv())
+            self._housekeeping()
+        self._shutdown()
+
+    def _dispatch(self, command: tuple) -> None:
+        name, *args = command
+        if name == "originate":
+            self.originate(Dial(**args[0]))
+        elif name == "play":
+            self.play(*args)
+        elif name == "stop_playing":
+            self.stop_playing(*args)
+        elif name == "hangup":
+            self.hangup(*args)
+        elif name == "shutdown":
+            self.running = False
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.dial is None:
+                continue
+            if not slot.answered and not slot.ended and not slot.timed_out and now > slot.deadline:
+                slot.timed_out = True
+                slot.call.hangup(pj.CallOpParam())
+            if slot.retired_players:
+                slot.retired_players.clear()
+            if slot.ended:
+                self._release(slot)
+
+    def _release(self, slot: Slot) -> None:
+        if slot.player is not None and slot.media is not None:
+            slot.player.stopTransmit(slot.media)
+        slot.player = slot.media = slot.call = slot.asr = slot.dial = None
+
+    def _slot(self, call_id: str) -> Slot | None:
+        return next((s for s in self.slots if s.dial is not None and s.dial.call_id == call_id), None)
+
+    def _account_for(self, dial: Dial) -> Any:
+        account = self.accounts.get(dial.caller_number)
+        if account is None:
+            config = pj.AccountConfig()
+            name = f'"{dial.caller_name}" ' if dial.caller_name else ""
+            config.idUri = f"{name}<sip:{dial.caller_number}@{self.settings['host']}>"
+            trunk = self.settings.get("trunk") or {}
+            if trunk.get("username"):
+                config.sipConfig.authCreds.append(
+                    pj.AuthCredInfo("digest", "*", trunk["username"], 0, trunk.get("password") or "")
+                )
+            account = pj.Account()
+            account.create(config)
+            self.accounts[dial.caller_number] = account
+        return account
+
+    def _shutdown(self) -> None:
+        for slot in self.slots:
+            if slot.call is not None and not slot.ended:
+                slot.call.hangup(pj.CallOpParam())
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline and any(s.call is not None and not s.ended for s in self.slots):
+            self.endpoint.libHandleEvents(POLL_MS)
+        for slot in self.slots:
+            slot.tap.sink = None
+        # No libDestroy: in this wheel it trips a conference assertion while freeing ports, and the
+        # process ends right after (run_worker exits without Python's teardown); the OS frees the rest.
+
+
+def run_worker(conn: Connection, settings: dict) -> None:
+    """Process entry point."""
+    native_stdout_to_stderr()
+    setup_logging(settings.get("log_level", "WARNING"))
+    worker = Worker(conn, settings)
+    try:
+        worker.run()
+    finally:
+        conn.close()
+    # Python's own teardown would free leftover PJSUA2 wrappers after libDestroy, which aborts.
+    os._exit(0)

@@ -1,0 +1,26 @@
+"""Which engine `config.yaml` asks for. Each engine's heavy imports stay inside its own module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dialer.telephony.engine import EventSink, TelephonyEngine
+from tierdial.config import Config
+from tierdial.errors import UserError
+
+
+def _pjsua2(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> TelephonyEngine:
+    from dialer.telephony.pjsua2.engine import Pjsua2Engine
+
+    return Pjsua2Engine(config, on_event, asr_address)
+
+
+ENGINES: dict[str, Callable[[Config, EventSink, tuple[str, int]], TelephonyEngine]] = {"pjsua2": _pjsua2}
+
+
+def make_engine(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> TelephonyEngine:
+    try:
+        factory = ENGINES[config.engine]
+    except KeyError:
+        raise UserError(f"engine: {config.engine!r} is not available yet (available: {', '.join(ENGINES)})") from None
+    return factory(config, on_event, asr_address)
