@@ -110,3 +110,15 @@ def find_opt_out(text: str) -> RuleHit | None:
         if match:
             return RuleHit(match.group(0), pattern.pattern)
     return None
+
+
+_MACHINE = re.compile(
+    r"음성사서함|메시지를남|메시지를녹음|삐소리|사서함|leave (?:a|your) message|after the (?:tone|beep)|voicemail"
+    r"|mailbox|留言|语音信箱|提示音"
+)
+
+
+def is_machine_greeting(text: str) -> bool:
+    """An answering machine's or voicemail's greeting, as opposed to a person."""
+    spaced = normalize(text)
+    return bool(_MACHINE.search(spaced) or _MACHINE.search(spaced.replace(" ", "")))

@@ -106,14 +106,41 @@ def write_wav(path: Path, audio: np.ndarray) -> None:
         out.writeframes(pcm.tobytes())
 
 
+# The voice bot's prompts. The opening names the caller and says how to stop calls.
+PROMPTS_DIR = ROOT / "dialer" / "prompts" / "ko"
+PROMPTS = {
+    "opening": "안녕하세요 티어다이얼 데모입니다. 새 요금제를 안내해 드리려고 전화드렸습니다. "
+    "전화를 원하지 않으시면 전화하지 마세요 라고 말씀해 주세요.",
+    "agent": "네 감사합니다. 지금 바로 상담원을 연결해 드리겠습니다.",
+    "question": "혹시 궁금하신 점이 있으신가요?",
+    "callback": "알겠습니다. 편하신 시간에 다시 연락드리겠습니다. 안녕히 계세요.",
+    "goodbye": "알겠습니다. 시간 내 주셔서 감사합니다. 안녕히 계세요.",
+    "opt_out": "수신 거부 처리되었습니다. 앞으로 전화드리지 않겠습니다. 안녕히 계세요.",
+}
+
+
+def make_prompts(kokoro: Kokoro) -> None:
+    PROMPTS_DIR.mkdir(parents=True, exist_ok=True)
+    for name, text in tqdm(PROMPTS.items(), desc="prompts", unit="prompt"):
+        audio = kokoro.speak(korean_ipa(text))
+        write_wav(
+            PROMPTS_DIR / f"{name}.wav", trim_and_pad(soxr.resample(audio, KOKORO_RATE, OUTPUT_RATE), OUTPUT_RATE)
+        )
+    (PROMPTS_DIR / "prompts.json").write_text(json.dumps(PROMPTS, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=sorted(SPLITS), help="regenerate one split only")
+    parser.add_argument("--only", choices=[*sorted(SPLITS), "prompts"], help="regenerate one part only")
     args = parser.parse_args()
     if shutil.which("espeak-ng") is None:
         sys.exit("espeak-ng is not installed: apt-get install espeak-ng")
 
     kokoro = Kokoro(VOICE)
+    if args.only in (None, "prompts"):
+        make_prompts(kokoro)
+    if args.only == "prompts":
+        return 0
     manifest_path = SPEECH_DIR / "manifest.jsonl"
     kept = []
     if args.only and manifest_path.exists():

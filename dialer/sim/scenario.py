@@ -1,0 +1,73 @@
+"""Callee scenario files: what each simulated number does when called. Validated like the config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from intent.corpus import bundled_data_dir
+from tierdial.errors import UserError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Utterance(_Strict):
+    wav: Path
+    after: Literal["prompt", "pause"] = "prompt"  # wait for the bot to stop talking, or just for `pause`
+    pause: Annotated[float, Field(ge=0, le=30)] = 0.3
+
+
+class Callee(_Strict):
+    action: Literal["answer", "busy", "no_answer", "voicemail", "unavailable"] = "answer"
+    ring_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
+    say: list[Utterance] = Field(default_factory=list)
+    greeting: Path | None = None  # voicemail
+    hangup_after_seconds: Annotated[float, Field(gt=0, le=600)] | None = None
+
+    @model_validator(mode="after")
+    def _voicemail_has_greeting(self) -> Callee:
+        if self.action == "voicemail" and self.greeting is None:
+            raise ValueError("a voicemail callee needs a greeting WAV")
+        return self
+
+
+class Scenario(_Strict):
+    default: Callee = Callee(action="no_answer")
+    numbers: dict[str, Callee] = Field(default_factory=dict)
+
+    def for_number(self, number: str) -> Callee:
+        return self.numbers.get(number, self.default)
+
+
+def _resolve(path: Path, base: Path) -> Path:
+    for candidate in (path, base / path, bundled_data_dir("speech") / path):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise UserError(f"{path}: WAV not found (looked next to the scenario and in the bundled speech)")
+
+
+def load_scenario(path: Path) -> Scenario:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise UserError(f"{path}: scenario file not found") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise UserError(f"{path}: invalid scenario: {problems}") from None
+    base = path.resolve().parent
+
+    def fixed(callee: Callee) -> Callee:
+        say = [u.model_copy(update={"wav": _resolve(u.wav, base)}) for u in callee.say]
+        greeting = _resolve(callee.greeting, base) if callee.greeting else None
+        return callee.model_copy(update={"say": say, "greeting": greeting})
+
+    return Scenario(default=fixed(scenario.default), numbers={n: fixed(c) for n, c in scenario.numbers.items()})
