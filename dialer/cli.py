@@ -34,6 +34,14 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(load_config(args.config), samples_per_tier=args.samples)
 
 
+def _sim_callees(args: argparse.Namespace) -> int:
+    from dialer.sim.callees import serve
+    from dialer.sim.scenario import load_scenario
+
+    scenario = load_scenario(Path(args.scenario))
+    return serve(scenario, args.port, Path(args.record_dir) if args.record_dir else None)
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     triage = commands.add_parser("triage", help="transcribe and classify one recording, as a live call would")
     triage.add_argument("file", help="mono 16-bit PCM WAV at 8 or 16 kHz")
@@ -42,3 +50,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo = commands.add_parser("demo", help="triage bundled recordings and report the intent model")
     demo.add_argument("--samples", type=int, default=1, help="recordings per tier (default 1)")
     demo.set_defaults(run=_demo)
+
+    sim = commands.add_parser("sim", help="simulated SIP peers for tests and demos").add_subparsers(
+        dest="action", required=True
+    )
+    callees = sim.add_parser("callees", help="answer calls as a scenario file says")
+    callees.add_argument("--scenario", required=True, help="YAML: what each number does")
+    callees.add_argument("--port", type=int, default=0, help="SIP port on 127.0.0.1 (0: any free port)")
+    callees.add_argument("--record-dir", help="save what each callee heard as WAV files here")
+    callees.set_defaults(run=_sim_callees)

@@ -1,0 +1,202 @@
+"""The policy of live calls: what the bot says and does as a call unfolds.
+
+One entry point, `on_event`, takes what the engine reports (answered, transcripts,
+prompt finished, ended) and reacts: the opening prompt on answer, a prompt chosen by
+the tier after each utterance, and, on an opt-out, the do-not-call entry committed
+*before* the goodbye is played and the call hung up. Everything it decides is
+published on the bus for observers (console, storage) and stored in short
+transactions of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from asr.transcripts import record_final
+from dialer.dnc import add_opt_out
+from dialer.models import CallAttempt, CallOutcome, Contact, ContactStatus
+from dialer.telephony.engine import Dial, TelephonyEngine
+from intent.classifier import IntentModel
+from intent.history import record_decision
+from intent.live import LiveScorer
+from intent.rules import is_machine_greeting
+from tierdial.bus import EventBus
+from tierdial.config import Config
+from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished, TierDecided
+
+log = logging.getLogger(__name__)
+PROMPTS = Path(__file__).with_name("prompts") / "ko"
+SILENCE_HANGUP_SECONDS = 10.0
+MAX_BOT_SECONDS = 120.0
+# After each final utterance of the callee, the bot answers according to the tier.
+REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "opt_out"}
+CLOSING = {"callback", "goodbye", "opt_out"}
+
+
+@dataclass
+class LiveCall:
+    call_id: str
+    campaign: str
+    campaign_id: int
+    contact_id: int
+    phone: str
+    started: float
+    answered: bool = False
+    listening_since: float = 0.0
+    closing: bool = False
+    heard_anything: bool = False
+    machine: bool = False
+    final_tier: str | None = None
+
+
+class CallFlow:
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        model: IntentModel,
+        bus: EventBus,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.sessions = sessions
+        self.model = model
+        self.scorer = LiveScorer(model)
+        self.bus = bus
+        self.engine: TelephonyEngine | None = None
+        self.calls: dict[str, LiveCall] = {}
+        self._lock = threading.RLock()
+
+    # dialling -----------------------------------------------------------------------------------
+    def dial(self, campaign: str, campaign_id: int, contact_id: int, phone: str, caller_number: str) -> str:
+        assert self.engine is not None
+        call_id = str(uuid.uuid4())
+        with self.sessions.begin() as session:
+            session.add(
+                CallAttempt(
+                    call_id=call_id, campaign_id=campaign_id, contact_id=contact_id, caller_number=caller_number
+                )
+            )
+        with self._lock:
+            self.calls[call_id] = LiveCall(call_id, campaign, campaign_id, contact_id, phone, time.monotonic())
+        trunk = self.config.trunks[0].uri.split(":", 1)[1]
+        self.engine.originate(
+            Dial(
+                call_id,
+                f"sip:{phone}@{trunk}",
+                caller_number,
+                self.config.organisation.name,
+                self.config.campaign_defaults.ring_timeout_seconds,
+            )
+        )
+        log.info("dialling", extra={"call_id": call_id, "campaign": campaign})
+        return call_id
+
+    def in_flight(self) -> set[int]:
+        with self._lock:
+            return {call.contact_id for call in self.calls.values()}
+
+    # the one entry point ------------------------------------------------------------------------
+    def on_event(self, message: object) -> None:
+        with self._lock:
+            call = self.calls.get(getattr(message, "call_id", ""))
+            if call is None:
+                return
+            if isinstance(message, Answered):
+                call.answered = True
+                self._say(call, "opening")
+            elif isinstance(message, PromptFinished):
+                self._prompt_finished(call, message.prompt)
+            elif isinstance(message, CallEnded):
+                self._ended(call, message)
+            else:
+                for out in self.scorer.process(message):
+                    self._observe(call, out)
+        self.bus.publish(message)
+
+    def watchdog(self) -> None:
+        """Hang up calls where nobody speaks, or that the bot has held too long. Call it periodically."""
+        now = time.monotonic()
+        with self._lock:
+            for call in list(self.calls.values()):
+                silent = (
+                    call.listening_since and not call.closing and now - call.listening_since > SILENCE_HANGUP_SECONDS
+                )
+                if silent or (call.answered and now - call.started > MAX_BOT_SECONDS):
+                    if silent and call.final_tier is None:
+                        call.final_tier = "F"
+                    call.closing = True
+                    self.engine.hangup(call.call_id)
+
+    # reactions ----------------------------------------------------------------------------------
+    def _observe(self, call: LiveCall, message: object) -> None:
+        if isinstance(message, FinalTranscript):
+            call.heard_anything = True
+            call.listening_since = time.monotonic() if not call.closing else 0.0
+            call.machine = call.machine or is_machine_greeting(message.text)
+            with self.sessions.begin() as session:
+                record_final(session, message)
+            return
+        if not isinstance(message, TierDecided):
+            return
+        with self.sessions.begin() as session:
+            record_decision(session, message, self.model.version)
+        self.bus.publish(message)
+        if not message.is_final or call.closing:
+            return
+        call.final_tier = message.tier
+        if message.tier == "E":
+            # Honoured before anything else happens on the call, in its own committed transaction.
+            with self.sessions.begin() as session:
+                add_opt_out(session, call.phone, "opt-out during call", f"call {call.call_id}")
+            log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
+        if message.tier == "F":
+            call.closing = True
+            self.engine.hangup(call.call_id)
+            return
+        self._say(call, REPLY[message.tier])
+
+    def _say(self, call: LiveCall, prompt: str) -> None:
+        call.closing = call.closing or prompt in CLOSING
+        call.listening_since = 0.0
+        self.scorer.new_turn(call.call_id)
+        self.engine.play(call.call_id, PROMPTS / f"{prompt}.wav", prompt)
+
+    def _prompt_finished(self, call: LiveCall, prompt: str) -> None:
+        if prompt in CLOSING:
+            self.engine.hangup(call.call_id)
+        else:
+            call.listening_since = time.monotonic()
+
+    def _ended(self, call: LiveCall, ended: CallEnded) -> None:
+        del self.calls[call.call_id]
+        self.scorer.end_call(call.call_id)
+        outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
+        tier = call.final_tier if outcome == "answered" else None
+        with self.sessions.begin() as session:
+            attempt = session.query(CallAttempt).filter_by(call_id=call.call_id).one()
+            attempt.outcome = CallOutcome(outcome)
+            attempt.hangup_cause = f"{ended.sip_status} {ended.reason}".strip()[:100]
+            attempt.ended_at = self.clock()
+            attempt.final_tier = tier
+            contact = session.get(Contact, call.contact_id)
+            contact.attempts += 1
+            contact.status, contact.next_attempt_at = self._next_step(outcome, tier)
+        log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
+
+    def _next_step(self, outcome: str, tier: str | None) -> tuple[ContactStatus, dt.datetime | None]:
+        if tier in ("D", "E"):
+            return ContactStatus.closed, None
+        retry = self.config.campaign_defaults.retry_hours
+        hours = {"busy": retry.busy, "machine": retry.machine}.get(outcome, retry.no_answer)
+        return ContactStatus.scheduled, self.clock() + dt.timedelta(hours=hours)
