@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -8,7 +11,7 @@ import pytest
 from asr.engine import AsrEngine
 from intent.corpus import bundled_data_dir
 from intent.training import train_from_dir
-from tests.helpers import SPEECH, PostgresServer
+from tests.helpers import ROOT, SPEECH, PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +52,60 @@ def cli_env(tmp_path: Path, model_file: Path) -> dict[str, str]:
     config = tmp_path / "config.yaml"
     config.write_text(f"data_dir: {tmp_path / 'var'}\nintent:\n  model_path: {model_file}\n", encoding="utf-8")
     return {"TIERDIAL_CONFIG": str(config)}
+
+
+def _start(command: list[str], ready: str) -> tuple[subprocess.Popen, tuple[str, int]]:
+    """Start a tierdial service process and read the address it prints when ready."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tierdial.cli", *command],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stdout.readline()
+    if ready not in line:
+        process.kill()
+        raise RuntimeError(f"{command} did not start: {line}{process.stderr.read()}")
+    host, port = line.rsplit(" ", 1)[1].strip().rsplit(":", 1)
+    return process, (host, int(port))
+
+
+def _stop(process: subprocess.Popen) -> str:
+    process.terminate()
+    try:
+        out, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out
+
+
+@pytest.fixture(scope="session")
+def asr_service():
+    process, address = _start(["asr", "serve", "--port", "0"], "listening on")
+    yield address
+    _stop(process)
+
+
+@pytest.fixture
+def start_service():
+    """Start any tierdial service command for one test; returns its address, stops it afterwards."""
+    started: list[subprocess.Popen] = []
+    outputs: dict[int, str] = {}
+
+    def start(*command: str, ready: str = "listening on") -> tuple[tuple[str, int], Callable[[], str]]:
+        process, address = _start(list(command), ready)
+        started.append(process)
+
+        def stop() -> str:
+            if process.pid not in outputs:
+                outputs[process.pid] = _stop(process)
+            return outputs[process.pid]
+
+        return address, stop
+
+    yield start
+    for process in started:
+        if process.pid not in outputs:
+            _stop(process)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import uuid
 
 import numpy as np
-import pytest
 import soxr
 
 from asr.audio import frames, read_wav
 from asr.client import AsrClient
 from asr.engine import AsrEngine
-from tests.helpers import ROOT, SPEECH
+from tests.helpers import SPEECH
 from tierdial.messages import FinalTranscript, PartialTranscript
 
 
@@ -45,23 +42,6 @@ def test_narrowband_audio_is_accepted(asr_engine: AsrEngine, speech_rows: list[d
     results = [r for f in frames(narrow, 8000) for r in stream.feed(f)] + stream.close()
     finals = [r for r in results if isinstance(r, FinalTranscript)]
     assert finals and finals[-1].end_ms <= recording.seconds * 1000 + 50
-
-
-@pytest.fixture(scope="module")
-def asr_service():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tierdial.cli", "asr", "serve", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    assert "listening on" in line, process.stderr.read()
-    host, port = line.rsplit(" ", 1)[1].strip().rsplit(":", 1)
-    yield host, int(port)
-    process.terminate()
-    process.wait(timeout=20)
 
 
 def _stream_to_service(service: tuple[str, int], pcm: bytes, rate: int) -> tuple[list[dict], list[str]]:

@@ -1,0 +1,155 @@
+"""A real campaign over real SIP on loopback: PJSUA2 workers dial the callee simulator,
+the callee's audio goes to the ASR service, the intent decides, the bot acts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dialer.call_flow import CallFlow
+from dialer.models import CallAttempt, CallList, Campaign, CampaignStatus, Contact, DoNotCall
+from dialer.runner import CampaignRunner
+from dialer.telephony.registry import make_engine as make_telephony
+from intent.classifier import IntentModel
+from tests.helpers import free_port
+from tierdial.bus import EventBus
+from tierdial.config import parse_config
+from tierdial.db import make_engine, make_sessions
+from tierdial.messages import CallEnded, TierDecided
+from tierdial.schema import upgrade
+
+OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN = (f"+8210200000{i:02d}" for i in range(1, 7))
+SCENARIO = {
+    "numbers": {
+        OPT_OUT: {"action": "answer", "say": [{"wav": "heldout/ko_E_040.wav"}]},
+        HOT: {"action": "answer", "say": [{"wav": "heldout/ko_A_005.wav"}], "hangup_after_seconds": 25},
+        VOICEMAIL: {"action": "voicemail", "greeting": "heldout/ko_F_058.wav"},
+        BUSY: {"action": "busy"},
+        NO_ANSWER: {"action": "no_answer"},
+        DOWN: {"action": "unavailable"},
+    }
+}
+NOON_IN_SEOUL = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+
+
+def _campaign(sessions, phones: list[str]) -> int:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        campaign = Campaign(
+            name="live test",
+            status=CampaignStatus.running,
+            abandon_cap=0.03,
+            window_start=dt.time(9),
+            window_end=dt.time(20),
+        )
+        call_list = CallList(
+            campaign=campaign, name="test", source="test fixture", consent_basis="consent", default_region="KR"
+        )
+        s.add_all([campaign, call_list])
+        s.flush()
+        for phone in phones:
+            s.add(Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=phone, timezone="Asia/Seoul"))
+        return campaign.id
+
+
+def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phones: list[str]):  # type: ignore[no-untyped-def]
+    config = parse_config(
+        {
+            "sip": {"workers": 2},
+            "trunks": [{"name": "sim", "uri": f"sip:127.0.0.1:{trunk_port}"}],
+            "caller_numbers": [{"number": "+82 2 3456 7890", "trunk": "sim", "region": "KR", "owned": True}],
+            "campaign_defaults": {"ring_timeout_seconds": 15},
+        }
+    )
+    database = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    upgrade(database)
+    sessions = make_sessions(database)
+    campaign_id = _campaign(sessions, phones)
+    bus = EventBus()
+    events: list[object] = []
+    dnc_when_ended: dict[str, bool] = {}
+
+    def on_end(message: CallEnded) -> None:
+        with sessions() as s:
+            attempt = s.scalars(select(CallAttempt).where(CallAttempt.call_id == message.call_id)).one()
+            phone = s.get(Contact, attempt.contact_id).phone_e164
+            dnc_when_ended[phone] = s.scalar(select(DoNotCall.id).where(DoNotCall.phone_e164 == phone)) is not None
+
+    bus.subscribe(events.append)
+    bus.subscribe(on_end, CallEnded)
+    flow = CallFlow(config, sessions, model, bus, clock=lambda: NOON_IN_SEOUL)
+    engine = make_telephony(config, flow.on_event, asr_address)
+    flow.engine = engine
+    engine.start()
+    try:
+        runner = CampaignRunner(config, sessions, flow, campaign_id, lines=3, clock=lambda: NOON_IN_SEOUL)
+        runner.run(max_seconds=float(__import__("os").environ.get("LIVE_MAX", "120")))
+        # A second pass over the same campaign: nothing that ended for good may be dialled again.
+        redialled = [c.phone_e164 for c in _callable_now(sessions, campaign_id, runner)]
+    finally:
+        engine.stop()
+    with sessions() as s:
+        attempts = {s.get(Contact, a.contact_id).phone_e164: a for a in s.scalars(select(CallAttempt))}
+    return attempts, events, dnc_when_ended, redialled
+
+
+def _callable_now(sessions, campaign_id: int, runner: CampaignRunner) -> list[Contact]:  # type: ignore[no-untyped-def]
+    from dialer.hopper import next_callable
+
+    with sessions() as s:
+        later = NOON_IN_SEOUL + dt.timedelta(hours=1, minutes=30)
+        return next_callable(s, s.get(Campaign, campaign_id), now=later, max_attempts=6, limit=100)
+
+
+@pytest.mark.timeout(300)
+def test_a_campaign_over_real_sip(tmp_path: Path, start_service, asr_service, intent_model: IntentModel) -> None:
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(json.dumps(SCENARIO), encoding="utf-8")
+    (_, trunk_port), stop_sim = start_service(
+        "sim",
+        "callees",
+        "--scenario",
+        str(scenario),
+        "--record-dir",
+        str(tmp_path / "heard"),
+        ready="callee simulator listening on",
+    )
+    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN]
+    attempts, events, dnc_when_ended, redialled = _run(tmp_path, trunk_port, asr_service, intent_model, phones)
+    sim_log = [json.loads(line) for line in stop_sim().splitlines() if line.startswith("{")]
+
+    tiers = {}
+    for message in events:
+        if isinstance(message, TierDecided) and message.is_final:
+            tiers.setdefault(message.call_id, []).append(message.tier)
+
+    opt_out = attempts[OPT_OUT]
+    assert opt_out.outcome == "answered" and opt_out.final_tier == "E"
+    assert dnc_when_ended[OPT_OUT], "the opt-out must be on the do-not-call list before the call ends"
+    assert OPT_OUT not in redialled
+
+    hot = attempts[HOT]
+    assert hot.outcome == "answered" and hot.final_tier == "A", tiers.get(hot.call_id)
+    assert not dnc_when_ended[HOT]
+
+    assert attempts[VOICEMAIL].outcome == "machine" and attempts[VOICEMAIL].final_tier is None
+    assert attempts[BUSY].outcome == "busy" and attempts[BUSY].final_tier is None
+    assert attempts[NO_ANSWER].outcome == "no_answer" and attempts[NO_ANSWER].final_tier is None
+    assert attempts[DOWN].outcome == "failed" and attempts[DOWN].hangup_cause.startswith("503")
+    assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values())
+    # Everyone sees the same, owned caller number.
+    assert {a.caller_number for a in attempts.values()} == {"+82234567890"}
+
+    # The simulated person heard the bot's opening before speaking, then the bot's reply.
+    heard = {entry["number"]: entry for entry in sim_log}
+    assert heard[OPT_OUT]["said"] == ["ko_E_040.wav"] and heard[OPT_OUT]["heard_seconds"] > 8
+
+
+@pytest.mark.timeout(120)
+def test_an_unreachable_trunk_ends_as_failed(tmp_path: Path, asr_service, intent_model: IntentModel) -> None:
+    attempts, _, _, _ = _run(tmp_path, free_port(), asr_service, intent_model, [HOT])
+    assert attempts[HOT].outcome in ("failed", "no_answer")
+    assert attempts[HOT].ended_at is not None and attempts[HOT].final_tier is None
