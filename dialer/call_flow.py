@@ -36,6 +36,7 @@ from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinish
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).with_name("prompts") / "ko"
 SILENCE_HANGUP_SECONDS = 10.0
+TAKEOVER_WAIT_SECONDS = 10.0  # a hot call offered to agents; after this, the bot books a callback
 MAX_BOT_SECONDS = 120.0
 # After each final utterance of the callee, the bot answers according to the tier.
 REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "opt_out"}
@@ -56,6 +57,7 @@ class LiveCall:
     heard_anything: bool = False
     machine: bool = False
     final_tier: str | None = None
+    offered_at: float = 0.0
 
 
 class CallFlow:
@@ -118,10 +120,11 @@ class CallFlow:
             elif isinstance(message, PromptFinished):
                 self._prompt_finished(call, message.prompt)
             elif isinstance(message, CallEnded):
-                self._ended(call, message)
+                message = self._ended(call, message)
             else:
                 for out in self.scorer.process(message):
                     self._observe(call, out)
+                return
         self.bus.publish(message)
 
     def watchdog(self) -> None:
@@ -129,6 +132,9 @@ class CallFlow:
         now = time.monotonic()
         with self._lock:
             for call in list(self.calls.values()):
+                if call.offered_at and not call.closing and now - call.offered_at > TAKEOVER_WAIT_SECONDS:
+                    self._say(call, "callback")  # nobody took the hot call in time
+                    continue
                 silent = (
                     call.listening_since and not call.closing and now - call.listening_since > SILENCE_HANGUP_SECONDS
                 )
@@ -140,6 +146,8 @@ class CallFlow:
 
     # reactions ----------------------------------------------------------------------------------
     def _observe(self, call: LiveCall, message: object) -> None:
+        if not isinstance(message, TierDecided):
+            self.bus.publish(message)  # the transcript first, then the tier it caused
         if isinstance(message, FinalTranscript):
             call.heard_anything = True
             call.listening_since = time.monotonic() if not call.closing else 0.0
@@ -175,10 +183,13 @@ class CallFlow:
     def _prompt_finished(self, call: LiveCall, prompt: str) -> None:
         if prompt in CLOSING:
             self.engine.hangup(call.call_id)
-        else:
-            call.listening_since = time.monotonic()
+            return
+        call.listening_since = time.monotonic()
+        if prompt == "agent" and not call.offered_at:
+            call.offered_at = call.listening_since
 
-    def _ended(self, call: LiveCall, ended: CallEnded) -> None:
+    def _ended(self, call: LiveCall, ended: CallEnded) -> CallEnded:
+        """Store how the call ended; returns the end as the dialer sees it (a voicemail is a machine)."""
         del self.calls[call.call_id]
         self.scorer.end_call(call.call_id)
         outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
@@ -193,6 +204,7 @@ class CallFlow:
             contact.attempts += 1
             contact.status, contact.next_attempt_at = self._next_step(outcome, tier)
         log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
+        return CallEnded(call.call_id, str(outcome), ended.sip_status, ended.reason)
 
     def _next_step(self, outcome: str, tier: str | None) -> tuple[ContactStatus, dt.datetime | None]:
         if tier in ("D", "E"):

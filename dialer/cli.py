@@ -29,9 +29,14 @@ def _triage(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from dialer.demo import run_demo
+    config = load_config(args.config)
+    if args.offline:
+        from dialer.demo import run_demo
 
-    return run_demo(load_config(args.config), samples_per_tier=args.samples)
+        return run_demo(config, samples_per_tier=args.samples)
+    from dialer.live_demo import run_live_demo
+
+    return run_live_demo(config, args.config, contacts=args.contacts, lines=args.lines)
 
 
 def _sim_callees(args: argparse.Namespace) -> int:
@@ -47,8 +52,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     triage.add_argument("file", help="mono 16-bit PCM WAV at 8 or 16 kHz")
     triage.add_argument("--json", action="store_true")
     triage.set_defaults(run=_triage)
-    demo = commands.add_parser("demo", help="triage bundled recordings and report the intent model")
-    demo.add_argument("--samples", type=int, default=1, help="recordings per tier (default 1)")
+    demo = commands.add_parser("demo", help="dial a demo campaign of simulated callees over SIP on this machine")
+    demo.add_argument(
+        "--contacts",
+        type=int,
+        default=20,
+        choices=range(1, 21),
+        metavar="1-20",
+        help="how many of the 20 demo callees to dial (default 20)",
+    )
+    demo.add_argument(
+        "--lines", type=int, default=3, choices=range(1, 4), metavar="1-3", help="calls at once (default 3)"
+    )
+    demo.add_argument(
+        "--offline", action="store_true", help="no calls: report the intent model and triage bundled recordings"
+    )
+    demo.add_argument("--samples", type=int, default=1, help="with --offline: recordings per tier (default 1)")
     demo.set_defaults(run=_demo)
 
     sim = commands.add_parser("sim", help="simulated SIP peers for tests and demos").add_subparsers(

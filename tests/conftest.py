@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from asr.engine import AsrEngine
 from intent.corpus import bundled_data_dir
 from intent.training import train_from_dir
 from tests.helpers import ROOT, SPEECH, PostgresServer
+from tierdial import processes
+from tierdial.processes import stop_service
 
 
 @pytest.fixture(scope="session")
@@ -55,37 +56,14 @@ def cli_env(tmp_path: Path, model_file: Path) -> dict[str, str]:
 
 
 def _start(command: list[str], ready: str) -> tuple[subprocess.Popen, tuple[str, int]]:
-    """Start a tierdial service process and read the address it prints when ready."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tierdial.cli", *command],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    if ready not in line:
-        process.kill()
-        raise RuntimeError(f"{command} did not start: {line}{process.stderr.read()}")
-    host, port = line.rsplit(" ", 1)[1].strip().rsplit(":", 1)
-    return process, (host, int(port))
-
-
-def _stop(process: subprocess.Popen) -> str:
-    process.terminate()
-    try:
-        out, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
-    return out
+    return processes.start_service(command, ready, cwd=ROOT)
 
 
 @pytest.fixture(scope="session")
 def asr_service():
     process, address = _start(["asr", "serve", "--port", "0"], "listening on")
     yield address
-    _stop(process)
+    stop_service(process)
 
 
 @pytest.fixture
@@ -100,7 +78,7 @@ def start_service():
 
         def stop() -> str:
             if process.pid not in outputs:
-                outputs[process.pid] = _stop(process)
+                outputs[process.pid] = stop_service(process)
             return outputs[process.pid]
 
         return address, stop
@@ -108,4 +86,4 @@ def start_service():
     yield start
     for process in started:
         if process.pid not in outputs:
-            _stop(process)
+            stop_service(process)

@@ -8,12 +8,12 @@ from pathlib import Path
 from tests.helpers import run_cli
 
 
-def test_demo_runs_on_embedded_defaults(tmp_path: Path, model_file: Path) -> None:
+def test_offline_demo_runs_on_embedded_defaults(tmp_path: Path, model_file: Path) -> None:
     # No config file at all: everything comes from the built-in defaults, data under ./var.
     model_dir = tmp_path / "var" / "models"
     model_dir.mkdir(parents=True)
     (model_dir / "intent.skops").write_bytes(model_file.read_bytes())  # skip retraining, same bundled corpus
-    result = run_cli("demo", cwd=tmp_path, env={"TIERDIAL_CONFIG": ""})
+    result = run_cli("demo", "--offline", cwd=tmp_path, env={"TIERDIAL_CONFIG": ""})
     assert result.returncode == 0, result.stderr
     for lang in ("ko", "en", "zh"):
         assert f"  {lang}: n=" in result.stdout
@@ -21,3 +21,17 @@ def test_demo_runs_on_embedded_defaults(tmp_path: Path, model_file: Path) -> Non
     with sqlite3.connect(tmp_path / "var" / "tierdial.db") as db:
         assert db.execute("select count(*) from transcript_segments").fetchone()[0] == 6
         assert db.execute("select count(*) from tier_decisions").fetchone()[0] >= 6
+
+
+def test_live_demo_dials_simulated_callees_over_sip(tmp_path: Path, model_file: Path) -> None:
+    model_dir = tmp_path / "var" / "models"
+    model_dir.mkdir(parents=True)
+    (model_dir / "intent.skops").write_bytes(model_file.read_bytes())
+    result = run_cli("demo", "--contacts", "4", cwd=tmp_path, env={"TIERDIAL_CONFIG": ""}, timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "demo campaign: 4 simulated callees" in out
+    assert "tier A hot" in out and "tier E opt-out (opt-out rule)" in out
+    assert "ended: answered" in out
+    assert "4 calls:" in out and "do-not-call entries: 1" in out
+    assert "+8210300000" not in out  # numbers are masked in the feed

@@ -28,7 +28,7 @@ from dialer.telephony.pjsua2.endpoint import (
     active_audio_index,
     call_limit,
     logged,
-    native_stdout_to_stderr,
+    silence_native_stdout,
     start_endpoint,
 )
 
@@ -242,7 +242,7 @@ def _interrupt(*_: object) -> None:
 
 def serve(scenario: Scenario, port: int, record_dir: Path | None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
-    out = native_stdout_to_stderr()
+    out = silence_native_stdout()
     sim = CalleeSimulator(scenario, port=port, record_dir=record_dir, log=out)
     print(f"callee simulator listening on 127.0.0.1:{sim.port}", file=out, flush=True)
     try:

@@ -22,12 +22,14 @@ CODEC_PRIORITY = {"G722/16000/1": 255, "PCMU/8000/1": 200, "PCMA/8000/1": 199}
 FRAME_USEC = 20_000
 
 
-def native_stdout_to_stderr() -> TextIO:
-    """PJSIP prints a banner on stdout before any log setting applies: send the C library's
-    stdout to stderr and return a clean stream on the original stdout for our own output."""
+def silence_native_stdout() -> TextIO:
+    """PJSIP prints a banner on stdout before any log setting applies, and logs nothing there after:
+    send the process's file descriptor 1 to /dev/null and return a stream on the original stdout
+    for our own output. Our logging goes to stderr, untouched."""
     sys.stdout.flush()
     ours = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 1)
     return ours
 
 

@@ -24,7 +24,7 @@ from dialer.telephony.pjsua2.endpoint import (
     active_audio_index,
     call_limit,
     logged,
-    native_stdout_to_stderr,
+    silence_native_stdout,
     start_endpoint,
 )
 from dialer.telephony.pjsua2.outcome import outcome_of
@@ -256,7 +256,7 @@ class Worker:
 
 def run_worker(conn: Connection, settings: dict) -> None:
     """Process entry point."""
-    native_stdout_to_stderr()
+    silence_native_stdout()
     setup_logging(settings.get("log_level", "WARNING"))
     worker = Worker(conn, settings)
     try:

@@ -1,0 +1,162 @@
+"""The live demo: a campaign of simulated callees dialled over real SIP on this machine.
+
+Starts the ASR service and the callee simulator as their own processes, loads the
+bundled demo campaign, dials it through the embedded engine and prints what happens
+on each call as it happens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from dialer.call_flow import CallFlow
+from dialer.models import CallAttempt, CallList, Campaign, CampaignStatus, Contact, DoNotCall
+from dialer.runner import CampaignRunner
+from dialer.sim.scenario import load_scenario
+from dialer.telephony.registry import make_engine as make_telephony
+from intent.tiers import MEANING
+from intent.training import model_for
+from tierdial.bus import EventBus
+from tierdial.config import Config, parse_config
+from tierdial.db import make_engine, make_sessions
+from tierdial.logs import mask_number
+from tierdial.messages import Answered, CallEnded, FinalTranscript, TierDecided
+from tierdial.processes import start_service, stop_service
+from tierdial.schema import upgrade
+
+SCENARIO = Path(__file__).with_name("sim") / "demo.yaml"
+DEMO_CALLER_NUMBER = "+82 2 3456 7890"
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def _demo_config(config: Config, sim_port: int) -> Config:
+    data = config.model_dump(mode="json")
+    data["trunks"] = [{"name": "demo-sim", "uri": f"sip:127.0.0.1:{sim_port}"}]
+    if not data["caller_numbers"]:
+        data["caller_numbers"] = [
+            {
+                "number": DEMO_CALLER_NUMBER,
+                "trunk": "demo-sim",
+                "region": "KR",
+                "owned": True,
+                "display_name": config.organisation.name,
+            }
+        ]
+    else:
+        for number in data["caller_numbers"]:
+            number["trunk"] = "demo-sim"
+    return parse_config(data, "demo configuration")
+
+
+def _demo_clock() -> tuple[dt.datetime, callable]:  # type: ignore[valid-type]
+    """Noon in Seoul, moving with real time: the simulated callees' calling window is open whenever the demo runs."""
+    now = dt.datetime.now(dt.UTC)
+    noon = now.astimezone(SEOUL).replace(hour=12, minute=0, second=0, microsecond=0)
+    offset = noon - now
+    return noon, lambda: dt.datetime.now(dt.UTC) + offset
+
+
+class _Feed:
+    """Prints what happens on each call, one line an event, numbers masked."""
+
+    def __init__(self, flow: CallFlow) -> None:
+        self.flow = flow
+        self.names: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, message: object) -> None:
+        call_id = getattr(message, "call_id", "")
+        if call_id not in self.names and call_id in self.flow.calls:
+            self.names[call_id] = mask_number(self.flow.calls[call_id].phone)
+        who = self.names.get(call_id, "?")
+        line = None
+        if isinstance(message, Answered):
+            line = f"answered ({message.codec}); the bot plays the opening"
+        elif isinstance(message, FinalTranscript):
+            line = f"callee said: {message.text}"
+        elif isinstance(message, TierDecided) and message.is_final:
+            how = "opt-out rule" if message.by_rule else f"{message.confidence:.2f}"
+            line = f"tier {message.tier} {MEANING[message.tier]} ({how}); evidence: {', '.join(message.evidence)}"
+        elif isinstance(message, CallEnded):
+            line = f"ended: {message.outcome} ({message.sip_status} {message.reason})"
+        if line:
+            with self.lock:
+                print(f"  {who}  {line}", flush=True)
+
+
+def run_live_demo(config: Config, config_path: str | None, contacts: int, lines: int) -> int:
+    scenario = load_scenario(SCENARIO)
+    phones = list(scenario.numbers)[:contacts]
+    database = make_engine(config.database_url)
+    upgrade(database)
+    sessions = make_sessions(database)
+    model = model_for(config)
+    prefix = ["--config", config_path] if config_path else []
+    asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
+    sim_process, (_, sim_port) = start_service(
+        ["sim", "callees", "--scenario", str(SCENARIO)], "callee simulator listening on"
+    )
+    demo = _demo_config(config, sim_port)
+    noon, clock = _demo_clock()
+    try:
+        with sessions.begin() as session:
+            campaign = Campaign(
+                name=f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}",
+                status=CampaignStatus.running,
+                abandon_cap=demo.campaign_defaults.abandon_cap,
+                window_start=demo.campaign_defaults.calling_window.start,
+                window_end=demo.campaign_defaults.calling_window.end,
+            )
+            call_list = CallList(
+                campaign=campaign,
+                name="demo.yaml",
+                source="tierdial demo scenario",
+                consent_basis="simulated contacts",
+                default_region="KR",
+            )
+            session.add_all([campaign, call_list])
+            session.flush()
+            session.add_all(
+                Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=phone, timezone="Asia/Seoul")
+                for phone in phones
+            )
+            campaign_id = campaign.id
+        bus = EventBus()
+        flow = CallFlow(demo, sessions, model, bus, clock=clock)
+        bus.subscribe(_Feed(flow))
+        engine = make_telephony(demo, flow.on_event, asr_address)
+        flow.engine = engine
+        engine.start()
+        print(
+            f"demo campaign: {len(phones)} simulated callees, {lines} lines, caller number "
+            f"{demo.caller_numbers[0].number}; calling as if it were {noon:%H:%M} in Seoul, inside the "
+            f"08:00-21:00 window",
+            flush=True,
+        )
+        try:
+            CampaignRunner(demo, sessions, flow, campaign_id, lines=lines, clock=clock).run(max_seconds=1800)
+        finally:
+            engine.stop()
+    finally:
+        stop_service(sim_process)
+        stop_service(asr_process)
+    _summary(sessions, campaign_id, demo.database_url)
+    return 0
+
+
+def _summary(sessions, campaign_id: int, url: str) -> None:  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        attempts = list(session.scalars(select(CallAttempt).where(CallAttempt.campaign_id == campaign_id)))
+        opted_out = session.scalar(select(DoNotCall.id).limit(1)) is not None
+        outcomes = Counter(str(a.outcome) for a in attempts)
+        tiers = Counter(a.final_tier for a in attempts if a.final_tier)
+        dnc = len(list(session.scalars(select(DoNotCall)))) if opted_out else 0
+    print(f"\n{len(attempts)} calls: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
+    print("tiers: " + ", ".join(f"{t} {MEANING[t]} x{n}" for t, n in sorted(tiers.items())))
+    print(f"do-not-call entries: {dnc}; everything is stored in {url}")
