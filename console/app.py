@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
+from console.api import api
+from console.live import LiveFeed
+from console.pages import pages
 from tierdial import __version__
 from tierdial.config import Config
 
 
-def create_app(config: Config) -> Flask:
+def create_app(config: Config, live: LiveFeed | None = None) -> Flask:
+    """The console; `live` attaches it to a running dialer (events out, commands in)."""
     app = Flask(__name__)
     app.config["TIERDIAL"] = config
+    if live is not None:
+        app.extensions["tierdial.live"] = live
+    app.register_blueprint(api)
+    app.register_blueprint(pages)
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
-        return jsonify(status="ok", version=__version__)
+        return jsonify(status="ok", version=__version__, live=live is not None)
 
     return app

@@ -31,7 +31,7 @@ from intent.live import LiveScorer
 from intent.rules import is_machine_greeting
 from tierdial.bus import EventBus
 from tierdial.config import Config
-from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished, TierDecided
+from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished, Takeover, TierDecided
 
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).with_name("prompts") / "ko"
@@ -41,6 +41,12 @@ MAX_BOT_SECONDS = 120.0
 # After each final utterance of the callee, the bot answers according to the tier.
 REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "opt_out"}
 CLOSING = {"callback", "goodbye", "opt_out"}
+
+
+class TakeoverError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -58,6 +64,7 @@ class LiveCall:
     machine: bool = False
     final_tier: str | None = None
     offered_at: float = 0.0
+    taken_over_by: str | None = None
 
 
 class CallFlow:
@@ -77,6 +84,8 @@ class CallFlow:
         self.bus = bus
         self.engine: TelephonyEngine | None = None
         self.calls: dict[str, LiveCall] = {}
+        self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
+        self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
         self._lock = threading.RLock()
 
     # dialling -----------------------------------------------------------------------------------
@@ -104,6 +113,32 @@ class CallFlow:
         log.info("dialling", extra={"call_id": call_id, "campaign": campaign})
         return call_id
 
+    def connect_agent(self, agent: str, uri: str) -> None:
+        """Ring the agent's phone; the leg stays up for the shift and carries every takeover."""
+        assert self.engine is not None
+        leg = self.engine.connect_agent(agent, uri)
+        with self._lock:
+            self._pending_agents[leg] = agent
+
+    def take_over(self, call_id: str, agent: str) -> None:
+        """Bridge the callee to the agent's phone; the bot falls silent, transcription goes on."""
+        with self._lock:
+            call = self.calls.get(call_id)
+            if call is None:
+                raise TakeoverError(404, f"no live call {call_id}")
+            leg = self.agent_legs.get(agent)
+            if leg is None:
+                raise TakeoverError(409, f"agent {agent}'s phone is not connected")
+            if call.taken_over_by:
+                raise TakeoverError(409, f"already taken over by {call.taken_over_by}")
+            call.taken_over_by, call.closing, call.offered_at, call.listening_since = agent, False, 0.0, 0.0
+            self.engine.stop_playing(call_id)
+            self.engine.bridge(call_id, leg)
+        with self.sessions.begin() as session:
+            session.query(CallAttempt).filter_by(call_id=call_id).update({"agent_name": agent})
+        log.info("taken over by %s", agent, extra={"call_id": call_id, "campaign": call.campaign})
+        self.bus.publish(Takeover(call_id, agent))
+
     def in_flight(self) -> set[int]:
         with self._lock:
             return {call.contact_id for call in self.calls.values()}
@@ -113,6 +148,8 @@ class CallFlow:
         with self._lock:
             call = self.calls.get(getattr(message, "call_id", ""))
             if call is None:
+                self._agent_leg_event(message)
+                self.bus.publish(message)
                 return
             if isinstance(message, Answered):
                 call.answered = True
@@ -127,11 +164,23 @@ class CallFlow:
                 return
         self.bus.publish(message)
 
+    def _agent_leg_event(self, message: object) -> None:
+        leg = getattr(message, "call_id", "")
+        if isinstance(message, Answered) and leg in self._pending_agents:
+            self.agent_legs[self._pending_agents.pop(leg)] = leg
+        elif isinstance(message, CallEnded):
+            self._pending_agents.pop(leg, None)
+            for agent, agent_leg in list(self.agent_legs.items()):
+                if agent_leg == leg:
+                    del self.agent_legs[agent]
+
     def watchdog(self) -> None:
         """Hang up calls where nobody speaks, or that the bot has held too long. Call it periodically."""
         now = time.monotonic()
         with self._lock:
             for call in list(self.calls.values()):
+                if call.taken_over_by:
+                    continue  # the agent runs the call now
                 if call.offered_at and not call.closing and now - call.offered_at > TAKEOVER_WAIT_SECONDS:
                     self._say(call, "callback")  # nobody took the hot call in time
                     continue
@@ -168,6 +217,8 @@ class CallFlow:
             with self.sessions.begin() as session:
                 add_opt_out(session, call.phone, "opt-out during call", f"call {call.call_id}")
             log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
+        if call.taken_over_by:
+            return  # the bot is silent once an agent has the call
         if message.tier == "F":
             call.closing = True
             self.engine.hangup(call.call_id)

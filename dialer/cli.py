@@ -47,6 +47,12 @@ def _sim_callees(args: argparse.Namespace) -> int:
     return serve(scenario, args.port, Path(args.record_dir) if args.record_dir else None)
 
 
+def _sim_agent(args: argparse.Namespace) -> int:
+    from dialer.sim.callees import serve_agent
+
+    return serve_agent(args.port, Path(args.record_dir) if args.record_dir else None)
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     triage = commands.add_parser("triage", help="transcribe and classify one recording, as a live call would")
     triage.add_argument("file", help="mono 16-bit PCM WAV at 8 or 16 kHz")
@@ -78,3 +84,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     callees.add_argument("--port", type=int, default=0, help="SIP port on 127.0.0.1 (0: any free port)")
     callees.add_argument("--record-dir", help="save what each callee heard as WAV files here")
     callees.set_defaults(run=_sim_callees)
+    agent = sim.add_parser("agent", help="an agent's headset softphone: answers the dialer and records what it hears")
+    agent.add_argument("--port", type=int, default=0, help="SIP port on 127.0.0.1 (0: any free port)")
+    agent.add_argument("--record-dir", help="save what the agent heard as WAV files here")
+    agent.set_defaults(run=_sim_agent)

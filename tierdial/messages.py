@@ -94,6 +94,14 @@ class Takeover:
 
 
 @dataclass(frozen=True, slots=True)
+class Bridged:
+    """The callee and the agent hear each other."""
+
+    call_id: str
+    agent_leg: str
+
+
+@dataclass(frozen=True, slots=True)
 class HangUp:
     call_id: str
     cause: str

@@ -240,11 +240,11 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(scenario: Scenario, port: int, record_dir: Path | None) -> int:
+def serve(scenario: Scenario, port: int, record_dir: Path | None, role: str = "callee") -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     out = silence_native_stdout()
     sim = CalleeSimulator(scenario, port=port, record_dir=record_dir, log=out)
-    print(f"callee simulator listening on 127.0.0.1:{sim.port}", file=out, flush=True)
+    print(f"{role} simulator listening on 127.0.0.1:{sim.port}", file=out, flush=True)
     try:
         sim.run()
     except KeyboardInterrupt:
@@ -254,3 +254,8 @@ def serve(scenario: Scenario, port: int, record_dir: Path | None) -> int:
     out.flush()
     # Python's own teardown would free leftover PJSUA2 wrappers after libDestroy, which aborts.
     os._exit(0)
+
+
+def serve_agent(port: int, record_dir: Path | None) -> int:
+    """An agent's headset: answers the dialer's call at once, keeps it up, records what it hears."""
+    return serve(Scenario(default=Callee(action="answer", ring_seconds=0)), port, record_dir, role="agent")

@@ -23,6 +23,7 @@ class Dial:
     caller_number: str  # E.164, owned: sent in From and P-Asserted-Identity
     caller_name: str = ""
     ring_timeout_seconds: int = 25
+    listen: bool = True  # stream the far end's audio to the ASR service (not for agents' own legs)
 
 
 class TelephonyEngine(ABC):
@@ -45,3 +46,11 @@ class TelephonyEngine(ABC):
 
     @abstractmethod
     def hangup(self, call_id: str) -> None: ...
+
+    @abstractmethod
+    def connect_agent(self, agent: str, uri: str) -> str:
+        """Call the agent's phone and keep the leg up for the shift; returns the leg's call id."""
+
+    @abstractmethod
+    def bridge(self, call_id: str, agent_leg: str) -> None:
+        """Connect the callee and the agent both ways; transcription of the callee goes on."""

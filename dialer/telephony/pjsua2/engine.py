@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
+import uuid
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -17,7 +18,17 @@ from typing import Any
 from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
 from tierdial.config import Config
 from tierdial.errors import UserError
-from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript, PromptFinished, Ringing, Word
+from tierdial.messages import (
+    Answered,
+    Bridged,
+    CallEnded,
+    FinalTranscript,
+    PartialTranscript,
+    PromptFinished,
+    Ringing,
+    StageError,
+    Word,
+)
 
 log = logging.getLogger(__name__)
 START_TIMEOUT = 30
@@ -49,9 +60,11 @@ class Pjsua2Engine(TelephonyEngine):
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
         self._settings = {"host": config.sip.host, "asr": asr_address, "trunk": trunk, "log_level": level}
         self._worker_count = config.sip.workers
+        self._settings_caller = config.caller_numbers[0].number if config.caller_numbers else "+10000000000"
         self._on_event = on_event
         self._workers: list[_WorkerHandle] = []
         self._route: dict[str, _WorkerHandle] = {}
+        self._agent_legs: set[str] = set()
         self._lock = threading.Lock()
 
     @property
@@ -94,13 +107,25 @@ class Pjsua2Engine(TelephonyEngine):
             free = [w for w in self._workers if len(w.calls) < w.capacity]
             if not free:
                 raise NoFreeLine(f"all {self.capacity} lines are in use")
-            worker = min(free, key=lambda w: len(w.calls))
+            # Callees go where the agents' legs are while there is room: bridging is within a worker.
+            with_agents = [w for w in free if w.calls & self._agent_legs]
+            worker = with_agents[0] if with_agents else min(free, key=lambda w: len(w.calls))
             worker.calls.add(dial.call_id)
             self._route[dial.call_id] = worker
         self._send(worker, ("originate", asdict(dial)))
 
     def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
         self._to_call(call_id, ("play", call_id, str(wav), prompt))
+
+    def connect_agent(self, agent: str, uri: str) -> str:
+        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+        with self._lock:
+            self._agent_legs.add(leg)
+        self.originate(Dial(leg, uri, self._settings_caller, agent, ring_timeout_seconds=60, listen=False))
+        return leg
+
+    def bridge(self, call_id: str, agent_leg: str) -> None:
+        self._to_call(call_id, ("bridge", call_id, agent_leg))
 
     def stop_playing(self, call_id: str) -> None:
         self._to_call(call_id, ("stop_playing", call_id))
@@ -133,6 +158,7 @@ class Pjsua2Engine(TelephonyEngine):
                 with self._lock:
                     worker.calls.discard(call_id)
                     self._route.pop(call_id, None)
+                    self._agent_legs.discard(call_id)
             if message is not None:
                 self._on_event(message)
 
@@ -147,6 +173,10 @@ class Pjsua2Engine(TelephonyEngine):
             return CallEnded(call_id, rest[0], int(rest[1]), str(rest[2]))
         if kind == "asr":
             return _transcript(call_id, rest[0])
+        if kind == "bridged":
+            return Bridged(call_id, rest[0])
+        if kind == "bridge_failed":
+            return StageError(call_id, "bridge", rest[0])
         return None
 
     def _worker_died(self, worker: _WorkerHandle) -> None:

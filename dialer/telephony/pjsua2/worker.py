@@ -119,6 +119,9 @@ class Worker:
     def media_ready(self, slot: Slot, media: Any, codec: str) -> None:
         slot.media = media
         log.debug("media up: %s", codec, extra={"call_id": slot.dial.call_id})
+        if not slot.dial.listen:
+            self.send("media", slot.dial.call_id, codec)
+            return
         if slot.asr is None:
             host, port = self.settings["asr"]
             call_id = slot.dial.call_id
@@ -176,6 +179,19 @@ class Worker:
             slot.retired_players.append(slot.player)  # deleted from the loop, never inside a callback
             slot.player = None
 
+    def bridge(self, call_id: str, agent_leg: str) -> None:
+        callee, agent = self._slot(call_id), self._slot(agent_leg)
+        if callee is None or callee.media is None:
+            return
+        if agent is None or agent.media is None:
+            # Relaying audio between worker processes is not built yet.
+            self.send("bridge_failed", call_id, f"agent leg {agent_leg} is not up in this SIP worker")
+            return
+        self.stop_playing(call_id)
+        callee.media.startTransmit(agent.media)
+        agent.media.startTransmit(callee.media)
+        self.send("bridged", call_id, agent_leg)
+
     def hangup(self, call_id: str) -> None:
         slot = self._slot(call_id)
         if slot is not None and slot.call is not None and not slot.ended:
@@ -201,6 +217,8 @@ class Worker:
             self.stop_playing(*args)
         elif name == "hangup":
             self.hangup(*args)
+        elif name == "bridge":
+            self.bridge(*args)
         elif name == "shutdown":
             self.running = False
 

@@ -1,0 +1,59 @@
+"""`/api/v1`: the live event stream and call commands."""
+
+from __future__ import annotations
+
+import queue
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+
+from console.live import LiveFeed
+from dialer.call_flow import TakeoverError
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+HEARTBEAT_SECONDS = 15
+
+
+def _feed() -> LiveFeed:
+    feed = current_app.extensions.get("tierdial.live")
+    if feed is None:
+        raise LookupError
+    return feed
+
+
+@api.errorhandler(LookupError)
+def _no_dialer(_: LookupError):  # type: ignore[no-untyped-def]
+    return jsonify(error="no_dialer", message="this console is not attached to a running dialer"), 503
+
+
+@api.get("/events")
+def events() -> Response:
+    """Server-sent events: one JSON message per event, as the dialer publishes them."""
+    feed = _feed()
+    client = feed.connect()
+
+    def stream():  # type: ignore[no-untyped-def]
+        try:
+            yield ": connected\n\n"
+            while True:
+                try:
+                    yield f"data: {client.get(timeout=HEARTBEAT_SECONDS)}\n\n"
+                except queue.Empty:
+                    yield ": heartbeat\n\n"
+        finally:
+            feed.disconnect(client)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
+
+
+@api.post("/calls/<call_id>/takeover")
+def take_over(call_id: str):  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True) or {}
+    agent = body.get("agent")
+    if not isinstance(agent, str) or not agent:
+        return jsonify(error="bad_request", message='send {"agent": "<agent name>"}'), 400
+    try:
+        _feed().control.take_over(call_id, agent)
+    except TakeoverError as exc:
+        return jsonify(error="takeover_refused", message=str(exc)), exc.status
+    return jsonify(call_id=call_id, agent=agent, status="bridging"), 202
