@@ -10,6 +10,7 @@ import threading
 from typing import Protocol
 
 from tierdial.bus import EventBus
+from tierdial.messages import CallEnded, PartialTranscript
 
 CLIENT_BACKLOG = 1000
 
@@ -30,20 +31,30 @@ class LiveFeed:
     def __init__(self, bus: EventBus, control: CallControl) -> None:
         self.control = control
         self._clients: set[queue.Queue[str]] = set()
+        self._in_progress: dict[str, list[str]] = {}  # what a newly opened page needs to catch up
         self._lock = threading.Lock()
         bus.subscribe(self._fan_out)
 
     def _fan_out(self, message: object) -> None:
         data = to_json(message)
+        call_id = getattr(message, "call_id", "")
         with self._lock:
+            if isinstance(message, CallEnded):
+                self._in_progress.pop(call_id, None)
+            elif call_id and not isinstance(message, PartialTranscript):
+                self._in_progress.setdefault(call_id, []).append(data)
             clients = list(self._clients)
         for client in clients:
             with contextlib.suppress(queue.Full):  # a stalled client loses events, the dialer never stalls
                 client.put_nowait(data)
 
     def connect(self) -> queue.Queue[str]:
+        """A new listener; it first receives what has happened so far on the calls still in progress."""
         client: queue.Queue[str] = queue.Queue(CLIENT_BACKLOG)
         with self._lock:
+            for events in self._in_progress.values():
+                for data in events[-CLIENT_BACKLOG // 10 :]:
+                    client.put_nowait(data)
             self._clients.add(client)
         return client
 

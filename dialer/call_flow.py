@@ -31,7 +31,16 @@ from intent.live import LiveScorer
 from intent.rules import is_machine_greeting
 from tierdial.bus import EventBus
 from tierdial.config import Config
-from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished, Takeover, TierDecided
+from tierdial.logs import mask_number
+from tierdial.messages import (
+    Answered,
+    CallEnded,
+    CallStarted,
+    FinalTranscript,
+    PromptFinished,
+    Takeover,
+    TierDecided,
+)
 
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).with_name("prompts") / "ko"
@@ -111,6 +120,7 @@ class CallFlow:
             )
         )
         log.info("dialling", extra={"call_id": call_id, "campaign": campaign})
+        self.bus.publish(CallStarted(call_id, campaign, mask_number(phone)))
         return call_id
 
     def connect_agent(self, agent: str, uri: str) -> None:

@@ -36,7 +36,7 @@ def _demo(args: argparse.Namespace) -> int:
         return run_demo(config, samples_per_tier=args.samples)
     from dialer.live_demo import run_live_demo
 
-    return run_live_demo(config, args.config, contacts=args.contacts, lines=args.lines)
+    return run_live_demo(config, args.config, contacts=args.contacts, lines=args.lines, start_delay=args.start_delay)
 
 
 def _sim_callees(args: argparse.Namespace) -> int:
@@ -74,6 +74,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--offline", action="store_true", help="no calls: report the intent model and triage bundled recordings"
     )
     demo.add_argument("--samples", type=int, default=1, help="with --offline: recordings per tier (default 1)")
+    demo.add_argument("--start-delay", type=float, default=10, help="seconds to open the console before dialling")
     demo.set_defaults(run=_demo)
 
     sim = commands.add_parser("sim", help="simulated SIP peers for tests and demos").add_subparsers(

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from console.app import create_app
+from console.live import LiveFeed
+from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, CallList, Campaign, CampaignStatus, Contact, DoNotCall
 from dialer.runner import CampaignRunner
@@ -33,10 +37,12 @@ from tierdial.schema import upgrade
 SCENARIO = Path(__file__).with_name("sim") / "demo.yaml"
 DEMO_CALLER_NUMBER = "+82 2 3456 7890"
 SEOUL = ZoneInfo("Asia/Seoul")
+AGENT = "agent1"
 
 
 def _demo_config(config: Config, sim_port: int) -> Config:
     data = config.model_dump(mode="json")
+    data["sip"]["workers"] = 1  # the agent's leg and the callees share a SIP worker, so takeover can bridge
     data["trunks"] = [{"name": "demo-sim", "uri": f"sip:127.0.0.1:{sim_port}"}]
     if not data["caller_numbers"]:
         data["caller_numbers"] = [
@@ -72,6 +78,12 @@ class _Feed:
 
     def __call__(self, message: object) -> None:
         call_id = getattr(message, "call_id", "")
+        if call_id.startswith("agent-"):
+            if isinstance(message, Answered | CallEnded):
+                state = "connected" if isinstance(message, Answered) else "hung up"
+                with self.lock:
+                    print(f"  {AGENT}'s headset {state}", flush=True)
+            return
         if call_id not in self.names and call_id in self.flow.calls:
             self.names[call_id] = mask_number(self.flow.calls[call_id].phone)
         who = self.names.get(call_id, "?")
@@ -90,7 +102,23 @@ class _Feed:
                 print(f"  {who}  {line}", flush=True)
 
 
-def run_live_demo(config: Config, config_path: str | None, contacts: int, lines: int) -> int:
+def _serve_console(demo: Config, feed: LiveFeed):  # type: ignore[no-untyped-def]
+    app = create_app(demo, feed)
+    try:
+        return serve_in_thread(app, demo.console.host, demo.console.port)
+    except OSError:  # the configured port is taken on this machine: any free one will do for a demo
+        return serve_in_thread(app, demo.console.host, 0)
+
+
+def _connect_agent(flow: CallFlow, agent_port: int) -> bool:
+    flow.connect_agent(AGENT, f"sip:{AGENT}@127.0.0.1:{agent_port}")
+    deadline = time.monotonic() + 15
+    while AGENT not in flow.agent_legs and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return AGENT in flow.agent_legs
+
+
+def run_live_demo(config: Config, config_path: str | None, contacts: int, lines: int, start_delay: float) -> int:
     scenario = load_scenario(SCENARIO)
     phones = list(scenario.numbers)[:contacts]
     database = make_engine(config.database_url)
@@ -101,6 +129,10 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
     asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
     sim_process, (_, sim_port) = start_service(
         ["sim", "callees", "--scenario", str(SCENARIO)], "callee simulator listening on"
+    )
+    agent_recordings = config.data_dir / "agent-recordings"
+    agent_process, (_, agent_port) = start_service(
+        ["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on"
     )
     demo = _demo_config(config, sim_port)
     noon, clock = _demo_clock()
@@ -130,20 +162,29 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
         bus = EventBus()
         flow = CallFlow(demo, sessions, model, bus, clock=clock)
         bus.subscribe(_Feed(flow))
+        console = _serve_console(demo, LiveFeed(bus, flow))
         engine = make_telephony(demo, flow.on_event, asr_address)
         flow.engine = engine
         engine.start()
-        print(
-            f"demo campaign: {len(phones)} simulated callees, {lines} lines, caller number "
-            f"{demo.caller_numbers[0].number}; calling as if it were {noon:%H:%M} in Seoul, inside the "
-            f"08:00-21:00 window",
-            flush=True,
-        )
         try:
+            agent_ready = _connect_agent(flow, agent_port)
+            print(f"console: http://{demo.console.host}:{console.server_port}/  (live calls, transcripts, tiers)")
+            if agent_ready:
+                print(f"  click 'Take over' on a hot call: the callee is bridged to {AGENT}'s simulated headset,")
+                print(f"  which records what it hears in {agent_recordings}/")
+            print(
+                f"demo campaign: {len(phones)} simulated callees, {lines} lines, caller number "
+                f"{demo.caller_numbers[0].number}; calling as if it were {noon:%H:%M} in Seoul, inside the "
+                f"08:00-21:00 window; dialling in {start_delay:.0f} s",
+                flush=True,
+            )
+            time.sleep(start_delay)
             CampaignRunner(demo, sessions, flow, campaign_id, lines=lines, clock=clock).run(max_seconds=1800)
         finally:
             engine.stop()
+            console.shutdown()
     finally:
+        stop_service(agent_process)
         stop_service(sim_process)
         stop_service(asr_process)
     _summary(sessions, campaign_id, demo.database_url)

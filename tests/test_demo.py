@@ -27,10 +27,13 @@ def test_live_demo_dials_simulated_callees_over_sip(tmp_path: Path, model_file: 
     model_dir = tmp_path / "var" / "models"
     model_dir.mkdir(parents=True)
     (model_dir / "intent.skops").write_bytes(model_file.read_bytes())
-    result = run_cli("demo", "--contacts", "4", cwd=tmp_path, env={"TIERDIAL_CONFIG": ""}, timeout=400)
+    result = run_cli(
+        "demo", "--contacts", "4", "--start-delay", "0", cwd=tmp_path, env={"TIERDIAL_CONFIG": ""}, timeout=400
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "demo campaign: 4 simulated callees" in out
+    assert "console: http://127.0.0.1:" in out and "click 'Take over'" in out
     assert "tier A hot" in out and "tier E opt-out (opt-out rule)" in out
     assert "ended: answered" in out
     assert "4 calls:" in out and "do-not-call entries: 1" in out

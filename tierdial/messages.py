@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 class CallStarted:
     call_id: str
     campaign: str
+    contact: str = ""  # how people see the contact: a name, or the masked number
 
 
 @dataclass(frozen=True, slots=True)
