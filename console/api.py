@@ -7,7 +7,7 @@ import queue
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from console.live import LiveFeed
-from dialer.call_flow import TakeoverError
+from dialer.call_flow import CallCommandError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 HEARTBEAT_SECONDS = 15
@@ -46,14 +46,32 @@ def events() -> Response:
     return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
 
 
+@api.errorhandler(CallCommandError)
+def _refused(error: CallCommandError):  # type: ignore[no-untyped-def]
+    return jsonify(error="refused", message=str(error)), error.status
+
+
+@api.post("/calls/<call_id>/hangup")
+def hang_up(call_id: str):  # type: ignore[no-untyped-def]
+    _feed().control.hang_up(call_id)
+    return jsonify(call_id=call_id, status="hanging up"), 202
+
+
+@api.post("/calls/<call_id>/disposition")
+def dispose(call_id: str):  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True) or {}
+    disposition, notes, agent = body.get("disposition"), body.get("notes", ""), body.get("agent", "")
+    if not isinstance(disposition, str) or not isinstance(notes, str) or not isinstance(agent, str):
+        return jsonify(error="bad_request", message='send {"disposition": ..., "notes": ..., "agent": ...}'), 400
+    _feed().control.dispose(call_id, disposition, notes, agent or "console")
+    return jsonify(call_id=call_id, disposition=disposition), 200
+
+
 @api.post("/calls/<call_id>/takeover")
 def take_over(call_id: str):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True) or {}
     agent = body.get("agent")
     if not isinstance(agent, str) or not agent:
         return jsonify(error="bad_request", message='send {"agent": "<agent name>"}'), 400
-    try:
-        _feed().control.take_over(call_id, agent)
-    except TakeoverError as exc:
-        return jsonify(error="takeover_refused", message=str(exc)), exc.status
+    _feed().control.take_over(call_id, agent)
     return jsonify(call_id=call_id, agent=agent, status="bridging"), 202

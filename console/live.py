@@ -18,6 +18,10 @@ CLIENT_BACKLOG = 1000
 class CallControl(Protocol):
     def take_over(self, call_id: str, agent: str) -> None: ...
 
+    def hang_up(self, call_id: str) -> None: ...
+
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None: ...
+
 
 def to_json(message: object) -> str:
     body = dataclasses.asdict(message) if dataclasses.is_dataclass(message) else {}

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asr.transcripts import record_final
 from dialer.dnc import add_opt_out
-from dialer.models import CallAttempt, CallOutcome, Contact, ContactStatus
+from dialer.models import CallAttempt, CallOutcome, Contact, ContactStatus, Disposition
 from dialer.telephony.engine import Dial, TelephonyEngine
 from intent.classifier import IntentModel
 from intent.history import record_decision
@@ -52,7 +52,7 @@ REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "o
 CLOSING = {"callback", "goodbye", "opt_out"}
 
 
-class TakeoverError(Exception):
+class CallCommandError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -135,12 +135,12 @@ class CallFlow:
         with self._lock:
             call = self.calls.get(call_id)
             if call is None:
-                raise TakeoverError(404, f"no live call {call_id}")
+                raise CallCommandError(404, f"no live call {call_id}")
             leg = self.agent_legs.get(agent)
             if leg is None:
-                raise TakeoverError(409, f"agent {agent}'s phone is not connected")
+                raise CallCommandError(409, f"agent {agent}'s phone is not connected")
             if call.taken_over_by:
-                raise TakeoverError(409, f"already taken over by {call.taken_over_by}")
+                raise CallCommandError(409, f"already taken over by {call.taken_over_by}")
             call.taken_over_by, call.closing, call.offered_at, call.listening_since = agent, False, 0.0, 0.0
             self.engine.stop_playing(call_id)
             self.engine.bridge(call_id, leg)
@@ -148,6 +148,37 @@ class CallFlow:
             session.query(CallAttempt).filter_by(call_id=call_id).update({"agent_name": agent})
         log.info("taken over by %s", agent, extra={"call_id": call_id, "campaign": call.campaign})
         self.bus.publish(Takeover(call_id, agent))
+
+    def hang_up(self, call_id: str) -> None:
+        """End a live call now (the agent's End call)."""
+        with self._lock:
+            call = self.calls.get(call_id)
+            if call is None:
+                raise CallCommandError(404, f"no live call {call_id}")
+            call.closing = True
+            self.engine.hangup(call_id)
+
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None:
+        """Record the wrap-up of a call, live or ended; "do_not_call" puts the number on the list at once."""
+        try:
+            chosen = Disposition(disposition)
+        except ValueError:
+            allowed = ", ".join(d.value for d in Disposition)
+            raise CallCommandError(400, f"disposition must be one of {allowed}") from None
+        with self.sessions.begin() as session:
+            attempt = session.query(CallAttempt).filter_by(call_id=call_id).one_or_none()
+            if attempt is None:
+                raise CallCommandError(404, f"no call {call_id}")
+            attempt.disposition, attempt.notes = chosen.value, notes[:5000] or None
+            contact = session.get(Contact, attempt.contact_id)
+            if chosen is Disposition.do_not_call:
+                add_opt_out(session, contact.phone_e164, "marked do-not-call by an agent", f"{by}, call {call_id}")
+            if chosen is Disposition.callback:
+                contact.status = ContactStatus.scheduled
+                contact.next_attempt_at = self.clock() + dt.timedelta(days=1)
+            elif chosen is not Disposition.other:
+                contact.status, contact.next_attempt_at = ContactStatus.closed, None
+        log.info("disposition %s by %s", chosen.value, by, extra={"call_id": call_id})
 
     def in_flight(self) -> set[int]:
         with self._lock:

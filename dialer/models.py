@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tierdial.db import E164, Base, CreatedAt, IntPk
@@ -32,6 +32,18 @@ class CallOutcome(enum.StrEnum):
     machine = "machine"
     abandoned = "abandoned"
     failed = "failed"
+
+
+class Disposition(enum.StrEnum):
+    """What the agent (or the bot) concluded, recorded at wrap-up."""
+
+    sale = "sale"
+    appointment = "appointment"
+    callback = "callback"
+    not_interested = "not_interested"
+    do_not_call = "do_not_call"
+    wrong_number = "wrong_number"
+    other = "other"
 
 
 class DncScope(enum.StrEnum):
@@ -103,6 +115,8 @@ class CallAttempt(Base):
     hangup_cause: Mapped[str | None] = mapped_column(String(100))
     final_tier: Mapped[str | None] = mapped_column(String(1))
     agent_name: Mapped[str | None] = mapped_column(String(100))
+    disposition: Mapped[str | None] = mapped_column(String(30))
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 class DoNotCall(Base):

@@ -86,3 +86,18 @@ def test_cli_db_upgrade(cli_env: dict, tmp_path: Path) -> None:
     result = run_cli("db", "upgrade", env=cli_env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "tierdial.db").exists()
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    """A model change without its migration is caught here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from tierdial.db import Base
+    from tierdial.schema import import_all_tables
+
+    import_all_tables()
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -36,7 +36,7 @@ SCENARIO = {
     "numbers": {
         HOT: {
             "say": [{"wav": "heldout/ko_A_005.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 6}],
-            "hangup_after_seconds": 30,
+            "hangup_after_seconds": 60,
         }
     }
 }
@@ -63,10 +63,15 @@ def _watch_and_take_over(base: str, seen: list[dict], replies: list[int]) -> Non
                 continue
             event = json.loads(line[6:])
             seen.append(event)
+            call = f"{base}/api/v1/calls/{event.get('call_id')}"
             if event["type"] == "TierDecided" and event["tier"] == "A" and event["is_final"] and not replies:
-                status, _ = _post(f"{base}/api/v1/calls/{event['call_id']}/takeover", {"agent": "agent1"})
-                replies.append(status)
-            if event["type"] == "CallEnded" and not event["call_id"].startswith("agent-"):
+                replies.append(_post(f"{call}/takeover", {"agent": "agent1"})[0])
+            elif event["type"] == "FinalTranscript" and len(replies) == 1:
+                replies.append(_post(f"{call}/hangup", {})[0])  # the agent heard the callee and ends the call
+            elif event["type"] == "CallEnded" and not event["call_id"].startswith("agent-"):
+                replies.append(
+                    _post(f"{call}/disposition", {"disposition": "sale", "notes": "two units", "agent": "agent1"})[0]
+                )
                 return
 
 
@@ -131,12 +136,14 @@ def test_agent_takes_over_a_hot_call(
         server.shutdown()
     agent_log = [json.loads(line) for line in stop_agent().splitlines() if line.startswith("{")]
 
-    assert replies == [202]
+    assert replies == [202, 202, 200]  # taken over, ended by the agent, disposition saved
     types = [e["type"] for e in seen]
     assert "Takeover" in types and "Bridged" in types
     with sessions() as s:
         attempt = s.scalars(select(CallAttempt)).one()
         assert attempt.agent_name == "agent1" and attempt.final_tier in ("A", "C")
+        assert (attempt.disposition, attempt.notes) == ("sale", "two units")
+        assert s.get(Contact, attempt.contact_id).status == "closed"
         said = [segment.text for segment in transcript_of(s, attempt.call_id)]
     # Transcription goes on after the takeover: the stored transcript has both lines. The recogniser
     # hears the same recording slightly differently call to call, so compare by character error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from alembic import command
@@ -11,9 +12,20 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+# Each domain owns its tables; importing these registers them on the shared metadata.
+TABLE_MODULES = (
+    "asr.models",
+    "console.models",
+    "dialer.models",
+    "intent.models",
+    "number_pool.models",
+    "tierdial.audit",
+)
+
+
 def import_all_tables() -> None:
-    """Each domain owns its tables; importing them registers them on the shared metadata."""
-    import tierdial.audit  # noqa: F401
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
