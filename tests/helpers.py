@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import os
 import pwd
@@ -95,3 +96,40 @@ class PostgresServer:
             timeout=60,
         )
         shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+
+# For tests that dial: noon in Seoul, where the simulated callees live, so the calling window is open.
+NOON_IN_SEOUL = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+
+
+def dialling_config(trunk_port: int, workers: int = 2, **extra: object):  # type: ignore[no-untyped-def]
+    """A configuration whose trunk is a simulator on this machine, with one owned caller number."""
+    from tierdial.config import parse_config
+
+    return parse_config(
+        {
+            "sip": {"workers": workers},
+            "trunks": [{"name": "sim", "uri": f"sip:127.0.0.1:{trunk_port}"}],
+            "caller_numbers": [{"number": "+82 2 3456 7890", "trunk": "sim", "region": "KR", "owned": True}],
+            **extra,
+        }
+    )
+
+
+def seed_campaign(sessions, name: str, phones: list[str]) -> int:  # type: ignore[no-untyped-def]
+    """A running campaign with one consented list of Seoul contacts; returns its id."""
+    from dialer.models import CallList, Campaign, CampaignStatus, Contact
+
+    with sessions.begin() as s:
+        campaign = Campaign(
+            name=name, status=CampaignStatus.running, abandon_cap=0.03, window_start=dt.time(9), window_end=dt.time(20)
+        )
+        call_list = CallList(
+            campaign=campaign, name=f"{name}.csv", source="test fixture", consent_basis="consent", default_region="KR"
+        )
+        s.add_all([campaign, call_list])
+        s.flush()
+        s.add_all(
+            Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=p, timezone="Asia/Seoul") for p in phones
+        )
+        return campaign.id

@@ -11,13 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from dialer.call_flow import CallFlow
-from dialer.models import CallAttempt, CallList, Campaign, CampaignStatus, Contact, DoNotCall
+from dialer.models import CallAttempt, Campaign, Contact, DoNotCall
 from dialer.runner import CampaignRunner
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
-from tests.helpers import free_port
+from tests.helpers import NOON_IN_SEOUL, dialling_config, free_port, seed_campaign
 from tierdial.bus import EventBus
-from tierdial.config import parse_config
 from tierdial.db import make_engine, make_sessions
 from tierdial.messages import CallEnded, TierDecided
 from tierdial.schema import upgrade
@@ -33,41 +32,14 @@ SCENARIO = {
         DOWN: {"action": "unavailable"},
     }
 }
-NOON_IN_SEOUL = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
-
-
-def _campaign(sessions, phones: list[str]) -> int:  # type: ignore[no-untyped-def]
-    with sessions.begin() as s:
-        campaign = Campaign(
-            name="live test",
-            status=CampaignStatus.running,
-            abandon_cap=0.03,
-            window_start=dt.time(9),
-            window_end=dt.time(20),
-        )
-        call_list = CallList(
-            campaign=campaign, name="test", source="test fixture", consent_basis="consent", default_region="KR"
-        )
-        s.add_all([campaign, call_list])
-        s.flush()
-        for phone in phones:
-            s.add(Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=phone, timezone="Asia/Seoul"))
-        return campaign.id
 
 
 def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phones: list[str]):  # type: ignore[no-untyped-def]
-    config = parse_config(
-        {
-            "sip": {"workers": 2},
-            "trunks": [{"name": "sim", "uri": f"sip:127.0.0.1:{trunk_port}"}],
-            "caller_numbers": [{"number": "+82 2 3456 7890", "trunk": "sim", "region": "KR", "owned": True}],
-            "campaign_defaults": {"ring_timeout_seconds": 15},
-        }
-    )
+    config = dialling_config(trunk_port, campaign_defaults={"ring_timeout_seconds": 15})
     database = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
     upgrade(database)
     sessions = make_sessions(database)
-    campaign_id = _campaign(sessions, phones)
+    campaign_id = seed_campaign(sessions, "live test", phones)
     bus = EventBus()
     events: list[object] = []
     dnc_when_ended: dict[str, bool] = {}
@@ -126,26 +98,27 @@ def test_a_campaign_over_real_sip(tmp_path: Path, start_service, asr_service, in
         if isinstance(message, TierDecided) and message.is_final:
             tiers.setdefault(message.call_id, []).append(message.tier)
 
+    summary = {phone: (str(a.outcome), a.final_tier, a.hangup_cause) for phone, a in attempts.items()}
     opt_out = attempts[OPT_OUT]
-    assert opt_out.outcome == "answered" and opt_out.final_tier == "E"
-    assert dnc_when_ended[OPT_OUT], "the opt-out must be on the do-not-call list before the call ends"
-    assert OPT_OUT not in redialled
+    assert opt_out.outcome == "answered" and opt_out.final_tier == "E", summary
+    assert dnc_when_ended[OPT_OUT], f"the opt-out must be on the do-not-call list before the call ends: {summary}"
+    assert OPT_OUT not in redialled, summary
 
     hot = attempts[HOT]
-    assert hot.outcome == "answered" and hot.final_tier == "A", tiers.get(hot.call_id)
-    assert not dnc_when_ended[HOT]
+    assert hot.outcome == "answered" and hot.final_tier == "A", (tiers.get(hot.call_id), summary)
+    assert not dnc_when_ended[HOT], summary
 
-    assert attempts[VOICEMAIL].outcome == "machine" and attempts[VOICEMAIL].final_tier is None
-    assert attempts[BUSY].outcome == "busy" and attempts[BUSY].final_tier is None
-    assert attempts[NO_ANSWER].outcome == "no_answer" and attempts[NO_ANSWER].final_tier is None
-    assert attempts[DOWN].outcome == "failed" and attempts[DOWN].hangup_cause.startswith("503")
-    assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values())
+    assert attempts[VOICEMAIL].outcome == "machine" and attempts[VOICEMAIL].final_tier is None, summary
+    assert attempts[BUSY].outcome == "busy" and attempts[BUSY].final_tier is None, summary
+    assert attempts[NO_ANSWER].outcome == "no_answer" and attempts[NO_ANSWER].final_tier is None, summary
+    assert attempts[DOWN].outcome == "failed" and attempts[DOWN].hangup_cause.startswith("503"), summary
+    assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values()), summary
     # Everyone sees the same, owned caller number.
-    assert {a.caller_number for a in attempts.values()} == {"+82234567890"}
+    assert {a.caller_number for a in attempts.values()} == {"+82234567890"}, summary
 
     # The simulated person heard the bot's opening before speaking, then the bot's reply.
     heard = {entry["number"]: entry for entry in sim_log}
-    assert heard[OPT_OUT]["said"] == ["ko_E_040.wav"] and heard[OPT_OUT]["heard_seconds"] > 8
+    assert heard[OPT_OUT]["said"] == ["ko_E_040.wav"] and heard[OPT_OUT]["heard_seconds"] > 8, summary
 
 
 @pytest.mark.timeout(120)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 import time
@@ -21,12 +20,12 @@ from console.app import create_app
 from console.live import LiveFeed
 from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
-from dialer.models import CallAttempt, CallList, Campaign, CampaignStatus, Contact
+from dialer.models import CallAttempt, Contact
 from dialer.runner import CampaignRunner
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
+from tests.helpers import NOON_IN_SEOUL, dialling_config, seed_campaign
 from tierdial.bus import EventBus
-from tierdial.config import parse_config
 from tierdial.db import make_engine, make_sessions
 from tierdial.schema import upgrade
 
@@ -40,7 +39,6 @@ SCENARIO = {
         }
     }
 }
-NOON_IN_SEOUL = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 FIRST_LINE = "어떻게 신청하는지 알려 주세요"  # ko_A_005
 SECOND_LINE = "지금 운전하고 있어서요 나중에 걸어 주세요"  # ko_C_020
 
@@ -85,29 +83,11 @@ def test_agent_takes_over_a_hot_call(
     (_, agent_port), stop_agent = start_service(
         "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
     )
-    config = parse_config(
-        {
-            "sip": {"workers": 1},
-            "trunks": [{"name": "sim", "uri": f"sip:127.0.0.1:{callee_port}"}],
-            "caller_numbers": [{"number": "+82 2 3456 7890", "trunk": "sim", "region": "KR", "owned": True}],
-        }
-    )
+    config = dialling_config(callee_port, workers=1)
     database = make_engine(f"sqlite:///{tmp_path / 'takeover.db'}")
     upgrade(database)
     sessions = make_sessions(database)
-    with sessions.begin() as s:
-        campaign = Campaign(
-            name="takeover",
-            status=CampaignStatus.running,
-            abandon_cap=0.03,
-            window_start=dt.time(9),
-            window_end=dt.time(20),
-        )
-        call_list = CallList(campaign=campaign, name="t", source="test", consent_basis="consent", default_region="KR")
-        s.add_all([campaign, call_list])
-        s.flush()
-        s.add(Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=HOT, timezone="Asia/Seoul"))
-        campaign_id = campaign.id
+    campaign_id = seed_campaign(sessions, "takeover", [HOT])
 
     bus = EventBus()
     flow = CallFlow(config, sessions, intent_model, bus, clock=lambda: NOON_IN_SEOUL)
