@@ -21,7 +21,7 @@ from asr.audio import Recording, read_wav
 from asr.engine import AsrEngine
 from asr.metrics import character_error_rate
 from dialer.triage import triage_recording
-from intent.corpus import bundled_data_dir
+from intent.corpus import bundled_data_dir, speech_manifest
 from intent.training import train_from_dir
 
 
@@ -32,7 +32,7 @@ def narrowband(recording: Recording) -> Recording:
 
 def main() -> None:
     speech = bundled_data_dir("speech")
-    rows = [json.loads(line) for line in (speech / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = speech_manifest()
     held_out = [row for row in rows if row["split"] == "heldout"]
     started = time.perf_counter()
     engine = AsrEngine(warm_recognizers=1)

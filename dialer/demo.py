@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from asr.engine import AsrEngine
 from asr.transcripts import record_final
 from dialer.triage import triage_recording
-from intent.corpus import LANGUAGES, bundled_data_dir, read_jsonl
+from intent.corpus import LANGUAGES, bundled_data_dir, read_jsonl, speech_manifest
 from intent.evaluate import evaluate
 from intent.history import record_decision
 from intent.tiers import MEANING, TIERS
@@ -35,7 +34,7 @@ def run_demo(config: Config, samples_per_tier: int = 1) -> int:
         )
 
     speech = bundled_data_dir("speech")
-    rows = [json.loads(line) for line in (speech / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = speech_manifest()
     picked = [
         r
         for tier in TIERS

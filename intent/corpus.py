@@ -70,3 +70,9 @@ def read_dir(folder: Path) -> list[Example]:
     if not files:
         raise UserError(f"{folder}: no .jsonl files in it")
     return [example for path in files for example in read_jsonl(path)]
+
+
+def speech_manifest() -> list[dict]:
+    """The bundled Korean recordings: file (relative to `bundled_data_dir("speech")`), text, tier, split."""
+    manifest = bundled_data_dir("speech") / "manifest.jsonl"
+    return [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from asr.audio import read_wav
 from asr.engine import AsrEngine
+from intent.corpus import speech_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT / "intent" / "data" / "speech"
@@ -22,7 +23,7 @@ OUT = ROOT / "intent" / "data" / "corpus" / "ko_asr.jsonl"
 
 
 def main() -> int:
-    rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = speech_manifest()
     training = [row for row in rows if row["split"] == "train"]
     engine = AsrEngine(warm_recognizers=1)
     kept = []

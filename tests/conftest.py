@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -8,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from asr.engine import AsrEngine
-from intent.corpus import bundled_data_dir
+from intent.corpus import bundled_data_dir, speech_manifest
 from intent.training import train_from_dir
-from tests.helpers import ROOT, SPEECH, PostgresServer
+from tests.helpers import ROOT, PostgresServer
 from tierdial import processes
 from tierdial.processes import stop_service
 
@@ -36,7 +35,7 @@ def asr_engine() -> AsrEngine:
 
 @pytest.fixture(scope="session")
 def speech_rows() -> list[dict]:
-    return [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    return speech_manifest()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ EventSink = Callable[[object], None]
 class Dial:
     call_id: str
     destination: str  # a SIP URI on the trunk
-    caller_number: str  # E.164, owned: sent in From and P-Asserted-Identity
+    caller_number: str  # E.164, owned, sent in From and P-Asserted-Identity ("tierdial" on legs to our agents)
     caller_name: str = ""
     ring_timeout_seconds: int = 25
     listen: bool = True  # stream the far end's audio to the ASR service (not for agents' own legs)

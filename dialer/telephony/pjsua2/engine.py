@@ -32,6 +32,7 @@ from tierdial.messages import (
 
 log = logging.getLogger(__name__)
 START_TIMEOUT = 30
+AGENT_LEG_CALLER = "tierdial"
 
 
 class NoFreeLine(RuntimeError):
@@ -60,7 +61,7 @@ class Pjsua2Engine(TelephonyEngine):
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
         self._settings = {"host": config.sip.host, "asr": asr_address, "trunk": trunk, "log_level": level}
         self._worker_count = config.sip.workers
-        self._settings_caller = config.caller_numbers[0].number if config.caller_numbers else "+10000000000"
+
         self._on_event = on_event
         self._workers: list[_WorkerHandle] = []
         self._route: dict[str, _WorkerHandle] = {}
@@ -121,7 +122,8 @@ class Pjsua2Engine(TelephonyEngine):
         leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
         with self._lock:
             self._agent_legs.add(leg)
-        self.originate(Dial(leg, uri, self._settings_caller, agent, ring_timeout_seconds=60, listen=False))
+        # An internal leg to our own agent's phone: it presents as tierdial, never as a phone number.
+        self.originate(Dial(leg, uri, AGENT_LEG_CALLER, agent, ring_timeout_seconds=60, listen=False))
         return leg
 
     def bridge(self, call_id: str, agent_leg: str) -> None:
