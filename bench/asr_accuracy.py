@@ -53,7 +53,7 @@ def main() -> None:
     model, _ = train_from_dir(bundled_data_dir("corpus"), Path("var/bench/intent.skops"))
     right = 0
     for row in tqdm(held_out, desc="triage", unit="file"):
-        right += triage_recording(speech / row["file"], engine, model)["tier"] == row["tier"]
+        right += triage_recording(read_wav(speech / row["file"]), engine, model)["tier"] == row["tier"]
     figures["triage_accuracy_16k"] = round(right / len(held_out), 3)
     print(json.dumps(figures))
 

@@ -69,7 +69,6 @@ class LiveCall:
     answered: bool = False
     listening_since: float = 0.0
     closing: bool = False
-    heard_anything: bool = False
     machine: bool = False
     final_tier: str | None = None
     offered_at: float = 0.0
@@ -239,7 +238,6 @@ class CallFlow:
         if not isinstance(message, TierDecided):
             self.bus.publish(message)  # the transcript first, then the tier it caused
         if isinstance(message, FinalTranscript):
-            call.heard_anything = True
             call.listening_since = time.monotonic() if not call.closing else 0.0
             call.machine = call.machine or is_machine_greeting(message.text)
             with self.sessions.begin() as session:

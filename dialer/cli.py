@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from asr.audio import read_wav
 from asr.engine import AsrEngine
 from dialer.triage import triage_recording
 from intent.training import model_for
@@ -14,11 +15,8 @@ from tierdial.config import load_config
 
 def _triage(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    path = Path(args.file)
-    from asr.audio import read_wav
-
-    read_wav(path)  # a bad file is reported before the model is loaded
-    result = triage_recording(path, AsrEngine(config.asr.model_path, warm_recognizers=1), model_for(config))
+    recording = read_wav(Path(args.file))  # a bad file is reported before the model is loaded
+    result = triage_recording(recording, AsrEngine(config.asr.model_path, warm_recognizers=1), model_for(config))
     if args.json:
         print(json.dumps({k: result[k] for k in ("transcript", "tier", "confidence", "evidence")}, ensure_ascii=False))
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from asr.audio import read_wav
 from asr.engine import AsrEngine
 from asr.transcripts import record_final
 from dialer.triage import triage_recording
@@ -44,7 +45,7 @@ def run_demo(config: Config, samples_per_tier: int = 1) -> int:
     print("\ntriage of held-out Korean recordings (not used in training):")
     right = 0
     for row in picked:
-        result = triage_recording(Path(speech / row["file"]), asr, model)
+        result = triage_recording(read_wav(speech / row["file"]), asr, model)
         right += result["tier"] == row["tier"]
         mark = "ok " if result["tier"] == row["tier"] else "MISS"
         print(

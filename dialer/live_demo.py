@@ -11,10 +11,11 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from console.app import create_app
 from console.live import LiveFeed
@@ -60,7 +61,7 @@ def _demo_config(config: Config, sim_port: int) -> Config:
     return parse_config(data, "demo configuration")
 
 
-def _demo_clock() -> tuple[dt.datetime, callable]:  # type: ignore[valid-type]
+def _demo_clock() -> tuple[dt.datetime, Callable[[], dt.datetime]]:
     """Noon in Seoul, moving with real time: the simulated callees' calling window is open whenever the demo runs."""
     now = dt.datetime.now(dt.UTC)
     noon = now.astimezone(SEOUL).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -194,10 +195,9 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
 def _summary(sessions, campaign_id: int, url: str) -> None:  # type: ignore[no-untyped-def]
     with sessions() as session:
         attempts = list(session.scalars(select(CallAttempt).where(CallAttempt.campaign_id == campaign_id)))
-        opted_out = session.scalar(select(DoNotCall.id).limit(1)) is not None
         outcomes = Counter(str(a.outcome) for a in attempts)
         tiers = Counter(a.final_tier for a in attempts if a.final_tier)
-        dnc = len(list(session.scalars(select(DoNotCall)))) if opted_out else 0
+        dnc = session.scalar(select(func.count()).select_from(DoNotCall))
     print(f"\n{len(attempts)} calls: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
     print("tiers: " + ", ".join(f"{t} {MEANING[t]} x{n}" for t, n in sorted(tiers.items())))
     print(f"do-not-call entries: {dnc}; everything is stored in {url}")

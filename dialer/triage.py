@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
-from asr.audio import frames, read_wav
+from asr.audio import Recording, frames
 from asr.engine import AsrEngine
 from asr.stage import AsrStage
 from intent.classifier import IntentModel
@@ -14,8 +13,7 @@ from tierdial.messages import AudioChunk, FinalTranscript, HangUp, TierDecided
 from tierdial.stages import run_chain
 
 
-def triage_recording(path: Path, engine: AsrEngine, model: IntentModel) -> dict[str, object]:
-    recording = read_wav(path)
+def triage_recording(recording: Recording, engine: AsrEngine, model: IntentModel) -> dict[str, object]:
     call_id = f"triage-{uuid.uuid4().hex[:12]}"
     stages = [AsrStage(engine), LiveScorer(model)]
     out: list[object] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from asr.audio import read_wav
 from asr.engine import AsrEngine
 from dialer.triage import triage_recording
 from intent.classifier import IntentModel
@@ -19,7 +20,7 @@ def test_held_out_recordings_get_the_right_tier(intent_model: IntentModel, speec
     asr_engine = AsrEngine(warm_recognizers=1)
     held_out = [r for r in speech_rows if r["split"] == "heldout"]
     assert len(held_out) >= 48
-    results = [(row, triage_recording(SPEECH / row["file"], asr_engine, intent_model)) for row in held_out]
+    results = [(row, triage_recording(read_wav(SPEECH / row["file"]), asr_engine, intent_model)) for row in held_out]
     right = sum(result["tier"] == row["tier"] for row, result in results)
     missed = [
         (row["text"], result["transcript"], result["tier"]) for row, result in results if result["tier"] != row["tier"]
