@@ -17,6 +17,7 @@ from tierdial.messages import FinalTranscript, PartialTranscript, Word
 Result = PartialTranscript | FinalTranscript
 # The Korean model writes noise and filler as bracketed tokens ("[0]", "[4]"): not words anyone said.
 _NOISE_TOKEN = re.compile(r"\[[^\]]*\]")
+_FINISHING_SILENCE = bytes(2 * MODEL_RATE // 100)  # 10 ms
 
 
 def _clean(text: str) -> str:
@@ -37,6 +38,17 @@ class PooledRecognizer:
         self.heard_samples += len(audio) // 2
         return bool(self.vosk.AcceptWaveform(audio))
 
+    def finish(self) -> str:
+        """The last result of a stream, leaving no trace of it in the recogniser.
+
+        Vosk only drops its feature pipeline (and the speaker adaptation learnt from this
+        call's voice) when `FinalResult()` finds it mid-utterance; right after an endpoint it
+        keeps it, and the next call would be heard through this caller's adaptation. A few
+        milliseconds of silence make the drop certain, so every call starts alike.
+        """
+        self.accept(_FINISHING_SILENCE)
+        return str(self.vosk.FinalResult())
+
 
 class RecognizerPool:
     def __init__(self, model: Any, size: int = 4) -> None:
@@ -52,7 +64,7 @@ class RecognizerPool:
             return PooledRecognizer(self._model)  # more calls than warm recognisers: grow rather than wait
 
     def release(self, recognizer: PooledRecognizer) -> None:
-        recognizer.vosk.Reset()
+        """Take back a recogniser whose stream called `finish()`."""
         self._idle.put(recognizer)
 
 
@@ -99,7 +111,7 @@ class AsrStream:
         if tail:
             self._samples += len(tail) // 2
             self._recognizer.accept(tail)
-        results = self._final(self._recognizer.vosk.FinalResult())
+        results = self._final(self._recognizer.finish())
         self._pool.release(self._recognizer)
         return results
 

@@ -25,6 +25,10 @@ from intent.tiers import TIERS
 NO_SPEECH_EVIDENCE = ("(no speech)",)
 RULE_CONFIDENCE = 0.99
 MODEL_OPT_OUT_MIN_CONFIDENCE = 0.6
+# Below that, an opt-out still wins when it is the reading by a wide margin: missing a real
+# opt-out breaks the law, a wrong one costs a lead, so a clear lead over the runner-up is enough.
+MODEL_OPT_OUT_MIN_LEAD = 2.0
+MODEL_OPT_OUT_FLOOR = 0.4
 MAX_EVIDENCE = 3
 
 
@@ -83,11 +87,11 @@ class IntentModel:
         if hit is not None:
             model_e = float(probabilities[self._classes.index("E")])
             return Decision("E", max(RULE_CONFIDENCE, model_e), (hit.phrase,), by_rule=True)
-        best = int(np.argmax(probabilities))
-        if self._classes[best] == "E" and probabilities[best] < MODEL_OPT_OUT_MIN_CONFIDENCE:
+        ranked = np.argsort(-probabilities)
+        best = int(ranked[0])
+        if self._classes[best] == "E" and not is_clear_opt_out(probabilities[best], probabilities[ranked[1]]):
             # A faint opt-out guess on misheard speech must not close a contact for good; the rules
             # catch clear opt-outs, so fall back to the next most likely tier.
-            ranked = np.argsort(-probabilities)
             best = int(ranked[1])
         tier = self._classes[best]
         return Decision(tier, float(probabilities[best]), self.evidence(text, tier))
@@ -108,6 +112,12 @@ class IntentModel:
             if not any(phrase in kept or kept in phrase for kept in chosen):
                 chosen.append(phrase)
         return tuple(chosen)
+
+
+def is_clear_opt_out(p_opt_out: float, p_runner_up: float) -> bool:
+    if p_opt_out >= MODEL_OPT_OUT_MIN_CONFIDENCE:
+        return True
+    return p_opt_out >= MODEL_OPT_OUT_FLOOR and p_opt_out >= MODEL_OPT_OUT_MIN_LEAD * p_runner_up
 
 
 def corpus_version(examples: Iterable[Example]) -> str:

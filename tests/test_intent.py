@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from skops import io as skops_io
 
-from intent.classifier import IntentModel
+from intent.classifier import IntentModel, is_clear_opt_out
 from intent.corpus import LANGUAGES, bundled_data_dir, read_jsonl
 from intent.live import LiveScorer
 from intent.store import load_model
@@ -111,3 +111,15 @@ def test_live_scoring_follows_the_turn_and_opt_out_holds(intent_model: IntentMod
     assert [
         m for m in scorer.process(PartialTranscript("c2", "I'm driving right", 200)) if isinstance(m, TierDecided)
     ] == []
+
+
+@pytest.mark.parametrize(
+    ("p_opt_out", "p_runner_up", "acted_on"),
+    [(0.65, 0.3, True), (0.48, 0.15, True), (0.51, 0.43, False), (0.35, 0.1, False)],
+)
+def test_a_model_only_opt_out_needs_confidence_or_a_clear_lead(
+    p_opt_out: float, p_runner_up: float, acted_on: bool
+) -> None:
+    # Misheard speech the model reads as opt-out three times likelier than anything else is an opt-out;
+    # "다시 전화 주세요" heard as "다 정화 주세요" (E 0.51, C 0.43) is too close to call and stays C.
+    assert is_clear_opt_out(p_opt_out, p_runner_up) is acted_on

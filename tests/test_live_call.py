@@ -93,10 +93,10 @@ def test_a_campaign_over_real_sip(tmp_path: Path, start_service, asr_service, in
     attempts, events, dnc_when_ended, redialled = _run(tmp_path, trunk_port, asr_service, intent_model, phones)
     sim_log = [json.loads(line) for line in stop_sim().splitlines() if line.startswith("{")]
 
-    tiers = {}
+    tiers: dict[str, list[tuple[str, str]]] = {}
     for message in events:
         if isinstance(message, TierDecided) and message.is_final:
-            tiers.setdefault(message.call_id, []).append(message.tier)
+            tiers.setdefault(message.call_id, []).append((message.tier, message.text))
 
     summary = {phone: (str(a.outcome), a.final_tier, a.hangup_cause) for phone, a in attempts.items()}
     opt_out = attempts[OPT_OUT]
