@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import urllib.error
@@ -22,6 +23,7 @@ from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, Contact
 from dialer.runner import CampaignRunner
+from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
 from tests.helpers import NOON_IN_SEOUL, dialling_config, seed_campaign
@@ -74,8 +76,15 @@ def _watch_and_take_over(base: str, seen: list[dict], replies: list[int]) -> Non
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize("legs", ["same SIP worker", "different SIP workers"])
 def test_agent_takes_over_a_hot_call(
-    tmp_path: Path, start_service, asr_service, asr_engine: AsrEngine, intent_model: IntentModel
+    legs: str,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    start_service,
+    asr_service,
+    asr_engine: AsrEngine,
+    intent_model: IntentModel,
 ) -> None:
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(json.dumps(SCENARIO), encoding="utf-8")
@@ -83,7 +92,8 @@ def test_agent_takes_over_a_hot_call(
     (_, agent_port), stop_agent = start_service(
         "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
     )
-    config = dialling_config(callee_port, workers=1)
+    apart = legs == "different SIP workers"
+    config = dialling_config(callee_port, workers=2 if apart else 1)
     database = make_engine(f"sqlite:///{tmp_path / 'takeover.db'}")
     upgrade(database)
     sessions = make_sessions(database)
@@ -93,11 +103,15 @@ def test_agent_takes_over_a_hot_call(
     flow = CallFlow(config, sessions, intent_model, bus, clock=lambda: NOON_IN_SEOUL)
     server = serve_in_thread(create_app(config, LiveFeed(bus, flow)), "127.0.0.1", 0)
     base = f"http://127.0.0.1:{server.server_port}"
-    engine = make_telephony(config, flow.on_event, asr_service)
+    if apart:  # the callee lands in the worker without the agent's leg: audio is relayed between them
+        engine = Pjsua2Engine(config, flow.on_event, asr_service, keep_callees_with_agents=False)
+    else:
+        engine = make_telephony(config, flow.on_event, asr_service)
     flow.engine = engine
     engine.start()
     seen: list[dict] = []
     replies: list[int] = []
+    caplog.set_level(logging.INFO, logger="dialer.telephony.pjsua2.engine")
     try:
         flow.connect_agent("agent1", f"sip:agent1@127.0.0.1:{agent_port}")
         deadline = time.monotonic() + 15
@@ -117,6 +131,7 @@ def test_agent_takes_over_a_hot_call(
     agent_log = [json.loads(line) for line in stop_agent().splitlines() if line.startswith("{")]
 
     assert replies == [202, 202, 200]  # taken over, ended by the agent, disposition saved
+    assert ("across SIP workers" in caplog.text) is apart
     types = [e["type"] for e in seen]
     assert "Takeover" in types and "Bridged" in types
     with sessions() as s:

@@ -53,4 +53,12 @@ class TelephonyEngine(ABC):
 
     @abstractmethod
     def bridge(self, call_id: str, agent_leg: str) -> None:
-        """Connect the callee and the agent both ways; transcription of the callee goes on."""
+        """Connect the callee and the agent both ways; transcription of the callee goes on.
+
+        The bot falls silent; `Bridged` follows once audio flows. An agent's leg bridged to
+        another call is first unbridged from it.
+        """
+
+    @abstractmethod
+    def unbridge(self, call_id: str) -> None:
+        """Part a call (either leg) from the leg it is bridged to; both legs stay up."""

@@ -56,7 +56,13 @@ def _transcript(call_id: str, result: dict) -> object:
 
 
 class Pjsua2Engine(TelephonyEngine):
-    def __init__(self, config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        on_event: EventSink,
+        asr_address: tuple[str, int],
+        keep_callees_with_agents: bool = True,
+    ) -> None:
         trunk = config.trunks[0].model_dump() if config.trunks else None
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
         self._settings = {"host": config.sip.host, "asr": asr_address, "trunk": trunk, "log_level": level}
@@ -66,6 +72,9 @@ class Pjsua2Engine(TelephonyEngine):
         self._workers: list[_WorkerHandle] = []
         self._route: dict[str, _WorkerHandle] = {}
         self._agent_legs: set[str] = set()
+        self._keep_with_agents = keep_callees_with_agents
+        self._relay_ports: dict[str, int] = {}  # call id -> its relay port, once its media is up
+        self._bridges: dict[str, str] = {}  # each leg of a bridge -> the other leg
         self._lock = threading.Lock()
 
     @property
@@ -108,8 +117,9 @@ class Pjsua2Engine(TelephonyEngine):
             free = [w for w in self._workers if len(w.calls) < w.capacity]
             if not free:
                 raise NoFreeLine(f"all {self.capacity} lines are in use")
-            # Callees go where the agents' legs are while there is room: bridging is within a worker.
-            with_agents = [w for w in free if w.calls & self._agent_legs]
+            # Callees go where the agents' legs are while there is room: a bridge inside one worker
+            # costs nothing, one across workers relays every frame over loopback.
+            with_agents = [w for w in free if w.calls & self._agent_legs] if self._keep_with_agents else []
             worker = with_agents[0] if with_agents else min(free, key=lambda w: len(w.calls))
             worker.calls.add(dial.call_id)
             self._route[dial.call_id] = worker
@@ -127,7 +137,34 @@ class Pjsua2Engine(TelephonyEngine):
         return leg
 
     def bridge(self, call_id: str, agent_leg: str) -> None:
-        self._to_call(call_id, ("bridge", call_id, agent_leg))
+        with self._lock:
+            callee_worker, agent_worker = self._route.get(call_id), self._route.get(agent_leg)
+            callee_port, agent_port = self._relay_ports.get(call_id), self._relay_ports.get(agent_leg)
+            previous = self._bridges.get(agent_leg)
+        if callee_worker is None:
+            return
+        if agent_worker is None or agent_port is None or callee_port is None:
+            self._on_event(StageError(call_id, "bridge", f"agent leg {agent_leg} is not up"))
+            return
+        if previous is not None and previous != call_id:
+            self.unbridge(previous)
+        with self._lock:
+            self._bridges[call_id], self._bridges[agent_leg] = agent_leg, call_id
+        if callee_worker is agent_worker:
+            self._send(callee_worker, ("bridge", call_id, agent_leg))
+        else:
+            log.info("bridging %s across SIP workers (audio relayed)", agent_leg, extra={"call_id": call_id})
+            self._send(agent_worker, ("relay", agent_leg, callee_port, ""))
+            self._send(callee_worker, ("relay", call_id, agent_port, agent_leg))
+
+    def unbridge(self, call_id: str) -> None:
+        with self._lock:
+            other = self._bridges.pop(call_id, None)
+            if other is not None:
+                self._bridges.pop(other, None)
+        for leg in (call_id, other):
+            if leg is not None:
+                self._to_call(leg, ("unbridge", leg))
 
     def stop_playing(self, call_id: str) -> None:
         self._to_call(call_id, ("stop_playing", call_id))
@@ -156,13 +193,26 @@ class Pjsua2Engine(TelephonyEngine):
                 self._worker_died(worker)
                 return
             message = self._message(kind, call_id, rest)
-            if kind == "ended":
+            if kind == "media":
                 with self._lock:
-                    worker.calls.discard(call_id)
-                    self._route.pop(call_id, None)
-                    self._agent_legs.discard(call_id)
+                    self._relay_ports[call_id] = int(rest[1])
+            if kind == "ended":
+                self._forget(worker, call_id)
             if message is not None:
                 self._on_event(message)
+
+    def _forget(self, worker: _WorkerHandle, call_id: str) -> None:
+        """A leg ended: the leg it was bridged to stops exchanging audio with it (an agent stays up)."""
+        with self._lock:
+            worker.calls.discard(call_id)
+            self._route.pop(call_id, None)
+            self._agent_legs.discard(call_id)
+            self._relay_ports.pop(call_id, None)
+            other = self._bridges.pop(call_id, None)
+            if other is not None:
+                self._bridges.pop(other, None)
+        if other is not None:
+            self._to_call(other, ("unbridge", other))
 
     def _message(self, kind: str, call_id: str, rest: list) -> object | None:
         if kind == "ringing":
@@ -185,8 +235,6 @@ class Pjsua2Engine(TelephonyEngine):
         """Calls of a crashed worker end as failed, so nothing stays 'in progress'."""
         with self._lock:
             lost = list(worker.calls)
-            worker.calls.clear()
-            for call_id in lost:
-                self._route.pop(call_id, None)
         for call_id in lost:
+            self._forget(worker, call_id)
             self._on_event(CallEnded(call_id, "failed", 0, "SIP worker process ended"))

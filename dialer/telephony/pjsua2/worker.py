@@ -28,6 +28,7 @@ from dialer.telephony.pjsua2.endpoint import (
     start_endpoint,
 )
 from dialer.telephony.pjsua2.outcome import outcome_of
+from dialer.telephony.pjsua2.relay import RelayPort
 from tierdial.logs import setup_logging
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,10 @@ POLL_MS = 10
 
 @dataclass
 class Slot:
-    """One call position of this worker, with its reusable tap."""
+    """One call position of this worker, with its reusable tap and relay port."""
 
     tap: AudioTap
+    relay: RelayPort
     dial: Dial | None = None
     call: Any = None
     media: Any = None
@@ -51,6 +53,8 @@ class Slot:
     timed_out: bool = False
     ended: bool = False
     retired_players: list[Any] = field(default_factory=list)
+    bridged_to: Slot | None = None  # the other leg of a bridge inside this worker
+    relaying: bool = False  # bridged to a leg in another worker through the relay port
 
 
 class _Call(pj.Call):
@@ -91,7 +95,8 @@ class Worker:
         self.settings = settings
         self.send_lock = threading.Lock()
         self.endpoint, self.port = start_endpoint(settings["host"])
-        self.slots = [Slot(AudioTap(f"tap{i}")) for i in range(call_limit())]
+        host = settings["host"]
+        self.slots = [Slot(AudioTap(f"tap{i}"), RelayPort(f"relay{i}", host)) for i in range(call_limit())]
         self.accounts: dict[str, Any] = {}
         self.running = True
 
@@ -114,13 +119,14 @@ class Worker:
             slot.tap.sink = None
             if slot.asr is not None:
                 slot.asr.hang_up()
+            self._unbridge(slot)
             self.send("ended", call_id, outcome, status, reason)
 
     def media_ready(self, slot: Slot, media: Any, codec: str) -> None:
         slot.media = media
         log.debug("media up: %s", codec, extra={"call_id": slot.dial.call_id})
         if not slot.dial.listen:
-            self.send("media", slot.dial.call_id, codec)
+            self.send("media", slot.dial.call_id, codec, slot.relay.port)
             return
         if slot.asr is None:
             host, port = self.settings["asr"]
@@ -135,7 +141,7 @@ class Worker:
             )
             slot.tap.sink = slot.asr.send
         media.startTransmit(slot.tap)
-        self.send("media", slot.dial.call_id, codec)
+        self.send("media", slot.dial.call_id, codec, slot.relay.port)
 
     def prompt_done(self, slot: Slot) -> None:
         if slot.dial is not None:
@@ -180,17 +186,59 @@ class Worker:
             slot.player = None
 
     def bridge(self, call_id: str, agent_leg: str) -> None:
+        """Both legs are in this worker: connect them on the bridge."""
         callee, agent = self._slot(call_id), self._slot(agent_leg)
         if callee is None or callee.media is None:
             return
         if agent is None or agent.media is None:
-            # Relaying audio between worker processes is not built yet.
-            self.send("bridge_failed", call_id, f"agent leg {agent_leg} is not up in this SIP worker")
+            self.send("bridge_failed", call_id, f"agent leg {agent_leg} is not up")
             return
         self.stop_playing(call_id)
+        self._unbridge(agent)  # an agent talks to one callee at a time
         callee.media.startTransmit(agent.media)
         agent.media.startTransmit(callee.media)
+        callee.bridged_to, agent.bridged_to = agent, callee
         self.send("bridged", call_id, agent_leg)
+
+    def relay(self, call_id: str, peer_port: int, announce_as: str) -> None:
+        """The other leg is in another worker: exchange this leg's audio with its relay port.
+
+        Both sides get this command; the callee's side (`announce_as` names the agent's leg)
+        stops the bot and reports the bridge.
+        """
+        slot = self._slot(call_id)
+        if slot is None or slot.media is None:
+            if announce_as:
+                self.send("bridge_failed", call_id, "the call is no longer up")
+            return
+        self._unbridge(slot)
+        if announce_as:
+            self.stop_playing(call_id)
+        slot.relay.connect(self.settings["host"], peer_port)
+        slot.media.startTransmit(slot.relay)
+        slot.relay.startTransmit(slot.media)
+        slot.relaying = True
+        if announce_as:
+            self.send("bridged", call_id, announce_as)
+
+    def unbridge(self, call_id: str) -> None:
+        slot = self._slot(call_id)
+        if slot is not None:
+            self._unbridge(slot)
+
+    def _unbridge(self, slot: Slot) -> None:
+        other = slot.bridged_to
+        if other is not None:
+            other.bridged_to = slot.bridged_to = None
+            for source, target in ((slot.media, other.media), (other.media, slot.media)):
+                if source is not None and target is not None and not (slot.ended or other.ended):
+                    source.stopTransmit(target)
+        if slot.relaying:
+            slot.relaying = False
+            slot.relay.disconnect()
+            if slot.media is not None and not slot.ended:
+                slot.media.stopTransmit(slot.relay)
+                slot.relay.stopTransmit(slot.media)
 
     def hangup(self, call_id: str) -> None:
         slot = self._slot(call_id)
@@ -219,6 +267,10 @@ class Worker:
             self.hangup(*args)
         elif name == "bridge":
             self.bridge(*args)
+        elif name == "relay":
+            self.relay(*args)
+        elif name == "unbridge":
+            self.unbridge(*args)
         elif name == "shutdown":
             self.running = False
 
@@ -268,6 +320,7 @@ class Worker:
             self.endpoint.libHandleEvents(POLL_MS)
         for slot in self.slots:
             slot.tap.sink = None
+            slot.relay.close()
         # No libDestroy: in this wheel it trips a conference assertion while freeing ports, and the
         # process ends right after (run_worker exits without Python's teardown); the OS frees the rest.
 
