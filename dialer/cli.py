@@ -37,6 +37,15 @@ def _demo(args: argparse.Namespace) -> int:
     return run_live_demo(config, args.config, contacts=args.contacts, lines=args.lines, start_delay=args.start_delay)
 
 
+def _bench_live(args: argparse.Namespace) -> int:
+    from dialer.bench_live import run_bench_live
+
+    config = load_config(args.config)
+    figures = run_bench_live(config, args.config, args.engine, calls=args.calls, lines=args.lines)
+    print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
+    return 0
+
+
 def _sim_callees(args: argparse.Namespace) -> int:
     from dialer.sim.callees import serve
     from dialer.sim.scenario import load_scenario
@@ -74,6 +83,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--samples", type=int, default=1, help="with --offline: recordings per tier (default 1)")
     demo.add_argument("--start-delay", type=float, default=10, help="seconds to open the console before dialling")
     demo.set_defaults(run=_demo)
+
+    bench = commands.add_parser("bench", help="benchmarks that print JSON").add_subparsers(dest="action", required=True)
+    live = bench.add_parser("live", help="takeover and tier latency, concurrency and ASR load on real SIP calls")
+    live.add_argument("--engine", default="pjsua2", choices=["pjsua2", "asterisk"])
+    live.add_argument("--calls", type=int, default=12, help="simulated hot calls to place (default 12)")
+    live.add_argument("--lines", type=int, default=3, help="calls at once, 1-4 (default 3)")
+    live.add_argument("--json", action="store_true", help="one line of JSON")
+    live.set_defaults(run=_bench_live)
 
     sim = commands.add_parser("sim", help="simulated SIP peers for tests and demos").add_subparsers(
         dest="action", required=True

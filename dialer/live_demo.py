@@ -41,9 +41,8 @@ SEOUL = ZoneInfo("Asia/Seoul")
 AGENT = "agent1"
 
 
-def _demo_config(config: Config, sim_port: int) -> Config:
+def sim_trunk_config(config: Config, sim_port: int) -> Config:
     data = config.model_dump(mode="json")
-    data["sip"]["workers"] = 1  # the agent's leg and the callees share a SIP worker, so takeover can bridge
     data["trunks"] = [{"name": "demo-sim", "uri": f"sip:127.0.0.1:{sim_port}"}]
     if not data["caller_numbers"]:
         data["caller_numbers"] = [
@@ -61,12 +60,39 @@ def _demo_config(config: Config, sim_port: int) -> Config:
     return parse_config(data, "demo configuration")
 
 
-def _demo_clock() -> tuple[dt.datetime, Callable[[], dt.datetime]]:
+def noon_in_seoul_clock() -> tuple[dt.datetime, Callable[[], dt.datetime]]:
     """Noon in Seoul, moving with real time: the simulated callees' calling window is open whenever the demo runs."""
     now = dt.datetime.now(dt.UTC)
     noon = now.astimezone(SEOUL).replace(hour=12, minute=0, second=0, microsecond=0)
     offset = noon - now
     return noon, lambda: dt.datetime.now(dt.UTC) + offset
+
+
+def create_sim_campaign(sessions, name: str, list_name: str, phones: list[str], config: Config) -> int:  # type: ignore[no-untyped-def]
+    """A running campaign of simulated Seoul contacts, on a list that names its source; returns its id."""
+    defaults = config.campaign_defaults
+    with sessions.begin() as session:
+        campaign = Campaign(
+            name=name,
+            status=CampaignStatus.running,
+            abandon_cap=defaults.abandon_cap,
+            window_start=defaults.calling_window.start,
+            window_end=defaults.calling_window.end,
+        )
+        call_list = CallList(
+            campaign=campaign,
+            name=list_name,
+            source="tierdial simulated callees",
+            consent_basis="simulated contacts",
+            default_region="KR",
+        )
+        session.add_all([campaign, call_list])
+        session.flush()
+        session.add_all(
+            Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=phone, timezone="Asia/Seoul")
+            for phone in phones
+        )
+        return campaign.id
 
 
 class _Feed:
@@ -135,31 +161,12 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
     agent_process, (_, agent_port) = start_service(
         ["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on"
     )
-    demo = _demo_config(config, sim_port)
-    noon, clock = _demo_clock()
+    demo = sim_trunk_config(config, sim_port)
+    noon, clock = noon_in_seoul_clock()
     try:
-        with sessions.begin() as session:
-            campaign = Campaign(
-                name=f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}",
-                status=CampaignStatus.running,
-                abandon_cap=demo.campaign_defaults.abandon_cap,
-                window_start=demo.campaign_defaults.calling_window.start,
-                window_end=demo.campaign_defaults.calling_window.end,
-            )
-            call_list = CallList(
-                campaign=campaign,
-                name="demo.yaml",
-                source="tierdial demo scenario",
-                consent_basis="simulated contacts",
-                default_region="KR",
-            )
-            session.add_all([campaign, call_list])
-            session.flush()
-            session.add_all(
-                Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=phone, timezone="Asia/Seoul")
-                for phone in phones
-            )
-            campaign_id = campaign.id
+        campaign_id = create_sim_campaign(
+            sessions, f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}", "demo.yaml", phones, demo
+        )
         bus = EventBus()
         flow = CallFlow(demo, sessions, model, bus, clock=clock)
         bus.subscribe(_Feed(flow))

@@ -8,6 +8,7 @@ every ended call is logged as a JSON line on stdout.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from typing import Any, TextIO
 import pjsua2 as pj
 
 from dialer.sim.scenario import Callee, Scenario
-from dialer.sim.voice_activity import EndOfSpeech
+from dialer.sim.voice_activity import EndOfSpeech, SoundOnsets, speech_span
 from dialer.telephony.pjsua2.endpoint import (
     BRIDGE_RATE,
     AudioTap,
@@ -51,6 +52,8 @@ class _Leg:
     last_event_at: float = 0.0
     prompt_heard: bool = False
     vad: EndOfSpeech = field(default_factory=EndOfSpeech)
+    onsets: SoundOnsets = field(default_factory=SoundOnsets)
+    lines: list[dict] = field(default_factory=list)  # what was said, with when its speech ended (wall clock)
     heard: list[bytes] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
     ended: bool = False
@@ -58,6 +61,7 @@ class _Leg:
 
     def hear(self, pcm: bytes) -> None:
         self.heard.append(pcm)
+        self.onsets.feed(pcm, time.time())
         if not self.speaking and self.vad.feed(pcm):
             self.prompt_heard = True
 
@@ -197,6 +201,11 @@ class CalleeSimulator:
         leg.player.startTransmit(leg.media)
         leg.speaking = True
         leg.said.append(wav.name)
+        start, end = _speech_span(wav)
+        now = time.time()
+        leg.lines.append(
+            {"wav": wav.name, "speech_start_at": round(now + start, 3), "speech_end_at": round(now + end, 3)}
+        )
 
     def _finish(self, leg: _Leg) -> None:
         self.legs.remove(leg)
@@ -222,6 +231,8 @@ class CalleeSimulator:
             "said": leg.said,
             "heard_seconds": round(len(pcm) / 2 / BRIDGE_RATE, 2),
             "recording": str(record) if record else None,
+            "lines": leg.lines,
+            "sound_onsets": [round(t, 3) for t in leg.onsets.times],
         }
         print(json.dumps(entry), file=self.log, flush=True)
         leg.call = leg.media = leg.player = None
@@ -234,6 +245,12 @@ class CalleeSimulator:
             self.endpoint.libHandleEvents(POLL_MS)
         # No libDestroy: in this wheel it trips a conference assertion while freeing ports; `serve`
         # ends the process right after, without Python's teardown, and the OS frees the rest.
+
+
+@functools.cache
+def _speech_span(wav: Path) -> tuple[float, float]:
+    with wave.open(str(wav), "rb") as audio:
+        return speech_span(audio.readframes(audio.getnframes()), audio.getframerate())
 
 
 def _interrupt(*_: object) -> None:

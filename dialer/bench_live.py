@@ -1,0 +1,235 @@
+"""`tierdial bench live`: takeover and tier latency, and concurrency, on real calls over loopback.
+
+Simulated callees say a hot line and keep talking; an agent's simulated headset is up
+for the shift. For each hot call the benchmark clicks Take over on the console's HTTP
+API, as an agent would, and the headset notes when it first hears the callee. Figures:
+
+- takeover: click (or the callee starting to talk, if later) -> the agent hears the callee;
+- tier latency: the callee stops speaking -> the final tier of that utterance is published
+  to the console's event stream;
+- rtf: the ASR service's CPU seconds per second of call audio it was sent;
+- max_concurrent_calls: the most answered calls up at once, all transcribed live.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from console.app import create_app
+from console.live import LiveFeed
+from console.server import serve_in_thread
+from dialer.call_flow import CallFlow
+from dialer.live_demo import create_sim_campaign, noon_in_seoul_clock, sim_trunk_config
+from dialer.runner import CampaignRunner
+from dialer.telephony.registry import make_engine as make_telephony
+from intent.training import model_for
+from tierdial.bus import EventBus
+from tierdial.config import Config
+from tierdial.db import make_engine, make_sessions
+from tierdial.errors import UserError
+from tierdial.messages import Answered, CallEnded, TierDecided
+from tierdial.processes import start_service, stop_service
+from tierdial.schema import upgrade
+
+AGENT = "agent1"
+HOT_LINE = "heldout/ko_A_005.wav"
+# After the hot line the callee goes on talking, so the agent has someone to hear at takeover.
+FOLLOW_UP = ["heldout/ko_C_020.wav", "heldout/ko_B_010.wav", "heldout/ko_C_021.wav"]
+TALK_AFTER_TAKEOVER_SECONDS = 2.5
+SIM_CALLS_PER_PROCESS = 4  # the PJSUA2 wheel's limit holds for the callee simulator too
+
+
+@dataclass
+class _Run:
+    """What the benchmark observed on the bus, with wall-clock times."""
+
+    clicks: dict[str, float] = field(default_factory=dict)  # call id -> takeover click
+    final_tiers: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    answered: dict[str, float] = field(default_factory=dict)
+    ended: dict[str, float] = field(default_factory=dict)
+    peak_up: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _scenario(phones: list[str]) -> dict:
+    say = [{"wav": HOT_LINE}] + [{"wav": wav, "after": "pause", "pause": 0.6} for wav in FOLLOW_UP]
+    return {"numbers": {phone: {"say": say, "hangup_after_seconds": 60} for phone in phones}}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None}
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1)}
+
+
+class _Agent:
+    """Takes over each hot call while free, listens a moment, then ends it: the agent at the headset."""
+
+    def __init__(self, base_url: str, flow: CallFlow, run: _Run) -> None:
+        self.base_url, self.flow, self.run = base_url, flow, run
+        self.busy = threading.Lock()
+
+    def __call__(self, message: object) -> None:
+        hot = isinstance(message, TierDecided) and message.tier == "A" and message.is_final
+        if hot and message.call_id not in self.run.clicks and self.busy.acquire(blocking=False):
+            threading.Thread(target=self._take_over, args=(message.call_id,), daemon=True).start()
+
+    def _take_over(self, call_id: str) -> None:
+        try:
+            request = urllib.request.Request(
+                f"{self.base_url}/api/v1/calls/{call_id}/takeover",
+                json.dumps({"agent": AGENT}).encode(),
+                {"Content-Type": "application/json"},
+            )
+            self.run.clicks[call_id] = time.time()
+            urllib.request.urlopen(request, timeout=10).close()
+            time.sleep(TALK_AFTER_TAKEOVER_SECONDS)
+            self.flow.hang_up(call_id)
+        except Exception:  # a call that ended under the agent's click is simply not measured
+            self.run.clicks.pop(call_id, None)
+        finally:
+            time.sleep(0.5)  # the bridge is parted once the hang-up is through
+            self.busy.release()
+
+
+def _observe(run: _Run, message: object) -> None:
+    now = time.time()
+    with run.lock:
+        if isinstance(message, TierDecided) and message.is_final:
+            run.final_tiers.setdefault(message.call_id, []).append((now, message.tier))
+        elif isinstance(message, Answered) and not message.call_id.startswith("agent-"):
+            run.answered[message.call_id] = now
+            up = sum(1 for call in run.answered if call not in run.ended)
+            run.peak_up = max(run.peak_up, up)
+        elif isinstance(message, CallEnded):
+            run.ended[message.call_id] = now
+
+
+def _remember_phone(flow: CallFlow, phone_of: dict[str, str], message: Answered) -> None:
+    call = flow.calls.get(message.call_id)
+    if call is not None:
+        phone_of[message.call_id] = call.phone
+
+
+def _takeover_ms(run: _Run, callee_log: dict[str, dict], agent_onsets: list[float], phone_of: dict) -> list[float]:
+    """Per taken call: from the click, or the callee's next word if they were quiet, to the agent hearing them."""
+    figures = []
+    for call_id, clicked in run.clicks.items():
+        lines = callee_log.get(phone_of.get(call_id, ""), {}).get("lines", [])
+        talking = [
+            line["speech_start_at"]
+            for line in lines
+            if line["speech_end_at"] > clicked  # this line was still being spoken, or was yet to come
+        ]
+        if not talking:
+            continue
+        audible_from = max(clicked, min(talking))
+        heard = [t for t in agent_onsets if t >= clicked]
+        if heard:
+            figures.append(1000 * (heard[0] - audible_from))
+    return figures
+
+
+def _tier_latency_ms(run: _Run, callee_log: dict[str, dict], phone_of: dict) -> list[float]:
+    figures = []
+    for call_id, decided in run.final_tiers.items():
+        lines = callee_log.get(phone_of.get(call_id, ""), {}).get("lines", [])
+        if not lines:
+            continue
+        end_of_hot_line = lines[0]["speech_end_at"]
+        after = [at for at, _ in decided if at >= end_of_hot_line]
+        if after:
+            figures.append(1000 * (after[0] - end_of_hot_line))
+    return figures
+
+
+def run_bench_live(config: Config, config_path: str | None, engine_name: str, calls: int, lines: int) -> dict:
+    if engine_name != config.engine and engine_name != "pjsua2":
+        raise UserError(f"--engine {engine_name}: not available yet (available: pjsua2)")
+    if not 1 <= lines <= SIM_CALLS_PER_PROCESS:
+        raise UserError(f"--lines must be 1-{SIM_CALLS_PER_PROCESS}: one callee simulator process holds that many")
+    workdir = Path(tempfile.mkdtemp(prefix="tierdial-bench-"))
+    phones = [f"+8210300{i:05d}" for i in range(calls)]
+    scenario = workdir / "scenario.json"
+    scenario.write_text(json.dumps(_scenario(phones)), encoding="utf-8")
+    database = make_engine(f"sqlite:///{workdir / 'bench.db'}")
+    upgrade(database)
+    sessions = make_sessions(database)
+    model = model_for(config)
+    prefix = ["--config", config_path] if config_path else []
+    asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
+    sim_process, (_, sim_port) = start_service(["sim", "callees", "--scenario", str(scenario)], "listening on")
+    agent_process, (_, agent_port) = start_service(["sim", "agent"], "listening on")
+    bench = sim_trunk_config(config, sim_port)
+    _, clock = noon_in_seoul_clock()
+    run = _Run()
+    phone_of: dict[str, str] = {}
+    try:
+        campaign_id = create_sim_campaign(sessions, "bench live", "bench", phones, bench)
+        bus = EventBus()
+        flow = CallFlow(bench, sessions, model, bus, clock=clock)
+        console = serve_in_thread(create_app(bench, LiveFeed(bus, flow)), "127.0.0.1", 0)
+        bus.subscribe(lambda message: _observe(run, message))
+        bus.subscribe(lambda message: _remember_phone(flow, phone_of, message), Answered)
+        bus.subscribe(_Agent(f"http://127.0.0.1:{console.server_port}", flow, run))
+        progress = tqdm(total=calls, desc="calls", unit="call", file=sys.stderr)
+        bus.subscribe(lambda message: progress.update(1) if isinstance(message, CallEnded) else None, CallEnded)
+        engine = make_telephony(bench, flow.on_event, asr_address)
+        flow.engine = engine
+        engine.start()
+        cpu_before = _cpu_seconds(asr_process.pid)
+        try:
+            flow.connect_agent(AGENT, f"sip:{AGENT}@127.0.0.1:{agent_port}")
+            deadline = time.monotonic() + 15
+            while AGENT not in flow.agent_legs and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if AGENT not in flow.agent_legs:
+                raise UserError("the simulated agent's headset did not answer")
+            CampaignRunner(bench, sessions, flow, campaign_id, lines=lines, clock=clock).run(max_seconds=60 * calls)
+            cpu_used = _cpu_seconds(asr_process.pid) - cpu_before
+        finally:
+            engine.stop()
+            console.shutdown()
+            progress.close()
+    finally:
+        agent_out = stop_service(agent_process)
+        callee_out = stop_service(sim_process)
+        stop_service(asr_process)
+    callee_log = {e["number"]: e for e in map(json.loads, filter(_is_json, callee_out.splitlines()))}
+    agent_onsets = [t for e in map(json.loads, filter(_is_json, agent_out.splitlines())) for t in e["sound_onsets"]]
+    audio_seconds = sum(run.ended.get(c, time.time()) - t for c, t in run.answered.items())
+    takeover = _takeover_ms(run, callee_log, agent_onsets, phone_of)
+    tier = _tier_latency_ms(run, callee_log, phone_of)
+    rtf = cpu_used / audio_seconds if audio_seconds else None
+    return {
+        "engine": engine_name,
+        "takeover_ms": _percentiles(takeover),
+        "tier_latency_ms": _percentiles(tier),
+        "max_concurrent_calls": run.peak_up,
+        "rtf": round(rtf, 3) if rtf is not None else None,
+        "calls": calls,
+        "takeovers_measured": len(takeover),
+        "asr_bound_calls_estimate": int((os.cpu_count() or 1) / rtf) if rtf else None,
+    }
+
+
+def _is_json(line: str) -> bool:
+    return line.startswith("{")
