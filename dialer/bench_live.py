@@ -6,7 +6,8 @@ API, as an agent would, and the headset notes when it first hears the callee. Fi
 
 - takeover: click (or the callee starting to talk, if later) -> the agent hears the callee;
 - tier latency: the callee stops speaking -> the final tier of that utterance is published
-  to the console's event stream;
+  to the console's event stream (it waits for the recogniser's end of utterance); tier
+  shown: -> the console shows that tier for good, often from partial transcripts already;
 - rtf: the ASR service's CPU seconds per second of call audio it was sent;
 - max_concurrent_calls: the most answered calls up at once, all transcribed live.
 """
@@ -55,7 +56,7 @@ class _Run:
     """What the benchmark observed on the bus, with wall-clock times."""
 
     clicks: dict[str, float] = field(default_factory=dict)  # call id -> takeover click
-    final_tiers: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    tiers: dict[str, list[tuple[float, str, bool]]] = field(default_factory=dict)  # at, tier, is_final
     answered: dict[str, float] = field(default_factory=dict)
     ended: dict[str, float] = field(default_factory=dict)
     peak_up: int = 0
@@ -113,8 +114,8 @@ class _Agent:
 def _observe(run: _Run, message: object) -> None:
     now = time.time()
     with run.lock:
-        if isinstance(message, TierDecided) and message.is_final:
-            run.final_tiers.setdefault(message.call_id, []).append((now, message.tier))
+        if isinstance(message, TierDecided):
+            run.tiers.setdefault(message.call_id, []).append((now, message.tier, message.is_final))
         elif isinstance(message, Answered) and not message.call_id.startswith("agent-"):
             run.answered[message.call_id] = now
             up = sum(1 for call in run.answered if call not in run.ended)
@@ -148,17 +149,25 @@ def _takeover_ms(run: _Run, callee_log: dict[str, dict], agent_onsets: list[floa
     return figures
 
 
-def _tier_latency_ms(run: _Run, callee_log: dict[str, dict], phone_of: dict) -> list[float]:
-    figures = []
-    for call_id, decided in run.final_tiers.items():
+def _tier_latency_ms(run: _Run, callee_log: dict[str, dict], phone_of: dict) -> tuple[list[float], list[float]]:
+    """Per call, from the end of the hot line: to its final tier, and to the console first showing that tier
+    for good (0 when the partial transcripts had it before the callee finished)."""
+    final, shown = [], []
+    for call_id, decided in run.tiers.items():
         lines = callee_log.get(phone_of.get(call_id, ""), {}).get("lines", [])
         if not lines:
             continue
         end_of_hot_line = lines[0]["speech_end_at"]
-        after = [at for at, _ in decided if at >= end_of_hot_line]
-        if after:
-            figures.append(1000 * (after[0] - end_of_hot_line))
-    return figures
+        finals = [i for i, (at, _, is_final) in enumerate(decided) if is_final and at >= end_of_hot_line]
+        if not finals:
+            continue
+        index = finals[0]
+        settled = index
+        while settled > 0 and decided[settled - 1][1] == decided[index][1]:
+            settled -= 1
+        final.append(1000 * (decided[index][0] - end_of_hot_line))
+        shown.append(max(0.0, 1000 * (decided[settled][0] - end_of_hot_line)))
+    return final, shown
 
 
 def run_bench_live(config: Config, config_path: str | None, engine_name: str, calls: int, lines: int) -> dict:
@@ -191,7 +200,7 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         bus.subscribe(lambda message: _remember_phone(flow, phone_of, message), Answered)
         bus.subscribe(_Agent(f"http://127.0.0.1:{console.server_port}", flow, run))
         progress = tqdm(total=calls, desc="calls", unit="call", file=sys.stderr)
-        bus.subscribe(lambda message: progress.update(1) if isinstance(message, CallEnded) else None, CallEnded)
+        bus.subscribe(lambda message: None if message.call_id.startswith("agent-") else progress.update(1), CallEnded)
         engine = make_telephony(bench, flow.on_event, asr_address)
         flow.engine = engine
         engine.start()
@@ -217,12 +226,13 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     agent_onsets = [t for e in map(json.loads, filter(_is_json, agent_out.splitlines())) for t in e["sound_onsets"]]
     audio_seconds = sum(run.ended.get(c, time.time()) - t for c, t in run.answered.items())
     takeover = _takeover_ms(run, callee_log, agent_onsets, phone_of)
-    tier = _tier_latency_ms(run, callee_log, phone_of)
+    tier, tier_shown = _tier_latency_ms(run, callee_log, phone_of)
     rtf = cpu_used / audio_seconds if audio_seconds else None
     return {
         "engine": engine_name,
         "takeover_ms": _percentiles(takeover),
         "tier_latency_ms": _percentiles(tier),
+        "tier_shown_ms": _percentiles(tier_shown),
         "max_concurrent_calls": run.peak_up,
         "rtf": round(rtf, 3) if rtf is not None else None,
         "calls": calls,
