@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -31,8 +32,9 @@ from console.app import create_app
 from console.live import LiveFeed
 from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
-from dialer.live_demo import create_sim_campaign, noon_in_seoul_clock, sim_trunk_config
+from dialer.live_demo import AGENT, connect_sim_agent, create_sim_campaign, noon_in_seoul_clock, sim_trunk_config
 from dialer.runner import CampaignRunner
+from dialer.telephony.registry import ENGINES
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.training import model_for
 from tierdial.bus import EventBus
@@ -43,7 +45,6 @@ from tierdial.messages import Answered, CallEnded, TierDecided
 from tierdial.processes import start_service, stop_service
 from tierdial.schema import upgrade
 
-AGENT = "agent1"
 HOT_LINE = "heldout/ko_A_005.wav"
 # After the hot line the callee goes on talking, so the agent has someone to hear at takeover.
 FOLLOW_UP = ["heldout/ko_C_020.wav", "heldout/ko_B_010.wav", "heldout/ko_C_021.wav"]
@@ -171,8 +172,8 @@ def _tier_latency_ms(run: _Run, callee_log: dict[str, dict], phone_of: dict) -> 
 
 
 def run_bench_live(config: Config, config_path: str | None, engine_name: str, calls: int, lines: int) -> dict:
-    if engine_name != config.engine and engine_name != "pjsua2":
-        raise UserError(f"--engine {engine_name}: not available yet (available: pjsua2)")
+    if engine_name not in ENGINES:
+        raise UserError(f"--engine {engine_name}: not available yet (available: {', '.join(ENGINES)})")
     if not 1 <= lines <= SIM_CALLS_PER_PROCESS:
         raise UserError(f"--lines must be 1-{SIM_CALLS_PER_PROCESS}: one callee simulator process holds that many")
     workdir = Path(tempfile.mkdtemp(prefix="tierdial-bench-"))
@@ -187,7 +188,7 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
     sim_process, (_, sim_port) = start_service(["sim", "callees", "--scenario", str(scenario)], "listening on")
     agent_process, (_, agent_port) = start_service(["sim", "agent"], "listening on")
-    bench = sim_trunk_config(config, sim_port)
+    bench = sim_trunk_config(config, sim_port).model_copy(update={"engine": engine_name})
     _, clock = noon_in_seoul_clock()
     run = _Run()
     phone_of: dict[str, str] = {}
@@ -206,11 +207,7 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         engine.start()
         cpu_before = _cpu_seconds(asr_process.pid)
         try:
-            flow.connect_agent(AGENT, f"sip:{AGENT}@127.0.0.1:{agent_port}")
-            deadline = time.monotonic() + 15
-            while AGENT not in flow.agent_legs and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if AGENT not in flow.agent_legs:
+            if not connect_sim_agent(flow, agent_port):
                 raise UserError("the simulated agent's headset did not answer")
             CampaignRunner(bench, sessions, flow, campaign_id, lines=lines, clock=clock).run(max_seconds=60 * calls)
             cpu_used = _cpu_seconds(asr_process.pid) - cpu_before
@@ -222,6 +219,7 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         agent_out = stop_service(agent_process)
         callee_out = stop_service(sim_process)
         stop_service(asr_process)
+        shutil.rmtree(workdir, ignore_errors=True)
     callee_log = {e["number"]: e for e in map(json.loads, filter(_is_json, callee_out.splitlines()))}
     agent_onsets = [t for e in map(json.loads, filter(_is_json, agent_out.splitlines())) for t in e["sound_onsets"]]
     audio_seconds = sum(run.ended.get(c, time.time()) - t for c, t in run.answered.items())

@@ -137,7 +137,8 @@ def _serve_console(demo: Config, feed: LiveFeed):  # type: ignore[no-untyped-def
         return serve_in_thread(app, demo.console.host, 0)
 
 
-def _connect_agent(flow: CallFlow, agent_port: int) -> bool:
+def connect_sim_agent(flow: CallFlow, agent_port: int) -> bool:
+    """Ring agent1's simulated headset and wait for it to answer; False if it never does."""
     flow.connect_agent(AGENT, f"sip:{AGENT}@127.0.0.1:{agent_port}")
     deadline = time.monotonic() + 15
     while AGENT not in flow.agent_legs and time.monotonic() < deadline:
@@ -175,7 +176,7 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
         flow.engine = engine
         engine.start()
         try:
-            agent_ready = _connect_agent(flow, agent_port)
+            agent_ready = connect_sim_agent(flow, agent_port)
             print(f"console: http://{demo.console.host}:{console.server_port}/  (live calls, transcripts, tiers)")
             if agent_ready:
                 print(f"  click 'Take over' on a hot call: the callee is bridged to {AGENT}'s simulated headset,")
