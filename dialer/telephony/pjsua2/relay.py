@@ -72,19 +72,21 @@ class RelayPort(pj.AudioMediaPort):
                 self._socket.sendto(frame_bytes(frame), peer)
 
     def onFrameRequested(self, frame: Any) -> None:
-        if self._peer is None:
+        peer = self._peer
+        if peer is None:
             return
-        for datagram in self._drain():
-            self._queue.push(datagram)
+        for datagram, sender in self._drain():
+            if sender == peer:  # a leg this port was relaying for before may still be sending
+                self._queue.push(datagram)
         audio = self._queue.pop()
         if audio:
             _write_frame(frame, audio)
 
-    def _drain(self) -> list[bytes]:
+    def _drain(self) -> list[tuple[bytes, tuple[str, int]]]:
         received = []
         while True:
             try:
-                received.append(self._socket.recv(_MAX_DATAGRAM))
+                received.append(self._socket.recvfrom(_MAX_DATAGRAM))
             except BlockingIOError:
                 return received
 
