@@ -45,7 +45,7 @@ from tierdial.messages import Answered, CallEnded, TierDecided
 from tierdial.processes import start_service, stop_service
 from tierdial.schema import upgrade
 
-HOT_LINE = "heldout/ko_A_005.wav"
+HOT_LINE = "heldout/ko_A_003.wav"
 # After the hot line the callee goes on talking, so the agent has someone to hear at takeover.
 FOLLOW_UP = ["heldout/ko_C_020.wav", "heldout/ko_B_010.wav", "heldout/ko_C_021.wav"]
 TALK_AFTER_TAKEOVER_SECONDS = 2.5

