@@ -21,7 +21,7 @@ from tierdial.db import make_engine, make_sessions
 from tierdial.messages import CallEnded, TierDecided
 from tierdial.schema import upgrade
 
-OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN = (f"+8210200000{i:02d}" for i in range(1, 7))
+OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP = (f"+8210200000{i:02d}" for i in range(1, 8))
 # The hot line is one the recogniser hears alike however long the callee listened first: heard over
 # SIP after the bot's opening, "어떻게 신청하는지 알려 주세요" sometimes comes out "... 하려 주세요" (tier C).
 # How often recordings come out right is test_triage's business; this test is about the call path.
@@ -33,6 +33,7 @@ SCENARIO = {
         BUSY: {"action": "busy"},
         NO_ANSWER: {"action": "no_answer"},
         DOWN: {"action": "unavailable"},
+        HANGS_UP: {"action": "answer", "hangup_after_seconds": 3},  # while the bot's opening plays
     }
 }
 
@@ -92,7 +93,7 @@ def test_a_campaign_over_real_sip(tmp_path: Path, start_service, asr_service, in
         str(tmp_path / "heard"),
         ready="callee simulator listening on",
     )
-    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN]
+    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP]
     attempts, events, dnc_when_ended, redialled = _run(tmp_path, trunk_port, asr_service, intent_model, phones)
     sim_log = [json.loads(line) for line in stop_sim().splitlines() if line.startswith("{")]
 
@@ -115,6 +116,9 @@ def test_a_campaign_over_real_sip(tmp_path: Path, start_service, asr_service, in
     assert attempts[BUSY].outcome == "busy" and attempts[BUSY].final_tier is None, summary
     assert attempts[NO_ANSWER].outcome == "no_answer" and attempts[NO_ANSWER].final_tier is None, summary
     assert attempts[DOWN].outcome == "failed" and attempts[DOWN].hangup_cause.startswith("503"), summary
+    # A callee who hangs up on the bot ends just that call: the SIP worker and its other calls go on.
+    assert attempts[HANGS_UP].outcome == "answered" and attempts[HANGS_UP].final_tier is None, summary
+    assert not any("SIP worker process ended" in (a.hangup_cause or "") for a in attempts.values()), summary
     assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values()), summary
     # Everyone sees the same, owned caller number.
     assert {a.caller_number for a in attempts.values()} == {"+82234567890"}, summary

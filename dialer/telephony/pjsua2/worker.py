@@ -251,7 +251,13 @@ class Worker:
         while self.running:
             self.endpoint.libHandleEvents(POLL_MS)
             while self.conn.poll():
-                self._dispatch(self.conn.recv())
+                command = self.conn.recv()
+                try:
+                    self._dispatch(command)
+                except pj.Error as exc:
+                    # A command can race the call's end (PJSIP has already dropped its media); the
+                    # other calls of this worker must not die with it.
+                    log.warning("%s failed: %s", command[0], exc.info(), extra={"call_id": _call_of(command)})
             self._housekeeping()
         self._shutdown()
 
@@ -288,8 +294,9 @@ class Worker:
                 self._release(slot)
 
     def _release(self, slot: Slot) -> None:
-        if slot.player is not None and slot.media is not None:
-            slot.player.stopTransmit(slot.media)
+        # The call has ended, so its port has left the bridge with every connection to it: there is
+        # nothing to stop (asking PJSIP to raises an error). Dropping the player here, in the loop's
+        # registered thread, destroys it.
         slot.player = slot.media = slot.call = slot.asr = slot.dial = None
 
     def _slot(self, call_id: str) -> Slot | None:
@@ -323,6 +330,11 @@ class Worker:
             slot.relay.close()
         # No libDestroy: in this wheel it trips a conference assertion while freeing ports, and the
         # process ends right after (run_worker exits without Python's teardown); the OS frees the rest.
+
+
+def _call_of(command: tuple) -> str:
+    argument = command[1] if len(command) > 1 else ""
+    return argument.get("call_id", "") if isinstance(argument, dict) else str(argument)
 
 
 def run_worker(conn: Connection, settings: dict) -> None:
