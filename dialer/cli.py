@@ -46,6 +46,28 @@ def _bench_live(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_pacing(args: argparse.Namespace) -> int:
+    from dialer.pacing.bench import comparisons, run_pacing_bench
+
+    controllers = [c.strip() for c in args.controllers.split(",") if c.strip()]
+    results = run_pacing_bench([Path(p) for p in args.scenario], controllers)
+    if args.plot:
+        from dialer.pacing.plot import plot_results
+
+        plot_results(results, Path(args.plot))
+    if args.json:
+        print(json.dumps({"results": results, "comparisons": comparisons(results)}))
+        return 0
+    for r in results:
+        print(
+            f"{r['scenario']:<32} {r['controller']:<12} talk min/agent h {r['talk_minutes_per_agent_hour']:6.2f}  "
+            f"abandoned {100 * float(r['abandon_rate']):5.2f} %  occupancy {100 * float(r['occupancy']):5.1f} %"
+        )
+    for row in comparisons(results):
+        print(", ".join(f"{k} {v}" for k, v in row.items()))
+    return 0
+
+
 def _sim_callees(args: argparse.Namespace) -> int:
     from dialer.sim.callees import serve
     from dialer.sim.scenario import load_scenario
@@ -91,6 +113,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     live.add_argument("--lines", type=int, default=3, help="calls at once, 1-4 (default 3)")
     live.add_argument("--json", action="store_true", help="one line of JSON")
     live.set_defaults(run=_bench_live)
+    pacing = bench.add_parser("pacing", help="pacing controllers on simulated shifts: talk time against abandonment")
+    pacing.add_argument("--scenario", action="append", required=True, metavar="FILE", help="YAML; repeat for more")
+    pacing.add_argument("--controllers", default="progressive,vicidial,tierdial,oracle", help="comma-separated")
+    pacing.add_argument("--plot", metavar="PNG", help="also draw talk time against abandonment to this file")
+    pacing.add_argument("--json", action="store_true", help="one line of JSON")
+    pacing.set_defaults(run=_bench_pacing)
 
     sim = commands.add_parser("sim", help="simulated SIP peers for tests and demos").add_subparsers(
         dest="action", required=True
