@@ -17,6 +17,7 @@ that lower it, so the run ends under the cap whatever the forecast's errors.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 from scipy.special import ndtr
@@ -42,6 +43,7 @@ BUDGET_SCALE = 3.0  # abandons under budget that multiply the threshold by e
 MIN_THRESHOLD, MAX_THRESHOLD = 0.001, 0.6
 MAX_HORIZON = 240
 RESERVE_ABANDONS = 1.0
+RECENT_SECONDS = 60.0
 
 
 class TierdialController:
@@ -57,7 +59,7 @@ class TierdialController:
         self.wrap = RecentDurations(keep=150)
         self.busy_after = RecentDurations(keep=50)
         self.no_answer_after = RecentDurations(keep=50)
-        self._abandons_seen = 0
+        self._recent_abandons: deque[float] = deque()
         self._forecast: dict[str, float] = {}
         self._tables: dict[tuple[int, int, int], np.ndarray] = {}
 
@@ -81,7 +83,7 @@ class TierdialController:
             self.talk.add(event.talk_seconds)
             self.wrap.add(event.wrap_seconds)
         elif isinstance(event, Abandoned):
-            self._abandons_seen += 1
+            self._recent_abandons.append(event.at)
 
     # -- deciding -----------------------------------------------------------------------------
 
@@ -113,7 +115,11 @@ class TierdialController:
         over = np.nonzero(added_per_handover > threshold)[0]
         dials = int(over[0]) if len(over) else limit
         # The cap is a hard limit: with less than a whole abandon left to spend, dial only for ready agents.
-        if state.abandon_cap * state.live_answers - state.abandoned < RESERVE_ABANDONS:
+        # Abandons just now mean the forecast is off (traffic changed) and more may be on their way.
+        while self._recent_abandons and self._recent_abandons[0] < state.now - RECENT_SECONDS:
+            self._recent_abandons.popleft()
+        reserve = RESERVE_ABANDONS + len(self._recent_abandons) + float(expected[0])
+        if state.abandon_cap * state.live_answers - state.abandoned < reserve:
             dials = 0
         dials = max(dials, _progressive(state, limit))
         self._forecast = {

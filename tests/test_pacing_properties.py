@@ -1,0 +1,99 @@
+"""Properties of the pacing controllers over generated scenarios (hypothesis).
+
+Bounds of the generated scenarios, which the README repeats: teams of 3 to 40 agents,
+runs of 1 to 2 hours, 5-40 % of dials reaching a person, up to 20 % machines and 10 %
+busy, ring times averaging 5-20 s, talk 1-7 minutes, wrap-up 5-60 s, answering-machine
+detection 1-4 s, a cap of 1-3 %, breaks or none, and traffic that drifts (answer rate,
+talk time, team size growing) once during the run.
+"""
+
+from __future__ import annotations
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, given, settings
+
+from dialer.pacing.controller import CampaignState, PacingController
+from dialer.pacing.registry import CONTROLLERS, build_controller
+from dialer.pacing.simulator.engine import Simulation
+from dialer.pacing.simulator.run import simulate
+from dialer.pacing.simulator.scenario import PacingScenario
+
+
+def durations(low: float, high: float) -> st.SearchStrategy[dict]:
+    return st.builds(
+        lambda mean, spread: {"dist": "lognormal", "mean": mean, "sd": mean * spread},
+        st.floats(low, high),
+        st.floats(0.1, 0.8),
+    )
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, lines: bool = False) -> PacingScenario:
+    agents = draw(st.integers(3, 40))
+    hours = draw(st.sampled_from([1.0, 1.5, 2.0]))
+    answer = draw(st.floats(0.05, 0.4))
+    data = {
+        "name": "generated",
+        "agents": agents,
+        "duration_hours": hours,
+        "seed": draw(st.integers(0, 10_000)),
+        "answer_rate": answer,
+        "machine_rate": draw(st.floats(0, 0.2)),
+        "busy_rate": draw(st.floats(0, 0.1)),
+        "ring_seconds": draw(durations(5, 20)),
+        "no_answer_timeout": draw(st.sampled_from([15, 20, 25, 30])),
+        "talk_seconds": draw(durations(60, 420)),
+        "wrap_seconds": draw(durations(5, 60)),
+        "amd_seconds": draw(st.floats(1, 4)),
+        "abandon_cap": draw(st.floats(0.01, 0.03)),
+    }
+    if draw(st.booleans()):
+        data["breaks"] = {"every_minutes": draw(st.sampled_from([30, 60, 90])), "minutes": 10}
+    if draw(st.booleans()):
+        data["drift"] = [
+            {
+                "at_hour": hours / 2,
+                "answer_rate": draw(st.floats(0.05, 0.4)),
+                "talk_seconds": draw(durations(60, 420)),
+                "agents": agents + draw(st.integers(0, 10)),
+            }
+        ]
+    if lines:
+        data["trunk_lines"] = draw(st.integers(1, 2 * agents))
+    return PacingScenario.model_validate(data)
+
+
+class LineChecked:
+    """Wraps a controller and checks every decision against the lines free at that moment."""
+
+    def __init__(self, inner: PacingController) -> None:
+        self.inner, self.name = inner, inner.name
+
+    def decide(self, state: CampaignState) -> int:
+        wanted = self.inner.decide(state)
+        assert 0 <= wanted <= state.free_lines, f"{self.name} asked for {wanted} dials with {state.free_lines} free"
+        return wanted
+
+    def observe(self, event: object) -> None:
+        self.inner.observe(event)  # type: ignore[arg-type]
+
+    def status(self, state: CampaignState) -> object:
+        return self.inner.status(state)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(lines=True), controller=st.sampled_from(CONTROLLERS))
+def test_no_controller_dials_beyond_the_free_trunk_lines(scenario: PacingScenario, controller: str) -> None:
+    from dialer.pacing.controller import PacingSettings
+
+    short = scenario.model_copy(update={"duration_hours": 0.5, "drift": []})
+    settings_ = PacingSettings(abandon_cap=short.abandon_cap)
+    simulation = Simulation(short, lambda sim: LineChecked(build_controller(controller, settings_, foresight=sim)))  # type: ignore[arg-type,return-value]
+    simulation.run()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios())
+def test_tierdial_never_ends_a_run_over_the_cap(scenario: PacingScenario) -> None:
+    result = simulate(scenario, "tierdial")
+    assert result["abandoned"] <= scenario.abandon_cap * result["live_answers"], result
