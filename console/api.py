@@ -46,6 +46,12 @@ def events() -> Response:
     return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
 
 
+@api.get("/pacing")
+def pacing():  # type: ignore[no-untyped-def]
+    """Per running campaign: its pacing controller, dial level, forecast and abandonment budget left."""
+    return jsonify(campaigns=list(_feed().pacing.values()))
+
+
 @api.errorhandler(CallCommandError)
 def _refused(error: CallCommandError):  # type: ignore[no-untyped-def]
     return jsonify(error="refused", message=str(error)), error.status

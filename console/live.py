@@ -10,7 +10,7 @@ import threading
 from typing import Protocol
 
 from tierdial.bus import EventBus
-from tierdial.messages import CallEnded, PartialTranscript
+from tierdial.messages import CallEnded, PacingUpdate, PartialTranscript
 
 CLIENT_BACKLOG = 1000
 
@@ -36,6 +36,7 @@ class LiveFeed:
         self.control = control
         self._clients: set[queue.Queue[str]] = set()
         self._in_progress: dict[str, list[str]] = {}  # what a newly opened page needs to catch up
+        self.pacing: dict[str, dict[str, object]] = {}  # the latest pacing status per campaign
         self._lock = threading.Lock()
         bus.subscribe(self._fan_out)
 
@@ -43,6 +44,8 @@ class LiveFeed:
         data = to_json(message)
         call_id = getattr(message, "call_id", "")
         with self._lock:
+            if isinstance(message, PacingUpdate):
+                self.pacing[message.campaign] = json.loads(data)
             if isinstance(message, CallEnded):
                 self._in_progress.pop(call_id, None)
             elif call_id and not isinstance(message, PartialTranscript):

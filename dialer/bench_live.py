@@ -209,7 +209,9 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         try:
             if not connect_sim_agent(flow, agent_port):
                 raise UserError("the simulated agent's headset did not answer")
-            CampaignRunner(bench, sessions, flow, campaign_id, lines=lines, clock=clock).run(max_seconds=60 * calls)
+            CampaignRunner(bench, sessions, flow, campaign_id, lines=lines, clock=clock, pacing="lines").run(
+                max_seconds=60 * calls
+            )
             cpu_used = _cpu_seconds(asr_process.pid) - cpu_before
         finally:
             engine.stop()

@@ -188,7 +188,9 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
                 flush=True,
             )
             time.sleep(start_delay)
-            CampaignRunner(demo, sessions, flow, campaign_id, lines=lines, clock=clock).run(max_seconds=1800)
+            CampaignRunner(demo, sessions, flow, campaign_id, lines=lines, clock=clock, pacing="lines").run(
+                max_seconds=1800
+            )
         finally:
             engine.stop()
             console.shutdown()

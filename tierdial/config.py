@@ -111,6 +111,9 @@ class RetryHours(_Section):
 
 class CampaignDefaults(_Section):
     abandon_cap: Annotated[float, Field(gt=0, le=MAX_ABANDON_CAP)] = MAX_ABANDON_CAP
+    # tierdial: forecast and abandonment budget; vicidial: its adaptive method; progressive: a dial per free
+    # agent; lines: keep every line busy (the bot answers each call; for demos and load tests)
+    pacing: Literal["tierdial", "vicidial", "progressive", "lines"] = "tierdial"
     calling_window: CallingWindow = CallingWindow()
     ring_timeout_seconds: Annotated[int, Field(ge=MIN_RING_SECONDS, le=120)] = 25
     max_attempts_per_day: Annotated[int, Field(ge=1, le=10)] = 2

@@ -89,6 +89,19 @@ class CallEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class PacingUpdate:
+    """What the pacing controller of a running campaign is doing, for supervisors."""
+
+    campaign: str
+    controller: str
+    dial_level: float  # calls in progress per active agent
+    forecast: dict[str, float]
+    abandon_budget: float  # abandons the campaign can still afford against its cap
+    calls_in_progress: int
+    agents_connected: int
+
+
+@dataclass(frozen=True, slots=True)
 class Takeover:
     call_id: str
     agent: str
