@@ -50,7 +50,12 @@ def _bench_pacing(args: argparse.Namespace) -> int:
     from dialer.pacing.bench import comparisons, run_pacing_bench
 
     controllers = [c.strip() for c in args.controllers.split(",") if c.strip()]
-    results = run_pacing_bench([Path(p) for p in args.scenario], controllers)
+    generated = []
+    if args.generated:
+        from dialer.pacing.simulator.generate import generated_scenarios
+
+        generated = generated_scenarios(args.generated, args.seed)
+    results = run_pacing_bench([Path(p) for p in args.scenario or []], controllers, generated)
     if args.plot:
         from dialer.pacing.plot import plot_results
 
@@ -114,7 +119,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     live.add_argument("--json", action="store_true", help="one line of JSON")
     live.set_defaults(run=_bench_live)
     pacing = bench.add_parser("pacing", help="pacing controllers on simulated shifts: talk time against abandonment")
-    pacing.add_argument("--scenario", action="append", required=True, metavar="FILE", help="YAML; repeat for more")
+    pacing.add_argument("--scenario", action="append", metavar="FILE", help="YAML; repeat for more")
+    pacing.add_argument("--generated", type=int, default=0, metavar="N", help="also N random scenarios (4 h each)")
+    pacing.add_argument("--seed", type=int, default=1, help="seed of the random scenarios (default 1)")
     pacing.add_argument("--controllers", default="progressive,vicidial,tierdial,oracle", help="comma-separated")
     pacing.add_argument("--plot", metavar="PNG", help="also draw talk time against abandonment to this file")
     pacing.add_argument("--json", action="store_true", help="one line of JSON")

@@ -21,11 +21,19 @@ def _run(job: tuple[PacingScenario, str]) -> Result:
     return simulate(*job)
 
 
-def run_pacing_bench(scenario_files: list[Path], controllers: list[str], workers: int | None = None) -> list[Result]:
+def run_pacing_bench(
+    scenario_files: list[Path],
+    controllers: list[str],
+    generated: list[PacingScenario] | None = None,
+    workers: int | None = None,
+) -> list[Result]:
     unknown = [c for c in controllers if c not in CONTROLLERS]
     if unknown:
         raise UserError(f"unknown controller(s) {', '.join(unknown)}; choose from {', '.join(CONTROLLERS)}")
     scenarios = [load_pacing_scenario(path) for path in scenario_files]  # every file is checked before any run
+    scenarios += generated or []
+    if not scenarios:
+        raise UserError("nothing to run: give --scenario FILE and/or --generated N")
     jobs = [(scenario, controller) for scenario in scenarios for controller in controllers]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     with (
