@@ -119,7 +119,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     live.add_argument("--json", action="store_true", help="one line of JSON")
     live.set_defaults(run=_bench_live)
     pacing = bench.add_parser("pacing", help="pacing controllers on simulated shifts: talk time against abandonment")
-    pacing.add_argument("--scenario", action="append", metavar="FILE", help="YAML; repeat for more")
+    pacing.add_argument("--scenario", action="extend", nargs="+", metavar="FILE", help="YAML files (one or more)")
     pacing.add_argument("--generated", type=int, default=0, metavar="N", help="also N random scenarios (4 h each)")
     pacing.add_argument("--seed", type=int, default=1, help="seed of the random scenarios (default 1)")
     pacing.add_argument("--controllers", default="progressive,vicidial,tierdial,oracle", help="comma-separated")

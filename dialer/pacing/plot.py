@@ -15,7 +15,7 @@ def plot_results(results: list[Result], path: Path) -> None:
     matplotlib.use("Agg")  # no display: render straight to the file
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(9, 6), dpi=110)
+    figure, axes = plt.subplots(figsize=(11, 6), dpi=110)
     scenarios = sorted({str(r["scenario"]) for r in results})
     colours = {name: plt.get_cmap("tab10")(i % 10) for i, name in enumerate(scenarios)}
     for result in results:
@@ -38,7 +38,7 @@ def plot_results(results: list[Result], path: Path) -> None:
     axes.set_xlabel("abandoned calls, % of live answers (dashed: the cap)")
     axes.set_ylabel("talk minutes per agent hour")
     axes.set_title("Pacing controllers on the shipped scenarios")
-    axes.legend(fontsize=7, loc="lower right", ncols=2)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes.grid(alpha=0.3)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
