@@ -63,32 +63,17 @@ class CampaignRunner:
             campaign = session.get(Campaign, self.campaign_id)
             if campaign.status != CampaignStatus.running:
                 return bool(self.flow.in_flight())
-            contacts = (
-                next_callable(
-                    session,
-                    campaign,
-                    now=self.clock(),
-                    max_attempts=self.config.campaign_defaults.max_attempts_total,
-                    in_flight=self.flow.in_flight(),
-                    limit=max(free, 1),
-                )
-                if free
-                else []
+            # With no dial wanted now, one contact is still looked up: the campaign goes on while any is left.
+            contacts = next_callable(
+                session,
+                campaign,
+                now=self.clock(),
+                max_attempts=self.config.campaign_defaults.max_attempts_total,
+                in_flight=self.flow.in_flight(),
+                limit=max(free, 1),
             )
             picked = [(campaign.name, c.id, c.phone_e164) for c in contacts[:free]]
-            more_to_call = bool(picked) or (
-                not free
-                and bool(
-                    next_callable(
-                        session,
-                        campaign,
-                        now=self.clock(),
-                        max_attempts=self.config.campaign_defaults.max_attempts_total,
-                        in_flight=self.flow.in_flight(),
-                        limit=1,
-                    )
-                )
-            )
+            more_to_call = bool(contacts)
         for name, contact_id, phone in picked:
             with self.sessions() as session:
                 if is_blocked(session, phone, self.campaign_id):  # checked again immediately before the dial

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from intent.corpus import bundled_data_dir
 from tierdial.errors import UserError
+from tierdial.yaml_files import load_yaml_model
 
 
 class _Strict(BaseModel):
@@ -52,17 +52,7 @@ def _resolve(path: Path, base: Path) -> Path:
 
 
 def load_scenario(path: Path) -> Scenario:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise UserError(f"{path}: scenario file not found") from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise UserError(f"{path}: invalid scenario: {problems}") from None
+    scenario = load_yaml_model(path, Scenario, "scenario")
     base = path.resolve().parent
 
     def fixed(callee: Callee) -> Callee:

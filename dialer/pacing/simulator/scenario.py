@@ -7,11 +7,10 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tierdial.config import MAX_ABANDON_CAP, MIN_RING_SECONDS
-from tierdial.errors import UserError
+from tierdial.yaml_files import load_yaml_model
 
 _STANDARD_NORMAL = NormalDist()
 
@@ -134,17 +133,4 @@ class PacingScenario(_Strict):
 
 
 def load_pacing_scenario(path: Path) -> PacingScenario:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise UserError(f"{path}: scenario file not found") from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: a scenario is a mapping of settings")
-    data.setdefault("name", path.stem)
-    try:
-        return PacingScenario.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'scenario'}: {e['msg']}" for e in exc.errors())
-        raise UserError(f"{path}: {problems}") from None
+    return load_yaml_model(path, PacingScenario, "scenario", defaults={"name": path.stem})
