@@ -117,5 +117,10 @@ def dial_level(state: CampaignState) -> float:
     return state.calls_in_progress / state.agents_active if state.agents_active else 0.0
 
 
+def unreserved_ready_agents(state: CampaignState) -> int:
+    """Ready agents that no call in flight is headed for: dials for them cannot be abandoned."""
+    return max(0, state.agents_idle - len(state.ringing) - len(state.screening) - len(state.waiting))
+
+
 def abandon_budget(state: CampaignState) -> float:
     return state.abandon_cap * state.live_answers - state.abandoned

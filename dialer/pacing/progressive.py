@@ -9,6 +9,7 @@ from dialer.pacing.controller import (
     PacingStatus,
     abandon_budget,
     dial_level,
+    unreserved_ready_agents,
 )
 
 
@@ -19,8 +20,7 @@ class ProgressiveController:
         self.settings = settings
 
     def decide(self, state: CampaignState) -> int:
-        unmatched = len(state.ringing) + len(state.screening) + len(state.waiting)
-        return max(0, min(state.agents_idle - unmatched, state.free_lines))
+        return min(unreserved_ready_agents(state), state.free_lines)
 
     def observe(self, event: PacingEvent) -> None:
         pass

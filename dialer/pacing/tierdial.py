@@ -34,6 +34,7 @@ from dialer.pacing.controller import (
     PacingStatus,
     abandon_budget,
     dial_level,
+    unreserved_ready_agents,
 )
 from dialer.pacing.estimates import OutcomeRates, RecentDurations, RecentShare
 
@@ -102,7 +103,7 @@ class TierdialController:
         per_dial = new_dial.sum()
         limit = min(state.free_lines, 3 * state.agents_active + 10)
         if per_dial <= 0:
-            return _progressive(state, limit)
+            return min(unreserved_ready_agents(state), limit)
         ks = np.arange(limit + 1)[:, None]
         cumulative_new = np.cumsum(new_dial)
         mean = demand[None, :] + ks * cumulative_new[None, :]
@@ -121,7 +122,7 @@ class TierdialController:
         reserve = RESERVE_ABANDONS + len(self._recent_abandons) + float(expected[0])
         if state.abandon_cap * state.live_answers - state.abandoned < reserve:
             dials = 0
-        dials = max(dials, _progressive(state, limit))
+        dials = max(dials, min(unreserved_ready_agents(state), limit))
         self._forecast = {
             "handovers_next_30s": round(float(mean[dials, min(30, horizon - 1)]), 2),
             "agents_free_next_30s": round(float(supply_mean[min(30, horizon - 1)]), 2),
@@ -191,11 +192,6 @@ class TierdialController:
 
     def status(self, state: CampaignState) -> PacingStatus:
         return PacingStatus(self.name, dial_level(state), dict(self._forecast), abandon_budget(state))
-
-
-def _progressive(state: CampaignState, limit: int) -> int:
-    """Dials that cannot be abandoned: one per ready agent no call in flight is headed for."""
-    return max(0, min(limit, state.agents_idle - len(state.ringing) - len(state.screening) - len(state.waiting)))
 
 
 def _toeplitz(cdf: np.ndarray) -> np.ndarray:

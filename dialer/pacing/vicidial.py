@@ -22,7 +22,6 @@ from collections import deque
 from dialer.pacing.controller import (
     Abandoned,
     CampaignState,
-    DialResolved,
     HandedOver,
     PacingEvent,
     PacingSettings,
@@ -48,7 +47,6 @@ class VicidialController:
         self._recent_dials: deque[float] = deque()
         self._recent_drops: deque[float] = deque()
         self._day_dials = self._day_answers = self._day_drops = 0
-        self._dials_placed = 0
 
     def decide(self, state: CampaignState) -> int:
         self._ready.append(state.agents_idle)
@@ -87,8 +85,6 @@ class VicidialController:
         elif isinstance(event, Abandoned):
             self._day_drops += 1
             self._recent_drops.append(event.at)
-        elif isinstance(event, DialResolved):
-            pass
 
     def status(self, state: CampaignState) -> PacingStatus:
         return PacingStatus(self.name, self.level, {}, abandon_budget(state))

@@ -36,8 +36,6 @@ from dialer.pacing.simulator.draws import DialStream, Fate
 from dialer.pacing.simulator.metrics import RunMetrics
 from dialer.pacing.simulator.scenario import PacingScenario
 
-GRACE_SECONDS = 2.0
-
 
 @dataclass(slots=True, eq=False)
 class Agent:
@@ -73,7 +71,7 @@ class Simulation:
     def __init__(self, scenario: PacingScenario, controller_factory: Callable[[Simulation], PacingController]) -> None:
         self.scenario = scenario
         self.bot_first = scenario.bot_first
-        self.grace = self.bot_first.max_hot_wait_seconds if self.bot_first else GRACE_SECONDS
+        self.grace = scenario.grace_seconds
         self.now = 0.0
         self.metrics = RunMetrics()
         self._stream = DialStream(scenario.seed)

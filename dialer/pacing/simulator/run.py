@@ -6,15 +6,14 @@ from collections.abc import Callable
 
 from dialer.pacing.controller import PacingSettings
 from dialer.pacing.registry import build_controller
-from dialer.pacing.simulator.engine import GRACE_SECONDS, Simulation
+from dialer.pacing.simulator.engine import Simulation
 from dialer.pacing.simulator.scenario import PacingScenario
 
 
 def simulate(
     scenario: PacingScenario, controller: str, progress: Callable[[float], None] | None = None
 ) -> dict[str, float | int | str]:
-    grace = scenario.bot_first.max_hot_wait_seconds if scenario.bot_first else GRACE_SECONDS
-    settings = PacingSettings(abandon_cap=scenario.abandon_cap, grace_seconds=grace)
+    settings = PacingSettings(abandon_cap=scenario.abandon_cap, grace_seconds=scenario.grace_seconds)
     simulation = Simulation(scenario, lambda sim: build_controller(controller, settings, foresight=sim))
     metrics = simulation.run(progress)
     head: dict[str, float | int | str] = {"scenario": scenario.name, "controller": controller}

@@ -13,6 +13,7 @@ from tierdial.config import MAX_ABANDON_CAP, MIN_RING_SECONDS
 from tierdial.yaml_files import load_yaml_model
 
 _STANDARD_NORMAL = NormalDist()
+GRACE_SECONDS = 2.0  # a live answer not with an agent this long after the greeting is abandoned
 
 
 class _Strict(BaseModel):
@@ -120,6 +121,11 @@ class PacingScenario(_Strict):
         if self.trunk_lines is not None:
             return self.trunk_lines
         return 4 * max([self.agents, *(d.agents or 0 for d in self.drift)])
+
+    @property
+    def grace_seconds(self) -> float:
+        """How long a handed-over call may wait for an agent: 2 s, or in bot-first mode the hot-wait target."""
+        return self.bot_first.max_hot_wait_seconds if self.bot_first else GRACE_SECONDS
 
     def traffic_at(self, seconds: float) -> Traffic:
         """The traffic in force `seconds` into the shift: the base values overlaid by every drift step so far."""
