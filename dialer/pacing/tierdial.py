@@ -115,8 +115,8 @@ class TierdialController:
         threshold = self.threshold(state)
         over = np.nonzero(added_per_handover > threshold)[0]
         dials = int(over[0]) if len(over) else limit
-        # The cap is a hard limit: with less than a whole abandon left to spend, dial only for ready agents.
-        # Abandons just now mean the forecast is off (traffic changed) and more may be on their way.
+        # The cap is a hard limit: unless the budget left covers a whole abandon, what the calls in flight may
+        # still cost, and the last minute's abandons (a sign the forecast is off), dial only for ready agents.
         while self._recent_abandons and self._recent_abandons[0] < state.now - RECENT_SECONDS:
             self._recent_abandons.popleft()
         reserve = RESERVE_ABANDONS + len(self._recent_abandons) + float(expected[0])
