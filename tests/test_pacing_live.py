@@ -56,6 +56,20 @@ def test_a_hot_lead_nobody_takes_in_time_counts_against_the_cap() -> None:
     assert len(pacing.state(agents_connected=1).talking) == 0
 
 
+def test_an_agent_who_takes_a_call_before_it_turns_hot_is_talking() -> None:
+    clock = Clock()
+    pacing = LivePacing("tierdial", abandon_cap=0.03, lines=3, grace_seconds=10, clock=clock)
+    pacing.on_message(CallStarted("early", "demo"))
+    pacing.on_message(Answered("early"))
+    clock.now += 4
+    pacing.on_message(Takeover("early", "agent1"))
+    clock.now += 30
+    state = pacing.state(agents_connected=1)
+    assert len(state.talking) == 1 and state.agents_idle == 0
+    assert state.screening == () and state.waiting == () and state.abandoned == 0
+    assert pacing.dials(agents_connected=1) <= 2  # never more than the free lines, and the agent is busy
+
+
 def test_with_no_agent_connected_the_bot_works_every_line() -> None:
     pacing = LivePacing("tierdial", abandon_cap=0.03, lines=3, grace_seconds=10, clock=Clock())
     assert pacing.dials(agents_connected=0) == 3

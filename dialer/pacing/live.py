@@ -94,9 +94,11 @@ class LivePacing:
                 call.handed_at = now
                 self._hot += 1
                 self.controller.observe(HandedOver(now, now - call.answered_at))
-            elif isinstance(message, Takeover) and call.handed_at and not call.taken_at:
+            elif isinstance(message, Takeover) and not call.taken_at:
+                # An agent may take any call, hot or not; either way that agent is now talking.
                 call.taken_at = now
-                self.controller.observe(Connected(now, now - call.handed_at))
+                if call.handed_at:
+                    self.controller.observe(Connected(now, now - call.handed_at))
             elif isinstance(message, CallEnded):
                 self._ended(message, self._calls.pop(message.call_id), now)
 
@@ -130,7 +132,9 @@ class LivePacing:
                 wrapping=(),
                 agents_paused=0,
                 ringing=tuple(now - c.placed_at for c in calls if not c.answered_at),
-                screening=tuple(now - c.answered_at for c in calls if c.answered_at and not c.handed_at),
+                screening=tuple(
+                    now - c.answered_at for c in calls if c.answered_at and not c.handed_at and not c.taken_at
+                ),
                 waiting=tuple(now - c.handed_at for c in calls if c.handed_at and not c.taken_at),
                 free_lines=max(0, self.lines - len(calls)),
                 abandon_cap=self.cap,
