@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tierdial.db import E164, Base, CreatedAt, IntPk
@@ -20,7 +20,8 @@ class CampaignStatus(enum.StrEnum):
 
 class ContactStatus(enum.StrEnum):
     new = "new"
-    scheduled = "scheduled"
+    callback = "callback"  # a person asked to be called at next_attempt_at: served first when due
+    scheduled = "scheduled"  # a retry, not before next_attempt_at
     closed = "closed"  # declined, opted out, wrong number or out of attempts
 
 
@@ -62,6 +63,11 @@ class Campaign(Base):
     abandon_cap: Mapped[float]
     window_start: Mapped[dt.time]
     window_end: Mapped[dt.time]
+    # The full calling window (weekdays, regions, holidays) as config's CallingWindow; None: start-end only.
+    calling_rules: Mapped[dict | None]
+    max_attempts_per_day: Mapped[int] = mapped_column(default=2)
+    max_attempts_total: Mapped[int] = mapped_column(default=6)
+    local_presence: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[CreatedAt]
 
     lists: Mapped[list[CallList]] = relationship(back_populates="campaign")
@@ -79,24 +85,33 @@ class CallList(Base):
     consent_basis: Mapped[str] = mapped_column(String(100))
     default_region: Mapped[str] = mapped_column(String(2))
     imported_at: Mapped[CreatedAt]
+    imported_by: Mapped[str | None] = mapped_column(String(100))
 
     campaign: Mapped[Campaign] = relationship(back_populates="lists")
 
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("campaign_id", "phone_e164"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "phone_e164"),
+        # The hopper walks this index in order: due callbacks and retries by time, new contacts by id.
+        Index("ix_contacts_hopper", "campaign_id", "status", "next_attempt_at"),
+    )
 
     id: Mapped[IntPk]
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("call_lists.id"), index=True)
     phone_e164: Mapped[E164] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(2), default="")
+    timezone: Mapped[str] = mapped_column(Text)  # every zone the number may be in, space-separated
     consent_evidence: Mapped[dict | None]
     status: Mapped[ContactStatus] = mapped_column(Enum(ContactStatus, native_enum=False), default="new")
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    day_attempts: Mapped[int] = mapped_column(default=0)  # attempts on attempt_day, the callee's local date
+    attempt_day: Mapped[dt.date | None]
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    next_attempt_at: Mapped[dt.datetime | None]
     created_at: Mapped[CreatedAt]
 
 
@@ -120,13 +135,64 @@ class CallAttempt(Base):
 
 
 class DoNotCall(Base):
+    """A number (or, from a registry file, a prefix) nobody may call. Erasure keeps only its hash."""
+
     __tablename__ = "do_not_call"
     __table_args__ = (UniqueConstraint("phone_e164", "scope", "campaign_id"),)
 
     id: Mapped[IntPk]
-    phone_e164: Mapped[E164] = mapped_column(String(16))
+    phone_e164: Mapped[E164] = mapped_column(String(70))  # E.164, a "+prefix*", or "sha256:<hex>" after erasure
+    registry_file_id: Mapped[int | None] = mapped_column(ForeignKey("dnc_registry_files.id"), index=True)
     scope: Mapped[DncScope] = mapped_column(Enum(DncScope, native_enum=False))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     reason: Mapped[str] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[CreatedAt]
+
+
+class CampaignZone(Base):
+    """The (region, time zones) pairs a campaign's contacts fall in: the hopper opens them by the clock."""
+
+    __tablename__ = "campaign_zones"
+    __table_args__ = (UniqueConstraint("campaign_id", "region", "timezone"),)
+
+    id: Mapped[IntPk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    region: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(Text)
+
+
+class DncRegistryFile(Base):
+    """One loaded national registry file; a file older than 31 days is reported as stale."""
+
+    __tablename__ = "dnc_registry_files"
+
+    id: Mapped[IntPk]
+    name: Mapped[str] = mapped_column(String(300))
+    entries: Mapped[int]
+    loaded_at: Mapped[CreatedAt]
+
+
+class ImportStatus(enum.StrEnum):
+    running = "running"
+    done = "done"
+    failed = "failed"  # nothing was loaded
+
+
+class ListImport(Base):
+    """The progress and the per-row report of one list import, for people and for the API's status endpoint."""
+
+    __tablename__ = "list_imports"
+
+    id: Mapped[IntPk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("call_lists.id"))
+    file_name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[ImportStatus] = mapped_column(Enum(ImportStatus, native_enum=False), default="running")
+    rows_read: Mapped[int] = mapped_column(default=0)
+    loaded: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[CreatedAt]
+    finished_at: Mapped[dt.datetime | None]

@@ -1,11 +1,11 @@
-"""Table of the caller numbers."""
+"""Tables of the caller numbers: the owned numbers, who sees which, and reports against them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierdial.db import Base, CreatedAt, IntPk
@@ -14,6 +14,7 @@ from tierdial.db import Base, CreatedAt, IntPk
 class NumberStatus(enum.StrEnum):
     active = "active"
     quarantined = "quarantined"  # waits for a person; never replaced automatically
+    retired = "retired"  # no longer in config.yaml; its contacts are not called from another number
 
 
 class CallerNumber(Base):
@@ -33,3 +34,27 @@ class CallerNumber(Base):
     quarantined_at: Mapped[dt.datetime | None]
     quarantine_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[CreatedAt]
+
+
+class NumberAssignment(Base):
+    """The one owned number a contact sees, chosen on the first dial and kept for good."""
+
+    __tablename__ = "number_assignments"
+
+    id: Mapped[IntPk]
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    caller_number_id: Mapped[int] = mapped_column(ForeignKey("caller_numbers.id"), index=True)
+    assigned_at: Mapped[CreatedAt]
+
+
+class ReputationReport(Base):
+    """A complaint, an opt-out or a spam label reported against a caller number."""
+
+    __tablename__ = "number_reports"
+
+    id: Mapped[IntPk]
+    caller_number_id: Mapped[int] = mapped_column(ForeignKey("caller_numbers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(300))
+    reported_at: Mapped[CreatedAt]

@@ -9,7 +9,7 @@ not own are refused with a message naming the key.
 from __future__ import annotations
 
 import os
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -85,16 +85,19 @@ class CallerNumber(_Section):
     region: Annotated[str, Field(min_length=2, max_length=2)]
     display_name: str | None = None
     owned: Literal[True] = Field(description="the organisation owns this number and it can be called back")
+    attestation: Literal["A", "B", "C"] | None = None  # STIR/SHAKEN level the carrier signs calls with
 
     _normalise = field_validator("number")(classmethod(lambda cls, v: _e164(v)))
 
 
-class CallingWindow(_Section):
+class Hours(_Section):
+    """Hours of the callee's local day when calls are allowed: only ever inside 08:00-21:00."""
+
     start: time = EARLIEST_CALL
     end: time = LATEST_CALL
 
     @model_validator(mode="after")
-    def _inside_legal_hours(self) -> CallingWindow:
+    def _inside_legal_hours(self) -> Hours:
         if self.start < EARLIEST_CALL or self.end > LATEST_CALL:
             raise ValueError(f"must lie inside {EARLIEST_CALL:%H:%M}-{LATEST_CALL:%H:%M} (callee's local time)")
         if self.start >= self.end:
@@ -102,7 +105,26 @@ class CallingWindow(_Section):
         return self
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class RegionRules(Hours):
+    holidays: list[date] = Field(default_factory=list, description="local dates with no calls in this region")
+
+
+class CallingWindow(Hours):
+    """The campaign's window; weekday and regional rules and holidays only make it stricter."""
+
+    weekdays: dict[Weekday, Hours | Literal["closed"]] = Field(default_factory=dict)
+    regions: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], RegionRules] = Field(default_factory=dict)
+    holidays: list[date] = Field(default_factory=list, description="local dates with no calls anywhere")
+
+
 class RetryHours(_Section):
+    """Hours before the next attempt after each outcome; an abandoned callee waits at least 72."""
+
+    answered: Annotated[float, Field(gt=0)] = 24
     no_answer: Annotated[float, Field(gt=0)] = 4
     busy: Annotated[float, Field(gt=0)] = 1
     machine: Annotated[float, Field(gt=0)] = 24
@@ -120,6 +142,17 @@ class CampaignDefaults(_Section):
     max_attempts_total: Annotated[int, Field(ge=1, le=30)] = 6
     retry_hours: RetryHours = RetryHours()
     default_region: Annotated[str, Field(min_length=2, max_length=2)] = "KR"
+    local_presence: bool = Field(
+        default=False, description="show each contact an owned number of their own region, chosen once and kept"
+    )
+
+
+class Reputation(_Section):
+    """Reports per caller number that quarantine it and pause its campaigns for a person to review."""
+
+    complaints: Annotated[int, Field(ge=1)] = 3
+    spam_reports: Annotated[int, Field(ge=1)] = 1
+    opt_outs: Annotated[int, Field(ge=1)] = 25
 
 
 class Agent(_Section):
@@ -139,6 +172,7 @@ class Config(_Section):
     trunks: list[Trunk] = Field(default_factory=list)
     caller_numbers: list[CallerNumber] = Field(default_factory=list)
     campaign_defaults: CampaignDefaults = CampaignDefaults()
+    quarantine_after: Reputation = Reputation()
     agents: list[Agent] = Field(default_factory=list)
 
     @model_validator(mode="after")
