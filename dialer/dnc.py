@@ -1,20 +1,57 @@
-"""Do-not-call: checked before every dial; an opt-out applies to every campaign at once."""
+"""Do-not-call: checked at import, in the hopper and before every dial; an opt-out applies to every campaign.
+
+Entries are exact E.164 numbers, registry prefixes (stored as "*+8210..."), or, once a
+contact's data has been erased, the number's hash ("sha256:..."), so the opt-out outlives
+the erasure.
+"""
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from dialer.hopper import PREFIX_MARK
 from dialer.models import DncScope, DoNotCall
 from tierdial import audit
 
+BATCH = 500
 
-def is_blocked(session: Session, phone_e164: str, campaign_id: int | None = None) -> bool:
+
+def number_hash(phone_e164: str) -> str:
+    return "sha256:" + hashlib.sha256(phone_e164.encode()).hexdigest()
+
+
+def _keys(phone_e164: str) -> list[str]:
+    """Every entry that would block the number: itself, its hash, and each of its prefixes."""
+    prefixes = [PREFIX_MARK + phone_e164[:n] for n in range(2, len(phone_e164) + 1)]
+    return [phone_e164, number_hash(phone_e164), *prefixes]
+
+
+def _applies(campaign_id: int | None):  # type: ignore[no-untyped-def]
     scopes = [DoNotCall.scope.in_([DncScope.internal, DncScope.registry])]
     if campaign_id is not None:
         scopes.append((DoNotCall.scope == DncScope.campaign) & (DoNotCall.campaign_id == campaign_id))
-    query = select(DoNotCall.id).where(DoNotCall.phone_e164 == phone_e164, or_(*scopes)).limit(1)
-    return session.scalar(query) is not None
+    return or_(*scopes)
+
+
+def blocked_numbers(session: Session, numbers: Iterable[str], campaign_id: int | None = None) -> set[str]:
+    """The numbers, of those given, that a do-not-call entry covers for this campaign."""
+    numbers = list(numbers)
+    blocked: set[str] = set()
+    for start in range(0, len(numbers), BATCH):
+        owner = {key: n for n in numbers[start : start + BATCH] for key in _keys(n)}
+        hits = session.scalars(
+            select(DoNotCall.phone_e164).where(DoNotCall.phone_e164.in_(owner), _applies(campaign_id))
+        )
+        blocked.update(owner[key] for key in hits)
+    return blocked
+
+
+def is_blocked(session: Session, phone_e164: str, campaign_id: int | None = None) -> bool:
+    return bool(blocked_numbers(session, [phone_e164], campaign_id))
 
 
 def add_opt_out(session: Session, phone_e164: str, reason: str, source: str) -> None:

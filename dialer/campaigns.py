@@ -1,0 +1,63 @@
+"""Campaigns: created from the configured defaults, found by name or id, paused with a reason."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialer.models import Campaign, CampaignStatus
+from tierdial import audit
+from tierdial.config import CallingWindow, CampaignDefaults
+from tierdial.errors import UserError
+
+
+def create_campaign(
+    session: Session, name: str, defaults: CampaignDefaults, *, status: CampaignStatus = CampaignStatus.draft
+) -> Campaign:
+    name = name.strip()
+    if not name:
+        raise UserError("a campaign needs a name")
+    if session.scalar(select(Campaign.id).where(Campaign.name == name)) is not None:
+        raise UserError(f"campaign {name!r} already exists")
+    window = defaults.calling_window
+    campaign = Campaign(
+        name=name,
+        status=status,
+        abandon_cap=defaults.abandon_cap,
+        window_start=window.start,
+        window_end=window.end,
+        calling_rules=window.model_dump(mode="json"),
+        max_attempts_per_day=defaults.max_attempts_per_day,
+        max_attempts_total=defaults.max_attempts_total,
+        local_presence=defaults.local_presence,
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def find_campaign(session: Session, name_or_id: str | int) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.name == str(name_or_id)))
+    if campaign is None and str(name_or_id).isdigit():
+        campaign = session.get(Campaign, int(name_or_id))
+    if campaign is None:
+        known = ", ".join(session.scalars(select(Campaign.name).order_by(Campaign.name).limit(10))) or "none yet"
+        raise UserError(f"no campaign {name_or_id!r} (campaigns: {known}); create it with `tierdial campaigns create`")
+    return campaign
+
+
+def calling_window(campaign: Campaign) -> CallingWindow:
+    if campaign.calling_rules:
+        return CallingWindow.model_validate(campaign.calling_rules)
+    return CallingWindow(start=campaign.window_start, end=campaign.window_end)
+
+
+def pause_campaigns(session: Session, campaign_ids: set[int], reason: str, actor: str = "system") -> list[str]:
+    """Pause every running campaign named, with a reason a supervisor sees; returns the names paused."""
+    paused = []
+    for campaign in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids))):
+        if campaign.status in (CampaignStatus.running, CampaignStatus.draft):
+            campaign.status, campaign.status_reason = CampaignStatus.paused, reason[:300]
+            audit.record(session, actor, "campaign_paused", "campaign", str(campaign.id), reason=reason)
+            paused.append(campaign.name)
+    return paused

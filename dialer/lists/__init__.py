@@ -1,0 +1,1 @@
+"""Call lists: reading files, normalising numbers, scrubbing and loading contacts, exporting them."""

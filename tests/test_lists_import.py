@@ -1,0 +1,229 @@
+"""Loading call lists: every bad row reported with its line and reason, good rows loaded, never half a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from dialer.campaigns import create_campaign
+from dialer.dnc import add_opt_out
+from dialer.dnc_registry import load_registry, stale_registries
+from dialer.lists import importer
+from dialer.lists.importer import ListTerms, import_list
+from dialer.lists.rows import RowReader
+from dialer.models import CallList, CampaignStatus, Contact, DncRegistryFile, DncScope, DoNotCall, ListImport
+from tests.helpers import run_cli
+from tierdial.audit import AuditEntry
+from tierdial.config import CampaignDefaults
+from tierdial.db import make_engine, make_sessions
+from tierdial.errors import UserError
+from tierdial.schema import upgrade
+
+HEADER = "phone,name,consent_at,consent_channel,consent_ref\n"
+TEN_MB_LINE = "010-5555-0000," + "x" * (10 * 1024 * 1024) + ",2026-10-01T09:00,web,\n"
+
+
+@pytest.fixture
+def sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'lists.db'}")
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        create_campaign(s, "spring", CampaignDefaults(), status=CampaignStatus.running)
+        create_campaign(s, "autumn", CampaignDefaults())
+    return sessions
+
+
+def _import(sessions, text: str | bytes, basis: str = "consent", campaign: str = "spring", fmt: str = "csv"):  # type: ignore[no-untyped-def]
+    data = text.encode() if isinstance(text, str) else text
+    terms = ListTerms("web form 2026-10", basis, "KR", "leads.csv")
+    return import_list(sessions, campaign, RowReader(io.BytesIO(data), "leads.csv", fmt), terms)
+
+
+def _numbers(sessions, campaign_id: int = 1) -> dict[str, Contact]:  # type: ignore[no-untyped-def]
+    with sessions() as s:
+        return {c.phone_e164: c for c in s.scalars(select(Contact).where(Contact.campaign_id == campaign_id))}
+
+
+def test_a_mixed_file_loads_its_good_rows_and_reports_each_bad_one(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        add_opt_out(s, "+821077770000", "opted out on an earlier call", "call c-9")
+        s.add(DoNotCall(phone_e164="+821066660000", scope=DncScope.campaign, campaign_id=1, reason="asked", source="t"))
+        load_registry(s, ["010-8888*", "010 4444 0000"], "national registry", "KR")
+    _import(sessions, HEADER + "010-1111-2222,김민지,2026-09-01T10:00,web,\n")  # already in the campaign
+    lines = [
+        "010-1234-5678,김민지,2026-10-01T09:30:00+09:00,web form,",  # 2: good, Korean
+        "+1 212 555 0100,John Smith,,,crm-4471",  # 3: good, English, evidence by reference
+        "+86 138 0013 8000,王伟,2026-10-02,phone,",  # 4: good, Chinese
+        "12345,Nobody,2026-10-01,web,",  # 5: invalid number
+        "+999 1234 5678,Nowhere,2026-10-01,web,",  # 6: unknown region
+        "010-2345-6789,No Consent,,,",  # 7: missing consent
+        "010-1234-5678,Twice,2026-10-01,web,",  # 8: duplicate of line 2
+        "010-1111-2222,Again,2026-10-01,web,",  # 9: duplicate of a contact already loaded
+        "010-7777-0000,Opted Out,2026-10-01,web,",  # 10: internal do-not-call
+        "010-8888-1234,Registry Prefix,2026-10-01,web,",  # 11: registry prefix
+        "010-4444-0000,Registry Number,2026-10-01,web,",  # 12: registry number
+        "010-6666-0000,Campaign List,2026-10-01,web,",  # 13: this campaign's do-not-call
+        '"010-3333-4444,Broken Quote,2026-10-01,web,',  # 14: broken CSV quote
+        TEN_MB_LINE.rstrip("\n"),  # 15: a 10 MB line
+        "010-9999-0000,Last Good,2026-10-03T08:00,sms,",  # 16: good, after the broken ones
+    ]
+    report = _import(sessions, "\ufeff" + HEADER + "\n".join(lines) + "\n")
+    reasons = {r.line: r.reason for r in report.rejections}
+    assert reasons == {
+        5: "invalid_number",
+        6: "unknown_region",
+        7: "missing_consent",
+        8: "duplicate",
+        9: "duplicate",
+        10: "do_not_call",
+        11: "do_not_call",
+        12: "do_not_call",
+        13: "do_not_call",
+        14: "broken_row",
+        15: "broken_row",
+    }
+    assert (report.rows, report.loaded, report.rejected) == (15, 4, 11)
+    assert "line 2" in next(r.detail for r in report.rejections if r.line == 8)
+    contacts = _numbers(sessions)
+    assert set(contacts) == {"+821011112222", "+821012345678", "+12125550100", "+8613800138000", "+821099990000"}
+    assert contacts["+8613800138000"].name == "王伟" and contacts["+12125550100"].timezone == "America/New_York"
+    assert contacts["+821012345678"].consent_evidence == {"at": "2026-10-01T09:30:00+09:00", "channel": "web form"}
+    assert contacts["+12125550100"].consent_evidence == {"ref": "crm-4471"}
+    with sessions() as s:
+        job = s.get(ListImport, report.import_id)
+        assert (job.status.value, job.loaded, job.rejected) == ("done", 4, 11)
+        assert {r["line"] for r in job.report["rejections"]} == set(reasons)
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "list_imported")).all()[-1]
+        assert entry.detail["source"] == "web form 2026-10" and entry.detail["rejected"]["do_not_call"] == 4
+
+
+def test_json_lines_with_a_bom_load_like_csv(sessions) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        {"phone": "010-1234-5678", "name": "박서준", "consent_ref": "form-1"},
+        {"phone": "+44 20 7946 0958", "name": "Jane Doe", "consent_at": "2026-10-01T09:00:00Z"},
+        ["not", "an", "object"],
+        {"phone": "+82 10 2222 3333", "name": "No basis"},
+    ]
+    text = "\ufeff" + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n"
+    report = _import(sessions, text, fmt="jsonl")
+    assert report.loaded == 2
+    assert {r.line: r.reason for r in report.rejections} == {3: "broken_row", 4: "missing_consent", 5: "broken_row"}
+    assert _numbers(sessions)["+442079460958"].name == "Jane Doe"
+
+
+def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(importer, "CHUNK", 10)
+    rows = "".join(f"010-2000-{i:04d},n{i},2026-10-01,web,\n" for i in range(100))
+    chunks = 0
+
+    def crash_after_three_chunks(_bytes: int) -> None:
+        nonlocal chunks
+        chunks += 1
+        if chunks == 3:
+            raise OSError("disk full")
+
+    terms = ListTerms("web", "consent", "KR", "big.csv")
+    reader = RowReader(io.BytesIO((HEADER + rows).encode()), "big.csv", "csv")
+    with pytest.raises(OSError, match="disk full"):
+        import_list(sessions, "spring", reader, terms, progress=crash_after_three_chunks)
+    with sessions() as s:
+        assert s.scalar(select(func.count(Contact.id))) == 0
+        assert s.scalar(select(func.count(CallList.id))) == 0
+        job = s.scalars(select(ListImport)).one()
+        assert job.status.value == "failed" and "disk full" in job.error and job.loaded == 0
+
+
+def test_big_files_are_parsed_in_worker_processes_with_the_same_result(sessions) -> None:  # type: ignore[no-untyped-def]
+    rows = (
+        "".join(f"010-{3000 + i // 10000}-{i % 10000:04d},n{i},2026-10-01,web,\n" for i in range(5000))
+        + "bad,x,2026-10-01,web,\n"
+    )
+    terms = ListTerms("web", "consent", "KR", "big.csv")
+    reader = RowReader(io.BytesIO((HEADER + rows).encode()), "big.csv", "csv")
+    report = import_list(sessions, "spring", reader, terms, workers=2)
+    assert (report.loaded, report.rejected, report.rejections[0].line) == (5000, 1, 5002)
+
+
+def test_an_opt_out_applies_to_every_campaign_and_is_checked_at_import(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        add_opt_out(s, "+821012345678", "stop calling me", "call c-1")
+    report = _import(sessions, HEADER + "010-1234-5678,김민지,2026-10-01,web,\n", campaign="autumn")
+    assert report.loaded == 0 and report.rejections[0].reason == "do_not_call"
+
+
+def test_a_list_without_source_or_lawful_basis_is_refused() -> None:
+    with pytest.raises(UserError, match="source"):
+        ListTerms("  ", "consent", "KR", "x.csv")
+    with pytest.raises(UserError, match="consent basis"):
+        ListTerms("web", "we bought it", "KR", "x.csv")
+    with pytest.raises(UserError, match="region"):
+        ListTerms("web", "consent", "XX", "x.csv")
+
+
+def test_a_registry_older_than_31_days_is_reported(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        load_registry(s, ["+82 10 4444 0000"], "KR national", "KR")
+        s.scalars(select(DncRegistryFile)).one().loaded_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+    with sessions() as s:
+        (warning,) = stale_registries(s, dt.datetime.now(dt.UTC))
+        assert "KR national" in warning and "40 days" in warning
+    with sessions.begin() as s:
+        load_registry(s, ["+82 10 4444 0000", "+82 10 4444 0001"], "KR national", "KR")  # a fresh copy
+    with sessions() as s:
+        assert stale_registries(s, dt.datetime.now(dt.UTC)) == []
+
+
+def test_the_cli_imports_reports_and_exports_safely(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        HEADER + '010-1234-5678,=HYPERLINK("http://x"),2026-10-01,web,\n12345,bad,2026-10-01,web,\n',
+        encoding="utf-8-sig",
+    )
+    assert run_cli("campaigns", "create", "spring", env=cli_env).returncode == 0
+    refused = run_cli(
+        "lists", "import", str(leads), "--campaign", "spring", "--source", "", "--consent-basis", "consent", env=cli_env
+    )
+    assert refused.returncode == 2 and "needs its source" in refused.stderr
+    result = run_cli(
+        "lists",
+        "import",
+        str(leads),
+        "--campaign",
+        "spring",
+        "--source",
+        "web form",
+        "--consent-basis",
+        "consent",
+        "--json",
+        env=cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["loaded"], report["rejections"][0]["line"], report["rejections"][0]["reason"]) == (
+        1,
+        3,
+        "invalid_number",
+    )
+    status = json.loads(run_cli("lists", "status", str(report["import_id"]), "--json", env=cli_env).stdout)
+    assert status["status"] == "done" and status["rejected"] == 1
+    exported = run_cli("lists", "export", "--campaign", "spring", env=cli_env).stdout
+    assert "'=HYPERLINK" in exported and "'+821012345678" in exported
+    unknown = run_cli(
+        "lists",
+        "import",
+        str(leads),
+        "--campaign",
+        "nope",
+        "--source",
+        "web",
+        "--consent-basis",
+        "consent",
+        env=cli_env,
+    )
+    assert unknown.returncode == 2 and "no campaign 'nope'" in unknown.stderr
