@@ -8,6 +8,7 @@ on each call as it happens.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 import time
 from collections import Counter
@@ -21,7 +22,10 @@ from console.app import create_app
 from console.live import LiveFeed
 from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
-from dialer.models import CallAttempt, CallList, Campaign, CampaignStatus, Contact, DoNotCall
+from dialer.campaigns import create_campaign
+from dialer.lists.importer import ListTerms, import_list
+from dialer.lists.rows import RowReader
+from dialer.models import CallAttempt, CampaignStatus, DoNotCall
 from dialer.runner import CampaignRunner
 from dialer.sim.scenario import load_scenario
 from dialer.telephony.registry import make_engine as make_telephony
@@ -30,6 +34,7 @@ from intent.training import model_for
 from tierdial.bus import EventBus
 from tierdial.config import Config, parse_config
 from tierdial.db import make_engine, make_sessions
+from tierdial.errors import UserError
 from tierdial.logs import mask_number
 from tierdial.messages import Answered, CallEnded, FinalTranscript, TierDecided
 from tierdial.processes import start_service, stop_service
@@ -69,30 +74,15 @@ def noon_in_seoul_clock() -> tuple[dt.datetime, Callable[[], dt.datetime]]:
 
 
 def create_sim_campaign(sessions, name: str, list_name: str, phones: list[str], config: Config) -> int:  # type: ignore[no-untyped-def]
-    """A running campaign of simulated Seoul contacts, on a list that names its source; returns its id."""
-    defaults = config.campaign_defaults
+    """A running campaign of simulated contacts, loaded as any list is (source, basis, checks); returns its id."""
     with sessions.begin() as session:
-        campaign = Campaign(
-            name=name,
-            status=CampaignStatus.running,
-            abandon_cap=defaults.abandon_cap,
-            window_start=defaults.calling_window.start,
-            window_end=defaults.calling_window.end,
-        )
-        call_list = CallList(
-            campaign=campaign,
-            name=list_name,
-            source="tierdial simulated callees",
-            consent_basis="simulated contacts",
-            default_region="KR",
-        )
-        session.add_all([campaign, call_list])
-        session.flush()
-        session.add_all(
-            Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=phone, timezone="Asia/Seoul")
-            for phone in phones
-        )
-        return campaign.id
+        campaign_id = create_campaign(session, name, config.campaign_defaults, status=CampaignStatus.running).id
+    rows = io.BytesIO(("phone\n" + "\n".join(phones) + "\n").encode())
+    terms = ListTerms("tierdial simulated callees", "existing_customer", "KR", list_name, imported_by="demo")
+    report = import_list(sessions, campaign_id, RowReader(rows, list_name, "csv"), terms)
+    if report.rejected:
+        raise UserError(f"simulated contacts rejected: {report.rejections[:3]}")
+    return campaign_id
 
 
 class _Feed:

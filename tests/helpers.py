@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import io
 import os
 import pwd
 import shutil
@@ -117,19 +118,18 @@ def dialling_config(trunk_port: int, workers: int = 2, **extra: object):  # type
 
 
 def seed_campaign(sessions, name: str, phones: list[str]) -> int:  # type: ignore[no-untyped-def]
-    """A running campaign with one consented list of Seoul contacts; returns its id."""
-    from dialer.models import CallList, Campaign, CampaignStatus, Contact
+    """A running campaign, calling 09:00-20:00, with one list of the numbers loaded as any list is; returns its id."""
+    from dialer.campaigns import create_campaign
+    from dialer.lists.importer import ListTerms, import_list
+    from dialer.lists.rows import RowReader
+    from dialer.models import CampaignStatus
+    from tierdial.config import CampaignDefaults
 
+    defaults = CampaignDefaults(calling_window={"start": "09:00", "end": "20:00"})
     with sessions.begin() as s:
-        campaign = Campaign(
-            name=name, status=CampaignStatus.running, abandon_cap=0.03, window_start=dt.time(9), window_end=dt.time(20)
-        )
-        call_list = CallList(
-            campaign=campaign, name=f"{name}.csv", source="test fixture", consent_basis="consent", default_region="KR"
-        )
-        s.add_all([campaign, call_list])
-        s.flush()
-        s.add_all(
-            Contact(campaign_id=campaign.id, list_id=call_list.id, phone_e164=p, timezone="Asia/Seoul") for p in phones
-        )
-        return campaign.id
+        campaign_id = create_campaign(s, name, defaults, status=CampaignStatus.running).id
+    rows = io.BytesIO(("phone\n" + "\n".join(phones) + "\n").encode())
+    terms = ListTerms("test fixture", "existing_customer", "KR", f"{name}.csv", imported_by="test")
+    report = import_list(sessions, campaign_id, RowReader(rows, f"{name}.csv", "csv"), terms)
+    assert report.rejected == 0, report.rejections
+    return campaign_id
