@@ -19,16 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from asr.transcripts import record_final
 from dialer.dnc import add_opt_out
-from dialer.models import CallAttempt, CallOutcome, Contact, ContactStatus, Disposition
+from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
+from dialer.retry import after_attempt
 from dialer.telephony.engine import Dial, TelephonyEngine
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
 from intent.rules import is_machine_greeting
+from number_pool.reputation import ReportKind, report
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.logs import mask_number
@@ -173,7 +176,7 @@ class CallFlow:
             if chosen is Disposition.do_not_call:
                 add_opt_out(session, contact.phone_e164, "marked do-not-call by an agent", f"{by}, call {call_id}")
             if chosen is Disposition.callback:
-                contact.status = ContactStatus.scheduled
+                contact.status = ContactStatus.callback
                 contact.next_attempt_at = self.clock() + dt.timedelta(days=1)
             elif chosen is not Disposition.other:
                 contact.status, contact.next_attempt_at = ContactStatus.closed, None
@@ -256,6 +259,7 @@ class CallFlow:
             with self.sessions.begin() as session:
                 add_opt_out(session, call.phone, "opt-out during call", f"call {call.call_id}")
             log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
+            self._count_against_number(call, ReportKind.opt_out)
         if call.taken_over_by:
             return  # the bot is silent once an agent has the call
         if message.tier == "F":
@@ -263,6 +267,13 @@ class CallFlow:
             self.engine.hangup(call.call_id)
             return
         self._say(call, REPLY[message.tier])
+
+    def _count_against_number(self, call: LiveCall, kind: ReportKind) -> None:
+        with self.sessions.begin() as session:
+            caller_number = session.scalar(select(CallAttempt.caller_number).where(CallAttempt.call_id == call.call_id))
+            paused = report(session, caller_number, kind, f"call {call.call_id}", self.config.quarantine_after)
+        if paused:
+            log.warning("caller number quarantined; paused %s", ", ".join(paused), extra={"call_id": call.call_id})
 
     def _say(self, call: LiveCall, prompt: str) -> None:
         call.closing = call.closing or prompt in CLOSING
@@ -291,14 +302,13 @@ class CallFlow:
             attempt.ended_at = self.clock()
             attempt.final_tier = tier
             contact = session.get(Contact, call.contact_id)
-            contact.attempts += 1
-            contact.status, contact.next_attempt_at = self._next_step(outcome, tier)
+            after_attempt(
+                contact,
+                session.get(Campaign, contact.campaign_id),
+                str(outcome),
+                tier,
+                self.clock(),
+                self.config.campaign_defaults.retry_hours,
+            )
         log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
         return CallEnded(call.call_id, str(outcome), ended.sip_status, ended.reason)
-
-    def _next_step(self, outcome: str, tier: str | None) -> tuple[ContactStatus, dt.datetime | None]:
-        if tier in ("D", "E"):
-            return ContactStatus.closed, None
-        retry = self.config.campaign_defaults.retry_hours
-        hours = {"busy": retry.busy, "machine": retry.machine}.get(outcome, retry.no_answer)
-        return ContactStatus.scheduled, self.clock() + dt.timedelta(hours=hours)

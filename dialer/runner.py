@@ -14,11 +14,12 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.call_flow import TAKEOVER_WAIT_SECONDS, CallFlow
-from dialer.dnc import is_blocked
+from dialer.dial_check import plan_dial
+from dialer.dnc_registry import stale_registries
 from dialer.hopper import next_callable
-from dialer.models import Campaign, CampaignStatus
+from dialer.models import Campaign, CampaignStatus, Contact
 from dialer.pacing.live import LivePacing
-from number_pool.assignment import caller_number_for
+from number_pool.pool import sync_numbers
 from tierdial.config import Config
 from tierdial.messages import PacingUpdate
 
@@ -40,11 +41,14 @@ class CampaignRunner:
     ) -> None:
         self.config, self.sessions, self.flow = config, sessions, flow
         self.campaign_id, self.lines, self.clock = campaign_id, lines, clock
-        with sessions() as session:
+        with sessions.begin() as session:
             campaign = session.get(Campaign, campaign_id)
             if campaign is None:
                 raise ValueError(f"no campaign {campaign_id}")
             self.campaign_name, cap = campaign.name, campaign.abandon_cap
+            sync_numbers(session, config.caller_numbers)
+            for warning in stale_registries(session, clock()):
+                log.warning(warning, extra={"campaign": campaign.name})
         self.pacing = LivePacing(
             pacing or config.campaign_defaults.pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS
         )
@@ -68,18 +72,21 @@ class CampaignRunner:
                 session,
                 campaign,
                 now=self.clock(),
-                max_attempts=self.config.campaign_defaults.max_attempts_total,
                 in_flight=self.flow.in_flight(),
                 limit=max(free, 1),
             )
-            picked = [(campaign.name, c.id, c.phone_e164) for c in contacts[:free]]
+            picked = [c.id for c in contacts[:free]]
             more_to_call = bool(contacts)
-        for name, contact_id, phone in picked:
-            with self.sessions() as session:
-                if is_blocked(session, phone, self.campaign_id):  # checked again immediately before the dial
-                    continue
-            number = caller_number_for(phone, self.config.caller_numbers)
-            self.flow.dial(name, self.campaign_id, contact_id, phone, number.number)
+        for contact_id in picked:
+            # Checked again immediately before the dial, each in its own transaction, then dialled.
+            with self.sessions.begin() as session:
+                campaign, contact = session.get(Campaign, self.campaign_id), session.get(Contact, contact_id)
+                plan = plan_dial(session, campaign, contact, self.clock())
+                name, phone = campaign.name, contact.phone_e164
+            if plan.caller_number is None:
+                log.info("not dialled: %s", plan.refusal, extra={"campaign": name})
+                continue
+            self.flow.dial(name, self.campaign_id, contact_id, phone, plan.caller_number)
         return more_to_call or bool(self.flow.in_flight())
 
     def _publish_status(self) -> None:

@@ -1,22 +1,43 @@
-"""Which owned number a contact sees. Always the same one: there is no rotation."""
+"""Which owned number a contact sees: chosen once, on the first dial, and kept for good. No rotation."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
 
-from tierdial.config import CallerNumber
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialer.models import Campaign, Contact
+from number_pool.models import CallerNumber, NumberAssignment, NumberStatus
 from tierdial.errors import UserError
 
 
-def caller_number_for(phone_e164: str, numbers: Sequence[CallerNumber]) -> CallerNumber:
-    """A stable pick: the same contact gets the same number on every attempt and after restarts.
-
-    The pick depends only on the contact's number and the configured pool, never on time,
-    attempt count or how a number has been labelled by carriers.
-    """
+def stable_pick(phone_e164: str, numbers: Sequence[CallerNumber]) -> CallerNumber:
+    """A pick that depends only on the contact's number and the numbers offered, never on time or labels."""
     if not numbers:
-        raise UserError("caller_numbers: no owned caller number is configured; nothing can be dialled")
-    ordered = sorted(numbers, key=lambda n: n.number)
+        raise UserError("caller_numbers: no owned caller number is active; nothing can be dialled")
+    ordered = sorted(numbers, key=lambda n: n.e164)
     digest = int.from_bytes(hashlib.sha256(phone_e164.encode()).digest()[:8], "big")
     return ordered[digest % len(ordered)]
+
+
+def number_for(session: Session, contact: Contact, campaign: Campaign) -> CallerNumber:
+    """The contact's number: the one assigned before, whatever its state since, or a new assignment.
+
+    A quarantined or retired number stays the contact's number; the dialer then refuses to
+    call rather than show the contact a different one.
+    """
+    assigned = session.scalar(
+        select(CallerNumber)
+        .join(NumberAssignment, NumberAssignment.caller_number_id == CallerNumber.id)
+        .where(NumberAssignment.contact_id == contact.id)
+    )
+    if assigned is not None:
+        return assigned
+    active = list(session.scalars(select(CallerNumber).where(CallerNumber.status == NumberStatus.active)))
+    local = [n for n in active if n.region == contact.region]
+    chosen = stable_pick(contact.phone_e164, local if campaign.local_presence and local else active)
+    session.add(NumberAssignment(contact_id=contact.id, campaign_id=campaign.id, caller_number_id=chosen.id))
+    session.flush()
+    return chosen

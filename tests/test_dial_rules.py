@@ -14,8 +14,6 @@ from dialer.sim.scenario import load_scenario
 from dialer.sim.voice_activity import EndOfSpeech
 from dialer.telephony.pjsua2.outcome import outcome_of
 from intent.rules import is_machine_greeting
-from number_pool.assignment import caller_number_for
-from tierdial.config import parse_config
 from tierdial.errors import UserError
 
 
@@ -49,26 +47,6 @@ def test_a_number_spanning_zones_must_fit_them_all() -> None:
     # A toll-free North American number could be anywhere from Newfoundland to Guam: no hour fits all.
     noon_new_york = dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC)
     assert not inside_window("+18005551234", dt.time(8), dt.time(21), noon_new_york)
-
-
-def test_a_contact_always_sees_the_same_owned_number() -> None:
-    config = parse_config(
-        {
-            "trunks": [{"name": "t", "uri": "sip:127.0.0.1:5070"}],
-            "caller_numbers": [
-                {"number": n, "trunk": "t", "region": "KR", "owned": True}
-                for n in ("+82 2 3456 7890", "+82 2 3456 7891", "+82 2 3456 7892")
-            ],
-        }
-    )
-    contact = "+821012345678"
-    seen = {caller_number_for(contact, config.caller_numbers).number for _ in range(100)}
-    assert len(seen) == 1
-    assert caller_number_for(contact, list(reversed(config.caller_numbers))).number in seen  # order-independent
-    spread = {caller_number_for(f"+8210{i:08d}", config.caller_numbers).number for i in range(50)}
-    assert len(spread) == 3  # different contacts do use the whole pool
-    with pytest.raises(UserError, match="no owned caller number"):
-        caller_number_for(contact, [])
 
 
 def _frames(level: int, ms: int) -> list[bytes]:

@@ -1,0 +1,75 @@
+"""Reports against a caller number; past a threshold the number is quarantined for a person to review.
+
+Quarantine pauses every campaign that uses the number, with the reason. Nothing replaces
+the number: its contacts are not called until a supervisor releases it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialer.campaigns import pause_campaigns
+from number_pool.models import CallerNumber, NumberAssignment, NumberStatus, ReputationReport
+from tierdial import audit
+from tierdial.config import Reputation
+from tierdial.errors import UserError
+
+
+class ReportKind(enum.StrEnum):
+    complaint = "complaint"
+    opt_out = "opt_out"
+    spam_label = "spam_label"
+
+
+COUNTERS = {ReportKind.complaint: "complaints", ReportKind.opt_out: "opt_outs", ReportKind.spam_label: "spam_reports"}
+
+
+def find_number(session: Session, e164: str) -> CallerNumber:
+    number = session.scalar(select(CallerNumber).where(CallerNumber.e164 == e164))
+    if number is None:
+        raise UserError(f"{e164} is not one of the organisation's caller numbers")
+    return number
+
+
+def campaigns_using(session: Session, number: CallerNumber) -> set[int]:
+    """Campaigns with contacts who see the number (a quarantined number is never assigned anew)."""
+    query = select(NumberAssignment.campaign_id).where(NumberAssignment.caller_number_id == number.id).distinct()
+    return set(session.scalars(query))
+
+
+def report(
+    session: Session, e164: str, kind: ReportKind, detail: str, limits: Reputation, actor: str = "system"
+) -> list[str]:
+    """Count one report; returns the campaigns paused if it pushed the number into quarantine."""
+    number = find_number(session, e164)
+    counter = COUNTERS[kind]
+    setattr(number, counter, getattr(number, counter) + 1)
+    session.add(ReputationReport(caller_number_id=number.id, kind=kind, detail=detail[:300]))
+    audit.record(session, actor, "number_reported", "caller_number", e164, kind=str(kind), detail=detail[:300])
+    if number.status is not NumberStatus.active or getattr(number, counter) < getattr(limits, counter):
+        return []
+    reason = f"caller number {e164} quarantined: {getattr(number, counter)} {counter.replace('_', ' ')}"
+    return quarantine(session, number, reason, actor)
+
+
+def quarantine(session: Session, number: CallerNumber, reason: str, actor: str) -> list[str]:
+    number.status, number.quarantined_at, number.quarantine_reason = (
+        NumberStatus.quarantined, dt.datetime.now(dt.UTC), reason[:300])  # fmt: skip
+    audit.record(session, actor, "number_quarantined", "caller_number", number.e164, reason=reason)
+    return pause_campaigns(session, campaigns_using(session, number), reason + "; review it under `tierdial numbers`")
+
+
+def release(session: Session, e164: str, reason: str, actor: str) -> None:
+    """A person has reviewed the number: it may be used again, with its counters starting afresh."""
+    if not reason.strip():
+        raise UserError("say why the number is released (--reason)")
+    number = find_number(session, e164)
+    if number.status is not NumberStatus.quarantined:
+        raise UserError(f"{e164} is {number.status}, not quarantined")
+    number.status, number.quarantined_at, number.quarantine_reason = NumberStatus.active, None, None
+    number.complaints = number.opt_outs = number.spam_reports = 0
+    audit.record(session, actor, "number_released", "caller_number", e164, reason=reason)
