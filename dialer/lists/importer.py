@@ -188,7 +188,7 @@ class _Loader:
             query = select(Contact.phone_e164, Contact.id).where(
                 Contact.campaign_id == self.campaign_id, Contact.phone_e164.in_(numbers[start : start + 500])
             )
-            found.update(self.session.execute(query).tuples())
+            found.update((phone, contact_id) for phone, contact_id in self.session.execute(query))
         return found
 
     def _merge(self, contact_id: int, row: Prepared) -> None:
