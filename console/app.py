@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from sqlalchemy.orm import Session, sessionmaker
 
 from console.api import api
+from console.api_lists import api_lists
+from console.database import Database
 from console.live import LiveFeed
 from console.pages import pages
 from tierdial import __version__
 from tierdial.config import Config
 
+MAX_UPLOAD_BYTES = 2 * 1024**3  # a list of several million contacts
 
-def create_app(config: Config, live: LiveFeed | None = None) -> Flask:
+
+def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionmaker[Session] | None = None) -> Flask:
     """The console; `live` attaches it to a running dialer (events out, commands in)."""
     app = Flask(__name__)
     app.config["TIERDIAL"] = config
+    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
+    app.extensions["tierdial.database"] = Database(config, sessions)
     if live is not None:
         app.extensions["tierdial.live"] = live
     app.register_blueprint(api)
+    app.register_blueprint(api_lists)
     app.register_blueprint(pages)
 
     @app.get("/healthz")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 from sqlalchemy import Enum, String
@@ -25,3 +26,17 @@ class Agent(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False), default="agent")
     password_hash: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[CreatedAt]
+
+
+class ApiToken(Base):
+    """A script's key to the API: only its hash is stored; scopes say what it may do."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[IntPk]
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(300))  # space-separated
+    created_at: Mapped[CreatedAt]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]

@@ -37,6 +37,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     import asr.cli
+    import console.cli
     import dialer.cli
     import intent.cli
 
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     intent.cli.register(commands)
     asr.cli.register(commands)
     dialer.cli.register(commands)
+    console.cli.register(commands)
     return parser
 
 

@@ -1,0 +1,123 @@
+"""`/api/v1/campaigns/<campaign>/lists` and `/api/v1/imports/<id>`: call lists loaded by scripts.
+
+A small file is loaded within the request and its per-row report returned (201). A big
+one is saved, registered and loaded in the background (202): its status URL shows the
+progress and, at the end, the same report. Either way the import is one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from functools import wraps
+from pathlib import Path
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.tokens import token_with_scope
+from dialer.lists.bench import import_workers
+from dialer.lists.importer import ListTerms, import_list, register_import
+from dialer.lists.rows import RowReader, detect_format
+from dialer.lists.status import import_status
+from tierdial.config import Config
+from tierdial.errors import UserError
+
+log = logging.getLogger(__name__)
+api_lists = Blueprint("api_lists", __name__, url_prefix="/api/v1")
+INLINE_BYTES = 1024 * 1024  # up to this size the report comes back in the response
+
+
+def sessions() -> sessionmaker[Session]:
+    return current_app.extensions["tierdial.database"].sessions()
+
+
+def requires(*scopes: str):  # type: ignore[no-untyped-def]
+    """The request must carry `Authorization: Bearer <token>` for a live token with one of these scopes."""
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def checked(*args, **kwargs):  # type: ignore[no-untyped-def]
+            header = request.headers.get("Authorization", "")
+            token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+            with sessions().begin() as session:
+                found = next(filter(None, (token_with_scope(session, token, s) for s in scopes if token)), None)
+                g.token_name = found.name if found else None
+            if found is None:
+                wanted = " or ".join(scopes)
+                message = f"send `Authorization: Bearer <token>` with a live token that has the {wanted} scope"
+                return jsonify(error="unauthorized", message=message), 401
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+@api_lists.errorhandler(UserError)
+def _bad_request(error: UserError):  # type: ignore[no-untyped-def]
+    status = 404 if str(error).startswith(("no campaign", "no list import")) else 400
+    return jsonify(error="not_found" if status == 404 else "bad_request", message=str(error)), status
+
+
+@api_lists.post("/campaigns/<campaign>/lists")
+@requires("lists:write")
+def upload_list(campaign: str):  # type: ignore[no-untyped-def]
+    config: Config = current_app.config["TIERDIAL"]
+    fields = request.form if request.files else request.args
+    upload = request.files.get("file")
+    name = fields.get("name") or (upload.filename if upload else None) or "upload"
+    terms = ListTerms(
+        source=fields.get("source", ""),
+        consent_basis=fields.get("consent_basis", ""),
+        default_region=(fields.get("region") or config.campaign_defaults.default_region).upper(),
+        name=name,
+        imported_by=f"token {g.token_name}",
+    )
+    path = config.data_dir / "uploads" / f"{uuid.uuid4().hex}.upload"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if upload:
+        upload.save(path)
+    else:
+        with path.open("wb") as out:
+            while chunk := request.stream.read(1 << 20):
+                out.write(chunk)
+    with path.open("rb") as head:
+        fmt = fields.get("format") or detect_format(Path(name), head.read(4096))
+    size = path.stat().st_size
+    if size == 0:
+        path.unlink()
+        raise UserError("the upload is empty: send the list as the `file` field or as the request body")
+    with sessions().begin() as session:
+        job_id = register_import(session, campaign, name)
+    if size <= INLINE_BYTES:
+        return jsonify(_load(sessions(), path, name, fmt, terms, job_id)), 201
+    worker = threading.Thread(target=_load_in_background, args=(sessions(), path, name, fmt, terms, job_id))
+    worker.start()
+    status_url = f"/api/v1/imports/{job_id}"
+    return jsonify(import_id=job_id, status="running", status_url=status_url), 202, {"Location": status_url}
+
+
+def _load(factory: sessionmaker[Session], path: Path, name: str, fmt: str, terms: ListTerms, job_id: int) -> dict:
+    try:
+        with path.open("rb") as stream:
+            workers = import_workers(path.stat().st_size)
+            report = import_list(factory, job_id, RowReader(stream, name, fmt), terms, workers=workers, job_id=job_id)
+        return report.as_dict()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _load_in_background(*args) -> None:  # type: ignore[no-untyped-def]
+    try:
+        _load(*args)
+    except Exception:  # the job row says it failed and why; nothing of the file was kept
+        log.exception("list import %d failed", args[-1])
+
+
+@api_lists.get("/imports/<int:import_id>")
+@requires("lists:read", "lists:write")
+def import_progress(import_id: int):  # type: ignore[no-untyped-def]
+    with sessions()() as session:
+        return jsonify(import_status(session, import_id))

@@ -1,0 +1,62 @@
+"""API tokens for scripts: random, shown once, stored as a hash, scoped and revocable.
+
+A token is 32 random bytes, so a plain SHA-256 of it cannot be guessed back; a slow,
+memory-hard hash is for the passwords people choose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.models import ApiToken
+from tierdial import audit
+from tierdial.errors import UserError
+
+SCOPES = ("lists:write", "lists:read")
+PREFIX = "tdk_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, name: str, scopes: list[str], actor: str) -> str:
+    """A new token; the only time its text exists outside the caller's hands."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise UserError(f"scopes must be some of {', '.join(SCOPES)} (got {', '.join(unknown) or 'none'})")
+    if not name.strip():
+        raise UserError("a token needs a name saying which script uses it")
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name.strip()[:100], token_hash=_hash(token), scopes=" ".join(sorted(set(scopes))))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "token_created", "api_token", str(row.id), name=row.name, scopes=row.scopes)
+    return token
+
+
+def revoke_token(session: Session, token_id: int, actor: str) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise UserError(f"no API token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = dt.datetime.now(dt.UTC)
+        audit.record(session, actor, "token_revoked", "api_token", str(row.id), name=row.name)
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def token_with_scope(session: Session, token: str, scope: str) -> ApiToken | None:
+    """The live token this text is, if it carries the scope; None otherwise (never says which check failed)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None or scope not in row.scopes.split():
+        return None
+    row.last_used_at = dt.datetime.now(dt.UTC)
+    return row

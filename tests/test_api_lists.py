@@ -1,0 +1,104 @@
+"""Scripts load call lists over the REST API with a scoped token, and follow big uploads by their status URL."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from console import api_lists
+from console.app import create_app
+from console.tokens import create_token, revoke_token
+from dialer.campaigns import create_campaign
+from dialer.models import CampaignStatus, Contact
+from tierdial.config import CampaignDefaults, parse_config
+from tierdial.db import make_engine, make_sessions
+from tierdial.schema import upgrade
+
+LIST = "phone,name\n010-1234-5678,김민지\n010-1234-5679,王伟\nnot a number,Alex\n010-1234-5678,김민지\n"
+
+
+@pytest.fixture
+def app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    with sessions.begin() as s:
+        create_campaign(s, "spring", CampaignDefaults(), status=CampaignStatus.running)
+        tokens = {
+            "writer": create_token(s, "crm sync", ["lists:write"], "admin"),
+            "reader": create_token(s, "dashboard", ["lists:read"], "admin"),
+            "revoked": create_token(s, "old script", ["lists:write"], "admin"),
+        }
+        revoke_token(s, 3, "admin")
+    app = create_app(parse_config({"data_dir": str(tmp_path / "var")}), sessions=sessions)
+    app.extensions["test.tokens"], app.extensions["test.sessions"] = tokens, sessions
+    return app
+
+
+def _auth(app, who: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {app.extensions['test.tokens'][who]}"}
+
+
+def _contacts(app) -> int:  # type: ignore[no-untyped-def]
+    with app.extensions["test.sessions"]() as s:
+        return s.scalar(select(func.count(Contact.id)))
+
+
+def test_a_script_uploads_a_list_and_gets_the_per_row_report(app) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    form = {
+        "file": (io.BytesIO(LIST.encode()), "leads.csv"),
+        "source": "crm export",
+        "consent_basis": "existing_customer",
+    }
+    reply = client.post("/api/v1/campaigns/spring/lists", data=form, headers=_auth(app, "writer"))
+    assert reply.status_code == 201, reply.json
+    report = reply.json
+    assert (report["loaded"], report["rejected"]) == (2, 2)
+    assert [(r["line"], r["reason"]) for r in report["rejections"]] == [(4, "invalid_number"), (5, "duplicate")]
+    status = client.get(f"/api/v1/imports/{report['import_id']}", headers=_auth(app, "reader")).json
+    assert status["status"] == "done" and status["loaded"] == 2
+
+
+def test_the_body_may_be_the_list_itself(app) -> None:  # type: ignore[no-untyped-def]
+    reply = app.test_client().post(
+        "/api/v1/campaigns/1/lists?source=web%20form&consent_basis=existing_customer&format=jsonl",
+        data='{"phone": "+82 10 2222 3333", "name": "이서준"}\n',
+        headers=_auth(app, "writer") | {"Content-Type": "application/x-ndjson"},
+    )
+    assert reply.status_code == 201 and reply.json["loaded"] == 1
+
+
+def test_bad_requests_are_refused_with_a_reason_and_load_nothing(app) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    url, body = "/api/v1/campaigns/spring/lists", {"source": "crm", "consent_basis": "existing_customer"}
+    for headers in ({}, _auth(app, "reader"), _auth(app, "revoked"), {"Authorization": "Bearer tdk_guess"}):
+        reply = client.post(url, data=body | {"file": (io.BytesIO(LIST.encode()), "l.csv")}, headers=headers)
+        assert reply.status_code == 401 and reply.json["error"] == "unauthorized"
+    no_source = {"consent_basis": "existing_customer", "file": (io.BytesIO(LIST.encode()), "l.csv")}
+    reply = client.post(url, data=no_source, headers=_auth(app, "writer"))
+    assert reply.status_code == 400 and "source" in reply.json["message"]
+    no_basis = {"source": "crm", "consent_basis": "we bought it", "file": (io.BytesIO(LIST.encode()), "l.csv")}
+    assert client.post(url, data=no_basis, headers=_auth(app, "writer")).status_code == 400
+    unknown = client.post("/api/v1/campaigns/winter/lists", data=body | {"file": (io.BytesIO(LIST.encode()), "l.csv")},
+                          headers=_auth(app, "writer"))  # fmt: skip
+    assert unknown.status_code == 404 and "winter" in unknown.json["message"]
+    assert _contacts(app) == 0
+
+
+def test_a_big_upload_is_loaded_in_the_background_and_followed_by_its_status(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(api_lists, "INLINE_BYTES", 100)
+    rows = "phone\n" + "".join(f"010-4000-{i:04d}\n" for i in range(3000))
+    client = app.test_client()
+    form = {"file": (io.BytesIO(rows.encode()), "big.csv"), "source": "crm", "consent_basis": "existing_customer"}
+    reply = client.post("/api/v1/campaigns/spring/lists", data=form, headers=_auth(app, "writer"))
+    assert reply.status_code == 202 and reply.headers["Location"] == reply.json["status_url"]
+    deadline = time.monotonic() + 60
+    while (status := client.get(reply.json["status_url"], headers=_auth(app, "writer")).json)["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert status["status"] == "done" and status["loaded"] == 3000 and _contacts(app) == 3000
