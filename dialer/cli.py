@@ -11,6 +11,7 @@ from asr.engine import AsrEngine
 from dialer.triage import triage_recording
 from intent.training import model_for
 from tierdial.config import load_config
+from tierdial.errors import UserError
 
 
 def _triage(args: argparse.Namespace) -> int:
@@ -43,6 +44,22 @@ def _bench_live(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     figures = run_bench_live(config, args.config, args.engine, calls=args.calls, lines=args.lines)
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
+    return 0
+
+
+def _bench_import(args: argparse.Namespace) -> int:
+    from dialer.lists.bench import run_import_bench
+
+    if args.rows < 1:
+        raise UserError("--rows must be at least 1")
+    figures = run_import_bench(args.rows)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(
+            f"{figures['rows']} rows in {figures['seconds']} s ({figures['rows_per_s']} rows/s); "
+            f"hopper: next 100 of {figures['loaded']} in {figures['hopper_ms']} ms"
+        )
     return 0
 
 
@@ -121,6 +138,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     live.add_argument("--lines", type=int, default=3, help="calls at once, 1-4 (default 3)")
     live.add_argument("--json", action="store_true", help="one line of JSON")
     live.set_defaults(run=_bench_live)
+    imports = bench.add_parser("import", help="load a generated list of N contacts, then time the hopper on it")
+    imports.add_argument("--rows", type=int, default=1_000_000)
+    imports.add_argument("--json", action="store_true")
+    imports.set_defaults(run=_bench_import)
     pacing = bench.add_parser("pacing", help="pacing controllers on simulated shifts: talk time against abandonment")
     pacing.add_argument("--scenario", action="extend", nargs="+", metavar="FILE", help="YAML files (one or more)")
     pacing.add_argument("--generated", type=int, default=0, metavar="N", help="also N random scenarios (4 h each)")
