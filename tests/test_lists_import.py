@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dialer.campaigns import create_campaign
-from dialer.dnc import add_opt_out
+from dialer.dnc import add_opt_out, blocked_numbers
 from dialer.dnc_registry import load_registry, stale_registries
 from dialer.lists import importer
 from dialer.lists.importer import ListTerms, import_list
@@ -155,6 +155,15 @@ def test_an_opt_out_applies_to_every_campaign_and_is_checked_at_import(sessions)
         add_opt_out(s, "+821012345678", "stop calling me", "call c-1")
     report = _import(sessions, HEADER + "010-1234-5678,김민지,2026-10-01,web,\n", campaign="autumn")
     assert report.loaded == 0 and report.rejections[0].reason == "do_not_call"
+
+
+def test_a_registry_prefix_stops_every_number_of_its_range(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        load_registry(s, ["010-9999*"], "national registry", "KR")
+        assert len(blocked_numbers(s, [f"+82109999{i:04d}" for i in range(300)] + ["+821099980000"])) == 300
+    rows = "".join(f"010-9999-{i:04d},n,2026-10-01,web,\n" for i in range(300)) + "010-9998-0000,n,2026-10-01,web,\n"
+    report = _import(sessions, HEADER + rows)
+    assert (report.loaded, report.by_reason) == (1, {"do_not_call": 300})
 
 
 def test_a_list_without_source_or_lawful_basis_is_refused() -> None:

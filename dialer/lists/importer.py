@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.campaigns import find_campaign
-from dialer.dnc import blocked_numbers
+from dialer.dnc import Screen
 from dialer.lists.numbers import NumberRejected, is_known_region, normalise
 from dialer.lists.rows import Row, RowReader, phone_field
 from dialer.models import CallList, Campaign, CampaignZone, Contact, ImportStatus, ListImport
@@ -145,6 +145,7 @@ class _Loader:
         self.session, self.campaign_id, self.list_id, self.report = session, campaign_id, list_id, report
         self.seen: dict[str, int] = {}  # number -> the line that loaded it
         self.zones: set[tuple[str, str]] = set()
+        self.screen = Screen(session, campaign_id)
 
     def add(self, results: list[Prepared | Rejection]) -> None:
         fresh: list[Prepared] = []
@@ -157,7 +158,7 @@ class _Loader:
             else:
                 self.seen[result.e164] = result.line
                 fresh.append(result)
-        blocked = blocked_numbers(self.session, (p.e164 for p in fresh), self.campaign_id)
+        blocked = self.screen.blocked([p.e164 for p in fresh])
         existing = self._existing([p.e164 for p in fresh if p.e164 not in blocked])
         rows = []
         for p in fresh:
@@ -184,11 +185,12 @@ class _Loader:
 
     def _existing(self, numbers: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        query = select(Contact.phone_e164, Contact.id).where(
+            Contact.campaign_id == self.campaign_id, Contact.phone_e164.in_(bindparam("numbers", expanding=True))
+        )
         for start in range(0, len(numbers), 500):
-            query = select(Contact.phone_e164, Contact.id).where(
-                Contact.campaign_id == self.campaign_id, Contact.phone_e164.in_(numbers[start : start + 500])
-            )
-            found.update((phone, contact_id) for phone, contact_id in self.session.execute(query))
+            rows = self.session.execute(query, {"numbers": numbers[start : start + 500]})
+            found.update((phone, contact_id) for phone, contact_id in rows)
         return found
 
     def _merge(self, contact_id: int, row: Prepared) -> None:
