@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from asr.models import TranscriptSegment
@@ -20,3 +20,9 @@ def record_final(session: Session, final: FinalTranscript) -> None:
 def transcript_of(session: Session, call_id: str) -> list[TranscriptSegment]:
     query = select(TranscriptSegment).where(TranscriptSegment.call_id == call_id).order_by(TranscriptSegment.start_ms)
     return list(session.scalars(query))
+
+
+def erase_transcripts(session: Session, call_ids: list[str]) -> int:
+    """Delete the calls' transcripts (a contact's erasure request); returns how many segments went."""
+    result = session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_id.in_(call_ids)))
+    return result.rowcount

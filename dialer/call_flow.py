@@ -271,9 +271,10 @@ class CallFlow:
     def _count_against_number(self, call: LiveCall, kind: ReportKind) -> None:
         with self.sessions.begin() as session:
             caller_number = session.scalar(select(CallAttempt.caller_number).where(CallAttempt.call_id == call.call_id))
-            paused = report(session, caller_number, kind, f"call {call.call_id}", self.config.quarantine_after)
-        if paused:
-            log.warning("caller number quarantined; paused %s", ", ".join(paused), extra={"call_id": call.call_id})
+            outcome = report(session, caller_number, kind, f"call {call.call_id}", self.config.quarantine_after)
+        if outcome.quarantined:
+            paused = ", ".join(outcome.paused) or "no campaign"
+            log.warning("caller number quarantined; paused %s", paused, extra={"call_id": call.call_id})
 
     def _say(self, call: LiveCall, prompt: str) -> None:
         call.closing = call.closing or prompt in CLOSING

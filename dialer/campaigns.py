@@ -61,3 +61,13 @@ def pause_campaigns(session: Session, campaign_ids: set[int], reason: str, actor
             audit.record(session, actor, "campaign_paused", "campaign", str(campaign.id), reason=reason)
             paused.append(campaign.name)
     return paused
+
+
+def start_campaign(session: Session, name_or_id: str | int, actor: str) -> Campaign:
+    """Running again; the pause reason is kept in the audit log, not on the campaign."""
+    campaign = find_campaign(session, name_or_id)
+    if campaign.status is not CampaignStatus.running:
+        audit.record(session, actor, "campaign_started", "campaign", str(campaign.id), was=campaign.status.value,
+                     reason_cleared=campaign.status_reason)  # fmt: skip
+        campaign.status, campaign.status_reason = CampaignStatus.running, None
+    return campaign

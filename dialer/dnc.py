@@ -89,4 +89,4 @@ def add_opt_out(session: Session, phone_e164: str, reason: str, source: str) -> 
     ):
         return
     session.add(DoNotCall(phone_e164=phone_e164, scope=DncScope.internal, reason=reason, source=source))
-    audit.record(session, "system", "opt_out", "phone", phone_e164[-4:], reason=reason, source=source)
+    audit.record(session, "system", "opt_out", "phone", number_hash(phone_e164), reason=reason, source=source)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from intent.models import TierDecision
@@ -27,3 +27,8 @@ def record_decision(session: Session, decided: TierDecided, model_version: str) 
 def tier_history(session: Session, call_id: str) -> list[TierDecision]:
     query = select(TierDecision).where(TierDecision.call_id == call_id).order_by(TierDecision.id)
     return list(session.scalars(query))
+
+
+def erase_history(session: Session, call_ids: list[str]) -> int:
+    """Delete the calls' tier decisions, which quote what the callee said; returns how many went."""
+    return session.execute(delete(TierDecision).where(TierDecision.call_id.in_(call_ids))).rowcount

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dialer.models import Campaign, Contact
@@ -41,3 +41,8 @@ def number_for(session: Session, contact: Contact, campaign: Campaign) -> Caller
     session.add(NumberAssignment(contact_id=contact.id, campaign_id=campaign.id, caller_number_id=chosen.id))
     session.flush()
     return chosen
+
+
+def forget_contacts(session: Session, contact_ids: list[int]) -> None:
+    """Drop the assignments of erased contacts (the numbers' reputation history stays)."""
+    session.execute(delete(NumberAssignment).where(NumberAssignment.contact_id.in_(contact_ids)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,19 +42,25 @@ def campaigns_using(session: Session, number: CallerNumber) -> set[int]:
     return set(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class ReportOutcome:
+    quarantined: bool  # this report pushed the number into quarantine
+    paused: list[str]  # the campaigns that paused because of it
+
+
 def report(
     session: Session, e164: str, kind: ReportKind, detail: str, limits: Reputation, actor: str = "system"
-) -> list[str]:
-    """Count one report; returns the campaigns paused if it pushed the number into quarantine."""
+) -> ReportOutcome:
+    """Count one report; past the threshold the number is quarantined and its campaigns paused."""
     number = find_number(session, e164)
     counter = COUNTERS[kind]
     setattr(number, counter, getattr(number, counter) + 1)
     session.add(ReputationReport(caller_number_id=number.id, kind=kind, detail=detail[:300]))
     audit.record(session, actor, "number_reported", "caller_number", e164, kind=str(kind), detail=detail[:300])
     if number.status is not NumberStatus.active or getattr(number, counter) < getattr(limits, counter):
-        return []
+        return ReportOutcome(False, [])
     reason = f"caller number {e164} quarantined: {getattr(number, counter)} {counter.replace('_', ' ')}"
-    return quarantine(session, number, reason, actor)
+    return ReportOutcome(True, quarantine(session, number, reason, actor))
 
 
 def quarantine(session: Session, number: CallerNumber, reason: str, actor: str) -> list[str]:

@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     import console.cli
     import dialer.cli
     import intent.cli
+    import number_pool.cli
 
     parser = argparse.ArgumentParser(prog="tierdial", description="Compliance-first outbound dialer with live triage")
     parser.add_argument("--config", help="configuration file (default: $TIERDIAL_CONFIG, ./config.yaml, or built-in)")
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     asr.cli.register(commands)
     dialer.cli.register(commands)
     console.cli.register(commands)
+    number_pool.cli.register(commands)
     return parser
 
 

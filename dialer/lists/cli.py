@@ -41,6 +41,25 @@ def _campaigns_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _campaigns_start(args: argparse.Namespace) -> int:
+    from dialer.campaigns import start_campaign
+
+    with open_database(load_config(args.config)).begin() as session:
+        campaign = start_campaign(session, args.name, os.environ.get("USER", "cli"))
+        print(f"campaign {campaign.name!r} is running")
+    return 0
+
+
+def _campaigns_pause(args: argparse.Namespace) -> int:
+    from dialer.campaigns import find_campaign, pause_campaigns
+
+    with open_database(load_config(args.config)).begin() as session:
+        campaign = find_campaign(session, args.name)
+        pause_campaigns(session, {campaign.id}, args.reason, os.environ.get("USER", "cli"))
+        print(f"campaign {campaign.name!r} is {campaign.status.value}")
+    return 0
+
+
 def _campaigns_list(args: argparse.Namespace) -> int:
     from dialer.models import Campaign
 
@@ -169,6 +188,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     create.add_argument("name")
     create.add_argument("--start", action="store_true", help="running at once (default: a draft)")
     create.set_defaults(run=_campaigns_create)
+    start = campaigns.add_parser("start", help="run a draft or paused campaign")
+    start.add_argument("name")
+    start.set_defaults(run=_campaigns_start)
+    pause = campaigns.add_parser("pause", help="stop dialling, with a reason")
+    pause.add_argument("name")
+    pause.add_argument("--reason", required=True)
+    pause.set_defaults(run=_campaigns_pause)
     listing = campaigns.add_parser("list", help="every campaign with its status and pause reason")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_campaigns_list)

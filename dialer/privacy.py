@@ -1,0 +1,115 @@
+"""A contact's data on request: everything held about a number, exported; or erased.
+
+Erasure deletes the contacts, their attempts, transcripts, tier history and caller-number
+assignments in every campaign. What must outlive it stays, without the number: each
+do-not-call entry becomes the number's hash (so the number is still never called), and
+the audit log keeps its records, which name contacts by id and numbers by hash.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from asr.transcripts import erase_transcripts, transcript_of
+from dialer.dnc import number_hash
+from dialer.lists.numbers import NumberRejected, normalise
+from dialer.models import CallAttempt, Contact, DoNotCall
+from intent.history import erase_history, tier_history
+from number_pool.assignment import forget_contacts
+from tierdial import audit
+from tierdial.audit import AuditEntry
+from tierdial.errors import UserError
+
+
+def _number(raw: str, default_region: str) -> str:
+    try:
+        return normalise(raw, default_region).e164
+    except NumberRejected as exc:
+        raise UserError(f"{raw!r}: {exc}") from None
+
+
+def _when(value) -> str | None:  # type: ignore[no-untyped-def]
+    return value.isoformat() if value else None
+
+
+def export_contact(session: Session, raw_number: str, default_region: str) -> dict:
+    phone = _number(raw_number, default_region)
+    contacts = list(session.scalars(select(Contact).where(Contact.phone_e164 == phone).order_by(Contact.id)))
+    ids = [c.id for c in contacts]
+    attempts = list(
+        session.scalars(select(CallAttempt).where(CallAttempt.contact_id.in_(ids)).order_by(CallAttempt.id))
+    )
+    hashed = number_hash(phone)
+    dnc = session.scalars(select(DoNotCall).where(DoNotCall.phone_e164.in_([phone, hashed])))
+    trail = session.scalars(
+        select(AuditEntry)
+        .where(or_(
+            (AuditEntry.subject_type == "contact") & AuditEntry.subject_id.in_([str(i) for i in ids]),
+            (AuditEntry.subject_type == "phone") & (AuditEntry.subject_id == hashed),
+        ))
+        .order_by(AuditEntry.id)
+    )  # fmt: skip
+    return {
+        "phone": phone,
+        "contacts": [
+            {
+                "id": c.id,
+                "campaign_id": c.campaign_id,
+                "list_id": c.list_id,
+                "name": c.name,
+                "status": c.status.value,
+                "attempts": c.attempts,
+                "consent_evidence": c.consent_evidence,
+                "added_at": _when(c.created_at),
+            }
+            for c in contacts
+        ],
+        "calls": [
+            {
+                "call_id": a.call_id,
+                "campaign_id": a.campaign_id,
+                "caller_number": a.caller_number,
+                "started_at": _when(a.started_at),
+                "ended_at": _when(a.ended_at),
+                "outcome": a.outcome.value,
+                "final_tier": a.final_tier,
+                "disposition": a.disposition,
+                "notes": a.notes,
+                "transcript": [
+                    {"speaker": t.speaker, "text": t.text, "start_ms": t.start_ms}
+                    for t in transcript_of(session, a.call_id)
+                ],
+                "tiers": [
+                    {"tier": d.tier, "confidence": d.confidence, "evidence": d.evidence, "final": d.is_final}
+                    for d in tier_history(session, a.call_id)
+                ],
+            }
+            for a in attempts
+        ],
+        "do_not_call": [{"scope": d.scope.value, "reason": d.reason, "since": _when(d.created_at)} for d in dnc],
+        "audit": [{"at": _when(e.at), "actor": e.actor, "action": e.action, "detail": e.detail} for e in trail],
+    }
+
+
+def erase_contact(session: Session, raw_number: str, default_region: str, actor: str, reason: str) -> dict[str, int]:
+    """Erase everything held about the number but its do-not-call entries, which are kept as its hash."""
+    if not reason.strip():
+        raise UserError("say why the contact's data is erased (--reason), e.g. the request's reference")
+    phone = _number(raw_number, default_region)
+    ids = list(session.scalars(select(Contact.id).where(Contact.phone_e164 == phone)))
+    call_ids = list(session.scalars(select(CallAttempt.call_id).where(CallAttempt.contact_id.in_(ids))))
+    hashed = number_hash(phone)
+    kept = 0
+    for entry in session.scalars(select(DoNotCall).where(DoNotCall.phone_e164 == phone)):
+        entry.phone_e164, kept = hashed, kept + 1
+    counts = {
+        "transcript_segments": erase_transcripts(session, call_ids),
+        "tier_decisions": erase_history(session, call_ids),
+        "calls": session.execute(delete(CallAttempt).where(CallAttempt.call_id.in_(call_ids))).rowcount,
+    }
+    forget_contacts(session, ids)
+    counts["contacts"] = session.execute(delete(Contact).where(Contact.id.in_(ids))).rowcount
+    counts["do_not_call_kept_as_hash"] = kept
+    audit.record(session, actor, "contact_erased", "phone", hashed, reason=reason, contact_ids=ids, **counts)
+    return counts
