@@ -6,6 +6,7 @@ from flask import Flask, jsonify
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.api import api
+from console.api_dnc import api_dnc
 from console.api_lists import api_lists
 from console.database import Database
 from console.live import LiveFeed
@@ -26,6 +27,7 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
         app.extensions["tierdial.live"] = live
     app.register_blueprint(api)
     app.register_blueprint(api_lists)
+    app.register_blueprint(api_dnc)
     app.register_blueprint(pages)
 
     @app.get("/healthz")

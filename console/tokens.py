@@ -17,7 +17,7 @@ from console.models import ApiToken
 from tierdial import audit
 from tierdial.errors import UserError
 
-SCOPES = ("lists:write", "lists:read")
+SCOPES = ("lists:write", "lists:read", "dnc:write")
 PREFIX = "tdk_"
 
 

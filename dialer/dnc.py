@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dialer.hopper import PREFIX_MARK
 from dialer.models import DncScope, DoNotCall
 from tierdial import audit
+from tierdial.errors import UserError
 
 BATCH = 500
 
@@ -90,3 +91,26 @@ def add_opt_out(session: Session, phone_e164: str, reason: str, source: str) -> 
         return
     session.add(DoNotCall(phone_e164=phone_e164, scope=DncScope.internal, reason=reason, source=source))
     audit.record(session, "system", "opt_out", "phone", number_hash(phone_e164), reason=reason, source=source)
+
+
+def add_entry(
+    session: Session, phone_e164: str, reason: str, source: str, actor: str, campaign_id: int | None = None
+) -> bool:
+    """A number put on the list by a person or a script: internal (every campaign) or one campaign's list.
+
+    Returns False when the number was already on that list.
+    """
+    if not reason.strip():
+        raise UserError("say why the number goes on the do-not-call list")
+    scope = DncScope.campaign if campaign_id is not None else DncScope.internal
+    same = [DoNotCall.phone_e164 == phone_e164, DoNotCall.scope == scope]
+    if campaign_id is not None:
+        same.append(DoNotCall.campaign_id == campaign_id)
+    query = select(DoNotCall.id).where(*same)
+    if session.scalar(query):
+        return False
+    session.add(DoNotCall(phone_e164=phone_e164, scope=scope, campaign_id=campaign_id, reason=reason[:300],
+                          source=source[:100]))  # fmt: skip
+    audit.record(session, actor, "do_not_call_added", "phone", number_hash(phone_e164), reason=reason,
+                 scope=scope.value, campaign=campaign_id)  # fmt: skip
+    return True

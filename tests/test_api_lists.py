@@ -29,7 +29,7 @@ def app(tmp_path: Path):  # type: ignore[no-untyped-def]
     with sessions.begin() as s:
         create_campaign(s, "spring", CampaignDefaults(), status=CampaignStatus.running)
         tokens = {
-            "writer": create_token(s, "crm sync", ["lists:write"], "admin"),
+            "writer": create_token(s, "crm sync", ["lists:write", "dnc:write"], "admin"),
             "reader": create_token(s, "dashboard", ["lists:read"], "admin"),
             "revoked": create_token(s, "old script", ["lists:write"], "admin"),
         }
@@ -102,3 +102,22 @@ def test_a_big_upload_is_loaded_in_the_background_and_followed_by_its_status(app
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert status["status"] == "done" and status["loaded"] == 3000 and _contacts(app) == 3000
+
+
+def test_a_script_puts_numbers_on_the_do_not_call_list(app) -> None:  # type: ignore[no-untyped-def]
+    client, url = app.test_client(), "/api/v1/dnc"
+    body = {"phone": "010-1234-5678", "reason": "unsubscribed in the CRM"}
+    assert client.post(url, json=body, headers=_auth(app, "reader")).status_code == 401
+    first = client.post(url, json=body, headers=_auth(app, "writer"))
+    assert first.status_code == 201 and first.json == {"added": True, "scope": "internal"}
+    assert client.post(url, json=body, headers=_auth(app, "writer")).status_code == 200  # already listed
+    only_spring = client.post(
+        url, json=body | {"phone": "010-1234-5679", "campaign": "spring"}, headers=_auth(app, "writer")
+    )
+    assert only_spring.status_code == 201 and only_spring.json["scope"] == "campaign"
+    bad = client.post(url, json={"phone": "12", "reason": "x"}, headers=_auth(app, "writer"))
+    assert bad.status_code == 400 and "phone" in bad.json["message"]
+    assert client.post(url, json={"phone": "010-1234-5670"}, headers=_auth(app, "writer")).status_code == 400
+    form = {"file": (io.BytesIO(LIST.encode()), "leads.csv"), "source": "crm", "consent_basis": "existing_customer"}
+    report = client.post("/api/v1/campaigns/spring/lists", data=form, headers=_auth(app, "writer")).json
+    assert report["loaded"] == 0 and report["by_reason"]["do_not_call"] == 2

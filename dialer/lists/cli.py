@@ -149,6 +149,24 @@ def _lists_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dnc_add(args: argparse.Namespace) -> int:
+    from dialer.campaigns import find_campaign
+    from dialer.dnc import add_entry
+    from dialer.lists.numbers import NumberRejected, normalise
+
+    config = load_config(args.config)
+    try:
+        phone = normalise(args.number, (args.region or config.campaign_defaults.default_region).upper()).e164
+    except NumberRejected as exc:
+        raise UserError(f"{args.number!r}: {exc}") from None
+    with open_database(config).begin() as session:
+        campaign_id = find_campaign(session, args.campaign).id if args.campaign else None
+        added = add_entry(session, phone, args.reason, "cli", os.environ.get("USER", "cli"), campaign_id)
+    where = f"campaign {args.campaign!r}" if args.campaign else "every campaign"
+    print(f"on the do-not-call list for {where}" if added else "already on that list")
+    return 0
+
+
 def _dnc_load_registry(args: argparse.Namespace) -> int:
     from dialer.dnc_registry import load_registry
 
@@ -227,4 +245,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     registry.add_argument("--name", help="the registry's name (default: the file name); a reload keeps it fresh")
     registry.add_argument("--region", help="region of numbers written without +country")
     registry.set_defaults(run=_dnc_load_registry)
+    add = dnc.add_parser("add", help="put a number on the internal list (every campaign) or one campaign's")
+    add.add_argument("number")
+    add.add_argument("--reason", required=True)
+    add.add_argument("--campaign", help="only this campaign's list")
+    add.add_argument("--region", help="for numbers written without a country code (default: the configured one)")
+    add.set_defaults(run=_dnc_add)
     dnc.add_parser("status", help="warn about registries older than 31 days").set_defaults(run=_dnc_status)

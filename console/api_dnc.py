@@ -1,0 +1,40 @@
+"""`/api/v1/dnc`: scripts put numbers on the do-not-call list (a CRM's unsubscribe, a complaint desk)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from console.api_lists import requires, sessions
+from dialer.campaigns import find_campaign
+from dialer.dnc import add_entry
+from dialer.lists.numbers import NumberRejected, normalise
+from tierdial.config import Config
+from tierdial.errors import UserError
+
+api_dnc = Blueprint("api_dnc", __name__, url_prefix="/api/v1")
+
+
+@api_dnc.errorhandler(UserError)
+def _bad_request(error: UserError):  # type: ignore[no-untyped-def]
+    status = 404 if str(error).startswith("no campaign") else 400
+    return jsonify(error="not_found" if status == 404 else "bad_request", message=str(error)), status
+
+
+@api_dnc.post("/dnc")
+@requires("dnc:write")
+def add_number():  # type: ignore[no-untyped-def]
+    """`{"phone": ..., "reason": ..., "campaign": optional, "region": optional}`; 201 added, 200 already listed."""
+    config: Config = current_app.config["TIERDIAL"]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("phone"), str):
+        raise UserError('send JSON like {"phone": "+82 10 1234 5678", "reason": "asked on the phone"}')
+    region = str(body.get("region") or config.campaign_defaults.default_region).upper()
+    try:
+        phone = normalise(body["phone"], region).e164
+    except NumberRejected as exc:
+        raise UserError(f"phone: {exc}") from None
+    with sessions().begin() as session:
+        campaign_id = find_campaign(session, str(body["campaign"])).id if body.get("campaign") else None
+        added = add_entry(session, phone, str(body.get("reason") or ""), f"api: {g.token_name}",
+                          f"token {g.token_name}", campaign_id)  # fmt: skip
+    return jsonify(added=added, scope="campaign" if campaign_id else "internal"), 201 if added else 200
