@@ -32,6 +32,7 @@ from intent.history import record_decision
 from intent.live import LiveScorer
 from intent.rules import is_machine_greeting
 from number_pool.reputation import ReportKind, report
+from tierdial import audit
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.logs import mask_number
@@ -303,13 +304,11 @@ class CallFlow:
             attempt.ended_at = self.clock()
             attempt.final_tier = tier
             contact = session.get(Contact, call.contact_id)
-            after_attempt(
-                contact,
-                session.get(Campaign, contact.campaign_id),
-                str(outcome),
-                tier,
-                self.clock(),
-                self.config.campaign_defaults.retry_hours,
-            )
+            campaign = session.get(Campaign, contact.campaign_id)
+            retry = self.config.campaign_defaults.retry_hours
+            closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry)
+            if closed:
+                audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
+                             reason=closed, call_id=call.call_id)  # fmt: skip
         log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
         return CallEnded(call.call_id, str(outcome), ended.sip_status, ended.reason)

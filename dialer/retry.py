@@ -41,8 +41,8 @@ def retry_delay(outcome: str, retry: RetryHours) -> dt.timedelta:
 
 def after_attempt(
     contact: Contact, campaign: Campaign, outcome: str, tier: str | None, now: dt.datetime, retry: RetryHours
-) -> None:
-    """Count the attempt and decide when, if ever, the contact is due again."""
+) -> str | None:
+    """Count the attempt and decide when, if ever, the contact is due again; returns why it closed, if it did."""
     zones = contact.timezone.split()
     today = local_day(zones, now)
     if contact.attempt_day == today:
@@ -52,15 +52,18 @@ def after_attempt(
     contact.attempts += 1
     contact.last_outcome = outcome
     if contact.status is ContactStatus.closed:
-        return  # an agent's disposition during the call (not interested, do not call) stands
+        return None  # an agent's disposition during the call (not interested, do not call) closed it already
     booked = contact.status is ContactStatus.callback and contact.next_attempt_at and contact.next_attempt_at > now
     callback = contact.next_attempt_at if booked else None
     if contact.attempts >= campaign.max_attempts_total or (tier in CLOSING_TIERS and callback is None):
         contact.status, contact.next_attempt_at = ContactStatus.closed, None
-        return
+        if tier in CLOSING_TIERS and callback is None:
+            return "declined" if tier == "D" else "opted out"
+        return f"attempt cap reached ({contact.attempts} of {campaign.max_attempts_total})"
     # A callback the agent booked replaces the retry delay, but not the daily cap.
     due = callback or now + retry_delay(outcome, retry)
     if contact.day_attempts >= campaign.max_attempts_per_day:
         due = max(due, next_local_midnight(zones, now))
     contact.status = ContactStatus.callback if callback else ContactStatus.scheduled
     contact.next_attempt_at = due
+    return None

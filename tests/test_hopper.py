@@ -86,3 +86,16 @@ def test_nobody_is_served_at_night_in_their_zone(sessions) -> None:  # type: ign
     assert _served(sessions, now=NOON_SEOUL + dt.timedelta(hours=10)) == []  # 22:00 in Seoul
     assert _served(sessions, now=NOON_SEOUL - dt.timedelta(hours=4, minutes=1)) == []  # 07:59 in Seoul
     assert len(_served(sessions, now=NOON_SEOUL - dt.timedelta(hours=4))) == 6  # 08:00
+
+
+def test_a_contact_closes_with_a_reason_on_a_refusal_or_at_the_cap(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        campaign = s.get(Campaign, 1)
+        campaign.max_attempts_total = 2
+        retry, day = RetryHours(), NOON_SEOUL - dt.timedelta(days=2)
+        assert after_attempt(_contact(s, "0000"), campaign, "answered", "D", day, retry) == "declined"
+        assert after_attempt(_contact(s, "0001"), campaign, "answered", "E", day, retry) == "opted out"
+        assert after_attempt(_contact(s, "0002"), campaign, "no_answer", None, day, retry) is None
+        closing = after_attempt(_contact(s, "0002"), campaign, "busy", None, day + dt.timedelta(days=1), retry)
+        assert closing == "attempt cap reached (2 of 2)"
+    assert _served(sessions) == ["0003", "0004", "0005"]
