@@ -99,7 +99,7 @@ class Contact(Base):
     )
 
     id: Mapped[IntPk]
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))  # indexed first in ix_contacts_hopper
     list_id: Mapped[int] = mapped_column(ForeignKey("call_lists.id"), index=True)
     phone_e164: Mapped[E164] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(String(200))

@@ -146,6 +146,10 @@ class _Loader:
         self.seen: dict[str, int] = {}  # number -> the line that loaded it
         self.zones: set[tuple[str, str]] = set()
         self.screen = Screen(session, campaign_id)
+        # A campaign empty before this import has no contact to merge with: only the file's own repeats.
+        self.campaign_had_contacts = session.scalar(
+            select(Contact.id).where(Contact.campaign_id == campaign_id).limit(1)
+        )
 
     def add(self, results: list[Prepared | Rejection]) -> None:
         fresh: list[Prepared] = []
@@ -185,6 +189,8 @@ class _Loader:
 
     def _existing(self, numbers: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        if self.campaign_had_contacts is None:
+            return found
         query = select(Contact.phone_e164, Contact.id).where(
             Contact.campaign_id == self.campaign_id, Contact.phone_e164.in_(bindparam("numbers", expanding=True))
         )
