@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from asr.transcripts import erase_transcripts, transcript_of
 from dialer.dnc import number_hash
 from dialer.lists.numbers import NumberRejected, normalise
-from dialer.models import CallAttempt, Contact, DoNotCall
+from dialer.models import CallAttempt, CallList, Contact, DoNotCall
 from intent.history import erase_history, tier_history
 from number_pool.assignment import forget_contacts
 from tierdial import audit
@@ -31,6 +31,15 @@ def _number(raw: str, default_region: str) -> str:
 
 def _when(value) -> str | None:  # type: ignore[no-untyped-def]
     return value.isoformat() if value else None
+
+
+def _list_terms(call_list: CallList | None) -> dict | None:
+    """Where the contact came from and the lawful basis it is called on: the consent record of its list."""
+    if call_list is None:
+        return None
+    return {"id": call_list.id, "name": call_list.name, "source": call_list.source,
+            "consent_basis": call_list.consent_basis, "imported_by": call_list.imported_by,
+            "imported_at": _when(call_list.imported_at)}  # fmt: skip
 
 
 def export_contact(session: Session, raw_number: str, default_region: str) -> dict:
@@ -56,7 +65,7 @@ def export_contact(session: Session, raw_number: str, default_region: str) -> di
             {
                 "id": c.id,
                 "campaign_id": c.campaign_id,
-                "list_id": c.list_id,
+                "list": _list_terms(session.get(CallList, c.list_id)),
                 "name": c.name,
                 "status": c.status.value,
                 "attempts": c.attempts,

@@ -63,6 +63,8 @@ def test_export_holds_everything_and_erasure_keeps_only_the_opt_out_as_a_hash(tm
     with sessions() as s:
         exported = export_contact(s, "010-1234-5678", "KR")
     assert exported["phone"] == "+821012345678" and len(exported["contacts"]) == 2
+    assert exported["contacts"][0]["list"]["source"] == "customer file"
+    assert exported["contacts"][0]["list"]["consent_basis"] == "existing_customer"
     (call,) = exported["calls"]
     assert call["transcript"][0]["text"] == "전화하지 마세요" and call["tiers"][0]["tier"] == "E"
     assert exported["do_not_call"][0]["scope"] == "internal"
