@@ -133,3 +133,13 @@ def seed_campaign(sessions, name: str, phones: list[str]) -> int:  # type: ignor
     report = import_list(sessions, campaign_id, RowReader(rows, f"{name}.csv", "csv"), terms)
     assert report.rejected == 0, report.rejections
     return campaign_id
+
+
+def migrated_sessions(path: Path):  # type: ignore[no-untyped-def]
+    """Sessions on a SQLite file with every migration applied, as `tierdial db upgrade` leaves it."""
+    from tierdial.db import make_engine, make_sessions
+    from tierdial.schema import upgrade
+
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    return make_sessions(engine)

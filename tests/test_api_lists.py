@@ -14,18 +14,15 @@ from console.app import create_app
 from console.tokens import create_token, revoke_token
 from dialer.campaigns import create_campaign
 from dialer.models import CampaignStatus, Contact
+from tests.helpers import migrated_sessions
 from tierdial.config import CampaignDefaults, parse_config
-from tierdial.db import make_engine, make_sessions
-from tierdial.schema import upgrade
 
 LIST = "phone,name\n010-1234-5678,김민지\n010-1234-5679,王伟\nnot a number,Alex\n010-1234-5678,김민지\n"
 
 
 @pytest.fixture
 def app(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    upgrade(engine)
-    sessions = make_sessions(engine)
+    sessions = migrated_sessions(tmp_path / "api.db")
     with sessions.begin() as s:
         create_campaign(s, "spring", CampaignDefaults(), status=CampaignStatus.running)
         tokens = {

@@ -17,18 +17,15 @@ from dialer.lists.importer import ListTerms, import_list
 from dialer.lists.rows import RowReader
 from dialer.models import Campaign, CampaignStatus, Contact, ContactStatus
 from dialer.retry import after_attempt
+from tests.helpers import migrated_sessions
 from tierdial.config import CampaignDefaults, RetryHours
-from tierdial.db import make_engine, make_sessions
-from tierdial.schema import upgrade
 
 NOON_SEOUL = dt.datetime(2026, 3, 3, 3, 0, tzinfo=dt.UTC)  # a Tuesday
 
 
 @pytest.fixture
 def sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'hopper.db'}")
-    upgrade(engine)
-    sessions = make_sessions(engine)
+    sessions = migrated_sessions(tmp_path / "hopper.db")
     rows = "phone\n" + "".join(f"010-2000-{i:04d}\n" for i in range(6))
     with sessions.begin() as s:
         create_campaign(s, "spring", CampaignDefaults(), status=CampaignStatus.running)

@@ -17,12 +17,10 @@ from dialer.lists import importer
 from dialer.lists.importer import ListTerms, import_list
 from dialer.lists.rows import RowReader
 from dialer.models import CallList, CampaignStatus, Contact, DncRegistryFile, DncScope, DoNotCall, ListImport
-from tests.helpers import run_cli
+from tests.helpers import migrated_sessions, run_cli
 from tierdial.audit import AuditEntry
 from tierdial.config import CampaignDefaults
-from tierdial.db import make_engine, make_sessions
 from tierdial.errors import UserError
-from tierdial.schema import upgrade
 
 HEADER = "phone,name,consent_at,consent_channel,consent_ref\n"
 TEN_MB_LINE = "010-5555-0000," + "x" * (10 * 1024 * 1024) + ",2026-10-01T09:00,web,\n"
@@ -30,9 +28,7 @@ TEN_MB_LINE = "010-5555-0000," + "x" * (10 * 1024 * 1024) + ",2026-10-01T09:00,w
 
 @pytest.fixture
 def sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'lists.db'}")
-    upgrade(engine)
-    sessions = make_sessions(engine)
+    sessions = migrated_sessions(tmp_path / "lists.db")
     with sessions.begin() as s:
         create_campaign(s, "spring", CampaignDefaults(), status=CampaignStatus.running)
         create_campaign(s, "autumn", CampaignDefaults())

@@ -18,11 +18,10 @@ from dialer.retry import after_attempt
 from number_pool.models import CallerNumber, NumberStatus
 from number_pool.pool import sync_numbers
 from number_pool.reputation import ReportKind, release, report
+from tests.helpers import migrated_sessions
 from tierdial.audit import AuditEntry
 from tierdial.config import CampaignDefaults, Config, RetryHours, parse_config
-from tierdial.db import make_engine, make_sessions
 from tierdial.errors import UserError
-from tierdial.schema import upgrade
 
 SEOUL_NUMBERS = ["+82 2 3456 7890", "+82 2 3456 7891", "+82 2 3456 7892"]
 NEW_YORK_NUMBER = "+1 212 555 0100"
@@ -42,9 +41,7 @@ def _config(*numbers: str) -> Config:
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    return make_sessions(engine)
+    return migrated_sessions(path)
 
 
 @pytest.fixture

@@ -19,11 +19,9 @@ from dialer.models import CallAttempt, Campaign, CampaignStatus, Contact, DoNotC
 from dialer.privacy import erase_contact, export_contact
 from intent.history import record_decision
 from number_pool.pool import sync_numbers
-from tests.helpers import run_cli
+from tests.helpers import migrated_sessions, run_cli
 from tierdial.config import CampaignDefaults, parse_config
-from tierdial.db import make_engine, make_sessions
 from tierdial.messages import FinalTranscript, TierDecided
-from tierdial.schema import upgrade
 
 NOON_IN_SEOUL = dt.datetime(2026, 3, 3, 3, 0, tzinfo=dt.UTC)
 CONFIG = parse_config(
@@ -40,9 +38,7 @@ def _load(sessions, campaign: str, rows: str):  # type: ignore[no-untyped-def]
 
 
 def test_export_holds_everything_and_erasure_keeps_only_the_opt_out_as_a_hash(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'privacy.db'}")
-    upgrade(engine)
-    sessions = make_sessions(engine)
+    sessions = migrated_sessions(tmp_path / "privacy.db")
     with sessions.begin() as s:
         sync_numbers(s, CONFIG.caller_numbers)
         for name in ("spring", "autumn"):
