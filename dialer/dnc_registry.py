@@ -14,7 +14,7 @@ import phonenumbers
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from dialer.hopper import PREFIX_MARK
+from dialer.dnc import PREFIX_MARK
 from dialer.lists.numbers import NumberRejected, normalise
 from dialer.models import DncRegistryFile, DncScope, DoNotCall
 from tierdial import audit

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session, aliased
 
 from dialer.calling_window import why_not_now
 from dialer.campaigns import calling_window
-from dialer.models import Campaign, CampaignZone, Contact, ContactStatus, DncScope, DoNotCall
-
-PREFIX_MARK = "*"  # registry prefixes are stored as "*+8210"; "*" sorts just before "+", so they form one index range
+from dialer.dnc import applies_to, is_prefix
+from dialer.models import Campaign, CampaignZone, Contact, ContactStatus, DoNotCall
 
 
 def open_zones(session: Session, campaign: Campaign, now: dt.datetime) -> ColumnElement[bool]:
@@ -42,15 +41,10 @@ def open_zones(session: Session, campaign: Campaign, now: dt.datetime) -> Column
 
 def not_blocked(campaign_id: int) -> ColumnElement[bool]:
     """No do-not-call entry (exact number, or registry prefix) applies to the contact in this campaign."""
-    applies = or_(
-        DoNotCall.scope.in_([DncScope.internal, DncScope.registry]),
-        and_(DoNotCall.scope == DncScope.campaign, DoNotCall.campaign_id == campaign_id),
-    )
     prefix = aliased(DoNotCall)
-    number_listed = exists().where(DoNotCall.phone_e164 == Contact.phone_e164, applies)
+    number_listed = exists().where(DoNotCall.phone_e164 == Contact.phone_e164, applies_to(campaign_id))
     prefix_listed = exists().where(
-        prefix.phone_e164 >= PREFIX_MARK,
-        prefix.phone_e164 < "+",
+        is_prefix(prefix),
         func.substr(Contact.phone_e164, 1, func.length(prefix.phone_e164) - 1) == func.substr(prefix.phone_e164, 2),
     )
     return and_(~number_listed, ~prefix_listed)

@@ -21,7 +21,8 @@ from sqlalchemy.pool import StaticPool
 
 from dialer.calling_window import time_zones_of
 from dialer.campaigns import create_campaign
-from dialer.hopper import PREFIX_MARK, next_callable
+from dialer.dnc import PREFIX_MARK
+from dialer.hopper import next_callable
 from dialer.lists.numbers import normalise
 from dialer.models import CallList, CampaignStatus, CampaignZone, Contact, ContactStatus, DncScope, DoNotCall
 from dialer.retry import after_attempt, retry_delay
