@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from console.api_lists import requires, sessions
 from dialer.campaigns import find_campaign
 from dialer.dnc import add_entry
-from dialer.lists.numbers import NumberRejected, normalise
+from dialer.lists.numbers import parse_number
 from tierdial.config import Config
 from tierdial.errors import UserError
 
@@ -30,9 +30,9 @@ def add_number():  # type: ignore[no-untyped-def]
         raise UserError('send JSON like {"phone": "+82 10 1234 5678", "reason": "asked on the phone"}')
     region = str(body.get("region") or config.campaign_defaults.default_region).upper()
     try:
-        phone = normalise(body["phone"], region).e164
-    except NumberRejected as exc:
-        raise UserError(f"phone: {exc}") from None
+        phone = parse_number(body["phone"], region)
+    except UserError as exc:
+        raise UserError(f"phone: {exc}") from None  # name the field for the script's author
     with sessions().begin() as session:
         campaign_id = find_campaign(session, str(body["campaign"])).id if body.get("campaign") else None
         added = add_entry(session, phone, str(body.get("reason") or ""), f"api: {g.token_name}",

@@ -13,20 +13,13 @@ from sqlalchemy.orm import Session
 
 from asr.transcripts import erase_transcripts, transcript_of
 from dialer.dnc import number_hash
-from dialer.lists.numbers import NumberRejected, normalise
+from dialer.lists.numbers import parse_number
 from dialer.models import CallAttempt, CallList, Contact, DoNotCall
 from intent.history import erase_history, tier_history
 from number_pool.assignment import forget_contacts
 from tierdial import audit
 from tierdial.audit import AuditEntry
 from tierdial.errors import UserError
-
-
-def _number(raw: str, default_region: str) -> str:
-    try:
-        return normalise(raw, default_region).e164
-    except NumberRejected as exc:
-        raise UserError(f"{raw!r}: {exc}") from None
 
 
 def _when(value) -> str | None:  # type: ignore[no-untyped-def]
@@ -43,7 +36,7 @@ def _list_terms(call_list: CallList | None) -> dict | None:
 
 
 def export_contact(session: Session, raw_number: str, default_region: str) -> dict:
-    phone = _number(raw_number, default_region)
+    phone = parse_number(raw_number, default_region)
     contacts = list(session.scalars(select(Contact).where(Contact.phone_e164 == phone).order_by(Contact.id)))
     ids = [c.id for c in contacts]
     attempts = list(
@@ -105,7 +98,7 @@ def erase_contact(session: Session, raw_number: str, default_region: str, actor:
     """Erase everything held about the number but its do-not-call entries, which are kept as its hash."""
     if not reason.strip():
         raise UserError("say why the contact's data is erased (--reason), e.g. the request's reference")
-    phone = _number(raw_number, default_region)
+    phone = parse_number(raw_number, default_region)
     ids = list(session.scalars(select(Contact.id).where(Contact.phone_e164 == phone)))
     call_ids = list(session.scalars(select(CallAttempt.call_id).where(CallAttempt.contact_id.in_(ids))))
     hashed = number_hash(phone)

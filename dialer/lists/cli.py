@@ -152,13 +152,10 @@ def _lists_export(args: argparse.Namespace) -> int:
 def _dnc_add(args: argparse.Namespace) -> int:
     from dialer.campaigns import find_campaign
     from dialer.dnc import add_entry
-    from dialer.lists.numbers import NumberRejected, normalise
+    from dialer.lists.numbers import parse_number
 
     config = load_config(args.config)
-    try:
-        phone = normalise(args.number, (args.region or config.campaign_defaults.default_region).upper()).e164
-    except NumberRejected as exc:
-        raise UserError(f"{args.number!r}: {exc}") from None
+    phone = parse_number(args.number, (args.region or config.campaign_defaults.default_region).upper())
     with open_database(config).begin() as session:
         campaign_id = find_campaign(session, args.campaign).id if args.campaign else None
         added = add_entry(session, phone, args.reason, "cli", os.environ.get("USER", "cli"), campaign_id)

@@ -111,8 +111,7 @@ def prepare(row: Row, default_region: str, needs_evidence: bool) -> Prepared | R
     try:
         number = normalise(phone_field(fields), default_region, explicit_zone)
     except NumberRejected as exc:
-        reason = "unknown_region" if str(exc).startswith(("unknown region", "unknown time zone")) else "invalid_number"
-        return Rejection(row.line, reason, str(exc))
+        return Rejection(row.line, exc.reason, str(exc))
     if not number.zones:
         return Rejection(row.line, "unknown_region", "the number's time zone is unknown; add a timezone column")
     evidence = _evidence(fields)

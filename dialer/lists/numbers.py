@@ -11,6 +11,8 @@ from phonenumbers import PhoneNumberType, is_number_type_geographical
 from phonenumbers.phonenumberutil import SUPPORTED_REGIONS
 from phonenumbers.timezone import TIMEZONE_LONGEST_PREFIX, time_zones_for_geographical_number
 
+from tierdial.errors import UserError
+
 UNKNOWN_ZONE = "Etc/Unknown"
 
 
@@ -22,7 +24,19 @@ class Normalised:
 
 
 class NumberRejected(ValueError):
-    """The row's number cannot be called; the message is the reason shown in the import report."""
+    """The row's number cannot be called; the message is the detail shown in the import report."""
+
+    def __init__(self, message: str, reason: str = "invalid_number") -> None:
+        super().__init__(message)
+        self.reason = reason  # the import report's reason code: invalid_number or unknown_region
+
+
+def parse_number(raw: str, default_region: str) -> str:
+    """A number typed by a person or sent by a script, as E.164; a bad one is the user's error to fix."""
+    try:
+        return normalise(raw, default_region).e164
+    except NumberRejected as exc:
+        raise UserError(f"{raw!r}: {exc}") from None
 
 
 def is_known_region(region: str) -> bool:
@@ -36,18 +50,19 @@ def normalise(raw: str, default_region: str, explicit_zone: str | None = None) -
     try:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
-        reason = "unknown region" if exc.error_type == exc.INVALID_COUNTRY_CODE else "invalid number"
-        raise NumberRejected(f"{reason}: {exc._msg}") from None
+        if exc.error_type == exc.INVALID_COUNTRY_CODE:
+            raise NumberRejected(f"unknown region: {exc._msg}", "unknown_region") from None
+        raise NumberRejected(f"invalid number: {exc._msg}") from None
     region = phonenumbers.region_code_for_number(parsed)
     if region is None:
-        raise NumberRejected("unknown region: no country has this calling code")
+        raise NumberRejected("unknown region: no country has this calling code", "unknown_region")
     kind = phonenumbers.number_type(parsed)
     if kind == PhoneNumberType.UNKNOWN:
         raise NumberRejected(f"invalid number: not a {region} number in use")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if explicit_zone:
         if explicit_zone not in _known_zones():
-            raise NumberRejected(f"unknown time zone {explicit_zone!r}")
+            raise NumberRejected(f"unknown time zone {explicit_zone!r}", "unknown_region")
         return Normalised(e164, region, (explicit_zone,))
     geographic = is_number_type_geographical(kind, parsed.country_code)
     return Normalised(e164, region, _zones_of(e164, parsed, geographic))
