@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from console.api_lists import requires, sessions
+from console.api_lists import requires, sessions, user_error_reply
 from dialer.campaigns import find_campaign
 from dialer.dnc import add_entry
 from dialer.lists.numbers import parse_number
@@ -14,10 +14,7 @@ from tierdial.errors import UserError
 api_dnc = Blueprint("api_dnc", __name__, url_prefix="/api/v1")
 
 
-@api_dnc.errorhandler(UserError)
-def _bad_request(error: UserError):  # type: ignore[no-untyped-def]
-    status = 404 if str(error).startswith("no campaign") else 400
-    return jsonify(error="not_found" if status == 404 else "bad_request", message=str(error)), status
+api_dnc.register_error_handler(UserError, user_error_reply)
 
 
 @api_dnc.post("/dnc")

@@ -17,12 +17,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.tokens import token_with_scope
-from dialer.lists.bench import import_workers
-from dialer.lists.importer import ListTerms, import_list, register_import
+from dialer.lists.importer import ListTerms, import_list, import_workers, register_import
 from dialer.lists.rows import RowReader, detect_format
 from dialer.lists.status import import_status
 from tierdial.config import Config
-from tierdial.errors import UserError
+from tierdial.errors import NotFound, UserError
 
 log = logging.getLogger(__name__)
 api_lists = Blueprint("api_lists", __name__, url_prefix="/api/v1")
@@ -55,10 +54,14 @@ def requires(*scopes: str):  # type: ignore[no-untyped-def]
     return decorate
 
 
-@api_lists.errorhandler(UserError)
-def _bad_request(error: UserError):  # type: ignore[no-untyped-def]
-    status = 404 if str(error).startswith(("no campaign", "no list import")) else 400
-    return jsonify(error="not_found" if status == 404 else "bad_request", message=str(error)), status
+def user_error_reply(error: UserError):  # type: ignore[no-untyped-def]
+    """Bad input is the caller's to fix: 404 for a thing that does not exist, else 400, with the reason."""
+    if isinstance(error, NotFound):
+        return jsonify(error="not_found", message=str(error)), 404
+    return jsonify(error="bad_request", message=str(error)), 400
+
+
+api_lists.register_error_handler(UserError, user_error_reply)
 
 
 @api_lists.post("/campaigns/<campaign>/lists")

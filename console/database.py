@@ -17,10 +17,7 @@ class Database:
     def sessions(self) -> sessionmaker[Session]:
         with self._lock:
             if self._sessions is None:
-                from tierdial.db import make_engine, make_sessions
-                from tierdial.schema import upgrade
+                from tierdial.schema import open_database
 
-                engine = make_engine(self._config.database_url)
-                upgrade(engine)
-                self._sessions = make_sessions(engine)
+                self._sessions = open_database(self._config.database_url)
             return self._sessions

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from console.models import ApiToken
 from tierdial import audit
-from tierdial.errors import UserError
+from tierdial.errors import NotFound, UserError
 
 SCOPES = ("lists:write", "lists:read", "dnc:write")
 PREFIX = "tdk_"
@@ -43,7 +43,7 @@ def create_token(session: Session, name: str, scopes: list[str], actor: str) -> 
 def revoke_token(session: Session, token_id: int, actor: str) -> None:
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise UserError(f"no API token {token_id}")
+        raise NotFound(f"no API token {token_id}")
     if row.revoked_at is None:
         row.revoked_at = dt.datetime.now(dt.UTC)
         audit.record(session, actor, "token_revoked", "api_token", str(row.id), name=row.name)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from dialer.models import Campaign, CampaignStatus
 from tierdial import audit
 from tierdial.config import CallingWindow, CampaignDefaults
-from tierdial.errors import UserError
+from tierdial.errors import NotFound, UserError
 
 
 def create_campaign(
@@ -42,7 +42,7 @@ def find_campaign(session: Session, name_or_id: str | int) -> Campaign:
         campaign = session.get(Campaign, int(name_or_id))
     if campaign is None:
         known = ", ".join(session.scalars(select(Campaign.name).order_by(Campaign.name).limit(10))) or "none yet"
-        raise UserError(f"no campaign {name_or_id!r} (campaigns: {known}); create it with `tierdial campaigns create`")
+        raise NotFound(f"no campaign {name_or_id!r} (campaigns: {known}); create it with `tierdial campaigns create`")
     return campaign
 
 

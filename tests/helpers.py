@@ -137,9 +137,6 @@ def seed_campaign(sessions, name: str, phones: list[str]) -> int:  # type: ignor
 
 def migrated_sessions(path: Path):  # type: ignore[no-untyped-def]
     """Sessions on a SQLite file with every migration applied, as `tierdial db upgrade` leaves it."""
-    from tierdial.db import make_engine, make_sessions
-    from tierdial.schema import upgrade
+    from tierdial.schema import open_database
 
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    return make_sessions(engine)
+    return open_database(f"sqlite:///{path}")

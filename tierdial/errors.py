@@ -1,4 +1,4 @@
-"""The one exception type a user is meant to read."""
+"""The exception types a user is meant to read."""
 
 
 class UserError(Exception):
@@ -6,3 +6,7 @@ class UserError(Exception):
 
     The command line prints it without a traceback and exits non-zero.
     """
+
+
+class NotFound(UserError):
+    """The thing named does not exist (an API answers 404)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -38,6 +39,15 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    """Sessions on the database at `url`, its schema migrated to the newest version first."""
+    from tierdial.db import make_engine, make_sessions
+
+    engine = make_engine(url)
+    upgrade(engine)
+    return make_sessions(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

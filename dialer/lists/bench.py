@@ -8,7 +8,6 @@ contacts of the loaded campaign, median of repeated runs.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import statistics
 import sys
 import tempfile
@@ -18,20 +17,14 @@ from pathlib import Path
 from dialer.campaigns import create_campaign, find_campaign
 from dialer.dnc_registry import load_registry
 from dialer.hopper import next_callable
-from dialer.lists.importer import ListTerms, import_list
+from dialer.lists.importer import ListTerms, import_list, import_workers
 from dialer.lists.rows import RowReader
 from dialer.models import CampaignStatus
 from tierdial.config import CampaignDefaults
-from tierdial.db import make_engine, make_sessions
-from tierdial.schema import upgrade
+from tierdial.schema import open_database
 
-BIG_FILE_BYTES = 4 * 1024 * 1024  # from here on, numbers are parsed in worker processes
 NOON_IN_SEOUL = dt.datetime(2026, 3, 3, 3, 0, tzinfo=dt.UTC)
 NAMES = ["김민지", "王伟", "Alex Kim", "이서준", "陈静", "Maria Lopez"]
-
-
-def import_workers(size_bytes: int) -> int:
-    return min(4, os.cpu_count() or 1) if size_bytes > BIG_FILE_BYTES else 1
 
 
 def write_list(path: Path, rows: int) -> None:
@@ -51,9 +44,7 @@ def run_import_bench(rows: int, hopper_runs: int = 20, progress: bool = True) ->
         folder = Path(scratch)
         list_file = folder / "contacts.csv"
         write_list(list_file, rows)
-        engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
-        upgrade(engine)
-        sessions = make_sessions(engine)
+        sessions = open_database(f"sqlite:///{folder / 'bench.db'}")
         with sessions.begin() as session:
             create_campaign(session, "bench", CampaignDefaults(), status=CampaignStatus.running)
             load_registry(session, ["010-2000-1*", "010 2001 0000"], "national registry", "KR", actor="bench")

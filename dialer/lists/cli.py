@@ -12,21 +12,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dialer.lists.importer import CONSENT_BASES, ImportReport, ListTerms, import_list
+from dialer.lists.importer import CONSENT_BASES, ImportReport, ListTerms, import_list, import_workers
 from dialer.lists.rows import RowReader, detect_format
 from tierdial.config import Config, load_config
 from tierdial.errors import UserError
 
-BIG_FILE_BYTES = 4 * 1024 * 1024  # from here on, numbers are parsed in worker processes
-
 
 def open_database(config: Config) -> sessionmaker[Session]:
-    from tierdial.db import make_engine, make_sessions
-    from tierdial.schema import upgrade
+    from tierdial.schema import open_database as open_url
 
-    engine = make_engine(config.database_url)
-    upgrade(engine)
-    return make_sessions(engine)
+    return open_url(config.database_url)
 
 
 def _campaigns_create(args: argparse.Namespace) -> int:
@@ -103,7 +98,7 @@ def _lists_import(args: argparse.Namespace) -> int:
         imported_by=os.environ.get("USER", "cli"),
     )
     size = path.stat().st_size
-    workers = min(4, os.cpu_count() or 1) if size > BIG_FILE_BYTES else 1
+    workers = import_workers(size)
     sessions = open_database(config)
     with (
         path.open("rb") as stream,

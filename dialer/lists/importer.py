@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -34,6 +35,7 @@ REASONS = ("invalid_number", "unknown_region", "missing_consent", "do_not_call",
 NAME_COLUMNS = ("name", "full_name", "이름", "姓名", "名字")
 ZONE_COLUMNS = ("timezone", "time_zone", "tz")
 CHUNK = 2000
+BIG_FILE_BYTES = 4 * 1024 * 1024  # from here on, numbers are parsed in worker processes
 REPORT_LIMIT = 10_000  # rejections kept in the stored report; the counts are always complete
 
 
@@ -273,6 +275,10 @@ def import_list(
     _finish_job(sessions, job_id, ImportStatus.done, report)
     log.info("list imported: %d loaded, %d rejected", report.loaded, report.rejected, extra={"campaign": campaign_name})
     return report
+
+
+def import_workers(size_bytes: int) -> int:
+    return min(4, os.cpu_count() or 1) if size_bytes > BIG_FILE_BYTES else 1
 
 
 def register_import(session: Session, campaign_ref: str | int, file_name: str) -> int:

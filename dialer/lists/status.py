@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from dialer.models import ListImport
-from tierdial.errors import UserError
+from tierdial.errors import NotFound
 
 
 def import_status(session: Session, import_id: int) -> dict:
     job = session.get(ListImport, import_id)
     if job is None:
-        raise UserError(f"no list import {import_id}")
+        raise NotFound(f"no list import {import_id}")
     return {
         "id": job.id,
         "campaign_id": job.campaign_id,
