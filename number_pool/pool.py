@@ -1,6 +1,6 @@
 """The owned numbers, kept in step with config.yaml: the configuration says which numbers exist.
 
-A number taken out of the configuration is retired, not deleted: its contacts keep it as
+An active number taken out of the configuration is retired, not deleted: its contacts keep it as
 their number (and are not called from another), and its reputation history is kept.
 """
 
@@ -27,7 +27,8 @@ def sync_numbers(session: Session, configured: list[config.CallerNumber]) -> Non
         number.trunk, number.region, number.display_name = entry.trunk, entry.region, entry.display_name
         number.verified_owned, number.attestation = entry.owned, entry.attestation
     for number in known.values():
-        if number.status is not NumberStatus.retired:
+        # A quarantined number stays quarantined: leaving config.yaml and coming back is no review.
+        if number.status is NumberStatus.active:
             number.status = NumberStatus.retired
             audit.record(session, "config", "number_retired", "caller_number", number.e164)
     session.flush()

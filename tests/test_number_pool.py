@@ -134,3 +134,13 @@ def test_a_number_taken_out_of_the_configuration_is_retired_not_replaced(db: Pat
         sync_numbers(s, _config(*[n for n in SEOUL_NUMBERS if n.replace(" ", "") != first]).caller_numbers)
     refused = _dial(sessions, "spring", "0007", TUESDAY_NOON_SEOUL + dt.timedelta(days=1))
     assert refused.caller_number is None and "retired" in refused.refusal
+
+
+def test_a_quarantined_number_stays_quarantined_when_it_leaves_the_configuration_and_returns(db: Path) -> None:
+    sessions = _open(db)
+    first = _dial(sessions, "spring", "0007", TUESDAY_NOON_SEOUL).caller_number
+    with sessions.begin() as s:
+        assert report(s, first, ReportKind.spam_label, "carrier label", Config().quarantine_after).quarantined
+        sync_numbers(s, _config(*[n for n in SEOUL_NUMBERS if n.replace(" ", "") != first]).caller_numbers)
+        sync_numbers(s, _config(*SEOUL_NUMBERS).caller_numbers)
+        assert s.scalar(select(CallerNumber.status).where(CallerNumber.e164 == first)) is NumberStatus.quarantined
