@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 from console.tokens import SCOPES, create_token, list_tokens, revoke_token
 from dialer.lists.cli import open_database
+from tierdial.audit import command_line_actor
 from tierdial.config import load_config
 
 
 def _create(args: argparse.Namespace) -> int:
     with open_database(load_config(args.config)).begin() as session:
-        token = create_token(session, args.name, args.scope, os.environ.get("USER", "cli"))
+        token = create_token(session, args.name, args.scope, command_line_actor())
     print(token)
     return 0
 
@@ -41,7 +41,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _revoke(args: argparse.Namespace) -> int:
     with open_database(load_config(args.config)).begin() as session:
-        revoke_token(session, args.id, os.environ.get("USER", "cli"))
+        revoke_token(session, args.id, command_line_actor())
     print(f"token {args.id} revoked")
     return 0
 

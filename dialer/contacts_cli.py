@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from dialer.lists.cli import open_database
 from dialer.privacy import erase_contact, export_contact
+from tierdial.audit import command_line_actor
 from tierdial.config import load_config
 
 
@@ -30,7 +30,7 @@ def _erase(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_database(config).begin() as session:
         counts = erase_contact(
-            session, args.number, config.campaign_defaults.default_region, os.environ.get("USER", "cli"), args.reason
+            session, args.number, config.campaign_defaults.default_region, command_line_actor(), args.reason
         )
     print(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
     return 0

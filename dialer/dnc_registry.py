@@ -97,7 +97,6 @@ def stale_registries(session: Session, now: dt.datetime) -> list[str]:
     warnings = []
     latest: dict[str, dt.datetime] = {}
     for name, loaded_at in session.execute(select(DncRegistryFile.name, DncRegistryFile.loaded_at)):
-        loaded_at = loaded_at if loaded_at.tzinfo else loaded_at.replace(tzinfo=dt.UTC)
         latest[name] = max(latest.get(name, loaded_at), loaded_at)
     for name, loaded_at in sorted(latest.items()):
         if now - loaded_at > STALE_AFTER:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from dialer.lists.cli import open_database
 from number_pool.models import CallerNumber
 from number_pool.pool import sync_numbers
 from number_pool.reputation import ReportKind, release, report
+from tierdial.audit import command_line_actor
 from tierdial.config import load_config
 
 
@@ -38,7 +38,7 @@ def _report(args: argparse.Namespace) -> int:
     with open_database(config).begin() as session:
         sync_numbers(session, config.caller_numbers)
         outcome = report(session, args.number, ReportKind(args.kind), args.detail, config.quarantine_after,
-                        os.environ.get("USER", "cli"))  # fmt: skip
+                        command_line_actor())  # fmt: skip
     if outcome.quarantined:
         print(f"reported; {args.number} is quarantined; campaigns paused: {', '.join(outcome.paused) or 'none'}")
     else:
@@ -48,7 +48,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     with open_database(load_config(args.config)).begin() as session:
-        release(session, args.number, args.reason, os.environ.get("USER", "cli"))
+        release(session, args.number, args.reason, command_line_actor())
     print(f"{args.number} released; resume its campaigns with `tierdial campaigns start NAME`")
     return 0
 

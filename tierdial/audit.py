@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -20,6 +21,11 @@ class AuditEntry(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(100), index=True)
     detail: Mapped[dict] = mapped_column(default=dict)
+
+
+def command_line_actor() -> str:
+    """Who ran a command, for the audit log: the login name, as commands have no console account."""
+    return os.environ.get("USER", "cli")
 
 
 def record(session: Session, actor: str, action: str, subject_type: str, subject_id: str, **detail: object) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.lists.importer import CONSENT_BASES, ImportReport, ListTerms, import_list, import_workers
 from dialer.lists.rows import RowReader, detect_format
+from tierdial.audit import command_line_actor
 from tierdial.config import Config, load_config
 from tierdial.errors import UserError
 
@@ -40,7 +40,7 @@ def _campaigns_start(args: argparse.Namespace) -> int:
     from dialer.campaigns import start_campaign
 
     with open_database(load_config(args.config)).begin() as session:
-        campaign = start_campaign(session, args.name, os.environ.get("USER", "cli"))
+        campaign = start_campaign(session, args.name, command_line_actor())
         print(f"campaign {campaign.name!r} is running")
     return 0
 
@@ -50,7 +50,7 @@ def _campaigns_pause(args: argparse.Namespace) -> int:
 
     with open_database(load_config(args.config)).begin() as session:
         campaign = find_campaign(session, args.name)
-        pause_campaigns(session, {campaign.id}, args.reason, os.environ.get("USER", "cli"))
+        pause_campaigns(session, {campaign.id}, args.reason, command_line_actor())
         print(f"campaign {campaign.name!r} is {campaign.status.value}")
     return 0
 
@@ -95,7 +95,7 @@ def _lists_import(args: argparse.Namespace) -> int:
         consent_basis=args.consent_basis,
         default_region=(args.region or config.campaign_defaults.default_region).upper(),
         name=args.name or path.name,
-        imported_by=os.environ.get("USER", "cli"),
+        imported_by=command_line_actor(),
     )
     size = path.stat().st_size
     workers = import_workers(size)
@@ -153,7 +153,7 @@ def _dnc_add(args: argparse.Namespace) -> int:
     phone = parse_number(args.number, (args.region or config.campaign_defaults.default_region).upper())
     with open_database(config).begin() as session:
         campaign_id = find_campaign(session, args.campaign).id if args.campaign else None
-        added = add_entry(session, phone, args.reason, "cli", os.environ.get("USER", "cli"), campaign_id)
+        added = add_entry(session, phone, args.reason, "cli", command_line_actor(), campaign_id)
     where = f"campaign {args.campaign!r}" if args.campaign else "every campaign"
     print(f"on the do-not-call list for {where}" if added else "already on that list")
     return 0
