@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from dialer.models import DncScope, DoNotCall
@@ -18,11 +18,13 @@ from tierdial import audit
 from tierdial.errors import UserError
 
 PREFIX_MARK = "*"  # registry prefixes are stored as "*+8210"; "*" sorts just before "+", so they form one index range
+HASH_MARK = "sha256:"
 BATCH = 2000
+HOLD_LIMIT = 500_000  # listed numbers a Screen holds in memory (about 100 MB at most)
 
 
 def number_hash(phone_e164: str) -> str:
-    return "sha256:" + hashlib.sha256(phone_e164.encode()).hexdigest()
+    return HASH_MARK + hashlib.sha256(phone_e164.encode()).hexdigest()
 
 
 def applies_to(campaign_id: int | None, entry: type[DoNotCall] = DoNotCall) -> ColumnElement[bool]:
@@ -46,7 +48,8 @@ def is_blocked(session: Session, phone_e164: str, campaign_id: int | None = None
 
 
 class Screen:
-    """Do-not-call screening for many numbers at once (an import): registry prefixes are read once, up front."""
+    """Do-not-call screening for many numbers at once (an import): registry prefixes are read once, up front,
+    and so are the listed numbers while there are few enough to hold; past that they are looked up in batches."""
 
     def __init__(self, session: Session, campaign_id: int | None) -> None:
         self.session = session
@@ -56,9 +59,21 @@ class Screen:
         self.listed = select(DoNotCall.phone_e164).where(
             DoNotCall.phone_e164.in_(bindparam("keys", expanding=True)), applies_to(campaign_id)
         )
+        entries = select(DoNotCall.phone_e164).where(~is_prefix(), applies_to(campaign_id))
+        self.held: tuple[set[str], set[str]] | None = None  # (numbers, hashes of erased numbers)
+        if session.scalar(select(func.count()).select_from(entries.subquery())) <= HOLD_LIMIT:
+            listed = set(session.scalars(entries))
+            hashes = {entry for entry in listed if entry.startswith(HASH_MARK)}
+            self.held = (listed - hashes, hashes)
 
     def blocked(self, numbers: list[str]) -> set[str]:
-        blocked = {n for n in numbers if any(n[:k] in self.prefixes for k in self.lengths)}
+        blocked = {n for n in numbers if any(n[:k] in self.prefixes for k in self.lengths)} if self.lengths else set()
+        if self.held is not None:
+            listed, hashes = self.held
+            blocked.update(n for n in numbers if n in listed)
+            if hashes:
+                blocked.update(n for n in numbers if number_hash(n) in hashes)
+            return blocked
         for start in range(0, len(numbers), BATCH):
             owner = {n: n for n in numbers[start : start + BATCH]}
             owner.update((number_hash(n), n) for n in list(owner))

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from dialer import dnc
 from dialer.campaigns import create_campaign
-from dialer.dnc import add_opt_out, blocked_numbers
+from dialer.dnc import add_opt_out, blocked_numbers, number_hash
 from dialer.dnc_registry import load_registry, stale_registries
-from dialer.lists import importer
+from dialer.lists import rows as list_rows
 from dialer.lists.importer import ListTerms, import_list
 from dialer.lists.rows import RowReader
 from dialer.models import CallList, CampaignStatus, Contact, DncRegistryFile, DncScope, DoNotCall, ListImport
@@ -99,6 +100,21 @@ def test_a_mixed_file_loads_its_good_rows_and_reports_each_bad_one(sessions) -> 
         assert entry.detail["source"] == "web form 2026-10" and entry.detail["rejected"]["do_not_call"] == 4
 
 
+@pytest.mark.parametrize("block_bytes", [1, 5, 64, 70_000])
+def test_rows_and_line_numbers_do_not_depend_on_where_blocks_are_cut(monkeypatch, block_bytes: int) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(list_rows, "BLOCK_BYTES", block_bytes)
+    lines = ["\ufeffphone,name", "010-1234-5678,김민지", "", '010-1234-5679,"broken', "x" * 70_000]
+    lines.append("+86 138 0013 8000,王伟")
+    data = "\r\n".join(lines).encode()  # the header's BOM, a blank line, a broken quote, a line too long
+    rows = list(RowReader(io.BytesIO(data), "leads.csv", "csv"))
+    assert [(r.line, r.fields, r.error is not None) for r in rows] == [
+        (2, {"phone": "010-1234-5678", "name": "김민지"}, False),
+        (4, {}, True),
+        (5, {}, True),
+        (6, {"phone": "+86 138 0013 8000", "name": "王伟"}, False),
+    ]
+
+
 def test_json_lines_with_a_bom_load_like_csv(sessions) -> None:  # type: ignore[no-untyped-def]
     rows = [
         {"phone": "010-1234-5678", "name": "박서준", "consent_ref": "form-1"},
@@ -114,7 +130,7 @@ def test_json_lines_with_a_bom_load_like_csv(sessions) -> None:  # type: ignore[
 
 
 def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(importer, "CHUNK", 10)
+    monkeypatch.setattr(list_rows, "BLOCK_BYTES", 300)
     rows = "".join(f"010-2000-{i:04d},n{i},2026-10-01,web,\n" for i in range(100))
     chunks = 0
 
@@ -160,6 +176,22 @@ def test_a_registry_prefix_stops_every_number_of_its_range(sessions) -> None:  #
     rows = "".join(f"010-9999-{i:04d},n,2026-10-01,web,\n" for i in range(300)) + "010-9998-0000,n,2026-10-01,web,\n"
     report = _import(sessions, HEADER + rows)
     assert (report.loaded, report.by_reason) == (1, {"do_not_call": 300})
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["list held in memory", "list looked up in batches"])
+def test_screening_finds_every_kind_of_entry_whatever_the_list_size(sessions, monkeypatch, held: bool) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(dnc, "HOLD_LIMIT", 500_000 if held else 0)
+    with sessions.begin() as s:
+        add_opt_out(s, "+821011110000", "stop calling me", "call c-1")
+        s.add(DoNotCall(phone_e164=number_hash("+821022220000"), scope=DncScope.internal, reason="erased", source="t"))
+        s.add(DoNotCall(phone_e164="+821033330000", scope=DncScope.campaign, campaign_id=1, reason="asked", source="t"))
+        s.add(DoNotCall(phone_e164="+821044440000", scope=DncScope.campaign, campaign_id=2, reason="asked", source="t"))
+        load_registry(s, ["010-5555*"], "national registry", "KR")
+    numbers = ["+821011110000", "+821022220000", "+821033330000", "+821044440000", "+821055551234", "+821066660000"]
+    with sessions() as s:
+        assert blocked_numbers(s, numbers, campaign_id=1) == {
+            "+821011110000", "+821022220000", "+821033330000", "+821055551234"
+        }  # fmt: skip
 
 
 def test_a_list_without_source_or_lawful_basis_is_refused() -> None:
