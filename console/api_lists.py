@@ -122,5 +122,5 @@ def _load_in_background(*args) -> None:  # type: ignore[no-untyped-def]
 @api_lists.get("/imports/<int:import_id>")
 @requires("lists:read", "lists:write")
 def import_progress(import_id: int):  # type: ignore[no-untyped-def]
-    with sessions()() as session:
+    with sessions().begin() as session:  # a read that may mark an interrupted import failed
         return jsonify(import_status(session, import_id))

@@ -13,6 +13,7 @@ class Database:
     def __init__(self, config: Config, sessions: sessionmaker[Session] | None = None) -> None:
         self._config, self._sessions = config, sessions
         self._lock = threading.Lock()
+        self._swept = False
 
     def sessions(self) -> sessionmaker[Session]:
         with self._lock:
@@ -20,4 +21,15 @@ class Database:
                 from tierdial.schema import open_database
 
                 self._sessions = open_database(self._config.database_url)
+            if not self._swept:
+                self._swept = True
+                self._sweep(self._sessions)
             return self._sessions
+
+    @staticmethod
+    def _sweep(sessions: sessionmaker[Session]) -> None:
+        # An API upload loads in a thread of the console: if the last console died mid-load, say so.
+        from dialer.lists.status import mark_interrupted
+
+        with sessions.begin() as session:
+            mark_interrupted(session)

@@ -194,5 +194,6 @@ class ListImport(Base):
     rejected: Mapped[int] = mapped_column(default=0)
     report: Mapped[dict | None]
     error: Mapped[str | None] = mapped_column(Text)
+    loader: Mapped[str | None] = mapped_column(String(120))  # "host:pid:process start" of the process loading it
     started_at: Mapped[CreatedAt]
     finished_at: Mapped[dt.datetime | None]

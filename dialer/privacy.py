@@ -44,11 +44,14 @@ def export_contact(session: Session, raw_number: str, default_region: str) -> di
     )
     hashed = number_hash(phone)
     dnc = session.scalars(select(DoNotCall).where(DoNotCall.phone_e164.in_([phone, hashed])))
+    list_ids = sorted({str(c.list_id) for c in contacts})
     trail = session.scalars(
         select(AuditEntry)
         .where(or_(
             (AuditEntry.subject_type == "contact") & AuditEntry.subject_id.in_([str(i) for i in ids]),
             (AuditEntry.subject_type == "phone") & (AuditEntry.subject_id == hashed),
+            # the import that brought the contact in: its source and consent basis, who loaded it and when
+            (AuditEntry.subject_type == "list") & AuditEntry.subject_id.in_(list_ids),
         ))
         .order_by(AuditEntry.id)
     )  # fmt: skip

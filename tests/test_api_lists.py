@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import time
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from console import api_lists
 from console.app import create_app
 from console.tokens import create_token, revoke_token
 from dialer.campaigns import create_campaign
-from dialer.models import CampaignStatus, Contact
+from dialer.lists.importer import register_import
+from dialer.lists.status import loader_tag
+from dialer.models import CampaignStatus, Contact, ListImport
 from tests.helpers import migrated_sessions
 from tierdial.config import CampaignDefaults, parse_config
 
@@ -99,6 +102,21 @@ def test_a_big_upload_is_loaded_in_the_background_and_followed_by_its_status(app
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert status["status"] == "done" and status["loaded"] == 3000 and _contacts(app) == 3000
+
+
+def test_an_import_whose_process_died_is_reported_failed_not_running(app) -> None:  # type: ignore[no-untyped-def]
+    dead = subprocess.Popen(["sleep", "60"])
+    dead_loader = loader_tag(dead.pid)
+    dead.kill()
+    dead.wait()
+    with app.extensions["test.sessions"].begin() as s:
+        interrupted = register_import(s, "spring", "big.csv")
+        s.get_one(ListImport, interrupted).loader = dead_loader
+        still_loading = register_import(s, "spring", "other.csv")  # this process's: alive
+    client = app.test_client()
+    status = client.get(f"/api/v1/imports/{interrupted}", headers=_auth(app, "reader")).json
+    assert status["status"] == "failed" and status["error"].startswith("interrupted") and status["loaded"] == 0
+    assert client.get(f"/api/v1/imports/{still_loading}", headers=_auth(app, "reader")).json["status"] == "running"
 
 
 def test_a_script_puts_numbers_on_the_do_not_call_list(app) -> None:  # type: ignore[no-untyped-def]

@@ -64,7 +64,7 @@ def test_export_holds_everything_and_erasure_keeps_only_the_opt_out_as_a_hash(tm
     (call,) = exported["calls"]
     assert call["transcript"][0]["text"] == "전화하지 마세요" and call["tiers"][0]["tier"] == "E"
     assert exported["do_not_call"][0]["scope"] == "internal"
-    assert {"opt_out"} <= {entry["action"] for entry in exported["audit"]}
+    assert {"opt_out", "list_imported"} <= {entry["action"] for entry in exported["audit"]}
 
     with sessions.begin() as s:
         counts = erase_contact(s, "+82 10 1234 5678", "KR", "privacy officer", "request R-17")

@@ -117,7 +117,7 @@ def _lists_import(args: argparse.Namespace) -> int:
 def _lists_status(args: argparse.Namespace) -> int:
     from dialer.lists.status import import_status
 
-    with open_database(load_config(args.config))() as session:
+    with open_database(load_config(args.config)).begin() as session:  # may mark an interrupted import failed
         status = import_status(session, args.import_id)
     if args.json:
         print(json.dumps(status, ensure_ascii=False))

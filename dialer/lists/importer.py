@@ -14,6 +14,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from operator import attrgetter
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from dialer.campaigns import find_campaign
 from dialer.dnc import Screen
 from dialer.lists.numbers import NumberRejected, is_known_region, normalise
 from dialer.lists.rows import Block, Layout, Row, RowReader, parse_block, phone_field
+from dialer.lists.status import loader_tag
 from dialer.models import CallList, Campaign, CampaignZone, Contact, ContactStatus, ImportStatus, ListImport
 from tierdial import audit
 from tierdial.bulk import BulkInsert, bulk_cache
@@ -244,12 +246,13 @@ def import_list(
             if report.loaded == 0:
                 session.delete(call_list)
                 report.list_id = None
+            # Kept on the list, so a contact's export carries the import that brought it in (its consent record).
+            subject = ("list", str(report.list_id)) if report.list_id else ("campaign", str(campaign_id))
             audit.record(
                 session,
                 terms.imported_by,
                 "list_imported",
-                "campaign",
-                str(campaign_id),
+                *subject,
                 import_id=job_id,
                 list_id=report.list_id,
                 source=terms.source,
@@ -259,8 +262,10 @@ def import_list(
                 rejected=report.by_reason,
             )
     except BaseException as exc:
+        report.rejections.sort(key=attrgetter("line"))
         _finish_job(sessions, job_id, ImportStatus.failed, report, error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
+    report.rejections.sort(key=attrgetter("line"))
     _finish_job(sessions, job_id, ImportStatus.done, report)
     log.info("list imported: %d loaded, %d rejected", report.loaded, report.rejected, extra={"campaign": campaign_name})
     return report
@@ -273,7 +278,7 @@ def import_workers(size_bytes: int) -> int:
 def register_import(session: Session, campaign_ref: str | int, file_name: str) -> int:
     """An import's job row, so its status can be followed from the moment the file is accepted."""
     campaign = find_campaign(session, campaign_ref)
-    job = ListImport(campaign_id=campaign.id, file_name=file_name[:300])
+    job = ListImport(campaign_id=campaign.id, file_name=file_name[:300], loader=loader_tag())
     session.add(job)
     session.flush()
     return job.id
