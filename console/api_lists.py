@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 
@@ -96,31 +97,67 @@ def upload_list(campaign: str):  # type: ignore[no-untyped-def]
         job_id = register_import(session, campaign, name)
     if size <= INLINE_BYTES:
         return jsonify(_load(sessions(), path, name, fmt, terms, job_id)), 201
-    worker = threading.Thread(target=_load_in_background, args=(sessions(), path, name, fmt, terms, job_id))
+    progress = _progress_board()
+    progress[job_id] = {"bytes_read": 0, "bytes_total": size}
+
+    def advance(bytes_read: int) -> None:
+        progress[job_id] = {"bytes_read": bytes_read, "bytes_total": size}
+
+    worker = threading.Thread(
+        target=_load_in_background, args=(sessions(), path, name, fmt, terms, job_id, advance, progress)
+    )
     worker.start()
     status_url = f"/api/v1/imports/{job_id}"
     return jsonify(import_id=job_id, status="running", status_url=status_url), 202, {"Location": status_url}
 
 
-def _load(factory: sessionmaker[Session], path: Path, name: str, fmt: str, terms: ListTerms, job_id: int) -> dict:
+def _progress_board() -> dict[int, dict[str, int]]:
+    """Bytes read by this console's background imports: the import's transaction keeps them from the database."""
+    return current_app.extensions.setdefault("tierdial.import_progress", {})
+
+
+def _load(
+    factory: sessionmaker[Session],
+    path: Path,
+    name: str,
+    fmt: str,
+    terms: ListTerms,
+    job_id: int,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
     try:
         with path.open("rb") as stream:
             workers = import_workers(path.stat().st_size)
-            report = import_list(factory, job_id, RowReader(stream, name, fmt), terms, workers=workers, job_id=job_id)
+            reader = RowReader(stream, name, fmt)
+            report = import_list(factory, job_id, reader, terms, workers=workers, job_id=job_id, progress=progress)
         return report.as_dict()
     finally:
         path.unlink(missing_ok=True)
 
 
-def _load_in_background(*args) -> None:  # type: ignore[no-untyped-def]
+def _load_in_background(
+    factory: sessionmaker[Session],
+    path: Path,
+    name: str,
+    fmt: str,
+    terms: ListTerms,
+    job_id: int,
+    progress: Callable[[int], None],
+    board: dict[int, dict[str, int]],
+) -> None:
     try:
-        _load(*args)
+        _load(factory, path, name, fmt, terms, job_id, progress)
     except Exception:  # the job row says it failed and why; nothing of the file was kept
-        log.exception("list import %d failed", args[-1])
+        log.exception("list import %d failed", job_id)
+    finally:
+        board.pop(job_id, None)
 
 
 @api_lists.get("/imports/<int:import_id>")
 @requires("lists:read", "lists:write")
 def import_progress(import_id: int):  # type: ignore[no-untyped-def]
     with sessions().begin() as session:  # a read that may mark an interrupted import failed
-        return jsonify(import_status(session, import_id))
+        status = import_status(session, import_id)
+    if status["status"] == "running" and (read := _progress_board().get(import_id)):
+        status["progress"] = {**read, "percent": round(100 * read["bytes_read"] / max(1, read["bytes_total"]), 1)}
+    return jsonify(status)

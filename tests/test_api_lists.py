@@ -100,6 +100,7 @@ def test_a_big_upload_is_loaded_in_the_background_and_followed_by_its_status(app
     deadline = time.monotonic() + 60
     while (status := client.get(reply.json["status_url"], headers=_auth(app, "writer")).json)["status"] == "running":
         assert time.monotonic() < deadline
+        assert 0 <= status["progress"]["percent"] <= 100 and status["progress"]["bytes_total"] == len(rows)
         time.sleep(0.1)
     assert status["status"] == "done" and status["loaded"] == 3000 and _contacts(app) == 3000
 
