@@ -2,7 +2,8 @@
 # Sets up tierdial on a fresh Debian 12 machine: system packages, a virtualenv in
 # .venv and the Python packages. Idempotent: run it again at any time.
 #   scripts/setup.sh          what the product needs
-#   scripts/setup.sh --test   plus what the test suite needs (a PostgreSQL server, pytest, ruff)
+#   scripts/setup.sh --test   plus what the test suite needs (a PostgreSQL server, sipp, debootstrap for the
+#                             sandbox Asterisk, pytest, ruff)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ want_tests=false
 [[ "${1:-}" == "--test" ]] && want_tests=true
 
 packages=(python3 python3-venv ca-certificates)
-$want_tests && packages+=(postgresql)
+$want_tests && packages+=(postgresql sip-tester debootstrap)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -7,6 +7,7 @@ import glob
 import io
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -33,6 +34,32 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def free_udp_range(count: int) -> int:
+    """The first of `count` consecutive UDP ports that are all free now (for a media port range)."""
+    rng = random.Random()
+    for _ in range(200):
+        start = rng.randrange(20000, 60000 - count, 2)
+        sockets = []
+        try:
+            for port in range(start, start + count):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return start
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free UDP ports found")
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1, width: int = 2) -> Path:

@@ -1,0 +1,1 @@
+"""The Asterisk engine: Asterisk driven over AMI, the callee's audio over AudioSocket."""

@@ -1,0 +1,114 @@
+"""From AMI events to the engine's messages, for the calls tierdial placed. Pure: tested by feeding events.
+
+tierdial originates each call with `ChannelId` set to its call id, so every event of the
+callee's channel carries the call id as its `Uniqueid`, after a reconnect too, and
+`CoreShowChannels` lists live calls under the same id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialer.telephony.engine import Dial
+from tierdial.messages import Answered, CallEnded, Ringing
+
+ORIGINATE_PREFIX = "originate-"
+RINGING, UP = "5", "6"  # AMI ChannelState values
+# OriginateResponse reasons, for a dial that never got a channel: (outcome, SIP status, words)
+NOT_UP = {
+    "0": ("failed", 0, "not placed"),
+    "1": ("no_answer", 487, "hung up while ringing"),
+    "3": ("no_answer", 408, "no answer"),
+    "5": ("busy", 486, "busy"),
+    "8": ("failed", 503, "congestion"),
+}
+# Q.850 causes of a Hangup before answer: (outcome, SIP status)
+CAUSES = {"17": ("busy", 486), "18": ("no_answer", 408), "19": ("no_answer", 480), "21": ("failed", 603),
+          "34": ("failed", 503), "38": ("failed", 503), "41": ("failed", 503), "42": ("failed", 503),
+          "1": ("failed", 404), "3": ("failed", 404)}  # fmt: skip
+
+
+def originate_action(dial: Dial, trunk: str, context: str) -> dict[str, str]:
+    """The AMI Originate of one dial: asynchronous, the call id as the channel's id, the caller number shown."""
+    return {
+        "Action": "Originate",
+        "ActionID": ORIGINATE_PREFIX + dial.call_id,
+        "Channel": f"PJSIP/{trunk}/{dial.destination}",  # the trunk's endpoint settings, the dial's own URI
+        "ChannelId": dial.call_id,
+        "Context": context,
+        "Exten": "s",
+        "Priority": "1",
+        "Async": "true",
+        "Timeout": str(dial.ring_timeout_seconds * 1000),
+        "CallerID": f'"{dial.caller_name}" <{dial.caller_number}>' if dial.caller_name else dial.caller_number,
+        "Variable": f"TIERDIAL_CALL_ID={dial.call_id}",
+    }
+
+
+@dataclass
+class _Call:
+    channel: str = ""  # Asterisk's name for the callee's channel, e.g. PJSIP/trunk-00000001
+    has_channel: bool = False
+    rang: bool = False
+    up: bool = False
+
+
+class CallTracker:
+    """Follows the calls placed through `originate_action`; `on_event` returns the messages an event means."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, _Call] = {}
+
+    def placed(self, call_id: str) -> None:
+        self.calls[call_id] = _Call()
+
+    def live(self) -> list[str]:
+        return list(self.calls)
+
+    def channel_of(self, call_id: str) -> str | None:
+        call = self.calls.get(call_id)
+        return call.channel if call and call.channel else None
+
+    def on_event(self, event: dict[str, str]) -> list[object]:
+        kind = event.get("Event", "")
+        if kind == "OriginateResponse":
+            return self._originate_response(event)
+        call_id = event.get("Uniqueid", "")
+        call = self.calls.get(call_id)
+        if call is None:
+            return []
+        if kind == "Newchannel":
+            call.has_channel, call.channel = True, event.get("Channel", "")
+            return []
+        if kind == "Newstate":
+            return self._newstate(call_id, call, event.get("ChannelState", ""))
+        if kind == "Hangup":
+            del self.calls[call_id]
+            return [self._ended(call, event.get("Cause", "16"), event.get("Cause-txt", ""), call_id)]
+        return []
+
+    def _newstate(self, call_id: str, call: _Call, state: str) -> list[object]:
+        if state == RINGING and not call.rang:
+            call.rang = True
+            return [Ringing(call_id)]
+        if state == UP and not call.up:
+            call.up = True
+            return [Answered(call_id)]
+        return []
+
+    def _originate_response(self, event: dict[str, str]) -> list[object]:
+        call_id = event.get("ActionID", "").removeprefix(ORIGINATE_PREFIX)
+        call = self.calls.get(call_id)
+        reason = event.get("Reason", "0")
+        if call is None or reason == "4" or call.has_channel:
+            return []  # a channel was made: its Hangup, with the cause, tells how the call ended
+        del self.calls[call_id]
+        outcome, status, words = NOT_UP.get(reason, NOT_UP["0"])
+        return [CallEnded(call_id, outcome, status, words)]
+
+    @staticmethod
+    def _ended(call: _Call, cause: str, cause_text: str, call_id: str) -> CallEnded:
+        if call.up:
+            return CallEnded(call_id, "answered", 200, cause_text or "hung up")
+        outcome, status = CAUSES.get(cause, ("no_answer" if call.rang else "failed", 487 if call.rang else 500))
+        return CallEnded(call_id, outcome, status, cause_text or f"cause {cause}")

@@ -1,0 +1,69 @@
+"""AMI events become the engine's messages: fed recorded events, no Asterisk needed."""
+
+from __future__ import annotations
+
+from dialer.telephony.asterisk.calls import CallTracker, originate_action
+from dialer.telephony.engine import Dial
+from tierdial.messages import Answered, CallEnded, Ringing
+
+
+def _events(call_id: str, *steps: tuple[str, dict[str, str]]) -> list[dict[str, str]]:
+    return [{"Event": kind, "Uniqueid": call_id, **fields} for kind, fields in steps]
+
+
+def _follow(events: list[dict[str, str]], *call_ids: str) -> list[object]:
+    tracker = CallTracker()
+    for call_id in call_ids:
+        tracker.placed(call_id)
+    return [message for event in events for message in tracker.on_event(event)]
+
+
+def test_originate_carries_the_call_id_the_caller_number_and_the_ring_time() -> None:
+    action = originate_action(Dial("c-1", "sip:+821012345678@127.0.0.1:5070", "+8225550100", "Acme", 20), "trunk", "x")
+    assert action["ChannelId"] == "c-1" and action["ActionID"] == "originate-c-1"
+    assert action["Channel"] == "PJSIP/trunk/sip:+821012345678@127.0.0.1:5070"
+    assert action["CallerID"] == '"Acme" <+8225550100>' and action["Timeout"] == "20000"
+
+
+def test_an_answered_call_rings_answers_and_ends_once() -> None:
+    events = _events(
+        "c-1",
+        ("Newchannel", {"ChannelState": "0", "Channel": "PJSIP/trunk-00000001"}),
+        ("Newstate", {"ChannelState": "5"}),
+        ("Newstate", {"ChannelState": "5"}),
+        ("Newstate", {"ChannelState": "6"}),
+        ("Hangup", {"Cause": "16", "Cause-txt": "Normal Clearing"}),
+        ("Hangup", {"Cause": "16"}),
+    )
+    events.append({"Event": "OriginateResponse", "ActionID": "originate-c-1", "Reason": "4"})
+    tracker = CallTracker()
+    tracker.placed("c-1")
+    tracker.on_event(events[0])
+    assert tracker.channel_of("c-1") == "PJSIP/trunk-00000001"
+    assert _follow(events, "c-1") == [
+        Ringing("c-1"),
+        Answered("c-1"),
+        CallEnded("c-1", "answered", 200, "Normal Clearing"),
+    ]
+
+
+def test_busy_no_answer_and_congestion_come_from_the_hangup_cause() -> None:
+    events = []
+    for call_id, cause in (("busy", "17"), ("silent", "19"), ("full", "34")):
+        events += _events(call_id, ("Newchannel", {}), ("Hangup", {"Cause": cause, "Cause-txt": "t"}))
+        # Asterisk says reason 0 for all of these; the cause is what tells them apart.
+        events.append({"Event": "OriginateResponse", "ActionID": f"originate-{call_id}", "Reason": "0"})
+    assert _follow(events, "busy", "silent", "full") == [
+        CallEnded("busy", "busy", 486, "t"),
+        CallEnded("silent", "no_answer", 480, "t"),
+        CallEnded("full", "failed", 503, "t"),
+    ]
+
+
+def test_a_dial_that_never_got_a_channel_ends_on_its_originate_response() -> None:
+    event = {"Event": "OriginateResponse", "ActionID": "originate-c-9", "Reason": "0", "Uniqueid": "<null>"}
+    assert _follow([event], "c-9") == [CallEnded("c-9", "failed", 0, "not placed")]
+
+
+def test_events_of_channels_tierdial_did_not_place_are_ignored() -> None:
+    assert _follow(_events("someone-else", ("Newstate", {"ChannelState": "6"}), ("Hangup", {})), "c-1") == []
