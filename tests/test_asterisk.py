@@ -6,6 +6,7 @@ import os
 import queue
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from dialer.telephony.asterisk.ami import AmiAddress, AmiClient
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT, TRUNK, asterisk_files
+from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.asterisk.sandbox import AsteriskSandbox, SandboxPorts, ensure_root
 from dialer.telephony.engine import Dial
 from tests.helpers import free_port, free_udp_port, free_udp_range
@@ -88,3 +90,32 @@ def test_originate_reports_answered_busy_congestion_and_no_answer(asterisk, call
         "never_answers": ("no_answer", 480),
     }
     assert Ringing("never_answers") in seen["never_answers"]
+
+
+def test_calls_are_resynchronised_after_the_ami_link_drops(asterisk, callees) -> None:  # type: ignore[no-untyped-def]
+    sandbox, address = asterisk
+    messages: queue.Queue[object] = queue.Queue()
+    follower = CallFollower(address, messages.put, TRUNK, ANSWERED_CONTEXT).start()
+    try:
+        for call_id in ("stays", "ends-meanwhile"):
+            follower.originate(Dial(call_id, _callee(callees, "answers"), "+8225550100", "Acme"))
+        answered = set()
+        while len(answered) < 2:
+            if isinstance(m := messages.get(timeout=15), Answered):
+                answered.add(m.call_id)
+        channel = follower.channel_of("ends-meanwhile")
+        follower.ami.drop_connection()  # as if the network dropped it
+        assert not follower.ami.connected
+        assert "requested" in sandbox.cli(f"channel request hangup {channel}").lower()
+        assert follower.ami.wait_connected(15)
+        assert messages.get(timeout=10) == CallEnded(
+            "ends-meanwhile", "answered", 200, "ended while the AMI link was down"
+        )
+        assert follower.live() == ["stays"]
+        follower.hangup("stays")
+        ended = messages.get(timeout=10)
+        assert isinstance(ended, CallEnded) and ended.call_id == "stays" and ended.outcome == "answered"
+        time.sleep(0.5)
+        assert messages.empty() and follower.live() == []  # each call ended exactly once
+    finally:
+        follower.stop()

@@ -67,3 +67,27 @@ def test_a_dial_that_never_got_a_channel_ends_on_its_originate_response() -> Non
 
 def test_events_of_channels_tierdial_did_not_place_are_ignored() -> None:
     assert _follow(_events("someone-else", ("Newstate", {"ChannelState": "6"}), ("Hangup", {})), "c-1") == []
+
+
+def test_after_a_reconnect_live_calls_stay_and_calls_that_ended_meanwhile_end_once() -> None:
+    tracker = CallTracker()
+    for call_id in ("up", "gone", "ringing"):
+        tracker.placed(call_id)
+        tracker.on_event({"Event": "Newchannel", "Uniqueid": call_id, "Channel": f"PJSIP/trunk-{call_id}"})
+    tracker.on_event({"Event": "Newstate", "Uniqueid": "gone", "ChannelState": "6"})
+    mark = tracker.mark()
+    tracker.placed("placed-during-resync")  # not in the list Asterisk sent: it did not exist yet
+    channels = [
+        {"Event": "CoreShowChannel", "Uniqueid": "up", "Channel": "PJSIP/trunk-up", "ChannelState": "6"},
+        {"Event": "CoreShowChannel", "Uniqueid": "ringing", "Channel": "PJSIP/trunk-ringing", "ChannelState": "5"},
+        {"Event": "CoreShowChannel", "Uniqueid": "not-ours", "Channel": "PJSIP/agent-1", "ChannelState": "6"},
+    ]
+    assert tracker.resync(channels, mark) == [
+        Answered("up"),  # answered while the link was down
+        CallEnded("gone", "answered", 200, "ended while the AMI link was down"),
+        Ringing("ringing"),
+    ]
+    assert sorted(tracker.live()) == ["placed-during-resync", "ringing", "up"]
+    assert tracker.resync(channels, tracker.mark()) == [CallEnded("placed-during-resync", "failed", 0,
+                                                                  "ended while the AMI link was down")]  # fmt: skip
+    assert tracker.on_event({"Event": "Hangup", "Uniqueid": "gone", "Cause": "16"}) == []  # no second end

@@ -104,6 +104,18 @@ class AmiClient:
             raise AmiError(f"{fields.get('Action')}: {replies[0].get('Message', 'refused')}")
         return replies
 
+    def drop_connection(self) -> None:
+        """Cut the link as a network failure would; the client reconnects by itself."""
+        done = threading.Event()
+
+        def cut() -> None:
+            self._logged_in.clear()
+            self._manager.protocol.transport.abort()
+            done.set()
+
+        self._loop.call_soon_threadsafe(cut)
+        done.wait(5)
+
     def stop(self) -> None:
         if self._manager is not None:
             self._loop.call_soon_threadsafe(self._close)

@@ -47,6 +47,7 @@ def originate_action(dial: Dial, trunk: str, context: str) -> dict[str, str]:
 
 @dataclass
 class _Call:
+    serial: int  # the order calls were placed in
     channel: str = ""  # Asterisk's name for the callee's channel, e.g. PJSIP/trunk-00000001
     has_channel: bool = False
     rang: bool = False
@@ -58,9 +59,33 @@ class CallTracker:
 
     def __init__(self) -> None:
         self.calls: dict[str, _Call] = {}
+        self.serial = 0
 
     def placed(self, call_id: str) -> None:
-        self.calls[call_id] = _Call()
+        self.serial += 1
+        self.calls[call_id] = _Call(self.serial)
+
+    def mark(self) -> int:
+        """Taken just before asking Asterisk for its channels: calls placed after it are not in the answer."""
+        return self.serial + 1
+
+    def resync(self, channels: list[dict[str, str]], mark: int) -> list[object]:
+        """After a reconnect: what `CoreShowChannels` lists is live (with the state changes missed meanwhile);
+        a call placed before `mark` that it does not list ended while events were not arriving."""
+        live = {c.get("Uniqueid", ""): c for c in channels if c.get("Event") == "CoreShowChannel"}
+        messages: list[object] = []
+        for call_id, call in list(self.calls.items()):
+            if call.serial >= mark:
+                continue
+            snapshot = live.get(call_id)
+            if snapshot is None:
+                del self.calls[call_id]
+                ended = ("answered", 200) if call.up else ("failed", 0)
+                messages.append(CallEnded(call_id, *ended, "ended while the AMI link was down"))
+                continue
+            call.has_channel, call.channel = True, snapshot.get("Channel", call.channel)
+            messages += self._newstate(call_id, call, snapshot.get("ChannelState", ""))
+        return messages
 
     def live(self) -> list[str]:
         return list(self.calls)

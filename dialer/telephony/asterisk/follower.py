@@ -1,0 +1,77 @@
+"""The calls tierdial placed through Asterisk, followed over AMI and resynchronised after every reconnect.
+
+This is the part of the Asterisk engine that places calls and reports how they go; the
+engine interface (prompts, AudioSocket, takeover) is built on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
+from dialer.telephony.asterisk.calls import CallTracker, originate_action
+from dialer.telephony.engine import Dial
+from tierdial.messages import CallEnded
+
+log = logging.getLogger(__name__)
+
+
+class CallFollower:
+    def __init__(self, address: AmiAddress, on_message: Callable[[object], None], trunk: str, context: str) -> None:
+        self.trunk, self.context = trunk, context
+        self._on_message = on_message
+        self._tracker = CallTracker()
+        self._lock = threading.Lock()  # events, originates and resyncs change the tracker from different threads
+        self.ami = AmiClient(address, self._event, on_login=self._resync)
+
+    def start(self, timeout: float = 10) -> CallFollower:
+        self.ami.start(timeout)
+        return self
+
+    def stop(self) -> None:
+        self.ami.stop()
+
+    def originate(self, dial: Dial) -> None:
+        with self._lock:
+            self._tracker.placed(dial.call_id)
+        try:
+            self.ami.action(originate_action(dial, self.trunk, self.context), as_list=False)
+        except AmiError as exc:
+            with self._lock:
+                self._tracker.calls.pop(dial.call_id, None)
+            self._on_message(CallEnded(dial.call_id, "failed", 0, str(exc)))
+
+    def channel_of(self, call_id: str) -> str | None:
+        """Asterisk's name for the call's channel, once it has one."""
+        with self._lock:
+            return self._tracker.channel_of(call_id)
+
+    def hangup(self, call_id: str) -> None:
+        if channel := self.channel_of(call_id):
+            self.ami.action({"Action": "Hangup", "Channel": channel, "Cause": "16"})
+
+    def live(self) -> list[str]:
+        with self._lock:
+            return self._tracker.live()
+
+    def _event(self, event: dict[str, str]) -> None:
+        with self._lock:
+            messages = self._tracker.on_event(event)
+        for message in messages:
+            self._on_message(message)
+
+    def _resync(self) -> None:
+        with self._lock:
+            mark = self._tracker.mark()
+        try:
+            channels = self.ami.action({"Action": "CoreShowChannels"}, as_list=True)
+        except AmiError:
+            log.exception("could not list Asterisk's channels after a reconnect")
+            return
+        with self._lock:
+            messages = self._tracker.resync(channels, mark)
+        log.info("AMI resynchronised: %d calls live, %d changes", len(self.live()), len(messages))
+        for message in messages:
+            self._on_message(message)
