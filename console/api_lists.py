@@ -11,6 +11,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def upload_list(campaign: str):  # type: ignore[no-untyped-def]
     with sessions().begin() as session:
         job_id = register_import(session, campaign, name)
     if size <= INLINE_BYTES:
-        return jsonify(_load(sessions(), path, name, fmt, terms, job_id)), 201
+        return jsonify(_load(sessions(), _Upload(path, name, fmt, terms, job_id))), 201
     progress = _progress_board()
     progress[job_id] = {"bytes_read": 0, "bytes_total": size}
 
@@ -104,7 +105,7 @@ def upload_list(campaign: str):  # type: ignore[no-untyped-def]
         progress[job_id] = {"bytes_read": bytes_read, "bytes_total": size}
 
     worker = threading.Thread(
-        target=_load_in_background, args=(sessions(), path, name, fmt, terms, job_id, advance, progress)
+        target=_load_in_background, args=(sessions(), _Upload(path, name, fmt, terms, job_id), advance, progress)
     )
     worker.start()
     status_url = f"/api/v1/imports/{job_id}"
@@ -116,41 +117,40 @@ def _progress_board() -> dict[int, dict[str, int]]:
     return current_app.extensions.setdefault("tierdial.import_progress", {})
 
 
-def _load(
-    factory: sessionmaker[Session],
-    path: Path,
-    name: str,
-    fmt: str,
-    terms: ListTerms,
-    job_id: int,
-    progress: Callable[[int], None] | None = None,
-) -> dict:
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    path: Path  # the saved upload, deleted once loaded
+    name: str
+    fmt: str
+    terms: ListTerms
+    job_id: int
+
+
+def _load(factory: sessionmaker[Session], upload: _Upload, progress: Callable[[int], None] | None = None) -> dict:
     try:
-        with path.open("rb") as stream:
-            workers = import_workers(path.stat().st_size)
-            reader = RowReader(stream, name, fmt)
-            report = import_list(factory, job_id, reader, terms, workers=workers, job_id=job_id, progress=progress)
+        with upload.path.open("rb") as stream:
+            workers = import_workers(upload.path.stat().st_size)
+            reader = RowReader(stream, upload.name, upload.fmt)
+            report = import_list(
+                factory, upload.job_id, reader, upload.terms, workers=workers, job_id=upload.job_id, progress=progress
+            )
         return report.as_dict()
     finally:
-        path.unlink(missing_ok=True)
+        upload.path.unlink(missing_ok=True)
 
 
 def _load_in_background(
     factory: sessionmaker[Session],
-    path: Path,
-    name: str,
-    fmt: str,
-    terms: ListTerms,
-    job_id: int,
+    upload: _Upload,
     progress: Callable[[int], None],
     board: dict[int, dict[str, int]],
 ) -> None:
     try:
-        _load(factory, path, name, fmt, terms, job_id, progress)
+        _load(factory, upload, progress)
     except Exception:  # the job row says it failed and why; nothing of the file was kept
-        log.exception("list import %d failed", job_id)
+        log.exception("list import %d failed", upload.job_id)
     finally:
-        board.pop(job_id, None)
+        board.pop(upload.job_id, None)
 
 
 @api_lists.get("/imports/<int:import_id>")
