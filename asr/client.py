@@ -8,8 +8,19 @@ import threading
 from collections.abc import Callable
 
 from asr import audiosocket as wire
+from tierdial.messages import FinalTranscript, PartialTranscript, Word
 
 ResultHandler = Callable[[dict], None]
+
+
+def transcript_message(call_id: str, result: dict) -> PartialTranscript | FinalTranscript:
+    """A result as the ASR service sends it, as the message every stage understands."""
+    if result["type"] == "partial":
+        return PartialTranscript(call_id, result["text"], result["at_ms"])
+    words = tuple(Word(**w) for w in result.get("words", ()))
+    return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words)
+
+
 _KIND_FOR_RATE = {rate: kind for kind, rate in wire.SAMPLE_RATES.items()}
 
 

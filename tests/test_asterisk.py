@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from dialer.telephony.asterisk.ami import AmiAddress, AmiClient
-from dialer.telephony.asterisk.calls import CallTracker, originate_action
+from asr.tap_server import TapServer
+from dialer.telephony.asterisk.ami import AmiAddress
 from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT, TRUNK, asterisk_files
 from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.asterisk.sandbox import AsteriskSandbox, SandboxPorts, ensure_root
 from dialer.telephony.engine import Dial
+from intent.live import LiveScorer
 from tests.helpers import free_port, free_udp_port, free_udp_range
-from tierdial.messages import Answered, CallEnded, Ringing
+from tierdial.messages import Answered, CallEnded, FinalTranscript, Ringing, TierDecided
 
 SCENARIOS = Path(__file__).parent / "sipp"
 pytestmark = pytest.mark.asterisk
@@ -36,6 +38,18 @@ def asterisk() -> Iterator[tuple[AsteriskSandbox, AmiAddress]]:
     ports = SandboxPorts(ami=ami.port, sip=free_udp_port(), rtp_start=rtp, rtp_end=rtp + 39)
     with AsteriskSandbox(ensure_root(), ports, asterisk_files(ami, "127.0.0.1", ports.sip)) as sandbox:
         yield sandbox, ami
+
+
+@pytest.fixture
+def calls(asterisk, asr_service) -> Iterator[tuple[CallFollower, queue.Queue[object]]]:  # type: ignore[no-untyped-def]
+    """Calls placed through the sandbox Asterisk, with the messages they produce, transcripts included."""
+    messages: queue.Queue[object] = queue.Queue()
+    taps = TapServer(asr_service, messages.put)
+    taps.serve_in_thread()
+    follower = CallFollower(asterisk[1], messages.put, taps, TRUNK, ANSWERED_CONTEXT).start()
+    yield follower, messages
+    follower.stop()
+    taps.shutdown()
 
 
 @pytest.fixture
@@ -56,66 +70,83 @@ def _callee(callees: list[subprocess.Popen[bytes]], behaviour: str) -> str:
     return f"sip:+821012345678@127.0.0.1:{port}"
 
 
-def test_originate_reports_answered_busy_congestion_and_no_answer(asterisk, callees) -> None:  # type: ignore[no-untyped-def]
-    _, address = asterisk
-    tracker, messages = CallTracker(), queue.Queue()
+def _until(messages: queue.Queue[object], done: Callable[[object], bool], timeout: float = 15) -> list[object]:
+    """Messages up to and including the first that `done` accepts."""
+    seen: list[object] = []
+    deadline = time.monotonic() + timeout
+    while not seen or not done(seen[-1]):
+        seen.append(messages.get(timeout=max(0.1, deadline - time.monotonic())))
+    return seen
 
-    def on_event(event: dict[str, str]) -> None:
-        for message in tracker.on_event(event):
-            messages.put(message)
 
-    ami = AmiClient(address, on_event).start()
-    try:
-        behaviours = ("answers", "busy", "congested", "never_answers")
-        for behaviour in behaviours:
-            dial = Dial(behaviour, _callee(callees, behaviour), "+8225550100", "Acme", ring_timeout_seconds=3)
-            tracker.placed(dial.call_id)
-            ami.action(originate_action(dial, TRUNK, ANSWERED_CONTEXT), as_list=False)
-        seen: dict[str, list[object]] = {b: [] for b in behaviours}
-        while not isinstance((m := messages.get(timeout=15)), Answered):
-            seen[m.call_id].append(m)
-        seen["answers"].append(m)
-        ami.action({"Action": "Hangup", "Channel": tracker.channel_of("answers"), "Cause": "16"})
-        while sum(isinstance(x, CallEnded) for ms in seen.values() for x in ms) < len(behaviours):
-            m = messages.get(timeout=15)
-            seen[m.call_id].append(m)
-    finally:
-        ami.stop()
-    assert seen["answers"][:2] == [Ringing("answers"), Answered("answers")]
-    ends = {call_id: next(m for m in ms if isinstance(m, CallEnded)) for call_id, ms in seen.items()}
+def test_originate_reports_answered_busy_congestion_and_no_answer(calls, callees) -> None:  # type: ignore[no-untyped-def]
+    follower, messages = calls
+    behaviours = ("answers", "busy", "congested", "never_answers")
+    for behaviour in behaviours:
+        follower.originate(Dial(behaviour, _callee(callees, behaviour), "+8225550100", "Acme", ring_timeout_seconds=3))
+    seen = _until(messages, lambda m: isinstance(m, Answered))
+    follower.hangup("answers")  # as the agent or the bot would
+    ends: dict[str, CallEnded] = {}
+    for message in seen:
+        if isinstance(message, CallEnded):
+            ends[message.call_id] = message
+    while len(ends) < len(behaviours):
+        message = messages.get(timeout=15)
+        seen.append(message)
+        if isinstance(message, CallEnded):
+            ends[message.call_id] = message
+    answered = [m for m in seen if getattr(m, "call_id", "") == "answers"]
+    assert answered[:2] == [Ringing("answers"), Answered("answers")]
     assert {call_id: (end.outcome, end.sip_status) for call_id, end in ends.items()} == {
         "answers": ("answered", 200),
         "busy": ("busy", 486),
         "congested": ("failed", 503),
         "never_answers": ("no_answer", 480),
     }
-    assert Ringing("never_answers") in seen["never_answers"]
+    assert Ringing("never_answers") in seen
 
 
-def test_calls_are_resynchronised_after_the_ami_link_drops(asterisk, callees) -> None:  # type: ignore[no-untyped-def]
-    sandbox, address = asterisk
-    messages: queue.Queue[object] = queue.Queue()
-    follower = CallFollower(address, messages.put, TRUNK, ANSWERED_CONTEXT).start()
-    try:
-        for call_id in ("stays", "ends-meanwhile"):
-            follower.originate(Dial(call_id, _callee(callees, "answers"), "+8225550100", "Acme"))
-        answered = set()
-        while len(answered) < 2:
-            if isinstance(m := messages.get(timeout=15), Answered):
-                answered.add(m.call_id)
-        channel = follower.channel_of("ends-meanwhile")
-        follower.ami.drop_connection()  # as if the network dropped it
-        assert not follower.ami.connected
-        assert "requested" in sandbox.cli(f"channel request hangup {channel}").lower()
-        assert follower.ami.wait_connected(15)
-        assert messages.get(timeout=10) == CallEnded(
-            "ends-meanwhile", "answered", 200, "ended while the AMI link was down"
-        )
-        assert follower.live() == ["stays"]
-        follower.hangup("stays")
-        ended = messages.get(timeout=10)
-        assert isinstance(ended, CallEnded) and ended.call_id == "stays" and ended.outcome == "answered"
-        time.sleep(0.5)
-        assert messages.empty() and follower.live() == []  # each call ended exactly once
-    finally:
-        follower.stop()
+def test_calls_are_resynchronised_after_the_ami_link_drops(asterisk, calls, callees) -> None:  # type: ignore[no-untyped-def]
+    sandbox = asterisk[0]
+    follower, messages = calls
+    for call_id in ("stays", "ends-meanwhile"):
+        follower.originate(Dial(call_id, _callee(callees, "answers"), "+8225550100", "Acme"))
+    answered: set[str] = set()
+    while len(answered) < 2:
+        if isinstance(m := messages.get(timeout=15), Answered):
+            answered.add(m.call_id)
+    channel = follower.channel_of("ends-meanwhile")
+    follower.ami.drop_connection()  # as if the network dropped it
+    assert not follower.ami.connected
+    assert "requested" in sandbox.cli(f"channel request hangup {channel}").lower()
+    assert follower.ami.wait_connected(15)
+    lost = CallEnded("ends-meanwhile", "answered", 200, "ended while the AMI link was down")
+    assert _until(messages, lambda m: isinstance(m, CallEnded))[-1] == lost
+    assert follower.live() == ["stays"]
+    follower.hangup("stays")
+    ended = _until(messages, lambda m: isinstance(m, CallEnded))[-1]
+    assert isinstance(ended, CallEnded) and ended.call_id == "stays" and ended.outcome == "answered"
+    time.sleep(0.5)
+    assert not any(isinstance(m, CallEnded) for m in list(messages.queue)) and follower.live() == []
+
+
+def test_the_callees_words_reach_the_asr_over_audiosocket_and_get_their_tier(  # type: ignore[no-untyped-def]
+    calls, start_service, intent_model, tmp_path: Path
+) -> None:
+    follower, messages = calls
+    phone = "+821020000001"
+    scenario = tmp_path / "scenario.yaml"
+    line = {"wav": "heldout/ko_E_040.wav", "after": "pause", "pause": 0.5}
+    scenario.write_text(json.dumps({"numbers": {phone: {"action": "answer", "ring_seconds": 0.2, "say": [line]}}}))
+    (_, port), _ = start_service("sim", "callees", "--scenario", str(scenario), ready="callee simulator listening on")
+    scorer = LiveScorer(intent_model)
+    follower.originate(Dial("opt-out", f"sip:{phone}@127.0.0.1:{port}", "+8225550100", "Acme"))
+    finals, tiers = [], []
+    deadline = time.monotonic() + 30
+    while not tiers and time.monotonic() < deadline:
+        message = messages.get(timeout=30)
+        if isinstance(message, FinalTranscript) and message.text:
+            finals.append(message.text)
+            tiers += [m for m in scorer.process(message) if isinstance(m, TierDecided)]
+    follower.hangup("opt-out")
+    assert tiers and tiers[-1].tier == "E" and tiers[-1].call_id == "opt-out", finals

@@ -19,10 +19,12 @@ def _follow(events: list[dict[str, str]], *call_ids: str) -> list[object]:
 
 
 def test_originate_carries_the_call_id_the_caller_number_and_the_ring_time() -> None:
-    action = originate_action(Dial("c-1", "sip:+821012345678@127.0.0.1:5070", "+8225550100", "Acme", 20), "trunk", "x")
+    dial = Dial("c-1", "sip:+821012345678@127.0.0.1:5070", "+8225550100", "Acme", 20)
+    action = originate_action(dial, "trunk", "x", "8d3e-stream", "127.0.0.1:4000")
     assert action["ChannelId"] == "c-1" and action["ActionID"] == "originate-c-1"
     assert action["Channel"] == "PJSIP/trunk/sip:+821012345678@127.0.0.1:5070"
     assert action["CallerID"] == '"Acme" <+8225550100>' and action["Timeout"] == "20000"
+    assert "TIERDIAL_STREAM=8d3e-stream" in action["Variable"] and "TIERDIAL_TAP=127.0.0.1:4000" in action["Variable"]
 
 
 def test_an_answered_call_rings_answers_and_ends_once() -> None:
@@ -75,6 +77,7 @@ def test_after_a_reconnect_live_calls_stay_and_calls_that_ended_meanwhile_end_on
         tracker.placed(call_id)
         tracker.on_event({"Event": "Newchannel", "Uniqueid": call_id, "Channel": f"PJSIP/trunk-{call_id}"})
     tracker.on_event({"Event": "Newstate", "Uniqueid": "gone", "ChannelState": "6"})
+    tracker.placed("no-channel-yet", now=99.0)  # its dial is still being set up: kept
     mark = tracker.mark()
     tracker.placed("placed-during-resync")  # not in the list Asterisk sent: it did not exist yet
     channels = [
@@ -82,12 +85,15 @@ def test_after_a_reconnect_live_calls_stay_and_calls_that_ended_meanwhile_end_on
         {"Event": "CoreShowChannel", "Uniqueid": "ringing", "Channel": "PJSIP/trunk-ringing", "ChannelState": "5"},
         {"Event": "CoreShowChannel", "Uniqueid": "not-ours", "Channel": "PJSIP/agent-1", "ChannelState": "6"},
     ]
-    assert tracker.resync(channels, mark) == [
+    assert tracker.resync(channels, mark, now=100.0) == [
         Answered("up"),  # answered while the link was down
         CallEnded("gone", "answered", 200, "ended while the AMI link was down"),
         Ringing("ringing"),
     ]
-    assert sorted(tracker.live()) == ["placed-during-resync", "ringing", "up"]
-    assert tracker.resync(channels, tracker.mark()) == [CallEnded("placed-during-resync", "failed", 0,
-                                                                  "ended while the AMI link was down")]  # fmt: skip
+    assert sorted(tracker.live()) == ["no-channel-yet", "placed-during-resync", "ringing", "up"]
+    lost = "ended while the AMI link was down"
+    assert tracker.resync(channels, tracker.mark(), now=200.0) == [
+        CallEnded("no-channel-yet", "failed", 0, lost),  # no channel long after its dial: lost with the link
+        CallEnded("placed-during-resync", "failed", 0, lost),
+    ]
     assert tracker.on_event({"Event": "Hangup", "Uniqueid": "gone", "Cause": "16"}) == []  # no second end

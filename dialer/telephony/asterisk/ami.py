@@ -85,8 +85,11 @@ class AmiClient:
     def wait_connected(self, timeout: float) -> bool:
         return self._logged_in.wait(timeout)
 
-    def action(self, fields: dict[str, str], timeout: float = 10, as_list: bool | None = None) -> list[AmiEvent]:
-        """Send one action; its response, and for list actions every event of the list, in order."""
+    def action(
+        self, fields: dict[str, str | list[str]], timeout: float = 10, as_list: bool | None = None
+    ) -> list[AmiEvent]:
+        """Send one action (a list value repeats its header); its response, and for list actions every event of the
+        list, in order."""
         if not self._logged_in.is_set():
             raise AmiError(f"AMI is not connected; {fields.get('Action')} was not sent")
 

@@ -28,8 +28,9 @@ CAUSES = {"17": ("busy", 486), "18": ("no_answer", 408), "19": ("no_answer", 480
           "1": ("failed", 404), "3": ("failed", 404)}  # fmt: skip
 
 
-def originate_action(dial: Dial, trunk: str, context: str) -> dict[str, str]:
-    """The AMI Originate of one dial: asynchronous, the call id as the channel's id, the caller number shown."""
+def originate_action(dial: Dial, trunk: str, context: str, stream: str, tap_address: str) -> dict[str, str | list[str]]:
+    """The AMI Originate of one dial: asynchronous, the call id as the channel's id, the caller number shown;
+    once answered the call streams to the AudioSocket server at `tap_address` under the UUID `stream`."""
     return {
         "Action": "Originate",
         "ActionID": ORIGINATE_PREFIX + dial.call_id,
@@ -41,13 +42,17 @@ def originate_action(dial: Dial, trunk: str, context: str) -> dict[str, str]:
         "Async": "true",
         "Timeout": str(dial.ring_timeout_seconds * 1000),
         "CallerID": f'"{dial.caller_name}" <{dial.caller_number}>' if dial.caller_name else dial.caller_number,
-        "Variable": f"TIERDIAL_CALL_ID={dial.call_id}",
+        "Variable": [f"TIERDIAL_CALL_ID={dial.call_id}", f"TIERDIAL_STREAM={stream}", f"TIERDIAL_TAP={tap_address}"],
     }
+
+
+CHANNEL_GRACE_SECONDS = 5.0  # Asterisk gives a dial its channel within milliseconds; one without it this long was lost
 
 
 @dataclass
 class _Call:
     serial: int  # the order calls were placed in
+    placed_at: float  # monotonic seconds
     channel: str = ""  # Asterisk's name for the callee's channel, e.g. PJSIP/trunk-00000001
     has_channel: bool = False
     rang: bool = False
@@ -61,23 +66,26 @@ class CallTracker:
         self.calls: dict[str, _Call] = {}
         self.serial = 0
 
-    def placed(self, call_id: str) -> None:
+    def placed(self, call_id: str, now: float = 0.0) -> None:
         self.serial += 1
-        self.calls[call_id] = _Call(self.serial)
+        self.calls[call_id] = _Call(self.serial, now)
 
     def mark(self) -> int:
         """Taken just before asking Asterisk for its channels: calls placed after it are not in the answer."""
         return self.serial + 1
 
-    def resync(self, channels: list[dict[str, str]], mark: int) -> list[object]:
+    def resync(self, channels: list[dict[str, str]], mark: int, now: float = 0.0) -> list[object]:
         """After a reconnect: what `CoreShowChannels` lists is live (with the state changes missed meanwhile);
-        a call placed before `mark` that it does not list ended while events were not arriving."""
+        a call placed before `mark` that it does not list ended while events were not arriving, unless it may
+        still be waiting for its channel."""
         live = {c.get("Uniqueid", ""): c for c in channels if c.get("Event") == "CoreShowChannel"}
         messages: list[object] = []
         for call_id, call in list(self.calls.items()):
             if call.serial >= mark:
                 continue
             snapshot = live.get(call_id)
+            if snapshot is None and not call.has_channel and now - call.placed_at < CHANNEL_GRACE_SECONDS:
+                continue
             if snapshot is None:
                 del self.calls[call_id]
                 ended = ("answered", 200) if call.up else ("failed", 0)

@@ -2,7 +2,7 @@
 
 manager.conf: one AMI user for tierdial, on loopback. pjsip.conf: a UDP transport and the
 trunk endpoint (codecs in tierdial's order of preference; P-Asserted-Identity carries the
-caller number). extensions.conf: where an answered call goes.
+caller number). extensions.conf: where an answered call goes (to tierdial, over AudioSocket).
 """
 
 from __future__ import annotations
@@ -30,8 +30,14 @@ def pjsip_conf(sip_host: str, sip_port: int, codecs: tuple[str, ...] = ("g722", 
 
 
 def extensions_conf() -> str:
-    # For now an answered call waits for tierdial to act on it over AMI, for at most an hour.
-    return f"[{ANSWERED_CONTEXT}]\nexten => s,1,NoOp(tierdial call ${{TIERDIAL_CALL_ID}})\n same => n,Wait(3600)\n"
+    # The answered callee is bridged to an AudioSocket channel to tierdial: what the callee says streams there at
+    # 16 kHz, and what tierdial sends back (the bot) is what the callee hears. The AudioSocket channel, not the
+    # AudioSocket() application, which speaks 8 kHz only (so does ChanSpy), and the recogniser needs 16.
+    return (
+        f"[{ANSWERED_CONTEXT}]\nexten => s,1,NoOp(tierdial call ${{TIERDIAL_CALL_ID}})\n"
+        " same => n,Dial(AudioSocket/${TIERDIAL_TAP}/${TIERDIAL_STREAM}/c(slin16))\n"
+        " same => n,Hangup()\n"
+    )
 
 
 def asterisk_files(ami: AmiAddress, sip_host: str, sip_port: int) -> dict[str, str]:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
 from collections.abc import Callable
 
+from asr.tap_server import TapServer
 from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.engine import Dial
@@ -19,11 +22,14 @@ log = logging.getLogger(__name__)
 
 
 class CallFollower:
-    def __init__(self, address: AmiAddress, on_message: Callable[[object], None], trunk: str, context: str) -> None:
-        self.trunk, self.context = trunk, context
+    def __init__(
+        self, address: AmiAddress, on_message: Callable[[object], None], taps: TapServer, trunk: str, context: str
+    ) -> None:
+        self.taps, self.trunk, self.context = taps, trunk, context
         self._on_message = on_message
         self._tracker = CallTracker()
         self._lock = threading.Lock()  # events, originates and resyncs change the tracker from different threads
+        self._logged_in_before = False
         self.ami = AmiClient(address, self._event, on_login=self._resync)
 
     def start(self, timeout: float = 10) -> CallFollower:
@@ -35,9 +41,11 @@ class CallFollower:
 
     def originate(self, dial: Dial) -> None:
         with self._lock:
-            self._tracker.placed(dial.call_id)
+            self._tracker.placed(dial.call_id, time.monotonic())
+        stream = str(uuid.uuid4())
+        self.taps.expect(stream, dial.call_id)
         try:
-            self.ami.action(originate_action(dial, self.trunk, self.context), as_list=False)
+            self.ami.action(originate_action(dial, self.trunk, self.context, stream, self.taps.address), as_list=False)
         except AmiError as exc:
             with self._lock:
                 self._tracker.calls.pop(dial.call_id, None)
@@ -63,6 +71,9 @@ class CallFollower:
             self._on_message(message)
 
     def _resync(self) -> None:
+        if not self._logged_in_before:
+            self._logged_in_before = True  # the first login: no event could have been missed yet
+            return
         with self._lock:
             mark = self._tracker.mark()
         try:
@@ -71,7 +82,7 @@ class CallFollower:
             log.exception("could not list Asterisk's channels after a reconnect")
             return
         with self._lock:
-            messages = self._tracker.resync(channels, mark)
+            messages = self._tracker.resync(channels, mark, time.monotonic())
         log.info("AMI resynchronised: %d calls live, %d changes", len(self.live()), len(messages))
         for message in messages:
             self._on_message(message)

@@ -29,12 +29,14 @@ log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[3]
 BUILD_SCRIPT = REPO / "scripts" / "asterisk_root.sh"
 READY_MARK = ".tierdial-ready"
-# Modules that open fixed well-known ports or need hardware; none of them is used, and two sandboxes must coexist.
+# Modules that open fixed well-known ports, need hardware or only bring samples; none of them is used, and two
+# sandboxes must coexist.
 NOT_LOADED = (
     "chan_iax2", "chan_mgcp", "chan_skinny", "chan_unistim", "chan_ooh323", "pbx_dundi", "chan_dahdi",
     "res_phoneprov", "chan_motif", "res_xmpp", "res_pjsip_phoneprov_provider", "chan_mobile", "cdr_radius",
     "cel_radius", "res_hep", "res_hep_pjsip", "res_hep_rtcp", "res_snmp", "res_prometheus", "res_statsd",
     "chan_console", "chan_alsa", "chan_oss", "res_calendar", "res_corosync", "res_smdi", "res_stun_monitor",
+    "pbx_ael", "pbx_lua",  # Debian's sample dialplans in AEL and Lua (with DUNDi lookups); tierdial's is plain
 )  # fmt: skip
 
 
@@ -156,6 +158,7 @@ class AsteriskSandbox:
             "modules.conf": f"[modules]\nautoload = yes\n{noload}",
             "rtp.conf": f"[general]\nrtpstart = {self.ports.rtp_start}\nrtpend = {self.ports.rtp_end}\n",
             "http.conf": "[general]\nenabled = no\n",
+            "users.conf": "",  # Debian's sample users only add noise
             "logger.conf": "[general]\n[logfiles]\nconsole => notice,warning,error\nmessages.log => notice,warning\n",
             **self.files,
         }

@@ -15,6 +15,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from asr.client import transcript_message
 from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
 from tierdial.config import Config
 from tierdial.errors import UserError
@@ -22,12 +23,9 @@ from tierdial.messages import (
     Answered,
     Bridged,
     CallEnded,
-    FinalTranscript,
-    PartialTranscript,
     PromptFinished,
     Ringing,
     StageError,
-    Word,
 )
 
 log = logging.getLogger(__name__)
@@ -46,13 +44,6 @@ class _WorkerHandle:
     capacity: int
     lock: threading.Lock
     calls: set[str]
-
-
-def _transcript(call_id: str, result: dict) -> object:
-    if result["type"] == "partial":
-        return PartialTranscript(call_id, result["text"], result["at_ms"])
-    words = tuple(Word(**w) for w in result.get("words", ()))
-    return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words)
 
 
 class Pjsua2Engine(TelephonyEngine):
@@ -224,7 +215,7 @@ class Pjsua2Engine(TelephonyEngine):
         if kind == "ended":
             return CallEnded(call_id, rest[0], int(rest[1]), str(rest[2]))
         if kind == "asr":
-            return _transcript(call_id, rest[0])
+            return transcript_message(call_id, rest[0])
         if kind == "bridged":
             return Bridged(call_id, rest[0])
         if kind == "bridge_failed":

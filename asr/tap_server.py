@@ -1,0 +1,100 @@
+"""Where Asterisk sends a call's audio: an AudioSocket server that relays it to the ASR service.
+
+Asterisk's `AudioSocket()` connects here, names the stream with a UUID frame and sends
+20 ms frames of signed linear audio (8 kHz, or 16 kHz when the channel has it). Results
+do not go back to Asterisk, which knows no result frames: the server opens its own
+connection to the ASR service for each stream and hands the transcripts on as messages,
+under the call id the engine registered for that UUID.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import socketserver
+import threading
+from collections.abc import Callable
+
+from asr import audiosocket as wire
+from asr.client import AsrClient, transcript_message
+from tierdial.messages import FinalTranscript, PartialTranscript
+
+log = logging.getLogger(__name__)
+
+TranscriptSink = Callable[[PartialTranscript | FinalTranscript], None]
+
+
+class _TapHandler(socketserver.BaseRequestHandler):
+    server: TapServer
+
+    def handle(self) -> None:
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        parser = wire.FrameParser()
+        call_id, stream_uuid, client = "", "", None
+        try:
+            while data := self.request.recv(65536):
+                for frame in parser.feed(data):
+                    if frame.kind == wire.KIND_UUID:
+                        stream_uuid = frame.call_uuid()
+                        call_id = self.server.claim(stream_uuid)
+                        if not call_id:
+                            log.warning("AudioSocket stream %s was not expected; closed", stream_uuid)
+                            return
+                    elif frame.kind in wire.SAMPLE_RATES and call_id:
+                        if client is None:
+                            client = self._open(call_id, stream_uuid, wire.SAMPLE_RATES[frame.kind])
+                        client.send(frame.payload)
+                    elif frame.kind == wire.KIND_HANGUP:
+                        return
+        except (wire.FramingError, ValueError, OSError) as exc:
+            log.warning("AudioSocket stream ended: %s", exc, extra={"call_id": call_id})
+        finally:
+            if client is not None:
+                client.finish(timeout=10)  # the last words still get their results
+            self.server.forget(call_id)
+
+    def _open(self, call_id: str, stream_uuid: str, rate: int) -> AsrClient:
+        host, port = self.server.asr_address
+        sink = self.server.on_transcript
+        return AsrClient(host, port, stream_uuid, rate, lambda result: sink(transcript_message(call_id, result)))
+
+
+class TapServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, asr_address: tuple[str, int], on_transcript: TranscriptSink, host: str = "127.0.0.1") -> None:
+        self.asr_address, self.on_transcript = asr_address, on_transcript
+        self._expected: dict[str, str] = {}  # stream UUID -> call id
+        self._live: set[str] = set()
+        self._lock = threading.Lock()
+        super().__init__((host, 0), _TapHandler)
+
+    @property
+    def address(self) -> str:
+        host, port = self.server_address[:2]
+        return f"{host}:{port}"
+
+    def expect(self, stream_uuid: str, call_id: str) -> None:
+        with self._lock:
+            self._expected[stream_uuid] = call_id
+
+    def claim(self, stream_uuid: str) -> str:
+        with self._lock:
+            call_id = self._expected.pop(stream_uuid, "")
+            if call_id:
+                self._live.add(call_id)
+            return call_id
+
+    def forget(self, call_id: str) -> None:
+        with self._lock:
+            self._live.discard(call_id)
+
+    def streaming(self) -> set[str]:
+        with self._lock:
+            return set(self._live)
+
+    def serve_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="audiosocket-taps", daemon=True)
+        thread.start()
+        return thread
