@@ -4,7 +4,9 @@ Asterisk's `AudioSocket()` connects here, names the stream with a UUID frame and
 20 ms frames of signed linear audio (8 kHz, or 16 kHz when the channel has it). Results
 do not go back to Asterisk, which knows no result frames: the server opens its own
 connection to the ASR service for each stream and hands the transcripts on as messages,
-under the call id the engine registered for that UUID.
+under the call id the engine registered for that UUID. Audio played into a call (the
+bot's prompts) goes back on the same connection, 20 ms at a time in real time: Asterisk
+plays what arrives to the callee.
 """
 
 from __future__ import annotations
@@ -13,15 +15,57 @@ import logging
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable
 
 from asr import audiosocket as wire
+from asr.audio import FRAME_MS, MODEL_RATE
 from asr.client import AsrClient, transcript_message
 from tierdial.messages import FinalTranscript, PartialTranscript
 
 log = logging.getLogger(__name__)
 
 TranscriptSink = Callable[[PartialTranscript | FinalTranscript], None]
+
+
+FRAME_BYTES = MODEL_RATE * FRAME_MS // 1000 * 2
+
+
+class _Outlet:
+    """Audio back to Asterisk on one stream: one player at a time, paced at 20 ms a frame."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection = connection
+        self._playing: threading.Event | None = None
+        self._lock = threading.Lock()
+
+    def play(self, pcm: bytes, on_finished: Callable[[], None]) -> None:
+        stop = threading.Event()
+        with self._lock:
+            if self._playing is not None:
+                self._playing.set()
+            self._playing = stop
+        threading.Thread(target=self._send, args=(pcm, stop, on_finished), name="audiosocket-play", daemon=True).start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._playing is not None:
+                self._playing.set()
+                self._playing = None
+
+    def _send(self, pcm: bytes, stop: threading.Event, on_finished: Callable[[], None]) -> None:
+        started = time.monotonic()
+        for index, start in enumerate(range(0, len(pcm), FRAME_BYTES)):
+            # Ahead of the clock by two frames at most: Asterisk plays what arrives, it does not buffer much.
+            if stop.wait(max(0.0, started + (index - 2) * FRAME_MS / 1000 - time.monotonic())):
+                return
+            frame = pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
+            try:
+                self.connection.sendall(wire.encode(wire.KIND_SLIN16, frame))
+            except OSError:
+                return
+        if not stop.is_set():
+            on_finished()
 
 
 class _TapHandler(socketserver.BaseRequestHandler):
@@ -36,7 +80,7 @@ class _TapHandler(socketserver.BaseRequestHandler):
                 for frame in parser.feed(data):
                     if frame.kind == wire.KIND_UUID:
                         stream_uuid = frame.call_uuid()
-                        call_id = self.server.claim(stream_uuid)
+                        call_id = self.server.claim(stream_uuid, self.request)
                         if not call_id:
                             log.warning("AudioSocket stream %s was not expected; closed", stream_uuid)
                             return
@@ -66,8 +110,9 @@ class TapServer(socketserver.ThreadingTCPServer):
     def __init__(self, asr_address: tuple[str, int], on_transcript: TranscriptSink, host: str = "127.0.0.1") -> None:
         self.asr_address, self.on_transcript = asr_address, on_transcript
         self._expected: dict[str, str] = {}  # stream UUID -> call id
-        self._live: set[str] = set()
+        self._live: dict[str, _Outlet] = {}  # call id -> its connection's way back to Asterisk
         self._lock = threading.Lock()
+        self._connected = threading.Condition(self._lock)
         super().__init__((host, 0), _TapHandler)
 
     @property
@@ -79,20 +124,39 @@ class TapServer(socketserver.ThreadingTCPServer):
         with self._lock:
             self._expected[stream_uuid] = call_id
 
-    def claim(self, stream_uuid: str) -> str:
+    def claim(self, stream_uuid: str, connection: socket.socket) -> str:
         with self._lock:
             call_id = self._expected.pop(stream_uuid, "")
             if call_id:
-                self._live.add(call_id)
+                self._live[call_id] = _Outlet(connection)
+                self._connected.notify_all()
             return call_id
 
     def forget(self, call_id: str) -> None:
         with self._lock:
-            self._live.discard(call_id)
+            outlet = self._live.pop(call_id, None)
+        if outlet is not None:
+            outlet.stop()
 
     def streaming(self) -> set[str]:
         with self._lock:
             return set(self._live)
+
+    def play(self, call_id: str, pcm: bytes, on_finished: Callable[[], None], wait: float = 5.0) -> bool:
+        """Send 16 kHz audio into the call in real time, instead of anything playing; `on_finished` runs when it
+        has all been sent (not when stopped). False if the call has no stream (within `wait` seconds)."""
+        with self._lock:
+            if not self._connected.wait_for(lambda: call_id in self._live, timeout=wait):
+                return False
+            outlet = self._live[call_id]
+        outlet.play(pcm, on_finished)
+        return True
+
+    def stop_playing(self, call_id: str) -> None:
+        with self._lock:
+            outlet = self._live.get(call_id)
+        if outlet is not None:
+            outlet.stop()
 
     def serve_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="audiosocket-taps", daemon=True)

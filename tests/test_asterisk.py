@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from asr.audio import ToModelRate, read_wav
 from asr.tap_server import TapServer
 from dialer.telephony.asterisk.ami import AmiAddress
 from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT, TRUNK, asterisk_files
@@ -21,9 +23,10 @@ from dialer.telephony.asterisk.sandbox import AsteriskSandbox, SandboxPorts, ens
 from dialer.telephony.engine import Dial
 from intent.live import LiveScorer
 from tests.helpers import free_port, free_udp_port, free_udp_range
-from tierdial.messages import Answered, CallEnded, FinalTranscript, Ringing, TierDecided
+from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished, Ringing, TierDecided
 
 SCENARIOS = Path(__file__).parent / "sipp"
+OPENING = Path(__file__).parents[1] / "dialer" / "prompts" / "ko" / "opening.wav"
 pytestmark = pytest.mark.asterisk
 
 
@@ -150,3 +153,34 @@ def test_the_callees_words_reach_the_asr_over_audiosocket_and_get_their_tier(  #
             tiers += [m for m in scorer.process(message) if isinstance(m, TierDecided)]
     follower.hangup("opt-out")
     assert tiers and tiers[-1].tier == "E" and tiers[-1].call_id == "opt-out", finals
+
+
+def test_a_prompt_played_into_the_call_is_what_the_callee_hears(calls, start_service, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    follower, messages = calls
+    phone = "+821020000002"
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(json.dumps({"numbers": {phone: {"action": "answer", "ring_seconds": 0.2}}}))
+    heard_dir = tmp_path / "heard"
+    (_, port), stop_sim = start_service(
+        "sim", "callees", "--scenario", str(scenario), "--record-dir", str(heard_dir), ready="listening on"
+    )
+    follower.originate(Dial("greeted", f"sip:{phone}@127.0.0.1:{port}", "+8225550100", "Acme"))
+    _until(messages, lambda m: isinstance(m, Answered))
+    follower.play("greeted", OPENING, "opening")
+    assert _until(messages, lambda m: isinstance(m, PromptFinished), timeout=30)[-1] == PromptFinished(
+        "greeted", "opening"
+    )
+    time.sleep(0.5)
+    follower.hangup("greeted")
+    _until(messages, lambda m: isinstance(m, CallEnded))
+    (entry,) = [json.loads(line) for line in stop_sim().splitlines() if line.startswith("{")]
+    heard = read_wav(Path(entry["recording"]))
+    sent = read_wav(OPENING)
+    heard_pcm = np.frombuffer(ToModelRate(heard.sample_rate).convert(heard.pcm, last=True), np.int16).astype(float)
+    sent_pcm = np.frombuffer(ToModelRate(sent.sample_rate).convert(sent.pcm, last=True), np.int16).astype(float)
+    assert len(heard_pcm) >= len(sent_pcm), "the callee heard less than the whole prompt"
+    # The prompt is somewhere in what was heard, whole and clean (G.722 both ways, 16 kHz throughout).
+    size = 1 << int(np.ceil(np.log2(len(heard_pcm) + len(sent_pcm))))
+    lags = np.fft.irfft(np.fft.rfft(heard_pcm, size) * np.conj(np.fft.rfft(sent_pcm, size)), size)
+    lag = int(np.argmax(lags[: len(heard_pcm) - len(sent_pcm) + 1]))
+    assert np.corrcoef(heard_pcm[lag : lag + len(sent_pcm)], sent_pcm)[0, 1] > 0.9

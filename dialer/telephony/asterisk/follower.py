@@ -11,12 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
+from asr.audio import ToModelRate, read_wav
 from asr.tap_server import TapServer
 from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.engine import Dial
-from tierdial.messages import CallEnded
+from tierdial.messages import CallEnded, PromptFinished
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,17 @@ class CallFollower:
             with self._lock:
                 self._tracker.calls.pop(dial.call_id, None)
             self._on_message(CallEnded(dial.call_id, "failed", 0, str(exc)))
+
+    def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
+        """Play a 16-bit mono WAV into the call; PromptFinished follows when it has all been played."""
+        recording = read_wav(wav)
+        pcm = ToModelRate(recording.sample_rate).convert(recording.pcm, last=True)
+        finished = PromptFinished(call_id, prompt)
+        if not self.taps.play(call_id, pcm, lambda: self._on_message(finished)):
+            log.warning("prompt %s not played: the call has no audio stream", prompt, extra={"call_id": call_id})
+
+    def stop_playing(self, call_id: str) -> None:
+        self.taps.stop_playing(call_id)
 
     def channel_of(self, call_id: str) -> str | None:
         """Asterisk's name for the call's channel, once it has one."""
