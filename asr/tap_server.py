@@ -29,6 +29,7 @@ TranscriptSink = Callable[[PartialTranscript | FinalTranscript], None]
 
 
 FRAME_BYTES = MODEL_RATE * FRAME_MS // 1000 * 2
+LEAD_FRAMES = 2
 
 
 class _Outlet:
@@ -36,6 +37,8 @@ class _Outlet:
 
     def __init__(self, connection: socket.socket) -> None:
         self.connection = connection
+        # Audio from the call means Asterisk has bridged it: what is sent before that is dropped.
+        self.flowing = threading.Event()
         self._playing: threading.Event | None = None
         self._lock = threading.Lock()
 
@@ -56,8 +59,9 @@ class _Outlet:
     def _send(self, pcm: bytes, stop: threading.Event, on_finished: Callable[[], None]) -> None:
         started = time.monotonic()
         for index, start in enumerate(range(0, len(pcm), FRAME_BYTES)):
-            # Ahead of the clock by two frames at most: Asterisk plays what arrives, it does not buffer much.
-            if stop.wait(max(0.0, started + (index - 2) * FRAME_MS / 1000 - time.monotonic())):
+            # Ahead of the clock by two frames at most: Asterisk passes on what arrives at once, and the far
+            # end's jitter buffer absorbs a little lead, while being late leaves gaps.
+            if stop.wait(max(0.0, started + (index - LEAD_FRAMES) * FRAME_MS / 1000 - time.monotonic())):
                 return
             frame = pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
             try:
@@ -87,6 +91,7 @@ class _TapHandler(socketserver.BaseRequestHandler):
                     elif frame.kind in wire.SAMPLE_RATES and call_id:
                         if client is None:
                             client = self._open(call_id, stream_uuid, wire.SAMPLE_RATES[frame.kind])
+                            self.server.audio_flowing(call_id)
                         client.send(frame.payload)
                     elif frame.kind == wire.KIND_HANGUP:
                         return
@@ -142,13 +147,20 @@ class TapServer(socketserver.ThreadingTCPServer):
         with self._lock:
             return set(self._live)
 
+    def audio_flowing(self, call_id: str) -> None:
+        with self._lock:
+            if outlet := self._live.get(call_id):
+                outlet.flowing.set()
+
     def play(self, call_id: str, pcm: bytes, on_finished: Callable[[], None], wait: float = 5.0) -> bool:
         """Send 16 kHz audio into the call in real time, instead of anything playing; `on_finished` runs when it
         has all been sent (not when stopped). False if the call has no stream (within `wait` seconds)."""
+        deadline = time.monotonic() + wait
         with self._lock:
             if not self._connected.wait_for(lambda: call_id in self._live, timeout=wait):
                 return False
             outlet = self._live[call_id]
+        outlet.flowing.wait(max(0.0, deadline - time.monotonic()))  # a silent far end: play after the wait
         outlet.play(pcm, on_finished)
         return True
 

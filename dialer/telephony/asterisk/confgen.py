@@ -10,6 +10,9 @@ from __future__ import annotations
 from dialer.telephony.asterisk.ami import AmiAddress
 
 ANSWERED_CONTEXT = "tierdial-answered"
+AGENT_HOLD_CONTEXT = "tierdial-agent-hold"
+TAKEOVER_CONTEXT = "tierdial-takeover"
+SHIFT_SECONDS = 12 * 3600
 TRUNK = "trunk"
 
 
@@ -36,7 +39,14 @@ def extensions_conf() -> str:
     return (
         f"[{ANSWERED_CONTEXT}]\nexten => s,1,NoOp(tierdial call ${{TIERDIAL_CALL_ID}})\n"
         " same => n,Dial(AudioSocket/${TIERDIAL_TAP}/${TIERDIAL_STREAM}/c(slin16))\n"
-        " same => n,Hangup()\n"
+        " same => n,Hangup()\n\n"
+        # An agent's leg, nailed up for the shift: it waits here between calls.
+        f"[{AGENT_HOLD_CONTEXT}]\nexten => s,1,Answer()\n same => n(wait),Wait({SHIFT_SECONDS})\n\n"
+        # Takeover: the agent hears the callee (ChanSpy, o: the callee's own voice) and talks to the callee (w:
+        # whisper), so the callee's bridge to tierdial, and its transcription, go on with no agent voice in them.
+        # When the call ends the agent's leg goes back to waiting.
+        f"[{TAKEOVER_CONTEXT}]\nexten => s,1,ChanSpy(${{TIERDIAL_CALLEE}},qowE)\n"
+        f" same => n,Goto({AGENT_HOLD_CONTEXT},s,wait)\n"
     )
 
 

@@ -17,8 +17,9 @@ from asr.audio import ToModelRate, read_wav
 from asr.tap_server import TapServer
 from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
+from dialer.telephony.asterisk.confgen import AGENT_HOLD_CONTEXT, TAKEOVER_CONTEXT
 from dialer.telephony.engine import Dial
-from tierdial.messages import CallEnded, PromptFinished
+from tierdial.messages import Bridged, CallEnded, PromptFinished
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,36 @@ class CallFollower:
             with self._lock:
                 self._tracker.calls.pop(dial.call_id, None)
             self._on_message(CallEnded(dial.call_id, "failed", 0, str(exc)))
+
+    def connect_agent(self, agent: str, uri: str) -> str:
+        """Call the agent's phone and keep the leg up, waiting, for the shift; returns the leg's call id."""
+        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+        with self._lock:
+            self._tracker.placed(leg, time.monotonic())
+        action = originate_action(Dial(leg, uri, "tierdial", "tierdial", 60, listen=False), self.trunk, "", "", "")
+        action.update(Context=AGENT_HOLD_CONTEXT)
+        action["Variable"] = [f"TIERDIAL_CALL_ID={leg}"]
+        self.ami.action(action, as_list=False)
+        return leg
+
+    def bridge(self, call_id: str, agent_leg: str) -> None:
+        """The agent hears the callee and talks to the callee; the callee's transcription goes on."""
+        callee, agent = self.channel_of(call_id), self.channel_of(agent_leg)
+        if callee is None or agent is None:
+            raise AmiError(
+                f"cannot bridge {call_id} and {agent_leg}: {'call' if callee is None else 'agent leg'} is not up"
+            )
+        self.stop_playing(call_id)  # the bot falls silent
+        self.ami.action({"Action": "Setvar", "Channel": agent, "Variable": "TIERDIAL_CALLEE", "Value": callee})
+        self.ami.action({"Action": "Redirect", "Channel": agent, "Context": TAKEOVER_CONTEXT, "Exten": "s",
+                         "Priority": "1"})  # fmt: skip
+        self._on_message(Bridged(call_id, agent_leg))
+
+    def unbridge(self, agent_leg: str) -> None:
+        """The agent's leg goes back to waiting; the call, if still up, stays with tierdial."""
+        if agent := self.channel_of(agent_leg):
+            self.ami.action({"Action": "Redirect", "Channel": agent, "Context": AGENT_HOLD_CONTEXT, "Exten": "s",
+                             "Priority": "2"})  # fmt: skip
 
     def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
         """Play a 16-bit mono WAV into the call; PromptFinished follows when it has all been played."""
