@@ -103,3 +103,26 @@ def test_no_controller_dials_beyond_the_free_trunk_lines(scenario: PacingScenari
 def test_tierdial_never_ends_a_run_over_the_cap(scenario: PacingScenario) -> None:
     result = simulate(scenario, "tierdial")
     assert result["abandoned"] <= scenario.abandon_cap * result["live_answers"], result
+
+
+def test_a_cluster_of_answers_with_little_budget_left_does_not_end_a_run_over_the_cap() -> None:
+    """Found by the property above in one CI run: eight answers in ten seconds spent the last of the budget."""
+    scenario = PacingScenario.model_validate(
+        {
+            "name": "cluster",
+            "agents": 28,
+            "duration_hours": 1.0,
+            "seed": 257,
+            "answer_rate": 0.09472885798766152,
+            "machine_rate": 0.0,
+            "busy_rate": 0.0,
+            "ring_seconds": {"dist": "lognormal", "mean": 10.0, "sd": 4.375},
+            "no_answer_timeout": 15.0,
+            "talk_seconds": {"dist": "lognormal", "mean": 312.5, "sd": 78.125},
+            "wrap_seconds": {"dist": "lognormal", "mean": 9.0, "sd": 4.5},
+            "amd_seconds": 1.0,
+            "abandon_cap": 0.010877952404478437,
+        }
+    )
+    result = simulate(scenario, "tierdial")
+    assert result["abandoned"] <= scenario.abandon_cap * result["live_answers"], result

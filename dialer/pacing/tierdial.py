@@ -44,6 +44,8 @@ BUDGET_SCALE = 3.0  # abandons under budget that multiply the threshold by e
 MIN_THRESHOLD, MAX_THRESHOLD = 0.001, 0.6
 MAX_HORIZON = 240
 RESERVE_ABANDONS = 1.0
+CAREFUL_MARGIN = 2.0  # abandons of budget above the reserve under which hand-overs are held to their upper tail
+TAIL_SDS = 3.0
 RECENT_SECONDS = 60.0
 
 
@@ -120,8 +122,16 @@ class TierdialController:
         while self._recent_abandons and self._recent_abandons[0] < state.now - RECENT_SECONDS:
             self._recent_abandons.popleft()
         reserve = RESERVE_ABANDONS + len(self._recent_abandons) + float(expected[0])
-        if state.abandon_cap * state.live_answers - state.abandoned < reserve:
+        budget_left = state.abandon_cap * state.live_answers - state.abandoned
+        if budget_left < reserve:
             dials = 0
+        elif budget_left < reserve + CAREFUL_MARGIN:
+            # Little budget left: a cluster of answers could spend it. Hold the hand-overs in flight, at their upper
+            # tail, to the agents expected free by the end of the horizon.
+            tail = mean[:, -1] + TAIL_SDS * np.sqrt(var[:, -1])  # both counts' variance
+            fits = np.nonzero(tail > supply_mean[-1])[0]
+            dials = min(dials, int(fits[0]) - 1 if len(fits) else limit)
+            dials = max(dials, 0)
         dials = max(dials, min(unreserved_ready_agents(state), limit))
         self._forecast = {
             "handovers_next_30s": round(float(mean[dials, min(30, horizon - 1)]), 2),
