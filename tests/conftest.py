@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +11,7 @@ import pytest
 from asr.engine import AsrEngine
 from intent.corpus import bundled_data_dir, speech_manifest
 from intent.training import train_from_dir
-from tests.helpers import ROOT, PostgresServer
+from tests.helpers import ROOT, PostgresServer, free_port, free_udp_port, free_udp_range
 from tierdial import processes
 from tierdial.processes import stop_service
 
@@ -86,3 +88,21 @@ def start_service():
     for process in started:
         if process.pid not in outputs:
             stop_service(process)
+
+
+@pytest.fixture(scope="session")
+def asterisk():  # type: ignore[no-untyped-def]
+    """A sandbox Asterisk for the session, with tierdial's configuration, on free loopback ports."""
+    from dialer.telephony.asterisk.ami import AmiAddress
+    from dialer.telephony.asterisk.confgen import asterisk_files
+    from dialer.telephony.asterisk.sandbox import AsteriskSandbox, SandboxPorts, ensure_root
+
+    if shutil.which("sipp") is None:
+        pytest.fail("sipp is missing: run scripts/setup.sh --test (installs sip-tester)")
+    if os.geteuid() != 0 and shutil.which("sudo") is None:
+        pytest.fail("the sandbox Asterisk needs root or sudo (debootstrap, chroot)")
+    ami = AmiAddress("127.0.0.1", free_port(), "tierdial", "test-secret")
+    rtp = free_udp_range(40)
+    ports = SandboxPorts(ami=ami.port, sip=free_udp_port(), rtp_start=rtp, rtp_end=rtp + 39)
+    with AsteriskSandbox(ensure_root(), ports, asterisk_files(ami, "127.0.0.1", ports.sip)) as sandbox:
+        yield sandbox, ami

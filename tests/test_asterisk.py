@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -16,32 +14,17 @@ import pytest
 
 from asr.audio import ToModelRate, read_wav
 from asr.tap_server import TapServer
-from dialer.telephony.asterisk.ami import AmiAddress
-from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT, TRUNK, asterisk_files
+from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT, TRUNK
 from dialer.telephony.asterisk.follower import CallFollower
-from dialer.telephony.asterisk.sandbox import AsteriskSandbox, SandboxPorts, ensure_root
 from dialer.telephony.engine import Dial
 from intent.live import LiveScorer
-from tests.helpers import free_port, free_udp_port, free_udp_range
+from tests.helpers import free_udp_port
 from tierdial.messages import Answered, Bridged, CallEnded, FinalTranscript, PromptFinished, Ringing, TierDecided
 
 SCENARIOS = Path(__file__).parent / "sipp"
 OPENING = Path(__file__).parents[1] / "dialer" / "prompts" / "ko" / "opening.wav"
 SPEECH = Path(__file__).parents[1] / "intent" / "data" / "speech"
 pytestmark = pytest.mark.asterisk
-
-
-@pytest.fixture(scope="module")
-def asterisk() -> Iterator[tuple[AsteriskSandbox, AmiAddress]]:
-    if shutil.which("sipp") is None:
-        pytest.fail("sipp is missing: run scripts/setup.sh --test (installs sip-tester)")
-    if os.geteuid() != 0 and shutil.which("sudo") is None:
-        pytest.fail("the sandbox Asterisk needs root or sudo (debootstrap, chroot)")
-    ami = AmiAddress("127.0.0.1", free_port(), "tierdial", "test-secret")
-    rtp = free_udp_range(40)
-    ports = SandboxPorts(ami=ami.port, sip=free_udp_port(), rtp_start=rtp, rtp_end=rtp + 39)
-    with AsteriskSandbox(ensure_root(), ports, asterisk_files(ami, "127.0.0.1", ports.sip)) as sandbox:
-        yield sandbox, ami
 
 
 @pytest.fixture
@@ -225,7 +208,7 @@ def test_takeover_lets_the_agent_hear_the_callee_while_transcription_goes_on(  #
     (_, agent_port), stop_agent = start_service(
         "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
     )
-    leg = follower.connect_agent("agent1", f"sip:agent1@127.0.0.1:{agent_port}")
+    leg = follower.connect_agent(f"sip:agent1@127.0.0.1:{agent_port}", "agent-agent1")
     _until(messages, lambda m: isinstance(m, Answered) and m.call_id == leg)
     follower.originate(Dial("hot", f"sip:{phone}@127.0.0.1:{callee_port}", "+8225550100", "Acme"))
     _until(messages, lambda m: isinstance(m, Answered) and m.call_id == "hot")

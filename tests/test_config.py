@@ -37,6 +37,8 @@ def test_shipped_config_file_is_valid() -> None:
         ({"asr": {"thread": 2}}, "asr.thread", "unknown key"),
         ({"engine": "freeswitch"}, "engine", "pjsua2"),
         ({"console": {"port": 70000}}, "console.port", "65535"),
+        ({"engine": "asterisk"}, "asterisk.ami_secret", "engine is asterisk"),
+        ({"asterisk": {"ami_port": 0}}, "asterisk.ami_port", "1"),
     ],
 )
 def test_bad_values_are_refused_with_the_key_named(data: dict, key: str, hint: str) -> None:

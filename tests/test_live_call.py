@@ -38,8 +38,8 @@ SCENARIO = {
 }
 
 
-def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phones: list[str]):  # type: ignore[no-untyped-def]
-    config = dialling_config(trunk_port, campaign_defaults={"ring_timeout_seconds": 15})
+def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phones: list[str], **engine):  # type: ignore[no-untyped-def]
+    config = dialling_config(trunk_port, campaign_defaults={"ring_timeout_seconds": 15}, **engine)
     database = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
     upgrade(database)
     sessions = make_sessions(database)
@@ -81,7 +81,15 @@ def _callable_now(sessions, campaign_id: int, runner: CampaignRunner) -> list[Co
 
 
 @pytest.mark.timeout(300)
-def test_a_campaign_over_real_sip(tmp_path: Path, start_service, asr_service, intent_model: IntentModel) -> None:
+@pytest.mark.parametrize("engine", ["pjsua2", "asterisk"])
+def test_a_campaign_over_real_sip(  # type: ignore[no-untyped-def]
+    tmp_path: Path, start_service, asr_service, intent_model: IntentModel, engine: str, request
+) -> None:
+    """The same campaign, the same assertions, on either engine: only config.yaml differs."""
+    settings: dict[str, object] = {"engine": engine}
+    if engine == "asterisk":
+        ami = request.getfixturevalue("asterisk")[1]
+        settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(json.dumps(SCENARIO), encoding="utf-8")
     (_, trunk_port), stop_sim = start_service(
@@ -94,7 +102,9 @@ def test_a_campaign_over_real_sip(tmp_path: Path, start_service, asr_service, in
         ready="callee simulator listening on",
     )
     phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP]
-    attempts, events, dnc_when_ended, redialled = _run(tmp_path, trunk_port, asr_service, intent_model, phones)
+    attempts, events, dnc_when_ended, redialled = _run(
+        tmp_path, trunk_port, asr_service, intent_model, phones, **settings
+    )
     sim_log = [json.loads(line) for line in stop_sim().splitlines() if line.startswith("{")]
 
     tiers: dict[str, list[tuple[str, str]]] = {}

@@ -160,6 +160,19 @@ class Agent(_Section):
     display_name: str | None = None
 
 
+class Asterisk(_Section):
+    """The Asterisk engine (`engine: asterisk`): its AMI, and where Asterisk reaches tierdial's audio server."""
+
+    ami_host: str = "127.0.0.1"
+    ami_port: Annotated[int, Field(ge=1, le=65535)] = 5038
+    ami_username: str = "tierdial"
+    ami_secret: str = Field(default="", description="the AMI user's secret; required with engine: asterisk")
+    trunk_endpoint: Annotated[str, Field(min_length=1)] = Field(
+        default="trunk", description="the PJSIP endpoint calls go out through (the generated pjsip.conf names it trunk)"
+    )
+    audio_host: str = Field(default="127.0.0.1", description="address of tierdial's AudioSocket server")
+
+
 class Config(_Section):
     organisation: Organisation = Organisation()
     data_dir: Path = Path("var")
@@ -167,6 +180,7 @@ class Config(_Section):
     database: Database = Database()
     asr: Asr = Asr()
     sip: Sip = Sip()
+    asterisk: Asterisk = Asterisk()
     intent: Intent = Intent()
     console: Console = Console()
     trunks: list[Trunk] = Field(default_factory=list)
@@ -174,6 +188,12 @@ class Config(_Section):
     campaign_defaults: CampaignDefaults = CampaignDefaults()
     quarantine_after: Reputation = Reputation()
     agents: list[Agent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _asterisk_has_its_secret(self) -> Config:
+        if self.engine == "asterisk" and not self.asterisk.ami_secret:
+            raise ValueError("engine is asterisk: set asterisk.ami_secret (the AMI user's secret)")
+        return self
 
     @model_validator(mode="after")
     def _numbers_use_known_trunks(self) -> Config:

@@ -15,7 +15,16 @@ def _pjsua2(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -
     return Pjsua2Engine(config, on_event, asr_address)
 
 
-ENGINES: dict[str, Callable[[Config, EventSink, tuple[str, int]], TelephonyEngine]] = {"pjsua2": _pjsua2}
+def _asterisk(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> TelephonyEngine:
+    from dialer.telephony.asterisk.engine import AsteriskEngine
+
+    return AsteriskEngine(config, on_event, asr_address)
+
+
+ENGINES: dict[str, Callable[[Config, EventSink, tuple[str, int]], TelephonyEngine]] = {
+    "pjsua2": _pjsua2,
+    "asterisk": _asterisk,
+}
 
 
 def make_engine(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> TelephonyEngine:

@@ -33,6 +33,7 @@ class CallFollower:
         self._tracker = CallTracker()
         self._lock = threading.Lock()  # events, originates and resyncs change the tracker from different threads
         self._logged_in_before = False
+        self._bridged: dict[str, str] = {}  # a call or an agent's leg -> the agent's leg it is bridged with
         self.ami = AmiClient(address, self._event, on_login=self._resync)
 
     def start(self, timeout: float = 10) -> CallFollower:
@@ -54,9 +55,8 @@ class CallFollower:
                 self._tracker.calls.pop(dial.call_id, None)
             self._on_message(CallEnded(dial.call_id, "failed", 0, str(exc)))
 
-    def connect_agent(self, agent: str, uri: str) -> str:
-        """Call the agent's phone and keep the leg up, waiting, for the shift; returns the leg's call id."""
-        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+    def connect_agent(self, uri: str, leg: str) -> str:
+        """Call the agent's phone and keep the leg, called `leg`, up and waiting for the shift; returns `leg`."""
         with self._lock:
             self._tracker.placed(leg, time.monotonic())
         action = originate_action(Dial(leg, uri, "tierdial", "tierdial", 60, listen=False), self.trunk, "", "", "")
@@ -76,11 +76,17 @@ class CallFollower:
         self.ami.action({"Action": "Setvar", "Channel": agent, "Variable": "TIERDIAL_CALLEE", "Value": callee})
         self.ami.action({"Action": "Redirect", "Channel": agent, "Context": TAKEOVER_CONTEXT, "Exten": "s",
                          "Priority": "1"})  # fmt: skip
+        with self._lock:
+            self._bridged[call_id], self._bridged[agent_leg] = agent_leg, agent_leg
         self._on_message(Bridged(call_id, agent_leg))
 
-    def unbridge(self, agent_leg: str) -> None:
+    def unbridge(self, call_or_leg: str) -> None:
         """The agent's leg goes back to waiting; the call, if still up, stays with tierdial."""
-        if agent := self.channel_of(agent_leg):
+        with self._lock:
+            agent_leg = self._bridged.pop(call_or_leg, None)
+            for key in [k for k, leg in self._bridged.items() if leg == agent_leg]:
+                del self._bridged[key]
+        if agent_leg and (agent := self.channel_of(agent_leg)):
             self.ami.action({"Action": "Redirect", "Channel": agent, "Context": AGENT_HOLD_CONTEXT, "Exten": "s",
                              "Priority": "2"})  # fmt: skip
 

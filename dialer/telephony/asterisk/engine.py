@@ -1,0 +1,90 @@
+"""The Asterisk engine behind the engine interface: Asterisk over AMI, the call's audio over AudioSocket.
+
+Commands run in order in a thread of the engine's own, so a caller never waits on AMI
+(and may hold its own locks while it calls); what they cause comes back as messages,
+failures included, like the embedded engine's.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from asr.tap_server import TapServer
+from dialer.telephony.asterisk.ami import AmiAddress, AmiError
+from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
+from dialer.telephony.asterisk.follower import CallFollower
+from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from tierdial.config import Config
+from tierdial.messages import StageError
+
+log = logging.getLogger(__name__)
+
+
+class AsteriskEngine(TelephonyEngine):
+    def __init__(self, config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> None:
+        settings = config.asterisk
+        self._on_event = on_event
+        self._taps = TapServer(asr_address, on_event, host=settings.audio_host)
+        ami = AmiAddress(settings.ami_host, settings.ami_port, settings.ami_username, settings.ami_secret)
+        self._calls = CallFollower(ami, on_event, self._taps, settings.trunk_endpoint, ANSWERED_CONTEXT)
+        self._commands: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._worker = threading.Thread(target=self._run, name="asterisk-commands", daemon=True)
+
+    def start(self) -> None:
+        self._taps.serve_in_thread()
+        self._calls.start()
+        self._worker.start()
+
+    def stop(self) -> None:
+        for call_id in self._calls.live():
+            self._do(call_id, self._calls.hangup, call_id)
+        self._commands.put(None)
+        self._worker.join(10)
+        self._calls.stop()
+        self._taps.shutdown()
+        self._taps.server_close()
+
+    def originate(self, dial: Dial) -> None:
+        self._do(dial.call_id, self._calls.originate, dial)
+
+    def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
+        self._do(call_id, self._calls.play, call_id, wav, prompt)
+
+    def stop_playing(self, call_id: str) -> None:
+        self._calls.stop_playing(call_id)  # at once: no AMI involved
+
+    def hangup(self, call_id: str) -> None:
+        self._do(call_id, self._calls.hangup, call_id)
+
+    def connect_agent(self, agent: str, uri: str) -> str:
+        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+        self._do(leg, self._calls.connect_agent, uri, leg)
+        return leg
+
+    def bridge(self, call_id: str, agent_leg: str) -> None:
+        self._do(call_id, self._calls.bridge, call_id, agent_leg)
+
+    def unbridge(self, call_id: str) -> None:
+        self._do(call_id, self._calls.unbridge, call_id)
+
+    def _do(self, call_id: str, command: Callable[..., object], *args: object) -> None:
+        self._commands.put(lambda: self._report(call_id, command, *args))
+
+    def _report(self, call_id: str, command: Callable[..., object], *args: object) -> None:
+        try:
+            command(*args)
+        except AmiError as exc:
+            log.warning("Asterisk refused %s: %s", command.__name__, exc, extra={"call_id": call_id})
+            self._on_event(StageError(call_id, "telephony", str(exc)))
+
+    def _run(self) -> None:
+        while (command := self._commands.get()) is not None:
+            try:
+                command()
+            except Exception:  # one bad command must not stop the ones after it
+                log.exception("Asterisk command failed")
