@@ -129,6 +129,12 @@ class TierdialController:
             # Little budget left: a cluster of answers could spend it. Hold the hand-overs in flight, at their upper
             # tail, to the agents expected free by the end of the horizon.
             tail = mean[:, -1] + TAIL_SDS * np.sqrt(var[:, -1])  # both counts' variance
+            # The forecast may miss how many calls in flight will answer (rings cut short by the no-answer timeout
+            # skew what it learns): also count every call in flight at the share of dials that reach a person.
+            share = self.rates.share("live") * self.hot.value
+            flights = len(state.ringing) + len(state.screening) + ks[:, 0]
+            counted = len(state.waiting) + flights * share
+            tail = np.maximum(tail, counted + TAIL_SDS * np.sqrt(flights * share * (1 - share) + supply_var[-1]))
             fits = np.nonzero(tail > supply_mean[-1])[0]
             dials = min(dials, int(fits[0]) - 1 if len(fits) else limit)
             dials = max(dials, 0)

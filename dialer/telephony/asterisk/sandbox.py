@@ -187,8 +187,10 @@ def main() -> None:
     rtp = sip + 2 if sip < 60000 else 40000  # a small media range near the SIP port; Asterisk says if it is taken
     ports = SandboxPorts(ami.port, sip, rtp, rtp + 98)
     with AsteriskSandbox(ensure_root(), ports, asterisk_files(ami, "127.0.0.1", sip)) as sandbox:
-        print(f"Asterisk is up: AMI 127.0.0.1:{ami.port} (user {ami.username}, secret {ami.secret}), "
-              f"SIP udp 127.0.0.1:{sip}, RTP {ports.rtp_start}-{ports.rtp_end}; its files: {sandbox.home}")  # fmt: skip
+        print(f"Asterisk is up: AMI 127.0.0.1:{ami.port}, SIP udp 127.0.0.1:{sip}, "
+              f"RTP {ports.rtp_start}-{ports.rtp_end}; its files: {sandbox.home}")  # fmt: skip
+        print("To use it, put this in config.yaml:\n")
+        print(f"engine: asterisk\nasterisk:\n  ami_port: {ami.port}\n  ami_secret: {ami.secret}\n")
         print("Ctrl-C stops it")
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill stops our Asterisk too
         with contextlib.suppress(KeyboardInterrupt):
