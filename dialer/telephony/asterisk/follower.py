@@ -1,7 +1,8 @@
 """The calls tierdial placed through Asterisk, followed over AMI and resynchronised after every reconnect.
 
-This is the part of the Asterisk engine that places calls and reports how they go; the
-engine interface (prompts, AudioSocket, takeover) is built on it.
+It places calls and agents' legs, plays prompts into calls (over their AudioSocket
+streams), takes calls over and reports what happens as messages; `AsteriskEngine`
+puts the engine interface in front of it.
 """
 
 from __future__ import annotations
