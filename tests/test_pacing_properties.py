@@ -133,10 +133,29 @@ def _found_in_ci(ring: float, ring_sd: float, talk: float, talk_sd: float, wrap:
         _found_in_ci(10.0, 4.375, 312.5, 78.125, 9.0),
         # Rings longer than the no-answer timeout: the forecast underrated how many of 78 calls would answer.
         _found_in_ci(19.0, 7.5703125, 166.0, 83.0, 18.0),
+        # Found by a wider random search: a 1 % cap, machines and busy lines, long and varied talk.
+        PacingScenario.model_validate(
+            {
+                "name": "found",
+                "agents": 23,
+                "duration_hours": 1.0,
+                "seed": 0,
+                "answer_rate": 0.09833440421663357,
+                "machine_rate": 0.07599840694316742,
+                "busy_rate": 0.07366425757862591,
+                "ring_seconds": {"dist": "lognormal", "mean": 8.117538861284034, "sd": 4.384502515166705},
+                "no_answer_timeout": 15.0,
+                "talk_seconds": {"dist": "lognormal", "mean": 314.11043674632015, "sd": 251.2883493970561},
+                "wrap_seconds": {"dist": "lognormal", "mean": 6.674570008939984, "sd": 2.0872133971706144},
+                "amd_seconds": 3.3451658506687885,
+                "abandon_cap": 0.01,
+            }
+        ),
     ],
-    ids=["answer-cluster", "rings-cut-short"],
+    ids=["answer-cluster", "rings-cut-short", "one-percent-cap"],
 )
 def test_runs_the_property_once_found_over_the_cap_end_under_it(scenario: PacingScenario) -> None:
-    """Found by the property above in CI runs, when little budget was left: each ended one abandon over."""
+    """Found by the property above (in CI runs and a wider search) when little budget was left: each ended one
+    abandon over the cap."""
     result = simulate(scenario, "tierdial")
     assert result["abandoned"] <= scenario.abandon_cap * result["live_answers"], result
