@@ -156,8 +156,10 @@ def _load_in_background(
 @api_lists.get("/imports/<int:import_id>")
 @requires("lists:read", "lists:write")
 def import_progress(import_id: int):  # type: ignore[no-untyped-def]
+    # The board first: it loses an import's entry only after the import has written its end to the database.
+    read = _progress_board().get(import_id)
     with sessions().begin() as session:  # a read that may mark an interrupted import failed
         status = import_status(session, import_id)
-    if status["status"] == "running" and (read := _progress_board().get(import_id)):
+    if status["status"] == "running" and read:
         status["progress"] = {**read, "percent": round(100 * read["bytes_read"] / max(1, read["bytes_total"]), 1)}
     return jsonify(status)
