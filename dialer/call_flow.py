@@ -41,6 +41,7 @@ from tierdial.messages import (
     CallEnded,
     CallStarted,
     FinalTranscript,
+    MachineDetected,
     PromptFinished,
     Takeover,
     TierDecided,
@@ -74,6 +75,7 @@ class LiveCall:
     listening_since: float = 0.0
     closing: bool = False
     machine: bool = False
+    playing: str = ""  # the bot's prompt being played, if any
     final_tier: str | None = None
     offered_at: float = 0.0
     taken_over_by: str | None = None
@@ -112,14 +114,15 @@ class CallFlow:
             )
         with self._lock:
             self.calls[call_id] = LiveCall(call_id, campaign, campaign_id, contact_id, phone, time.monotonic())
-        trunk = self.config.trunks[0].uri.split(":", 1)[1]
+        trunk = self.config.trunk_for(caller_number)
         self.engine.originate(
             Dial(
                 call_id,
-                f"sip:{phone}@{trunk}",
+                f"sip:{phone}@{trunk.uri.split(':', 1)[1]}",
                 caller_number,
                 self.config.organisation.name,
                 self.config.campaign_defaults.ring_timeout_seconds,
+                trunk=trunk.name,
             )
         )
         log.info("dialling", extra={"call_id": call_id, "campaign": campaign})
@@ -145,6 +148,7 @@ class CallFlow:
             if call.taken_over_by:
                 raise CallCommandError(409, f"already taken over by {call.taken_over_by}")
             call.taken_over_by, call.closing, call.offered_at, call.listening_since = agent, False, 0.0, 0.0
+            call.playing = ""
             self.engine.stop_playing(call_id)
             self.engine.bridge(call_id, leg)
         with self.sessions.begin() as session:
@@ -198,6 +202,11 @@ class CallFlow:
             if isinstance(message, Answered):
                 call.answered = True
                 self._say(call, "opening")
+            elif isinstance(message, MachineDetected):
+                # The opening still plays to the end (a person misjudged as a machine hears who called and how to
+                # stop calls; a voicemail records it); then the call ends.
+                call.machine = True
+                log.info("answering machine detected (%s)", message.cause, extra={"call_id": call.call_id})
             elif isinstance(message, PromptFinished):
                 self._prompt_finished(call, message.prompt)
             elif isinstance(message, CallEnded):
@@ -265,6 +274,8 @@ class CallFlow:
             return  # the bot is silent once an agent has the call
         if message.tier == "F":
             call.closing = True
+            if call.machine and call.playing:
+                return  # a machine records the opening to its end (who called, how to stop calls); then it ends
             self.engine.hangup(call.call_id)
             return
         self._say(call, REPLY[message.tier])
@@ -281,10 +292,13 @@ class CallFlow:
         call.closing = call.closing or prompt in CLOSING
         call.listening_since = 0.0
         self.scorer.new_turn(call.call_id)
+        call.playing = prompt
         self.engine.play(call.call_id, PROMPTS / f"{prompt}.wav", prompt)
 
     def _prompt_finished(self, call: LiveCall, prompt: str) -> None:
-        if prompt in CLOSING:
+        if call.playing == prompt:
+            call.playing = ""
+        if prompt in CLOSING or (call.machine and not call.taken_over_by):
             self.engine.hangup(call.call_id)
             return
         call.listening_since = time.monotonic()

@@ -107,9 +107,11 @@ def _sim_agent(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     import dialer.contacts_cli
     import dialer.lists.cli
+    import dialer.telephony.asterisk.cli
 
     dialer.lists.cli.register(commands)
     dialer.contacts_cli.register(commands)
+    dialer.telephony.asterisk.cli.register(commands)
     triage = commands.add_parser("triage", help="transcribe and classify one recording, as a live call would")
     triage.add_argument("file", help="mono 16-bit PCM WAV at 8 or 16 kHz")
     triage.add_argument("--json", action="store_true")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +9,7 @@ import pytest
 from asr.engine import AsrEngine
 from intent.corpus import bundled_data_dir, speech_manifest
 from intent.training import train_from_dir
-from tests.helpers import ROOT, PostgresServer, free_port, free_udp_port, free_udp_range
+from tests.helpers import ROOT, PostgresServer, asterisk_config, require_sandbox_tools
 from tierdial import processes
 from tierdial.processes import stop_service
 
@@ -92,17 +90,12 @@ def start_service():
 
 @pytest.fixture(scope="session")
 def asterisk():  # type: ignore[no-untyped-def]
-    """A sandbox Asterisk for the session, with tierdial's configuration, on free loopback ports."""
+    """A sandbox Asterisk for the session, configured as `tierdial asterisk config` would from a configuration with
+    the trunk "sim" and agent1's phone; yields the sandbox, its AMI address and that configuration."""
     from dialer.telephony.asterisk.ami import AmiAddress
-    from dialer.telephony.asterisk.confgen import asterisk_files
-    from dialer.telephony.asterisk.sandbox import AsteriskSandbox, SandboxPorts, ensure_root
+    from dialer.telephony.asterisk.sandbox import sandbox_for
 
-    if shutil.which("sipp") is None:
-        pytest.fail("sipp is missing: run scripts/setup.sh --test (installs sip-tester)")
-    if os.geteuid() != 0 and shutil.which("sudo") is None:
-        pytest.fail("the sandbox Asterisk needs root or sudo (debootstrap, chroot)")
-    ami = AmiAddress("127.0.0.1", free_port(), "tierdial", "test-secret")
-    rtp = free_udp_range(40)
-    ports = SandboxPorts(ami=ami.port, sip=free_udp_port(), rtp_start=rtp, rtp_end=rtp + 39)
-    with AsteriskSandbox(ensure_root(), ports, asterisk_files(ami, "127.0.0.1", ports.sip)) as sandbox:
-        yield sandbox, ami
+    require_sandbox_tools()
+    with sandbox_for(asterisk_config()) as (config, sandbox):
+        settings = config.asterisk
+        yield sandbox, AmiAddress("127.0.0.1", settings.ami_port, settings.ami_username, settings.ami_secret), config

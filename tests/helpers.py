@@ -7,7 +7,7 @@ import glob
 import io
 import os
 import pwd
-import random
+import queue
 import shutil
 import socket
 import subprocess
@@ -15,9 +15,13 @@ import sys
 import tempfile
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from asr.audio import ToModelRate, read_wav
+from tierdial.ports import free_port, free_udp_port, free_udp_range  # noqa: F401  (tests import them from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT / "intent" / "data" / "speech"
@@ -28,38 +32,6 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeou
     command = [sys.executable, "-m", "tierdial.cli", *args]
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_udp_range(count: int) -> int:
-    """The first of `count` consecutive UDP ports that are all free now (for a media port range)."""
-    rng = random.Random()
-    for _ in range(200):
-        start = rng.randrange(20000, 60000 - count, 2)
-        sockets = []
-        try:
-            for port in range(start, start + count):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(s)
-                s.bind(("127.0.0.1", port))
-            return start
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError(f"no {count} consecutive free UDP ports found")
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1, width: int = 2) -> Path:
@@ -144,6 +116,30 @@ def dialling_config(trunk_port: int, workers: int = 2, **extra: object):  # type
     )
 
 
+def require_sandbox_tools() -> None:
+    if shutil.which("sipp") is None:
+        raise AssertionError("sipp is missing: run scripts/setup.sh --test (installs sip-tester)")
+    if os.geteuid() != 0 and shutil.which("sudo") is None:
+        raise AssertionError("the sandbox Asterisk needs root or sudo (debootstrap, chroot)")
+
+
+def asterisk_config(trunk: dict | None = None, **asterisk: object):  # type: ignore[no-untyped-def]
+    """A configuration for the Asterisk engine with one trunk (default "sim", whose calls name their own address)
+    and agent1's phone (secret "agent1-secret")."""
+    from tierdial.config import parse_config
+
+    trunk = trunk or {"name": "sim", "uri": "sip:127.0.0.1:5060"}
+    return parse_config(
+        {
+            "engine": "asterisk",
+            "asterisk": {"sandbox": True, **asterisk},
+            "trunks": [trunk],
+            "caller_numbers": [{"number": "+82 2 3456 7890", "trunk": trunk["name"], "region": "KR", "owned": True}],
+            "agents": [{"name": "agent1", "sip_secret": "agent1-secret"}],
+        }
+    )
+
+
 def seed_campaign(sessions, name: str, phones: list[str]) -> int:  # type: ignore[no-untyped-def]
     """A running campaign, calling 09:00-20:00, with one list of the numbers loaded as any list is; returns its id."""
     from dialer.campaigns import create_campaign
@@ -167,3 +163,37 @@ def migrated_sessions(path: Path):  # type: ignore[no-untyped-def]
     from tierdial.schema import open_database
 
     return open_database(f"sqlite:///{path}")
+
+
+# Calls and what was heard on them --------------------------------------------------------------
+def messages_until(messages: queue.Queue[object], done: Callable[[object], bool], timeout: float = 15) -> list[object]:
+    """Messages up to and including the first that `done` accepts."""
+    seen: list[object] = []
+    deadline = time.monotonic() + timeout
+    while not seen or not done(seen[-1]):
+        seen.append(messages.get(timeout=max(0.1, deadline - time.monotonic())))
+    return seen
+
+
+def heard_pcm(path: Path) -> np.ndarray:
+    recording = read_wav(path)
+    return np.frombuffer(ToModelRate(recording.sample_rate).convert(recording.pcm, last=True), np.int16).astype(float)
+
+
+def best_correlation(heard: np.ndarray, sent: np.ndarray) -> float:
+    """The highest normalised correlation of `sent` with any stretch of `heard` as long as it."""
+    if len(heard) < len(sent):
+        return 0.0
+    size = 1 << int(np.ceil(np.log2(len(heard) + len(sent))))
+    dots = np.fft.irfft(np.fft.rfft(heard, size) * np.conj(np.fft.rfft(sent, size)), size)[: len(heard) - len(sent) + 1]
+    energy = np.concatenate([[0.0], np.cumsum(heard**2)])
+    window = np.sqrt(np.maximum(energy[len(sent) :] - energy[: -len(sent)], 1e-9))
+    return float(np.max(dots / (window * np.linalg.norm(sent))))
+
+
+def pieces_heard(heard: np.ndarray, sent: np.ndarray, seconds: float = 0.25) -> list[float]:
+    """Each quarter second of speech in `sent`, matched on its own in `heard`: a jitter buffer may trim or stretch
+    a few milliseconds on the way, which shifts what follows, so the whole is not compared at once."""
+    size = int(16000 * seconds)
+    pieces = (sent[i : i + size] for i in range(0, len(sent) - size + 1, size))
+    return [best_correlation(heard, piece) for piece in pieces if np.sqrt((piece**2).mean()) > 300]

@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asr.audio import ToModelRate, read_wav
 from asr.tap_server import TapServer
-from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT, TRUNK
+from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
 from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.engine import Dial
 from intent.live import LiveScorer
-from tests.helpers import free_udp_port
+from tests.helpers import free_udp_port, heard_pcm, messages_until, pieces_heard
 from tierdial.messages import Answered, Bridged, CallEnded, FinalTranscript, PromptFinished, Ringing, TierDecided
 
 SCENARIOS = Path(__file__).parent / "sipp"
@@ -33,7 +32,7 @@ def calls(asterisk, asr_service) -> Iterator[tuple[CallFollower, queue.Queue[obj
     messages: queue.Queue[object] = queue.Queue()
     taps = TapServer(asr_service, messages.put)
     taps.serve_in_thread()
-    follower = CallFollower(asterisk[1], messages.put, taps, TRUNK, ANSWERED_CONTEXT).start()
+    follower = CallFollower(asterisk[1], messages.put, taps, ANSWERED_CONTEXT, trunk="sim").start()
     yield follower, messages
     follower.stop()
     taps.shutdown()
@@ -57,21 +56,12 @@ def _callee(callees: list[subprocess.Popen[bytes]], behaviour: str) -> str:
     return f"sip:+821012345678@127.0.0.1:{port}"
 
 
-def _until(messages: queue.Queue[object], done: Callable[[object], bool], timeout: float = 15) -> list[object]:
-    """Messages up to and including the first that `done` accepts."""
-    seen: list[object] = []
-    deadline = time.monotonic() + timeout
-    while not seen or not done(seen[-1]):
-        seen.append(messages.get(timeout=max(0.1, deadline - time.monotonic())))
-    return seen
-
-
 def test_originate_reports_answered_busy_congestion_and_no_answer(calls, callees) -> None:  # type: ignore[no-untyped-def]
     follower, messages = calls
     behaviours = ("answers", "busy", "congested", "never_answers")
     for behaviour in behaviours:
         follower.originate(Dial(behaviour, _callee(callees, behaviour), "+8225550100", "Acme", ring_timeout_seconds=3))
-    seen = _until(messages, lambda m: isinstance(m, Answered))
+    seen = messages_until(messages, lambda m: isinstance(m, Answered))
     follower.hangup("answers")  # as the agent or the bot would
     ends: dict[str, CallEnded] = {}
     for message in seen:
@@ -108,10 +98,10 @@ def test_calls_are_resynchronised_after_the_ami_link_drops(asterisk, calls, call
     assert "requested" in sandbox.cli(f"channel request hangup {channel}").lower()
     assert follower.ami.wait_connected(15)
     lost = CallEnded("ends-meanwhile", "answered", 200, "ended while the AMI link was down")
-    assert _until(messages, lambda m: isinstance(m, CallEnded))[-1] == lost
+    assert messages_until(messages, lambda m: isinstance(m, CallEnded))[-1] == lost
     assert follower.live() == ["stays"]
     follower.hangup("stays")
-    ended = _until(messages, lambda m: isinstance(m, CallEnded))[-1]
+    ended = messages_until(messages, lambda m: isinstance(m, CallEnded))[-1]
     assert isinstance(ended, CallEnded) and ended.call_id == "stays" and ended.outcome == "answered"
     time.sleep(0.5)
     assert not any(isinstance(m, CallEnded) for m in list(messages.queue)) and follower.live() == []
@@ -149,42 +139,18 @@ def test_a_prompt_played_into_the_call_is_what_the_callee_hears(calls, start_ser
         "sim", "callees", "--scenario", str(scenario), "--record-dir", str(heard_dir), ready="listening on"
     )
     follower.originate(Dial("greeted", f"sip:{phone}@127.0.0.1:{port}", "+8225550100", "Acme"))
-    _until(messages, lambda m: isinstance(m, Answered))
+    messages_until(messages, lambda m: isinstance(m, Answered))
     follower.play("greeted", OPENING, "opening")
-    assert _until(messages, lambda m: isinstance(m, PromptFinished), timeout=30)[-1] == PromptFinished(
+    assert messages_until(messages, lambda m: isinstance(m, PromptFinished), timeout=30)[-1] == PromptFinished(
         "greeted", "opening"
     )
     time.sleep(0.5)
     follower.hangup("greeted")
-    _until(messages, lambda m: isinstance(m, CallEnded))
+    messages_until(messages, lambda m: isinstance(m, CallEnded))
     (entry,) = _sim_log(stop_sim, heard_dir)
     # The whole prompt is in what the callee heard, clean (G.722 both ways, 16 kHz throughout).
-    pieces = _pieces_heard(_heard(Path(entry["recording"])), _heard(OPENING))
+    pieces = pieces_heard(heard_pcm(Path(entry["recording"])), heard_pcm(OPENING))
     assert len(pieces) >= 40 and min(pieces) > 0.9 and np.median(pieces) > 0.99, [round(p, 3) for p in pieces]
-
-
-def _heard(path: Path) -> np.ndarray:
-    recording = read_wav(path)
-    return np.frombuffer(ToModelRate(recording.sample_rate).convert(recording.pcm, last=True), np.int16).astype(float)
-
-
-def _best_correlation(heard: np.ndarray, sent: np.ndarray) -> float:
-    """The highest normalised correlation of `sent` with any stretch of `heard` as long as it."""
-    if len(heard) < len(sent):
-        return 0.0
-    size = 1 << int(np.ceil(np.log2(len(heard) + len(sent))))
-    dots = np.fft.irfft(np.fft.rfft(heard, size) * np.conj(np.fft.rfft(sent, size)), size)[: len(heard) - len(sent) + 1]
-    energy = np.concatenate([[0.0], np.cumsum(heard**2)])
-    window = np.sqrt(np.maximum(energy[len(sent) :] - energy[: -len(sent)], 1e-9))
-    return float(np.max(dots / (window * np.linalg.norm(sent))))
-
-
-def _pieces_heard(heard: np.ndarray, sent: np.ndarray, seconds: float = 0.25) -> list[float]:
-    """Each quarter second of speech in `sent`, matched on its own in `heard`: a jitter buffer may trim or stretch
-    a few milliseconds on the way, which shifts what follows, so the whole is not compared at once."""
-    size = int(16000 * seconds)
-    pieces = (sent[i : i + size] for i in range(0, len(sent) - size + 1, size))
-    return [_best_correlation(heard, piece) for piece in pieces if np.sqrt((piece**2).mean()) > 300]
 
 
 def _sim_log(stop: Callable[[], str], record_dir: Path) -> list[dict]:
@@ -209,19 +175,21 @@ def test_takeover_lets_the_agent_hear_the_callee_while_transcription_goes_on(  #
         "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
     )
     leg = follower.connect_agent(f"sip:agent1@127.0.0.1:{agent_port}", "agent-agent1")
-    _until(messages, lambda m: isinstance(m, Answered) and m.call_id == leg)
+    messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == leg)
     follower.originate(Dial("hot", f"sip:{phone}@127.0.0.1:{callee_port}", "+8225550100", "Acme"))
-    _until(messages, lambda m: isinstance(m, Answered) and m.call_id == "hot")
+    messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == "hot")
     follower.bridge("hot", leg)
-    seen = _until(messages, lambda m: isinstance(m, FinalTranscript) and m.call_id == "hot" and bool(m.text), 30)
+    seen = messages_until(
+        messages, lambda m: isinstance(m, FinalTranscript) and m.call_id == "hot" and bool(m.text), 30
+    )
     assert Bridged("hot", leg) in seen  # taken over before the callee spoke, and still transcribed after
     follower.hangup("hot")
-    _until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == "hot")
+    messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == "hot")
     time.sleep(0.5)
     assert follower.channel_of(leg) is not None, "the agent's leg stays up for the next call"
     follower.hangup(leg)
-    _until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == leg)
+    messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == leg)
     (entry,) = _sim_log(stop_agent, tmp_path / "agent")
-    pieces = _pieces_heard(_heard(Path(entry["recording"])), _heard(words))
+    pieces = pieces_heard(heard_pcm(Path(entry["recording"])), heard_pcm(words))
     # Through ChanSpy, at 8 kHz: the higher band is gone, the speech is all there.
     assert pieces and min(pieces) > 0.8, [round(p, 3) for p in pieces]

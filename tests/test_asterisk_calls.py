@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.engine import Dial
-from tierdial.messages import Answered, CallEnded, Ringing
+from tierdial.messages import Answered, CallEnded, MachineDetected, Ringing
 
 
 def _events(call_id: str, *steps: tuple[str, dict[str, str]]) -> list[dict[str, str]]:
@@ -97,3 +97,23 @@ def test_after_a_reconnect_live_calls_stay_and_calls_that_ended_meanwhile_end_on
         CallEnded("placed-during-resync", "failed", 0, lost),
     ]
     assert tracker.on_event({"Event": "Hangup", "Uniqueid": "gone", "Cause": "16"}) == []  # no second end
+
+
+def _amd(call_id: str, status: str, cause: str) -> dict[str, str]:
+    return {"Event": "UserEvent", "UserEvent": "TierdialAmd", "CallId": call_id, "Status": status, "Cause": cause}
+
+
+def test_machine_detection_reports_machines_and_never_a_person_waiting_in_silence() -> None:
+    events = [
+        _amd("vm", "MACHINE", "LONGGREETING-2100-1500"),
+        _amd("quiet", "MACHINE", "INITIALSILENCE-1500-1500"),  # a person waiting for the bot to speak
+        _amd("hello", "HUMAN", "HUMAN-1-0"),
+        _amd("unsure", "NOTSURE", "TOOLONG-3000"),
+        _amd("someone-else", "MACHINE", "MAXWORDS-4-3"),  # not a call tierdial placed
+    ]
+    assert _follow(events, "vm", "quiet", "hello", "unsure") == [MachineDetected("vm", "LONGGREETING-2100-1500")]
+
+
+def test_an_agents_registered_phone_is_dialled_by_its_endpoint_name() -> None:
+    leg = originate_action(Dial("agent-a1", "agent1", "tierdial"), "sim", "", "", "")
+    assert leg["Channel"] == "PJSIP/agent1"

@@ -3,6 +3,7 @@ the callee's audio goes to the ASR service, the intent decides, the bot acts."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -13,14 +14,23 @@ from sqlalchemy import select
 from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, Campaign, Contact, DoNotCall
 from dialer.runner import CampaignRunner
+from dialer.telephony.asterisk.sandbox import sandbox_for
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
-from tests.helpers import NOON_IN_SEOUL, dialling_config, free_port, seed_campaign
+from tests.helpers import (
+    NOON_IN_SEOUL,
+    asterisk_config,
+    dialling_config,
+    free_port,
+    require_sandbox_tools,
+    seed_campaign,
+)
 from tierdial.bus import EventBus
 from tierdial.db import make_engine, make_sessions
-from tierdial.messages import CallEnded, TierDecided
+from tierdial.messages import CallEnded, MachineDetected, TierDecided
 from tierdial.schema import upgrade
 
+OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
 OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP = (f"+8210200000{i:02d}" for i in range(1, 8))
 # The hot line is one the recogniser hears alike however long the callee listened first: heard over
 # SIP after the bot's opening, "어떻게 신청하는지 알려 주세요" sometimes comes out "... 하려 주세요" (tier C).
@@ -81,15 +91,24 @@ def _callable_now(sessions, campaign_id: int, runner: CampaignRunner) -> list[Co
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("engine", ["pjsua2", "asterisk"])
+@pytest.mark.parametrize("engine", ["pjsua2", "asterisk", "asterisk with machine detection"])
 def test_a_campaign_over_real_sip(  # type: ignore[no-untyped-def]
     tmp_path: Path, start_service, asr_service, intent_model: IntentModel, engine: str, request
 ) -> None:
     """The same campaign, the same assertions, on either engine: only config.yaml differs."""
-    settings: dict[str, object] = {"engine": engine}
-    if engine == "asterisk":
-        ami = request.getfixturevalue("asterisk")[1]
-        settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
+    settings: dict[str, object] = {"engine": engine.split()[0]}
+    with contextlib.ExitStack() as stack:
+        if engine == "asterisk":
+            ami = request.getfixturevalue("asterisk")[1]
+            settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
+        elif engine.startswith("asterisk"):
+            require_sandbox_tools()
+            sandboxed, _ = stack.enter_context(sandbox_for(asterisk_config(amd=True)))
+            settings["asterisk"] = sandboxed.asterisk.model_dump(mode="json")
+        _campaign_on(engine, tmp_path, start_service, asr_service, intent_model, settings)
+
+
+def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent_model, settings: dict) -> None:  # type: ignore[no-untyped-def]
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(json.dumps(SCENARIO), encoding="utf-8")
     (_, trunk_port), stop_sim = start_service(
@@ -133,9 +152,18 @@ def test_a_campaign_over_real_sip(  # type: ignore[no-untyped-def]
     # Everyone sees the same, owned caller number.
     assert {a.caller_number for a in attempts.values()} == {"+82234567890"}, summary
 
+    # With machine detection, the voicemail was heard as a machine and still heard the bot's opening (who calls, how
+    # to stop calls); people waiting in silence for the bot to speak were not taken for machines.
+    detected = {m.call_id for m in events if isinstance(m, MachineDetected)}
+    if "machine detection" in engine:
+        assert detected == {attempts[VOICEMAIL].call_id}, summary
+    else:
+        assert not detected
+
     # The simulated person heard the bot's opening before speaking, then the bot's reply.
     heard = {entry["number"]: entry for entry in sim_log}
     assert heard[OPT_OUT]["said"] == ["ko_E_040.wav"] and heard[OPT_OUT]["heard_seconds"] > 8, summary
+    assert heard[VOICEMAIL]["heard_seconds"] >= OPENING_SECONDS, f"the voicemail must record the whole opening: {heard}"
 
 
 @pytest.mark.timeout(120)

@@ -158,19 +158,41 @@ class Reputation(_Section):
 class Agent(_Section):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
     display_name: str | None = None
+    sip_secret: str | None = Field(
+        default=None,
+        description="with Asterisk: the password the agent's phone registers with (its endpoint is the agent's name)",
+    )
 
 
 class Asterisk(_Section):
-    """The Asterisk engine (`engine: asterisk`): its AMI, and where Asterisk reaches tierdial's audio server."""
+    """The Asterisk engine (`engine: asterisk`): its AMI, where Asterisk reaches tierdial's audio server, and
+    what `tierdial asterisk config` generates for it."""
 
+    sandbox: bool = Field(
+        default=False,
+        description="the demo and the live benchmark start a sandbox Asterisk of their own on free loopback ports",
+    )
     ami_host: str = "127.0.0.1"
     ami_port: Annotated[int, Field(ge=1, le=65535)] = 5038
-    ami_username: str = "tierdial"
+    ami_username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = "tierdial"
     ami_secret: str = Field(default="", description="the AMI user's secret; required with engine: asterisk")
-    trunk_endpoint: Annotated[str, Field(min_length=1)] = Field(
-        default="trunk", description="the PJSIP endpoint calls go out through (the generated pjsip.conf names it trunk)"
+    sip_bind: Annotated[str, Field(pattern=r"^[0-9a-fA-F.:\[\]]+:[0-9]{1,5}$")] = Field(
+        default="127.0.0.1:5060", description="host:port of the UDP transport in the generated pjsip.conf"
+    )
+    trunk_endpoint: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None,
+        description="null: each call goes out through the endpoint named after its caller number's trunk (as the "
+        "generated pjsip.conf names them); or one existing endpoint for every call",
     )
     audio_host: str = Field(default="127.0.0.1", description="address of tierdial's AudioSocket server")
+    amd: bool = Field(
+        default=False,
+        description="answering-machine detection (app_amd) before the bot's opening; a machine still hears it",
+    )
+    record_calls: bool = Field(default=False, description="record every answered call with MixMonitor")
+    recordings_dir: str = Field(
+        default="/var/spool/asterisk/monitor/tierdial", description="where Asterisk writes recordings (its own path)"
+    )
 
 
 class Config(_Section):
@@ -191,8 +213,10 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _asterisk_has_its_secret(self) -> Config:
-        if self.engine == "asterisk" and not self.asterisk.ami_secret:
-            raise ValueError("engine is asterisk: set asterisk.ami_secret (the AMI user's secret)")
+        if self.engine == "asterisk" and not self.asterisk.ami_secret and not self.asterisk.sandbox:
+            raise ValueError(
+                "engine is asterisk: set asterisk.ami_secret (the AMI user's secret), or asterisk.sandbox: true"
+            )
         return self
 
     @model_validator(mode="after")
@@ -202,6 +226,11 @@ class Config(_Section):
             if n.trunk not in trunk_names:
                 raise ValueError(f"caller number {n.number} names trunk {n.trunk!r}, which is not in trunks")
         return self
+
+    def trunk_for(self, caller_number: str) -> Trunk:
+        """The trunk a caller number's calls go out on (the first trunk for a number not listed here)."""
+        name = next((n.trunk for n in self.caller_numbers if n.number == caller_number), None)
+        return next((t for t in self.trunks if t.name == name), self.trunks[0])
 
     @property
     def database_url(self) -> str:

@@ -79,6 +79,14 @@ class PromptFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class MachineDetected:
+    """Answering-machine detection heard a machine; the callee still hears the bot's opening, then the call ends."""
+
+    call_id: str
+    cause: str  # the detector's reason, e.g. "LONGGREETING-2100-1500"
+
+
+@dataclass(frozen=True, slots=True)
 class CallEnded:
     """The engine's last word on a call: how it ended (a `CallOutcome` value) and the SIP cause."""
 

@@ -24,6 +24,7 @@ class Dial:
     caller_name: str = ""
     ring_timeout_seconds: int = 25
     listen: bool = True  # stream the far end's audio to the ASR service (not for agents' own legs)
+    trunk: str = ""  # the trunk's name in config.yaml
 
 
 class TelephonyEngine(ABC):

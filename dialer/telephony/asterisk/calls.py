@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialer.telephony.asterisk.confgen import AMD_EVENT
 from dialer.telephony.engine import Dial
-from tierdial.messages import Answered, CallEnded, Ringing
+from tierdial.messages import Answered, CallEnded, MachineDetected, Ringing
 
 ORIGINATE_PREFIX = "originate-"
 RINGING, UP = "5", "6"  # AMI ChannelState values
@@ -28,13 +29,30 @@ CAUSES = {"17": ("busy", 486), "18": ("no_answer", 408), "19": ("no_answer", 480
           "1": ("failed", 404), "3": ("failed", 404)}  # fmt: skip
 
 
+def dial_string(endpoint: str, destination: str) -> str:
+    """A PJSIP dial string: a SIP URI through the endpoint's settings, or a bare name for an endpoint's own
+    registered contact (an agent's phone)."""
+    return f"PJSIP/{endpoint}/{destination}" if destination.startswith(("sip:", "sips:")) else f"PJSIP/{destination}"
+
+
+def machine_verdict(event: dict[str, str]) -> MachineDetected | None:
+    """What the dialplan's answering-machine detection reported, if it heard a machine.
+
+    Silence on answer is not a machine here: a person is waiting for the bot to speak (app_amd calls it
+    MACHINE/INITIALSILENCE). NOTSURE and HUMAN mean a person as well.
+    """
+    if event.get("Status") != "MACHINE" or event.get("Cause", "").startswith("INITIALSILENCE"):
+        return None
+    return MachineDetected(event.get("CallId", ""), event.get("Cause", ""))
+
+
 def originate_action(dial: Dial, trunk: str, context: str, stream: str, tap_address: str) -> dict[str, str | list[str]]:
     """The AMI Originate of one dial: asynchronous, the call id as the channel's id, the caller number shown;
     once answered the call streams to the AudioSocket server at `tap_address` under the UUID `stream`."""
     return {
         "Action": "Originate",
         "ActionID": ORIGINATE_PREFIX + dial.call_id,
-        "Channel": f"PJSIP/{trunk}/{dial.destination}",  # the trunk's endpoint settings, the dial's own URI
+        "Channel": dial_string(trunk, dial.destination),  # the trunk's endpoint settings, the dial's own URI
         "ChannelId": dial.call_id,
         "Context": context,
         "Exten": "s",
@@ -106,6 +124,9 @@ class CallTracker:
         kind = event.get("Event", "")
         if kind == "OriginateResponse":
             return self._originate_response(event)
+        if kind == "UserEvent" and event.get("UserEvent") == AMD_EVENT:
+            verdict = machine_verdict(event)
+            return [verdict] if verdict and verdict.call_id in self.calls else []
         call_id = event.get("Uniqueid", "")
         call = self.calls.get(call_id)
         if call is None:

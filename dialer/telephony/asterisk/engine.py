@@ -31,7 +31,9 @@ class AsteriskEngine(TelephonyEngine):
         self._on_event = on_event
         self._taps = TapServer(asr_address, on_event, host=settings.audio_host)
         ami = AmiAddress(settings.ami_host, settings.ami_port, settings.ami_username, settings.ami_secret)
-        self._calls = CallFollower(ami, on_event, self._taps, settings.trunk_endpoint, ANSWERED_CONTEXT)
+        self._calls = CallFollower(ami, on_event, self._taps, ANSWERED_CONTEXT, settings.trunk_endpoint)
+        # A SIP URI for an agent's phone goes out with the first trunk's settings (codecs, transport).
+        self._agent_endpoint = config.trunks[0].name if config.trunks else ""
         self._commands: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._worker = threading.Thread(target=self._run, name="asterisk-commands", daemon=True)
 
@@ -53,7 +55,10 @@ class AsteriskEngine(TelephonyEngine):
         self._do(dial.call_id, self._calls.originate, dial)
 
     def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
-        self._do(call_id, self._calls.play, call_id, wav, prompt)
+        # Not in the command thread: the call's audio stream may open only seconds after the answer (after
+        # answering-machine detection), and other calls' commands must not wait for it.
+        playing = threading.Thread(target=self._calls.play, args=(call_id, wav, prompt), daemon=True)
+        playing.start()
 
     def stop_playing(self, call_id: str) -> None:
         self._calls.stop_playing(call_id)  # at once: no AMI involved
@@ -62,8 +67,9 @@ class AsteriskEngine(TelephonyEngine):
         self._do(call_id, self._calls.hangup, call_id)
 
     def connect_agent(self, agent: str, uri: str) -> str:
+        """`uri`: the agent's phone, a SIP URI or the name of the endpoint it registers to."""
         leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
-        self._do(leg, self._calls.connect_agent, uri, leg)
+        self._do(leg, self._calls.connect_agent, uri, leg, self._agent_endpoint)
         return leg
 
     def bridge(self, call_id: str, agent_leg: str) -> None:

@@ -27,8 +27,15 @@ log = logging.getLogger(__name__)
 
 class CallFollower:
     def __init__(
-        self, address: AmiAddress, on_message: Callable[[object], None], taps: TapServer, trunk: str, context: str
+        self,
+        address: AmiAddress,
+        on_message: Callable[[object], None],
+        taps: TapServer,
+        context: str,
+        trunk: str | None = None,
     ) -> None:
+        """`trunk`: the endpoint every call goes out through; None: each dial's own trunk (endpoints named after
+        config.yaml's trunks, as the generated pjsip.conf has them)."""
         self.taps, self.trunk, self.context = taps, trunk, context
         self._on_message = on_message
         self._tracker = CallTracker()
@@ -50,17 +57,22 @@ class CallFollower:
         stream = str(uuid.uuid4())
         self.taps.expect(stream, dial.call_id)
         try:
-            self.ami.action(originate_action(dial, self.trunk, self.context, stream, self.taps.address), as_list=False)
+            endpoint = self.trunk or dial.trunk
+            self.ami.action(originate_action(dial, endpoint, self.context, stream, self.taps.address), as_list=False)
         except AmiError as exc:
             with self._lock:
                 self._tracker.calls.pop(dial.call_id, None)
             self._on_message(CallEnded(dial.call_id, "failed", 0, str(exc)))
 
-    def connect_agent(self, uri: str, leg: str) -> str:
-        """Call the agent's phone and keep the leg, called `leg`, up and waiting for the shift; returns `leg`."""
+    def connect_agent(self, phone: str, leg: str, endpoint: str = "") -> str:
+        """Call the agent's phone and keep the leg, called `leg`, up and waiting for the shift; returns `leg`.
+
+        `phone`: the name of the endpoint the agent's phone registers to, or a SIP URI reached through
+        `endpoint` (or the follower's trunk)."""
         with self._lock:
             self._tracker.placed(leg, time.monotonic())
-        action = originate_action(Dial(leg, uri, "tierdial", "tierdial", 60, listen=False), self.trunk, "", "", "")
+        dial = Dial(leg, phone, "tierdial", "tierdial", 60, listen=False)
+        action = originate_action(dial, self.trunk or endpoint, "", "", "")
         action.update(Context=AGENT_HOLD_CONTEXT)
         action["Variable"] = [f"TIERDIAL_CALL_ID={leg}"]
         self.ami.action(action, as_list=False)

@@ -6,7 +6,7 @@ starting from Debian's default /etc/asterisk with tierdial's files laid over it 
 almost empty configuration folder makes app_amd and app_queue refuse to load). Only the
 Asterisk this object started is ever stopped.
 
-    python -m dialer.telephony.asterisk.sandbox   # start one and print its ports; Ctrl-C stops it
+    tierdial asterisk sandbox   # start one and print its ports; Ctrl-C stops it
 """
 
 from __future__ import annotations
@@ -14,15 +14,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dialer.telephony.asterisk.confgen import asterisk_files
+from tierdial.config import Config
 from tierdial.errors import UserError
+from tierdial.ports import free_port, free_udp_port, free_udp_range
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +88,10 @@ class AsteriskSandbox:
     def __post_init__(self) -> None:
         (self.root / "srv" / "tierdial").mkdir(parents=True, exist_ok=True)
         self.home = Path(tempfile.mkdtemp(prefix="asterisk-", dir=self.root / "srv" / "tierdial"))
+
+    def outside(self, inside: str | Path) -> Path:
+        """Where a path Asterisk sees (inside the chroot) is on this machine."""
+        return self.root / Path(inside).relative_to("/")
 
     @property
     def inside(self) -> Path:
@@ -166,31 +175,40 @@ class AsteriskSandbox:
             (etc / name).write_text(text)
 
 
-def _free_port(kind: int) -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+MEDIA_PORTS = 200  # RTP ports per sandbox: two per call leg
+RECORDINGS = "/srv/tierdial/recordings"  # in the root, kept when a sandbox stops
 
 
-def main() -> None:
-    """Start a sandbox Asterisk with tierdial's configuration on free loopback ports, until Ctrl-C."""
-    import secrets
-    import socket
+@contextlib.contextmanager
+def sandbox_for(config: Config) -> Iterator[tuple[Config, AsteriskSandbox]]:
+    """A sandbox Asterisk configured from `config` (its trunks, agents, detection and recording settings) on
+    free loopback ports; yields `config` pointed at it, and the sandbox. Stopped on leaving."""
+    ami_port, sip, rtp = free_port(), free_udp_port(), free_udp_range(MEDIA_PORTS)
+    asterisk = config.asterisk.model_copy(
+        update={
+            "ami_host": "127.0.0.1",
+            "ami_port": ami_port,
+            "ami_secret": config.asterisk.ami_secret or secrets.token_urlsafe(12),
+            "sip_bind": f"127.0.0.1:{sip}",
+            "recordings_dir": RECORDINGS,
+        }
+    )
+    sandboxed = config.model_copy(update={"asterisk": asterisk})
+    ports = SandboxPorts(ami_port, sip, rtp, rtp + MEDIA_PORTS - 1)
+    with AsteriskSandbox(ensure_root(), ports, asterisk_files(sandboxed)) as sandbox:
+        yield sandboxed, sandbox
 
-    from dialer.telephony.asterisk.ami import AmiAddress
-    from dialer.telephony.asterisk.confgen import asterisk_files
 
-    ami = AmiAddress("127.0.0.1", _free_port(socket.SOCK_STREAM), "tierdial", secrets.token_urlsafe(12))
-    sip = _free_port(socket.SOCK_DGRAM)
-    rtp = sip + 2 if sip < 60000 else 40000  # a small media range near the SIP port; Asterisk says if it is taken
-    ports = SandboxPorts(ami.port, sip, rtp, rtp + 98)
-    with AsteriskSandbox(ensure_root(), ports, asterisk_files(ami, "127.0.0.1", sip)) as sandbox:
-        print(f"Asterisk is up: AMI 127.0.0.1:{ami.port}, SIP udp 127.0.0.1:{sip}, "
+def main(config_path: str | None = None) -> None:
+    """Start a sandbox Asterisk configured from config.yaml on free loopback ports, until Ctrl-C."""
+    from tierdial.config import load_config
+
+    with sandbox_for(load_config(config_path)) as (config, sandbox):
+        ports, ami = sandbox.ports, config.asterisk
+        print(f"Asterisk is up: AMI 127.0.0.1:{ports.ami}, SIP udp 127.0.0.1:{ports.sip}, "
               f"RTP {ports.rtp_start}-{ports.rtp_end}; its files: {sandbox.home}")  # fmt: skip
         print("To use it, put this in config.yaml:\n")
-        print(f"engine: asterisk\nasterisk:\n  ami_port: {ami.port}\n  ami_secret: {ami.secret}\n")
+        print(f"engine: asterisk\nasterisk:\n  ami_port: {ami.ami_port}\n  ami_secret: {ami.ami_secret}\n")
         print("Ctrl-C stops it")
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill stops our Asterisk too
         with contextlib.suppress(KeyboardInterrupt):
