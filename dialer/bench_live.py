@@ -8,13 +8,18 @@ API, as an agent would, and the headset notes when it first hears the callee. Fi
 - tier latency: the callee stops speaking -> the final tier of that utterance is published
   to the console's event stream (it waits for the recogniser's end of utterance); tier
   shown: -> the console shows that tier for good, often from partial transcripts already;
-- rtf: the ASR service's CPU seconds per second of call audio it was sent;
-- max_concurrent_calls: the most answered calls up at once, all transcribed live.
+- rtf: the ASR service's CPU seconds per second of call audio it was sent; asr_cores_busy: its CPU
+  seconds per second of the run (what it took of the machine);
+- max_concurrent_calls: the most answered calls up at once, all transcribed live. The callees are
+  spread over several simulator processes (each holds the wheel's few calls), each the trunk of
+  one caller number.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import shutil
 import statistics
@@ -25,6 +30,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from tqdm import tqdm
 
@@ -32,13 +38,15 @@ from console.app import create_app
 from console.live import LiveFeed
 from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
-from dialer.live_demo import AGENT, connect_sim_agent, create_sim_campaign, noon_in_seoul_clock, sim_trunk_config
+from dialer.live_demo import AGENT, connect_sim_agent, create_sim_campaign, noon_in_seoul_clock
 from dialer.runner import CampaignRunner
-from dialer.telephony.registry import ENGINES
+from dialer.telephony.pjsua2.endpoint import call_limit
+from dialer.telephony.registry import ENGINES, pbx_for
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.training import model_for
+from number_pool.assignment import stable_pick
 from tierdial.bus import EventBus
-from tierdial.config import Config
+from tierdial.config import Config, parse_config
 from tierdial.db import make_engine, make_sessions
 from tierdial.errors import UserError
 from tierdial.messages import Answered, CallEnded, TierDecided
@@ -49,7 +57,7 @@ HOT_LINE = "heldout/ko_A_003.wav"
 # After the hot line the callee goes on talking, so the agent has someone to hear at takeover.
 FOLLOW_UP = ["heldout/ko_C_020.wav", "heldout/ko_B_010.wav", "heldout/ko_C_021.wav"]
 TALK_AFTER_TAKEOVER_SECONDS = 2.5
-SIM_CALLS_PER_PROCESS = 4  # the PJSUA2 wheel's limit holds for the callee simulator too
+MAX_LINES = 60
 
 
 @dataclass
@@ -171,13 +179,52 @@ def _tier_latency_ms(run: _Run, callee_log: dict[str, dict], phone_of: dict) -> 
     return final, shown
 
 
+def _bench_number(k: int) -> str:
+    return f"+82234567{k:03d}"
+
+
+def _phones_taking_turns(calls: int, sims: int) -> list[str]:
+    """Simulated callees' numbers, in an order that takes turns among the callee simulators.
+
+    Simulator k is the trunk of caller number k, and each contact's caller number follows from
+    its phone number as the number pool picks it; so the phones are chosen, and ordered, to
+    spread the calls in progress evenly over the simulators.
+    """
+    numbers = [SimpleNamespace(e164=_bench_number(k)) for k in range(sims)]
+    buckets: list[list[str]] = [[] for _ in range(sims)]
+    candidate = 0
+    while min(len(bucket) for bucket in buckets) < math.ceil(calls / sims):
+        phone = f"+8210300{candidate:05d}"
+        candidate += 1
+        buckets[numbers.index(stable_pick(phone, numbers))].append(phone)  # type: ignore[arg-type]
+    return [phone for turn in zip(*buckets, strict=False) for phone in turn][:calls]
+
+
+def _bench_config(config: Config, engine_name: str, sim_ports: list[int], lines: int) -> Config:
+    """The configuration on `engine_name` with a trunk and an owned caller number per callee simulator, and SIP
+    workers for `lines` calls; for Asterisk, a sandbox unless config.yaml names an Asterisk of its own."""
+    data = config.model_dump(mode="json")
+    data["engine"] = engine_name
+    data["trunks"] = [{"name": f"sim-{k}", "uri": f"sip:127.0.0.1:{port}"} for k, port in enumerate(sim_ports)]
+    data["caller_numbers"] = [
+        {"number": _bench_number(k), "trunk": f"sim-{k}", "region": "KR", "owned": True} for k in range(len(sim_ports))
+    ]
+    # The calls, the agent's leg, and room for the engine to spread them.
+    data["sip"]["workers"] = max(config.sip.workers, math.ceil((lines + 1) / call_limit()) + 1)
+    if engine_name == "asterisk" and not config.asterisk.ami_secret:
+        data["asterisk"]["sandbox"] = True
+    return parse_config(data, "benchmark configuration")
+
+
 def run_bench_live(config: Config, config_path: str | None, engine_name: str, calls: int, lines: int) -> dict:
     if engine_name not in ENGINES:
         raise UserError(f"--engine {engine_name}: not available yet (available: {', '.join(ENGINES)})")
-    if not 1 <= lines <= SIM_CALLS_PER_PROCESS:
-        raise UserError(f"--lines must be 1-{SIM_CALLS_PER_PROCESS}: one callee simulator process holds that many")
+    if not 1 <= lines <= MAX_LINES:
+        raise UserError(f"--lines must be 1-{MAX_LINES}")
     workdir = Path(tempfile.mkdtemp(prefix="tierdial-bench-"))
-    phones = [f"+8210300{i:05d}" for i in range(calls)]
+    per_sim = max(1, call_limit() - 1)  # a slot to spare: a call ending and the next starting overlap
+    sims = math.ceil(lines / per_sim)
+    phones = _phones_taking_turns(calls, sims)
     scenario = workdir / "scenario.json"
     scenario.write_text(json.dumps(_scenario(phones)), encoding="utf-8")
     database = make_engine(f"sqlite:///{workdir / 'bench.db'}")
@@ -186,13 +233,15 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     model = model_for(config)
     prefix = ["--config", config_path] if config_path else []
     asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
-    sim_process, (_, sim_port) = start_service(["sim", "callees", "--scenario", str(scenario)], "listening on")
+    started = [start_service(["sim", "callees", "--scenario", str(scenario)], "listening on") for _ in range(sims)]
+    sim_processes, sim_ports = [p for p, _ in started], [port for _, (_, port) in started]
     agent_process, (_, agent_port) = start_service(["sim", "agent"], "listening on")
-    bench = sim_trunk_config(config, sim_port).model_copy(update={"engine": engine_name})
+    pbx = contextlib.ExitStack()
     _, clock = noon_in_seoul_clock()
     run = _Run()
     phone_of: dict[str, str] = {}
     try:
+        bench = pbx.enter_context(pbx_for(_bench_config(config, engine_name, sim_ports, lines)))
         campaign_id = create_sim_campaign(sessions, "bench live", "bench", phones, bench)
         bus = EventBus()
         flow = CallFlow(bench, sessions, model, bus, clock=clock)
@@ -205,7 +254,7 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         engine = make_telephony(bench, flow.on_event, asr_address)
         flow.engine = engine
         engine.start()
-        cpu_before = _cpu_seconds(asr_process.pid)
+        cpu_before, wall_before = _cpu_seconds(asr_process.pid), time.monotonic()
         try:
             if not connect_sim_agent(flow, agent_port):
                 raise UserError("the simulated agent's headset did not answer")
@@ -213,13 +262,15 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
                 max_seconds=60 * calls
             )
             cpu_used = _cpu_seconds(asr_process.pid) - cpu_before
+            wall = time.monotonic() - wall_before
         finally:
             engine.stop()
             console.shutdown()
             progress.close()
     finally:
+        pbx.close()
         agent_out = stop_service(agent_process)
-        callee_out = stop_service(sim_process)
+        callee_out = "\n".join(stop_service(process) for process in sim_processes)
         stop_service(asr_process)
         shutil.rmtree(workdir, ignore_errors=True)
     callee_log = {e["number"]: e for e in map(json.loads, filter(_is_json, callee_out.splitlines()))}
@@ -236,6 +287,9 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         "max_concurrent_calls": run.peak_up,
         "rtf": round(rtf, 3) if rtf is not None else None,
         "calls": calls,
+        "lines": lines,
+        "callee_simulators": sims,
+        "asr_cores_busy": round(cpu_used / wall, 2),
         "takeovers_measured": len(takeover),
         "asr_bound_calls_estimate": int((os.cpu_count() or 1) / rtf) if rtf else None,
     }

@@ -139,7 +139,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     live = bench.add_parser("live", help="takeover and tier latency, concurrency and ASR load on real SIP calls")
     live.add_argument("--engine", default="pjsua2", choices=["pjsua2", "asterisk"])
     live.add_argument("--calls", type=int, default=12, help="simulated hot calls to place (default 12)")
-    live.add_argument("--lines", type=int, default=3, help="calls at once, 1-4 (default 3)")
+    live.add_argument("--lines", type=int, default=3, help="calls at once, 1-60 (default 3)")
     live.add_argument("--json", action="store_true", help="one line of JSON")
     live.set_defaults(run=_bench_live)
     imports = bench.add_parser("import", help="load a generated list of N contacts, then time the hopper on it")

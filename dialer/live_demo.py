@@ -7,6 +7,7 @@ on each call as it happens.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import threading
@@ -29,6 +30,7 @@ from dialer.models import CallAttempt, CampaignStatus, DoNotCall
 from dialer.runner import CampaignRunner
 from dialer.sim.scenario import load_scenario
 from dialer.telephony.registry import make_engine as make_telephony
+from dialer.telephony.registry import pbx_for
 from intent.tiers import MEANING
 from intent.training import model_for
 from tierdial.bus import EventBus
@@ -152,9 +154,10 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
     agent_process, (_, agent_port) = start_service(
         ["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on"
     )
-    demo = sim_trunk_config(config, sim_port)
+    pbx = contextlib.ExitStack()
     noon, clock = noon_in_seoul_clock()
     try:
+        demo = pbx.enter_context(pbx_for(sim_trunk_config(config, sim_port)))
         campaign_id = create_sim_campaign(
             sessions, f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}", "demo.yaml", phones, demo
         )
@@ -185,6 +188,7 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
             engine.stop()
             console.shutdown()
     finally:
+        pbx.close()
         stop_service(agent_process)
         stop_service(sim_process)
         stop_service(asr_process)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 
 from dialer.telephony.engine import EventSink, TelephonyEngine
 from tierdial.config import Config
@@ -33,3 +35,17 @@ def make_engine(config: Config, on_event: EventSink, asr_address: tuple[str, int
     except KeyError:
         raise UserError(f"engine: {config.engine!r} is not available yet (available: {', '.join(ENGINES)})") from None
     return factory(config, on_event, asr_address)
+
+
+@contextlib.contextmanager
+def pbx_for(config: Config) -> Iterator[Config]:
+    """`config`, pointed at a sandbox Asterisk started for the run if it asks for one (`engine: asterisk` with
+    `asterisk.sandbox: true`), configured from it; the sandbox stops on leaving."""
+    if config.engine != "asterisk" or not config.asterisk.sandbox:
+        yield config
+        return
+    from dialer.telephony.asterisk.sandbox import sandbox_for
+
+    print("starting a sandbox Asterisk on this machine (asterisk.sandbox: true)", file=sys.stderr, flush=True)
+    with sandbox_for(config) as (sandboxed, _):
+        yield sandboxed
