@@ -10,7 +10,8 @@ API, as an agent would, and the headset notes when it first hears the callee. Fi
   shown: -> the console shows that tier for good, often from partial transcripts already;
 - rtf: the ASR service's CPU seconds per second of call audio it was sent; asr_cores_busy: its CPU
   seconds per second of the run (what it took of the machine);
-- max_concurrent_calls: the most answered calls up at once, all transcribed live. The callees are
+- max_concurrent_calls: the most answered calls up at once, all transcribed live; hot_calls_tiered: the
+  share of answered calls whose hot line came out tier A (under 1, transcription did not keep up). The callees are
   spread over several simulator processes (each holds the wheel's few calls), each the trunk of
   one caller number.
 """
@@ -56,6 +57,7 @@ from tierdial.schema import upgrade
 HOT_LINE = "heldout/ko_A_003.wav"
 # After the hot line the callee goes on talking, so the agent has someone to hear at takeover.
 FOLLOW_UP = ["heldout/ko_C_020.wav", "heldout/ko_B_010.wav", "heldout/ko_C_021.wav"]
+HOT_LINE_PAUSE = 1.5
 TALK_AFTER_TAKEOVER_SECONDS = 2.5
 MAX_LINES = 60
 
@@ -73,7 +75,11 @@ class _Run:
 
 
 def _scenario(phones: list[str]) -> dict:
-    say = [{"wav": HOT_LINE}] + [{"wav": wav, "after": "pause", "pause": 0.6} for wav in FOLLOW_UP]
+    # After the hot line the callee stops for a moment (the recogniser closes an utterance after up to 1 s of
+    # silence: shorter, and the next line would run into it), then talks on, pausing as people do.
+    pauses = [HOT_LINE_PAUSE] + [0.6] * (len(FOLLOW_UP) - 1)
+    follow_up = [{"wav": w, "after": "pause", "pause": p} for w, p in zip(FOLLOW_UP, pauses, strict=True)]
+    say = [{"wav": HOT_LINE}, *follow_up]
     return {"numbers": {phone: {"say": say, "hangup_after_seconds": 60} for phone in phones}}
 
 
@@ -152,10 +158,19 @@ def _takeover_ms(run: _Run, callee_log: dict[str, dict], agent_onsets: list[floa
         if not talking:
             continue
         audible_from = max(clicked, min(talking))
-        heard = [t for t in agent_onsets if t >= clicked]
+        # A sound before the callee spoke again is not the callee (the agent's own line, a codec's noise).
+        heard = [t for t in agent_onsets if t >= audible_from]
         if heard:
             figures.append(1000 * (heard[0] - audible_from))
     return figures
+
+
+def _share_tiered(run: _Run) -> float:
+    """Of the answered calls, the share whose hot line came out tier A while the call was up: under that, the
+    transcription did not keep up (or misheard), and the concurrency was not sustained."""
+    answered = [call for call in run.answered if not call.startswith("agent-")]
+    hot = [call for call in answered if any(t == "A" and final for _, t, final in run.tiers.get(call, []))]
+    return len(hot) / len(answered) if answered else 0.0
 
 
 def _tier_latency_ms(run: _Run, callee_log: dict[str, dict], phone_of: dict) -> tuple[list[float], list[float]]:
@@ -285,6 +300,7 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         "tier_latency_ms": _percentiles(tier),
         "tier_shown_ms": _percentiles(tier_shown),
         "max_concurrent_calls": run.peak_up,
+        "hot_calls_tiered": round(_share_tiered(run), 3),
         "rtf": round(rtf, 3) if rtf is not None else None,
         "calls": calls,
         "lines": lines,

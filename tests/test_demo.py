@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.helpers import run_cli
+import pytest
+
+from tests.helpers import require_sandbox_tools, run_cli
 
 
 def test_offline_demo_runs_on_embedded_defaults(tmp_path: Path, model_file: Path) -> None:
@@ -23,14 +25,19 @@ def test_offline_demo_runs_on_embedded_defaults(tmp_path: Path, model_file: Path
         assert db.execute("select count(*) from tier_decisions").fetchone()[0] >= 6
 
 
-def test_live_demo_dials_simulated_callees_over_sip(tmp_path: Path, model_file: Path) -> None:
+@pytest.mark.parametrize("engine", ["pjsua2", "asterisk"])
+def test_live_demo_dials_simulated_callees_over_sip(tmp_path: Path, model_file: Path, engine: str) -> None:
     model_dir = tmp_path / "var" / "models"
     model_dir.mkdir(parents=True)
     (model_dir / "intent.skops").write_bytes(model_file.read_bytes())
-    result = run_cli(
-        "demo", "--contacts", "4", "--start-delay", "0", cwd=tmp_path, env={"TIERDIAL_CONFIG": ""}, timeout=400
-    )
+    env = {"TIERDIAL_CONFIG": ""}
+    if engine == "asterisk":  # the same demo, on a sandbox Asterisk: two lines of config.yaml
+        require_sandbox_tools()
+        (tmp_path / "config.yaml").write_text("engine: asterisk\nasterisk:\n  sandbox: true\n")
+        env = {"TIERDIAL_CONFIG": str(tmp_path / "config.yaml")}
+    result = run_cli("demo", "--contacts", "4", "--start-delay", "0", cwd=tmp_path, env=env, timeout=400)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert ("starting a sandbox Asterisk" in result.stderr) == (engine == "asterisk")
     out = result.stdout
     assert "demo campaign: 4 simulated callees" in out
     assert "console: http://127.0.0.1:" in out and "click 'Take over'" in out
