@@ -97,5 +97,4 @@ def asterisk():  # type: ignore[no-untyped-def]
 
     require_sandbox_tools()
     with sandbox_for(asterisk_config()) as (config, sandbox):
-        settings = config.asterisk
-        yield sandbox, AmiAddress("127.0.0.1", settings.ami_port, settings.ami_username, settings.ami_secret), config
+        yield sandbox, AmiAddress.of(config.asterisk), config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import io
@@ -197,3 +198,32 @@ def pieces_heard(heard: np.ndarray, sent: np.ndarray, seconds: float = 0.25) -> 
     size = int(16000 * seconds)
     pieces = (sent[i : i + size] for i in range(0, len(sent) - size + 1, size))
     return [best_correlation(heard, piece) for piece in pieces if np.sqrt((piece**2).mean()) > 300]
+
+
+# Asterisk ------------------------------------------------------------------------------------------
+SIPP_SCENARIOS = Path(__file__).parent / "sipp"
+
+
+def sipp(scenario: str, *args: str, port: int = 0) -> subprocess.Popen[bytes]:
+    """One sipp call on 127.0.0.1 (`port`, or a free one) playing tests/sipp/`scenario`; stderr says what failed."""
+    command = ["sipp", "-sf", str(SIPP_SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port or free_udp_port())]
+    return subprocess.Popen([*command, "-m", "1", "-nostdin", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@contextlib.contextmanager
+def following_calls(config, asr_address: tuple[str, int], trunk: str | None = None):  # type: ignore[no-untyped-def]
+    """Calls through the Asterisk `config` points at, with the messages they produce, transcripts included."""
+    from asr.tap_server import TapServer
+    from dialer.telephony.asterisk.ami import AmiAddress
+    from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
+    from dialer.telephony.asterisk.follower import CallFollower
+
+    messages: queue.Queue[object] = queue.Queue()
+    taps = TapServer(asr_address, messages.put)
+    taps.serve_in_thread()
+    follower = CallFollower(AmiAddress.of(config.asterisk), messages.put, taps, ANSWERED_CONTEXT, trunk).start()
+    try:
+        yield follower, messages
+    finally:
+        follower.stop()
+        taps.shutdown()

@@ -12,15 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asr.tap_server import TapServer
-from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
 from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.engine import Dial
 from intent.live import LiveScorer
-from tests.helpers import free_udp_port, heard_pcm, messages_until, pieces_heard
+from tests.helpers import following_calls, free_udp_port, heard_pcm, messages_until, pieces_heard, sipp
 from tierdial.messages import Answered, Bridged, CallEnded, FinalTranscript, PromptFinished, Ringing, TierDecided
 
-SCENARIOS = Path(__file__).parent / "sipp"
 OPENING = Path(__file__).parents[1] / "dialer" / "prompts" / "ko" / "opening.wav"
 SPEECH = Path(__file__).parents[1] / "intent" / "data" / "speech"
 pytestmark = pytest.mark.asterisk
@@ -29,13 +26,8 @@ pytestmark = pytest.mark.asterisk
 @pytest.fixture
 def calls(asterisk, asr_service) -> Iterator[tuple[CallFollower, queue.Queue[object]]]:  # type: ignore[no-untyped-def]
     """Calls placed through the sandbox Asterisk, with the messages they produce, transcripts included."""
-    messages: queue.Queue[object] = queue.Queue()
-    taps = TapServer(asr_service, messages.put)
-    taps.serve_in_thread()
-    follower = CallFollower(asterisk[1], messages.put, taps, ANSWERED_CONTEXT, trunk="sim").start()
-    yield follower, messages
-    follower.stop()
-    taps.shutdown()
+    with following_calls(asterisk[2], asr_service, trunk="sim") as following:
+        yield following
 
 
 @pytest.fixture
@@ -50,9 +42,7 @@ def callees() -> Iterator[list[subprocess.Popen[bytes]]]:
 def _callee(callees: list[subprocess.Popen[bytes]], behaviour: str) -> str:
     """A sipp callee on a free port; its SIP URI."""
     port = free_udp_port()
-    scenario = SCENARIOS / f"callee_{behaviour}.xml"
-    command = ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin"]
-    callees.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    callees.append(sipp(f"callee_{behaviour}.xml", port=port))
     return f"sip:+821012345678@127.0.0.1:{port}"
 
 

@@ -4,59 +4,31 @@ registration, agents' phones registering to their endpoints, and recording, agai
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
 import time
 import wave
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
 
-from asr.tap_server import TapServer
-from dialer.telephony.asterisk.ami import AmiAddress
-from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
-from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.asterisk.sandbox import AsteriskSandbox, sandbox_for
 from dialer.telephony.engine import Dial
 from tests.helpers import (
     SPEECH,
     asterisk_config,
+    following_calls,
     free_udp_port,
     heard_pcm,
     messages_until,
     pieces_heard,
     require_sandbox_tools,
     run_cli,
+    sipp,
 )
-from tierdial.config import Config
 from tierdial.messages import Answered, CallEnded
 
-SCENARIOS = Path(__file__).parent / "sipp"
 pytestmark = pytest.mark.asterisk
-
-
-@contextmanager
-def _following(config: Config, asr_address: tuple[str, int]) -> Iterator[tuple[CallFollower, queue.Queue]]:  # type: ignore[type-arg]
-    """Calls through the Asterisk `config` points at, and the messages they produce."""
-    messages: queue.Queue[object] = queue.Queue()
-    taps = TapServer(asr_address, messages.put)
-    taps.serve_in_thread()
-    a = config.asterisk
-    follower = CallFollower(AmiAddress(a.ami_host, a.ami_port, a.ami_username, a.ami_secret), messages.put, taps,
-                            ANSWERED_CONTEXT).start()  # fmt: skip
-    try:
-        yield follower, messages
-    finally:
-        follower.stop()
-        taps.shutdown()
-
-
-def _sipp(scenario: str, *args: str, port: int = 0) -> subprocess.Popen[bytes]:
-    command = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port or free_udp_port())]
-    return subprocess.Popen([*command, "-m", "1", "-nostdin", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _finished(process: subprocess.Popen[bytes], timeout: float = 20) -> int:
@@ -112,13 +84,13 @@ def test_asterisk_config_refuses_an_ami_user_without_a_secret(tmp_path: Path) ->
 def test_a_trunk_with_digest_auth_registers_and_its_calls_authenticate(asr_service) -> None:  # type: ignore[no-untyped-def]
     require_sandbox_tools()
     registrar_port, carrier_port = free_udp_port(), free_udp_port()
-    registrar = _sipp("carrier_registrar.xml", port=registrar_port)  # up before Asterisk registers
-    carrier = _sipp("carrier_challenges_invite.xml", port=carrier_port)  # both want user acme, password pw
+    registrar = sipp("carrier_registrar.xml", port=registrar_port)  # up before Asterisk registers
+    carrier = sipp("carrier_challenges_invite.xml", port=carrier_port)  # both want user acme, password pw
     trunk = {"name": "carrier", "uri": f"sip:127.0.0.1:{registrar_port}", "username": "acme", "password": "pw",
              "registration": True}  # fmt: skip
     with (
         sandbox_for(asterisk_config(trunk)) as (sandboxed, sandbox),
-        _following(sandboxed, asr_service) as (
+        following_calls(sandboxed, asr_service) as (
             follower,
             seen,
         ),
@@ -148,12 +120,12 @@ def test_an_agents_phone_registers_with_its_secret_and_gets_the_shift_leg(asteri
     (_, headset_port), _ = start_service("sim", "agent", ready="agent simulator")
     sip = config.asterisk.sip_bind
     register = ["-s", "agent1", "-au", "agent1", "-key", "contact_port", str(headset_port), sip]
-    wrong = _sipp("agent_phone_registers.xml", *register, "-ap", "not-the-secret", "-recv_timeout", "3000")
+    wrong = sipp("agent_phone_registers.xml", *register, "-ap", "not-the-secret", "-recv_timeout", "3000")
     assert _finished(wrong) != 0, "a phone with the wrong secret must not register"
     assert wrong.stderr and "SIP/2.0 401" in wrong.stderr.read().decode()  # refused for its secret, not as unknown
-    right = _sipp("agent_phone_registers.xml", *register, "-ap", "agent1-secret")
+    right = sipp("agent_phone_registers.xml", *register, "-ap", "agent1-secret")
     assert _finished(right) == 0, right.stderr.read().decode()[-2000:] if right.stderr else ""
-    with _following(config, asr_service) as (follower, seen):
+    with following_calls(config, asr_service) as (follower, seen):
         follower.connect_agent("agent1", "agent-agent1")  # the endpoint's name: wherever the phone registered
         answered = messages_until(seen, lambda m: isinstance(m, Answered | CallEnded), 15)[-1]
         assert answered == Answered("agent-agent1")
@@ -170,7 +142,7 @@ def test_answered_calls_are_recorded_when_enabled(asr_service, start_service, tm
     (_, callee_port), _ = start_service("sim", "callees", "--scenario", str(scenario), ready="listening on")
     with (
         sandbox_for(asterisk_config(record_calls=True)) as (sandboxed, sandbox),
-        _following(sandboxed, asr_service) as (follower, seen),
+        following_calls(sandboxed, asr_service) as (follower, seen),
     ):
         follower.originate(Dial("recorded", f"sip:{phone}@127.0.0.1:{callee_port}", "+8225550100", trunk="sim"))
         messages_until(seen, lambda m: isinstance(m, Answered), 15)

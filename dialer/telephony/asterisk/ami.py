@@ -16,7 +16,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tierdial.config import Asterisk
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,11 @@ class AmiAddress:
     port: int
     username: str
     secret: str
+
+    @classmethod
+    def of(cls, settings: Asterisk) -> AmiAddress:
+        """The AMI that config.yaml's `asterisk:` section names."""
+        return cls(settings.ami_host, settings.ami_port, settings.ami_username, settings.ami_secret)
 
 
 class AmiError(RuntimeError):

@@ -24,8 +24,11 @@ def _config(args: argparse.Namespace) -> int:
         raise UserError(f"{out} already has {', '.join(clashes)}: nothing written (--force replaces them)")
     out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        (out / name).chmod(0o640)  # they hold the AMI, trunk and agents' secrets
+        path = out / name
+        # Owner and group only before a secret is written: the files hold the AMI, trunk and agents' secrets.
+        path.touch(mode=0o640)
+        path.chmod(0o640)
+        path.write_text(text, encoding="utf-8")
     print(f"wrote {', '.join(files)} to {out}")
     missing = [agent.name for agent in config.agents if not agent.sip_secret]
     if missing:

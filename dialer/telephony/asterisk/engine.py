@@ -30,8 +30,9 @@ class AsteriskEngine(TelephonyEngine):
         settings = config.asterisk
         self._on_event = on_event
         self._taps = TapServer(asr_address, on_event, host=settings.audio_host)
-        ami = AmiAddress(settings.ami_host, settings.ami_port, settings.ami_username, settings.ami_secret)
-        self._calls = CallFollower(ami, on_event, self._taps, ANSWERED_CONTEXT, settings.trunk_endpoint)
+        self._calls = CallFollower(
+            AmiAddress.of(settings), on_event, self._taps, ANSWERED_CONTEXT, settings.trunk_endpoint
+        )
         # A SIP URI for an agent's phone goes out with the first trunk's settings (codecs, transport).
         self._agent_endpoint = config.trunks[0].name if config.trunks else ""
         self._commands: queue.Queue[Callable[[], None] | None] = queue.Queue()
