@@ -12,11 +12,17 @@ from asr.audio import read_wav
 from asr.engine import AsrEngine
 from asr.service import AsrServer
 from tierdial.config import load_config
+from tierdial.errors import UserError
+
+MAX_RECOGNIZERS = 200
 
 
 def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    engine = AsrEngine(config.asr.model_path, warm_recognizers=config.asr.threads)
+    if args.recognizers is not None and not 1 <= args.recognizers <= MAX_RECOGNIZERS:
+        raise UserError(f"--recognizers must be 1-{MAX_RECOGNIZERS}")
+    engine = AsrEngine(config.asr.model_path, warm_recognizers=args.recognizers or config.asr.threads)
+    engine.warm_up()
     port = config.asr.port if args.port is None else args.port
     server = AsrServer(engine, config.asr.host, port)
     signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
@@ -47,6 +53,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = asr.add_subparsers(dest="action", required=True)
     serve = actions.add_parser("serve", help="run the ASR service (AudioSocket framing over TCP)")
     serve.add_argument("--port", type=int, help="TCP port (0: any free port; default: asr.port)")
+    serve.add_argument(
+        "--recognizers", type=int, help="recognisers to warm up at start, one per call expected (default: asr.threads)"
+    )
     serve.set_defaults(run=_serve)
     transcribe = actions.add_parser("transcribe", help="transcribe a mono 16-bit WAV (8 or 16 kHz)")
     transcribe.add_argument("file")

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from asr.audio import Recording, frames
+from asr.audio import Recording, frames, read_wav
 from asr.recognizer import AsrStream, RecognizerPool
 from asr.vosk_model import load_model
 from tierdial.messages import FinalTranscript
+
+# A few seconds of speech: a recogniser's first seconds of decoding run several times slower than the rest.
+WARM_UP = Path(__file__).with_name("warm_up.wav")
+
+
+def _feed_all(stream: AsrStream, recording: Recording) -> None:
+    for frame in frames(recording.pcm, recording.sample_rate):
+        stream.feed(frame)
+    stream.close()
 
 
 class AsrEngine:
     def __init__(self, model_path: Path | None = None, warm_recognizers: int = 2) -> None:
         self.pool = RecognizerPool(load_model(model_path), size=warm_recognizers)
+
+    def warm_up(self) -> None:
+        """Decode a short recording on every pooled recogniser, so the first calls are not transcribed at a
+        fraction of the speed. Each recogniser builds its own cache of the decoding graph as it goes."""
+        recording = read_wav(WARM_UP)
+        streams = [self.open_stream(f"warm-up-{n}", recording.sample_rate) for n in range(self.pool.size)]
+        threads = [threading.Thread(target=_feed_all, args=(stream, recording)) for stream in streams]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def open_stream(self, call_id: str, input_rate: int, speaker: str = "callee") -> AsrStream:
         return AsrStream(call_id, self.pool, input_rate, speaker)
