@@ -1,22 +1,31 @@
-"""Streaming one call's audio to the ASR service and reading its results."""
+"""Streaming one call's audio to the ASR service and reading its results.
+
+`send` never blocks: it is called from a SIP process's media clock, and a wait there
+would break the audio of every call in that process. When the service falls behind,
+audio queues here up to `MAX_QUEUED_SECONDS`; beyond that the oldest frames go.
+"""
 
 from __future__ import annotations
 
+import collections
 import json
 import socket
 import threading
 from collections.abc import Callable
 
 from asr import audiosocket as wire
-from tierdial.messages import FinalTranscript, PartialTranscript, Word
+from tierdial.messages import AsrProgress, FinalTranscript, PartialTranscript, Word
 
 ResultHandler = Callable[[dict], None]
+MAX_QUEUED_SECONDS = 10.0
 
 
-def transcript_message(call_id: str, result: dict) -> PartialTranscript | FinalTranscript:
+def asr_message(call_id: str, result: dict) -> PartialTranscript | FinalTranscript | AsrProgress:
     """A result as the ASR service sends it, as the message every stage understands."""
     if result["type"] == "partial":
         return PartialTranscript(call_id, result["text"], result["at_ms"])
+    if result["type"] == "progress":
+        return AsrProgress(call_id, result["heard_ms"], result["lag_ms"])
     words = tuple(Word(**w) for w in result.get("words", ()))
     return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words)
 
@@ -40,6 +49,12 @@ class AsrClient:
         if sample_rate not in _KIND_FOR_RATE:
             raise ValueError(f"sample rate {sample_rate} Hz not supported by the ASR service")
         self._kind = _KIND_FOR_RATE[sample_rate]
+        self._queued: collections.deque[bytes] = collections.deque()  # encoded frames not yet sent
+        self._queued_offset = 0  # of the first one, already sent
+        self._queue_limit = int(MAX_QUEUED_SECONDS * sample_rate * 2)
+        self._queued_bytes = 0
+        self._send_lock = threading.Lock()
+        self.dropped_bytes = 0
         self._on_result = on_result
         self._thread_init = thread_init
         self._socket = socket.create_connection((host, port), timeout=10)
@@ -54,17 +69,42 @@ class AsrClient:
     def send(self, pcm: bytes) -> None:
         if self._done.is_set():
             return  # the service went away; the call goes on untranscribed rather than failing
-        try:
-            self._socket.sendall(wire.encode(self._kind, pcm))
-        except OSError as exc:
-            self.errors.append(f"ASR service connection lost: {exc}")
-            self._done.set()
+        with self._send_lock:
+            self._enqueue(wire.encode(self._kind, pcm))
+            self._flush(wait=False)
 
     def hang_up(self) -> None:
         """End the stream without waiting: the last results still arrive on `on_result`."""
+        with self._send_lock:
+            self._enqueue(wire.encode(wire.KIND_HANGUP))
+            self._flush(wait=True)  # what is queued goes out, then the hang-up
+
+    def _enqueue(self, frame: bytes) -> None:
+        self._queued.append(frame)
+        self._queued_bytes += len(frame)
+        while self._queued_bytes > self._queue_limit and len(self._queued) > 2:
+            # The first frame may be half sent: the oldest whole one after it goes.
+            dropped = self._queued[1]
+            del self._queued[1]
+            self._queued_bytes -= len(dropped)
+            self.dropped_bytes += len(dropped)
+
+    def _flush(self, wait: bool) -> None:
+        flags = 0 if wait else socket.MSG_DONTWAIT
         try:
-            self._socket.sendall(wire.encode(wire.KIND_HANGUP))
-        except OSError:
+            while self._queued:
+                first = self._queued[0]
+                sent = self._socket.send(first[self._queued_offset :], flags)
+                self._queued_offset += sent
+                if self._queued_offset < len(first):
+                    return  # the service's buffer is full: the rest waits for the next frame
+                self._queued.popleft()
+                self._queued_bytes -= len(first)
+                self._queued_offset = 0
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.errors.append(f"ASR service connection lost: {exc}")
             self._done.set()
 
     def finish(self, timeout: float = 30.0) -> bool:

@@ -5,15 +5,22 @@ frame names the call, audio frames follow (8 kHz `KIND_SLIN`, as Asterisk sends,
 16 kHz `KIND_SLIN16`), a hang-up frame ends it. Results go back on the same
 connection as `KIND_RESULT` frames of JSON. Each connection has its own thread:
 Vosk releases the GIL while decoding, so calls decode in parallel.
+
+Every half second of audio a `progress` result tells how far behind the recogniser
+is: the audio received but not yet decoded. The dialer holds back new calls when it
+grows, and does not take a callee's words still in the queue for silence.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import logging
 import socket
 import socketserver
+import struct
+import termios
 import threading
 
 from asr import audiosocket as wire
@@ -22,11 +29,38 @@ from asr.recognizer import AsrStream, Result
 from tierdial.messages import FinalTranscript
 
 log = logging.getLogger(__name__)
+PROGRESS_EVERY_MS = 500
 
 
 def result_payload(result: Result) -> bytes:
     kind = "final" if isinstance(result, FinalTranscript) else "partial"
     return json.dumps({"type": kind, **dataclasses.asdict(result)}, ensure_ascii=False).encode()
+
+
+def _unread_bytes(connection: socket.socket) -> int:
+    """What the kernel holds for this connection that the handler has not read yet."""
+    raw = fcntl.ioctl(connection.fileno(), termios.FIONREAD, b"\0\0\0\0")
+    return int(struct.unpack("i", raw)[0])
+
+
+class _Progress:
+    """Tells the client, every `PROGRESS_EVERY_MS` of audio, how much of it is still waiting to be decoded."""
+
+    def __init__(self, call_id: str, rate: int) -> None:
+        self.call_id, self._bytes_per_ms = call_id, rate * 2 // 1000
+        self._since = 0
+
+    def due(self, audio_bytes: int) -> bool:
+        self._since += audio_bytes
+        if self._since < PROGRESS_EVERY_MS * self._bytes_per_ms:
+            return False
+        self._since = 0
+        return True
+
+    def payload(self, heard_ms: int, waiting_bytes: int) -> bytes:
+        lag_ms = waiting_bytes // self._bytes_per_ms
+        message = {"type": "progress", "call_id": self.call_id, "heard_ms": heard_ms, "lag_ms": lag_ms}
+        return json.dumps(message).encode()
 
 
 class _CallHandler(socketserver.BaseRequestHandler):
@@ -35,6 +69,7 @@ class _CallHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         parser = wire.FrameParser()
         stream: AsrStream | None = None
+        progress: _Progress | None = None
         call_id = ""
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
@@ -42,7 +77,8 @@ class _CallHandler(socketserver.BaseRequestHandler):
                 data = self.request.recv(65536)
                 if not data:
                     break
-                for frame in parser.feed(data):
+                frames = parser.feed(data)
+                for index, frame in enumerate(frames):
                     if frame.kind == wire.KIND_UUID:
                         call_id = frame.call_uuid()
                     elif frame.kind in wire.SAMPLE_RATES:
@@ -51,7 +87,14 @@ class _CallHandler(socketserver.BaseRequestHandler):
                                 self._send_error("audio before the call's UUID frame")
                                 return
                             stream = self.server.engine.open_stream(call_id, wire.SAMPLE_RATES[frame.kind])
+                            progress = _Progress(call_id, wire.SAMPLE_RATES[frame.kind])
                         self._send_results(stream.feed(frame.payload))
+                        if progress is not None and progress.due(len(frame.payload)):
+                            # Unread bytes include the frames' 3-byte headers: under 1 % of the audio, left in.
+                            waiting = _unread_bytes(self.request) + parser.pending
+                            waiting += sum(len(later.payload) for later in frames[index + 1 :])
+                            payload = progress.payload(stream.position_ms, waiting)
+                            self.request.sendall(wire.encode(wire.KIND_RESULT, payload))
                     elif frame.kind == wire.KIND_HANGUP:
                         if stream is not None:
                             self._send_results(stream.close())

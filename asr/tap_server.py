@@ -20,12 +20,12 @@ from collections.abc import Callable
 
 from asr import audiosocket as wire
 from asr.audio import FRAME_MS, MODEL_RATE
-from asr.client import AsrClient, transcript_message
-from tierdial.messages import FinalTranscript, PartialTranscript
+from asr.client import AsrClient, asr_message
+from tierdial.messages import AsrProgress, FinalTranscript, PartialTranscript
 
 log = logging.getLogger(__name__)
 
-TranscriptSink = Callable[[PartialTranscript | FinalTranscript], None]
+TranscriptSink = Callable[[PartialTranscript | FinalTranscript | AsrProgress], None]
 
 
 FRAME_BYTES = MODEL_RATE * FRAME_MS // 1000 * 2
@@ -105,7 +105,7 @@ class _TapHandler(socketserver.BaseRequestHandler):
     def _open(self, call_id: str, stream_uuid: str, rate: int) -> AsrClient:
         host, port = self.server.asr_address
         sink = self.server.on_transcript
-        return AsrClient(host, port, stream_uuid, rate, lambda result: sink(transcript_message(call_id, result)))
+        return AsrClient(host, port, stream_uuid, rate, lambda result: sink(asr_message(call_id, result)))
 
 
 class TapServer(socketserver.ThreadingTCPServer):

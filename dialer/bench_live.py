@@ -247,7 +247,8 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     sessions = make_sessions(database)
     model = model_for(config)
     prefix = ["--config", config_path] if config_path else []
-    asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
+    asr_command = [*prefix, "asr", "serve", "--port", "0", "--recognizers", str(lines)]
+    asr_process, asr_address = start_service(asr_command, "listening on")
     started = [start_service(["sim", "callees", "--scenario", str(scenario)], "listening on") for _ in range(sims)]
     sim_processes, sim_ports = [p for p, _ in started], [port for _, (_, port) in started]
     agent_process, (_, agent_port) = start_service(["sim", "agent"], "listening on")

@@ -38,10 +38,12 @@ from tierdial.config import Config
 from tierdial.logs import mask_number
 from tierdial.messages import (
     Answered,
+    AsrProgress,
     CallEnded,
     CallStarted,
     FinalTranscript,
     MachineDetected,
+    PartialTranscript,
     PromptFinished,
     Takeover,
     TierDecided,
@@ -50,6 +52,8 @@ from tierdial.messages import (
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).with_name("prompts") / "ko"
 SILENCE_HANGUP_SECONDS = 10.0
+# The ASR service reports its progress every half second; this long without a report, it is behind.
+ASR_STALE_SECONDS = 2.0
 TAKEOVER_WAIT_SECONDS = 10.0  # a hot call offered to agents; after this, the bot books a callback
 MAX_BOT_SECONDS = 120.0
 # After each final utterance of the callee, the bot answers according to the tier.
@@ -72,13 +76,33 @@ class LiveCall:
     phone: str
     started: float
     answered: bool = False
+    answered_at: float = 0.0
     listening_since: float = 0.0
+    asr_lag: float = 0.0  # seconds of the callee's audio waiting to be transcribed, as last reported
+    asr_reported_at: float = 0.0
     closing: bool = False
     machine: bool = False
     playing: str = ""  # the bot's prompt being played, if any
     final_tier: str | None = None
     offered_at: float = 0.0
     taken_over_by: str | None = None
+
+
+def transcription_lag(call: LiveCall, now: float) -> float:
+    """Seconds of the call's audio the recogniser has yet to transcribe."""
+    if not call.answered_at:
+        return 0.0
+    # A service that has stopped reporting is behind by at least the time since its last report.
+    overdue = now - (call.asr_reported_at or call.answered_at) - ASR_STALE_SECONDS
+    return max(call.asr_lag, overdue, 0.0)
+
+
+def silence_heard(call: LiveCall, now: float) -> float:
+    """How long the callee has been silent while the bot listens, in audio the recogniser has got through:
+    words still queued for transcription are not silence."""
+    if not call.listening_since:
+        return 0.0
+    return max(0.0, now - transcription_lag(call, now) - call.listening_since)
 
 
 class CallFlow:
@@ -195,12 +219,16 @@ class CallFlow:
     def on_event(self, message: object) -> None:
         with self._lock:
             call = self.calls.get(getattr(message, "call_id", ""))
+            if isinstance(message, AsrProgress):
+                if call is not None:  # for the dialer alone: it paces and times silence by it
+                    call.asr_lag, call.asr_reported_at = message.lag_ms / 1000, time.monotonic()
+                return
             if call is None:
                 self._agent_leg_event(message)
                 self.bus.publish(message)
                 return
             if isinstance(message, Answered):
-                call.answered = True
+                call.answered, call.answered_at = True, time.monotonic()
                 self._say(call, "opening")
             elif isinstance(message, MachineDetected):
                 # The opening still plays to the end (a person misjudged as a machine hears who called and how to
@@ -227,6 +255,12 @@ class CallFlow:
                 if agent_leg == leg:
                     del self.agent_legs[agent]
 
+    def transcription_lag(self) -> float:
+        """Seconds of audio the recogniser has yet to transcribe, on the call furthest behind."""
+        now = time.monotonic()
+        with self._lock:
+            return max((transcription_lag(call, now) for call in self.calls.values()), default=0.0)
+
     def watchdog(self) -> None:
         """Hang up calls where nobody speaks, or that the bot has held too long. Call it periodically."""
         now = time.monotonic()
@@ -237,9 +271,7 @@ class CallFlow:
                 if call.offered_at and not call.closing and now - call.offered_at > TAKEOVER_WAIT_SECONDS:
                     self._say(call, "callback")  # nobody took the hot call in time
                     continue
-                silent = (
-                    call.listening_since and not call.closing and now - call.listening_since > SILENCE_HANGUP_SECONDS
-                )
+                silent = not call.closing and silence_heard(call, now) > SILENCE_HANGUP_SECONDS
                 if silent or (call.answered and now - call.started > MAX_BOT_SECONDS):
                     if silent and call.final_tier is None:
                         call.final_tier = "F"
@@ -250,6 +282,8 @@ class CallFlow:
     def _observe(self, call: LiveCall, message: object) -> None:
         if not isinstance(message, TierDecided):
             self.bus.publish(message)  # the transcript first, then the tier it caused
+        if isinstance(message, PartialTranscript) and call.listening_since:
+            call.listening_since = time.monotonic()  # the callee is speaking: not silence, however long
         if isinstance(message, FinalTranscript):
             call.listening_since = time.monotonic() if not call.closing else 0.0
             call.machine = call.machine or is_machine_greeting(message.text)

@@ -1,7 +1,9 @@
 """Running a campaign: keep calling callable contacts at the pace the campaign's controller sets.
 
 The controller (see `dialer.pacing`) is the same code the pacing benchmark runs in its
-simulator; `lines` caps the calls in progress (the bot's and the trunk's capacity).
+simulator; `lines` caps the calls in progress (the bot's and the trunk's capacity), and
+within that cap the lines in use follow what live transcription keeps up with
+(`dialer.pacing.headroom`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dialer.dial_check import plan_dial
 from dialer.dnc_registry import stale_registries
 from dialer.hopper import next_callable
 from dialer.models import Campaign, CampaignStatus, Contact
+from dialer.pacing.headroom import TranscriptionHeadroom
 from dialer.pacing.live import LivePacing
 from number_pool.pool import sync_numbers
 from tierdial.config import Config
@@ -52,10 +55,17 @@ class CampaignRunner:
         self.pacing = LivePacing(
             pacing or config.campaign_defaults.pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS
         )
+        self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
         self._last_status = 0.0
 
     def lines_to_fill(self) -> int:
+        before = self.headroom.lines
+        lag = self.flow.transcription_lag()
+        self.pacing.lines = self.headroom.update(lag, len(self.flow.calls), time.monotonic())
+        if self.pacing.lines < before:
+            lines, campaign = self.pacing.lines, self.campaign_name
+            log.warning("transcription %.1f s behind: down to %d lines", lag, lines, extra={"campaign": campaign})
         return self.pacing.dials(agents_connected=len(self.flow.agent_legs))
 
     def tick(self) -> bool:
@@ -104,6 +114,8 @@ class CampaignRunner:
                 abandon_budget=round(status.abandon_budget, 3),
                 calls_in_progress=len(self.flow.in_flight()),
                 agents_connected=len(self.flow.agent_legs),
+                lines=self.pacing.lines,
+                transcription_lag=round(self.flow.transcription_lag(), 2),
             )
         )
 

@@ -92,3 +92,28 @@ def test_character_error_rate() -> None:
     assert character_error_rate("전화 주세요", "전화주세요") == 0
     assert character_error_rate("전화 주세요", "정화 주세요") == 0.2
     assert character_error_rate("abc", "") == 1
+
+
+def test_service_reports_how_far_behind_it_is(asr_service, speech_rows: list[dict]) -> None:
+    _, recording = _recording(speech_rows, "B")
+    pcm = (recording.pcm * 3)[: 6 * 32000]  # six seconds, sent at once: far faster than a call would
+    results, errors = _stream_to_service(asr_service, pcm, 16000)
+    progress = [r for r in results if r["type"] == "progress"]
+    assert errors == []
+    assert [p["heard_ms"] for p in progress] == sorted(p["heard_ms"] for p in progress)
+    assert len(progress) >= 10 and progress[-1]["heard_ms"] >= 5000
+    assert progress[0]["lag_ms"] >= 1000  # much of the burst was still waiting when the first half second was done
+    assert progress[-1]["lag_ms"] < progress[0]["lag_ms"]
+
+
+def test_sending_never_waits_on_a_service_that_stopped_reading() -> None:
+    import socket
+    import time
+
+    with socket.create_server(("127.0.0.1", 0)) as stuck:
+        client = AsrClient("127.0.0.1", stuck.getsockname()[1], str(uuid.uuid4()), 16000, lambda _: None)
+        started = time.monotonic()
+        for _ in range(10 * 60 * 50):  # ten minutes of 20 ms frames: more than the kernel's buffers hold
+            client.send(bytes(640))
+        assert time.monotonic() - started < 10  # nothing blocked the caller (a SIP process's media clock)
+        assert client.dropped_bytes > 0  # past the queue's limit, the oldest audio went

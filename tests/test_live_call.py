@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from tests.helpers import (
 )
 from tierdial.bus import EventBus
 from tierdial.db import make_engine, make_sessions
-from tierdial.messages import CallEnded, MachineDetected, TierDecided
+from tierdial.messages import Answered, CallEnded, MachineDetected, TierDecided
 from tierdial.schema import upgrade
 
 OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
@@ -171,3 +172,76 @@ def test_an_unreachable_trunk_ends_as_failed(tmp_path: Path, asr_service, intent
     attempts, _, _, _ = _run(tmp_path, free_port(), asr_service, intent_model, [HOT])
     assert attempts[HOT].outcome in ("failed", "no_answer")
     assert attempts[HOT].ended_at is not None and attempts[HOT].final_tier is None
+
+
+@pytest.mark.timeout(180)
+def test_one_worker_dials_through_more_caller_numbers_than_the_sip_library_holds_accounts(
+    tmp_path: Path, start_service, asr_service, intent_model: IntentModel
+) -> None:
+    from types import SimpleNamespace
+
+    from dialer.telephony.pjsua2.worker import MAX_ACCOUNTS
+    from number_pool.assignment import stable_pick
+
+    numbers = [f"+8223456{k:04d}" for k in range(MAX_ACCOUNTS + 3)]
+    pool = [SimpleNamespace(e164=n) for n in numbers]
+    phone_for: dict[str, str] = {}  # one callee per caller number: every number is used
+    for candidate in range(10_000):
+        phone = f"+8210300{candidate:05d}"
+        phone_for.setdefault(stable_pick(phone, pool).e164, phone)  # type: ignore[arg-type]
+        if len(phone_for) == len(numbers):
+            break
+    phones = list(phone_for.values())
+    scenario = tmp_path / "busy.yaml"
+    scenario.write_text(json.dumps({"numbers": {p: {"action": "busy"} for p in phones}}), encoding="utf-8")
+    (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), ready="listening on")
+    owned = [{"number": n, "trunk": "sim", "region": "KR", "owned": True} for n in numbers]
+    try:
+        attempts, _, _, _ = _run(
+            tmp_path, trunk_port, asr_service, intent_model, phones, sip={"workers": 1}, caller_numbers=owned
+        )
+    finally:
+        stop_sim()
+    summary = {phone: (str(a.outcome), a.caller_number, a.hangup_cause) for phone, a in attempts.items()}
+    assert len({a.caller_number for a in attempts.values()}) == len(numbers), summary
+    assert all(a.outcome == "busy" for a in attempts.values()), summary  # no worker died on the ninth number
+
+
+@pytest.mark.timeout(120)
+def test_a_sip_worker_that_dies_ends_its_calls_and_another_takes_its_place(
+    tmp_path: Path, start_service, asr_service
+) -> None:
+    import os
+    import queue
+    import signal
+    import time
+
+    from dialer.telephony.engine import Dial
+    from tests.helpers import messages_until
+
+    long_call, busy = "+821020000101", "+821020000102"
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())  # call ids are UUIDs: the ASR stream is named by one
+    scenario = tmp_path / "callees.yaml"
+    numbers = {long_call: {"action": "answer", "hangup_after_seconds": 60}, busy: {"action": "busy"}}
+    scenario.write_text(json.dumps({"numbers": numbers}), encoding="utf-8")
+    (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), ready="listening on")
+    messages: queue.Queue[object] = queue.Queue()
+    engine = make_telephony(dialling_config(trunk_port, workers=1), messages.put, asr_service)
+    engine.start()
+    try:
+        engine.originate(Dial(first, f"sip:{long_call}@127.0.0.1:{trunk_port}", "+82234567890", "tierdial", 15))
+        messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == first)
+        [dead] = engine.worker_pids
+        os.kill(dead, signal.SIGKILL)
+        ended = messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == first)[-1]
+        assert isinstance(ended, CallEnded) and ended.outcome == "failed"
+        for _ in range(100):  # the replacement starts in the background
+            if engine.worker_pids and engine.worker_pids != [dead]:
+                break
+            time.sleep(0.1)
+        engine.originate(Dial(second, f"sip:{busy}@127.0.0.1:{trunk_port}", "+82234567890", "tierdial", 15))
+        again = messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == second, timeout=30)[-1]
+        assert isinstance(again, CallEnded) and again.outcome == "busy"
+    finally:
+        engine.stop()
+        stop_sim()

@@ -103,5 +103,7 @@ def test_the_console_serves_the_latest_pacing_status_per_campaign() -> None:
             "abandon_budget": 3.5,
             "calls_in_progress": 4,
             "agents_connected": 2,
+            "lines": 0,
+            "transcription_lag": 0.0,
         }
     ]

@@ -51,6 +51,15 @@ class FinalTranscript:
 
 
 @dataclass(frozen=True, slots=True)
+class AsrProgress:
+    """How far the recogniser has got with a call: audio decoded so far, and audio waiting behind it."""
+
+    call_id: str
+    heard_ms: int
+    lag_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class TierDecided:
     call_id: str
     tier: str
@@ -107,6 +116,8 @@ class PacingUpdate:
     abandon_budget: float  # abandons the campaign can still afford against its cap
     calls_in_progress: int
     agents_connected: int
+    lines: int = 0  # the lines in use: the campaign's, or fewer while transcription catches up
+    transcription_lag: float = 0.0  # seconds of audio waiting to be transcribed, on the call furthest behind
 
 
 @dataclass(frozen=True, slots=True)

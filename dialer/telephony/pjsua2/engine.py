@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from asr.client import transcript_message
+from asr.client import asr_message
 from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
 from tierdial.config import Config
 from tierdial.errors import UserError
@@ -67,10 +67,16 @@ class Pjsua2Engine(TelephonyEngine):
         self._relay_ports: dict[str, int] = {}  # call id -> its relay port, once its media is up
         self._bridges: dict[str, str] = {}  # each leg of a bridge -> the other leg
         self._lock = threading.Lock()
+        self._stopping = False
 
     @property
     def capacity(self) -> int:
         return sum(w.capacity for w in self._workers)
+
+    @property
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [w.process.pid for w in self._workers]
 
     @property
     def active_calls(self) -> int:
@@ -78,30 +84,38 @@ class Pjsua2Engine(TelephonyEngine):
             return len(self._route)
 
     def start(self) -> None:
+        for _ in range(self._worker_count):
+            self._start_worker()
+
+    def _start_worker(self) -> None:
         from dialer.telephony.pjsua2.worker import run_worker  # keeps pjsua2 out of the parent
 
         context = multiprocessing.get_context("spawn")
-        for _ in range(self._worker_count):
-            parent, child = context.Pipe()
-            process = context.Process(target=run_worker, args=(child, self._settings), daemon=True)
-            process.start()
-            if not parent.poll(START_TIMEOUT):
-                raise UserError("a SIP worker did not start within 30 s")
-            kind, capacity, _port = parent.recv()
-            if kind != "ready":
-                raise UserError(f"a SIP worker failed to start: {kind}")
-            handle = _WorkerHandle(process, parent, int(capacity), threading.Lock(), set())
+        parent, child = context.Pipe()
+        process = context.Process(target=run_worker, args=(child, self._settings), daemon=True)
+        process.start()
+        if not parent.poll(START_TIMEOUT):
+            raise UserError("a SIP worker did not start within 30 s")
+        kind, capacity, _port = parent.recv()
+        if kind != "ready":
+            raise UserError(f"a SIP worker failed to start: {kind}")
+        handle = _WorkerHandle(process, parent, int(capacity), threading.Lock(), set())
+        with self._lock:
             self._workers.append(handle)
-            threading.Thread(target=self._read_events, args=(handle,), daemon=True, name="sip-events").start()
+        threading.Thread(target=self._read_events, args=(handle,), daemon=True, name="sip-events").start()
 
     def stop(self) -> None:
-        for worker in self._workers:
+        self._stopping = True
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
             self._send(worker, ("shutdown",))
-        for worker in self._workers:
+        for worker in workers:
             worker.process.join(timeout=10)
             if worker.process.is_alive():
                 worker.process.kill()
-        self._workers.clear()
+        with self._lock:
+            self._workers.clear()
 
     def originate(self, dial: Dial) -> None:
         with self._lock:
@@ -114,7 +128,9 @@ class Pjsua2Engine(TelephonyEngine):
             worker = with_agents[0] if with_agents else min(free, key=lambda w: len(w.calls))
             worker.calls.add(dial.call_id)
             self._route[dial.call_id] = worker
-        self._send(worker, ("originate", asdict(dial)))
+        if not self._send(worker, ("originate", asdict(dial))):
+            self._forget(worker, dial.call_id)
+            self._on_event(CallEnded(dial.call_id, "failed", 0, "SIP worker process ended"))
 
     def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
         self._to_call(call_id, ("play", call_id, str(wav), prompt))
@@ -169,12 +185,14 @@ class Pjsua2Engine(TelephonyEngine):
         if worker is not None:
             self._send(worker, command)
 
-    def _send(self, worker: _WorkerHandle, command: tuple) -> None:
+    def _send(self, worker: _WorkerHandle, command: tuple) -> bool:
         with worker.lock:
             try:
                 worker.conn.send(command)
+                return True
             except OSError:
                 log.error("SIP worker %s is gone", worker.process.pid)
+                return False
 
     def _read_events(self, worker: _WorkerHandle) -> None:
         while True:
@@ -215,7 +233,7 @@ class Pjsua2Engine(TelephonyEngine):
         if kind == "ended":
             return CallEnded(call_id, rest[0], int(rest[1]), str(rest[2]))
         if kind == "asr":
-            return transcript_message(call_id, rest[0])
+            return asr_message(call_id, rest[0])
         if kind == "bridged":
             return Bridged(call_id, rest[0])
         if kind == "bridge_failed":
@@ -223,9 +241,20 @@ class Pjsua2Engine(TelephonyEngine):
         return None
 
     def _worker_died(self, worker: _WorkerHandle) -> None:
-        """Calls of a crashed worker end as failed, so nothing stays 'in progress'."""
+        """Calls of a crashed worker end as failed, so nothing stays 'in progress'; a new worker takes its place."""
         with self._lock:
             lost = list(worker.calls)
+            if worker in self._workers:
+                self._workers.remove(worker)  # no call may be sent to it any more
         for call_id in lost:
             self._forget(worker, call_id)
             self._on_event(CallEnded(call_id, "failed", 0, "SIP worker process ended"))
+        if not self._stopping:
+            log.error("SIP worker %s ended; starting another", worker.process.pid)
+            threading.Thread(target=self._replace_worker, daemon=True, name="sip-worker-restart").start()
+
+    def _replace_worker(self) -> None:
+        try:
+            self._start_worker()
+        except UserError as exc:
+            log.error("no SIP worker in place of the one that ended: %s", exc)

@@ -33,6 +33,8 @@ from tierdial.logs import setup_logging
 
 log = logging.getLogger(__name__)
 POLL_MS = 10
+# PJSUA_MAX_ACC as the wheel is built: one more account and the library aborts the process.
+MAX_ACCOUNTS = 8
 
 
 @dataclass
@@ -305,6 +307,7 @@ class Worker:
     def _account_for(self, dial: Dial) -> Any:
         account = self.accounts.get(dial.caller_number)
         if account is None:
+            self._forget_idle_accounts()
             config = pj.AccountConfig()
             name = f'"{dial.caller_name}" ' if dial.caller_name else ""
             config.idUri = f"{name}<sip:{dial.caller_number}@{self.settings['host']}>"
@@ -317,6 +320,14 @@ class Worker:
             account.create(config)
             self.accounts[dial.caller_number] = account
         return account
+
+    def _forget_idle_accounts(self) -> None:
+        """Make room for one more account: the library aborts the process past its compiled-in limit."""
+        if len(self.accounts) < MAX_ACCOUNTS:
+            return
+        in_use = {slot.dial.caller_number for slot in self.slots if slot.dial is not None}
+        for number in [n for n in self.accounts if n not in in_use]:
+            self.accounts.pop(number).shutdown()
 
     def _shutdown(self) -> None:
         for slot in self.slots:
