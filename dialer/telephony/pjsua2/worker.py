@@ -151,6 +151,10 @@ class Worker:
 
     # commands -----------------------------------------------------------------------------------
     def originate(self, dial: Dial) -> None:
+        # The dialer counts a slot free as soon as its call's end is reported, which can be before this loop's
+        # housekeeping has released it.
+        for ended in (s for s in self.slots if s.dial is not None and s.ended):
+            self._release(ended)
         slot = next((s for s in self.slots if s.dial is None), None)
         if slot is None:
             self.send("ended", dial.call_id, "failed", 0, "worker has no free call slot")
