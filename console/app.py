@@ -10,6 +10,7 @@ from console.api_dnc import api_dnc
 from console.api_lists import api_lists
 from console.database import Database
 from console.live import LiveFeed
+from console.metrics import LiveMetrics, metrics
 from console.pages import pages
 from tierdial import __version__
 from tierdial.config import Config
@@ -25,10 +26,12 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     app.extensions["tierdial.database"] = Database(config, sessions)
     if live is not None:
         app.extensions["tierdial.live"] = live
+        app.extensions["tierdial.metrics"] = LiveMetrics(live.bus)
     app.register_blueprint(api)
     app.register_blueprint(api_lists)
     app.register_blueprint(api_dnc)
     app.register_blueprint(pages)
+    app.register_blueprint(metrics)
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ class LiveFeed:
     """Every message on the bus, as JSON, to every connected browser or script."""
 
     def __init__(self, bus: EventBus, control: CallControl) -> None:
+        self.bus = bus
         self.control = control
         self._clients: set[queue.Queue[str]] = set()
         self._in_progress: dict[str, list[str]] = {}  # what a newly opened page needs to catch up

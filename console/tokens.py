@@ -17,7 +17,7 @@ from console.models import ApiToken
 from tierdial import audit
 from tierdial.errors import NotFound, UserError
 
-SCOPES = ("lists:write", "lists:read", "dnc:write")
+SCOPES = ("lists:write", "lists:read", "dnc:write", "metrics:read")
 PREFIX = "tdk_"
 
 

@@ -105,6 +105,7 @@ class CampaignRunner:
             return
         self._last_status = now
         status = self.pacing.last_status
+        hot, lost = self.pacing.hot_leads
         self.flow.bus.publish(
             PacingUpdate(
                 campaign=self.campaign_name,
@@ -116,6 +117,8 @@ class CampaignRunner:
                 agents_connected=len(self.flow.agent_legs),
                 lines=self.pacing.lines,
                 transcription_lag=round(self.flow.transcription_lag(), 2),
+                hot_leads=hot,
+                hot_leads_lost=lost,
             )
         )
 

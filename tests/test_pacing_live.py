@@ -105,5 +105,7 @@ def test_the_console_serves_the_latest_pacing_status_per_campaign() -> None:
             "agents_connected": 2,
             "lines": 0,
             "transcription_lag": 0.0,
+            "hot_leads": 0,
+            "hot_leads_lost": 0,
         }
     ]

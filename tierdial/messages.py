@@ -118,6 +118,8 @@ class PacingUpdate:
     agents_connected: int
     lines: int = 0  # the lines in use: the campaign's, or fewer while transcription catches up
     transcription_lag: float = 0.0  # seconds of audio waiting to be transcribed, on the call furthest behind
+    hot_leads: int = 0  # offered to agents this run
+    hot_leads_lost: int = 0  # of them, not taken within the grace period: the live dialer's abandons
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,6 +142,12 @@ class LivePacing:
                 abandoned=self._late,
             )
 
+    @property
+    def hot_leads(self) -> tuple[int, int]:
+        """Hot leads offered to agents so far, and how many of them nobody took in time."""
+        with self._lock:
+            return self._hot, self._late
+
     def dials(self, agents_connected: int) -> int:
         state = self.state(agents_connected)
         controller = self.controller if agents_connected else self.alone

@@ -1,0 +1,69 @@
+"""Prometheus metrics of the live dialer, counted from the messages on its bus.
+
+Served at `/metrics` to a scraper carrying a token with the `metrics:read` scope
+(Prometheus: `authorization: {credentials: tdk_...}` in the scrape config).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, Response, current_app
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
+
+from console.api_lists import requires
+from tierdial.bus import EventBus
+from tierdial.messages import CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
+
+
+class LiveMetrics:
+    def __init__(self, bus: EventBus) -> None:
+        self.registry = CollectorRegistry()
+        counter = functools.partial(Counter, registry=self.registry)
+        gauge = functools.partial(Gauge, registry=self.registry, labelnames=["campaign"])
+        self.calls_started = counter("tierdial_calls_started", "Calls dialled", ["campaign"])
+        self.calls_ended = counter("tierdial_calls_ended", "Calls ended, by outcome (answered, busy, ...)", ["outcome"])
+        self.tiers = counter("tierdial_tiers_decided", "Final tier of each utterance", ["tier"])
+        self.takeovers = counter("tierdial_takeovers", "Calls taken over by an agent")
+        self.dial_level = gauge("tierdial_pacing_dial_level", "Calls in progress per agent")
+        self.calls_in_progress = gauge("tierdial_calls_in_progress", "Calls up or ringing")
+        self.lines = gauge("tierdial_lines", "Lines in use (the campaign's, or fewer)")
+        self.abandon_budget = gauge("tierdial_abandon_budget", "Abandons the campaign can still afford under its cap")
+        self.abandon_rate = gauge("tierdial_abandon_rate", "Hot leads lost per hot lead, this run")
+        self.transcription_lag = gauge(
+            "tierdial_transcription_lag_seconds", "Audio waiting to be transcribed on the call furthest behind"
+        )
+        bus.subscribe(self.observe)
+
+    def observe(self, message: object) -> None:
+        if isinstance(message, CallStarted):
+            self.calls_started.labels(message.campaign).inc()
+        elif isinstance(message, CallEnded) and not message.call_id.startswith("agent-"):
+            self.calls_ended.labels(message.outcome).inc()
+        elif isinstance(message, TierDecided) and message.is_final:
+            self.tiers.labels(message.tier).inc()
+        elif isinstance(message, Takeover):
+            self.takeovers.inc()
+        elif isinstance(message, PacingUpdate):
+            name = message.campaign
+            self.dial_level.labels(name).set(message.dial_level)
+            self.calls_in_progress.labels(name).set(message.calls_in_progress)
+            self.lines.labels(name).set(message.lines)
+            self.abandon_budget.labels(name).set(message.abandon_budget)
+            self.abandon_rate.labels(name).set(message.hot_leads_lost / message.hot_leads if message.hot_leads else 0)
+            self.transcription_lag.labels(name).set(message.transcription_lag)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+metrics = Blueprint("metrics", __name__)
+
+
+@metrics.get("/metrics")
+@requires("metrics:read")
+def exposition():  # type: ignore[no-untyped-def]
+    """Empty when the console runs without a dialer attached (`tierdial console` on its own)."""
+    live: LiveMetrics | None = current_app.extensions.get("tierdial.metrics")
+    body = live.exposition() if live is not None else b""
+    return Response(body, content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,59 @@
+"""Operations scrape the live dialer's figures from /metrics with a scoped token."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from console.app import create_app
+from console.live import LiveFeed
+from console.tokens import create_token
+from tests.helpers import migrated_sessions
+from tierdial.bus import EventBus
+from tierdial.config import parse_config
+from tierdial.messages import CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_count_calls_tiers_and_show_pacing(tmp_path: Path) -> None:
+    sessions = migrated_sessions(tmp_path / "metrics.db")
+    with sessions.begin() as s:
+        scraper = create_token(s, "prometheus", ["metrics:read"], "admin")
+        other = create_token(s, "crm sync", ["lists:write"], "admin")
+    bus = EventBus()
+    app = create_app(parse_config({"data_dir": str(tmp_path / "var")}), LiveFeed(bus, control=None), sessions)  # type: ignore[arg-type]
+    for n in range(3):
+        bus.publish(CallStarted(f"c{n}", "spring"))
+    bus.publish(TierDecided("c0", "A", 0.9, ("가격",), "가격이 얼마예요", is_final=True))
+    bus.publish(TierDecided("c1", "A", 0.6, (), "가격", is_final=False))  # a partial's guess is not counted
+    bus.publish(Takeover("c0", "agent1"))
+    bus.publish(CallEnded("c0", "answered", 200, "Normal call clearing"))
+    bus.publish(CallEnded("c2", "busy", 486, "Busy Here"))
+    bus.publish(CallEnded("agent-agent1-1", "answered", 200, ""))  # an agent's own leg is not a call
+    pacing = PacingUpdate("spring", "tierdial", 1.5, {}, 2.0, 1, 1, lines=6, transcription_lag=0.4)
+    bus.publish(dataclasses.replace(pacing, hot_leads=4, hot_leads_lost=1))
+
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {other}"}).status_code == 401
+    reply = client.get("/metrics", headers={"Authorization": f"Bearer {scraper}"})
+    assert reply.status_code == 200 and reply.mimetype == "text/plain"
+    figures = _samples(reply.get_data(as_text=True))
+    assert figures[("tierdial_calls_started_total", (("campaign", "spring"),))] == 3
+    assert figures[("tierdial_calls_ended_total", (("outcome", "answered"),))] == 1
+    assert figures[("tierdial_calls_ended_total", (("outcome", "busy"),))] == 1
+    assert figures[("tierdial_tiers_decided_total", (("tier", "A"),))] == 1
+    assert figures[("tierdial_takeovers_total", ())] == 1
+    assert figures[("tierdial_pacing_dial_level", (("campaign", "spring"),))] == 1.5
+    assert figures[("tierdial_lines", (("campaign", "spring"),))] == 6
+    assert figures[("tierdial_abandon_rate", (("campaign", "spring"),))] == 0.25
+    assert figures[("tierdial_transcription_lag_seconds", (("campaign", "spring"),))] == 0.4
