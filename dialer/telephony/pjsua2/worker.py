@@ -54,6 +54,8 @@ class Slot:
     answered: bool = False
     timed_out: bool = False
     ended: bool = False
+    # How the call ended (outcome, SIP status, reason), reported once the slot is free for the next call.
+    end_report: tuple[str, int, str] | None = None
     retired_players: list[Any] = field(default_factory=list)
     bridged_to: Slot | None = None  # the other leg of a bridge inside this worker
     relaying: bool = False  # bridged to a leg in another worker through the relay port
@@ -122,7 +124,7 @@ class Worker:
             if slot.asr is not None:
                 slot.asr.hang_up()
             self._unbridge(slot)
-            self.send("ended", call_id, outcome, status, reason)
+            slot.end_report = (outcome, status, reason)
 
     def media_ready(self, slot: Slot, media: Any, codec: str) -> None:
         slot.media = media
@@ -151,10 +153,6 @@ class Worker:
 
     # commands -----------------------------------------------------------------------------------
     def originate(self, dial: Dial) -> None:
-        # The dialer counts a slot free as soon as its call's end is reported, which can be before this loop's
-        # housekeeping has released it.
-        for ended in (s for s in self.slots if s.dial is not None and s.ended):
-            self._release(ended)
         slot = next((s for s in self.slots if s.dial is None), None)
         if slot is None:
             self.send("ended", dial.call_id, "failed", 0, "worker has no free call slot")
@@ -170,8 +168,7 @@ class Worker:
         try:
             slot.call.makeCall(dial.destination, param)
         except pj.Error as exc:
-            slot.ended = True
-            self.send("ended", dial.call_id, "failed", 0, exc.info())
+            slot.ended, slot.end_report = True, ("failed", 0, exc.info())
 
     def play(self, call_id: str, wav: str, prompt: str) -> None:
         slot = self._slot(call_id)
@@ -303,7 +300,11 @@ class Worker:
         # The call has ended, so its port has left the bridge with every connection to it: there is
         # nothing to stop (asking PJSIP to raises an error). Dropping the player here, in the loop's
         # registered thread, destroys it.
-        slot.player = slot.media = slot.call = slot.asr = slot.dial = None
+        call_id, report = slot.dial.call_id, slot.end_report
+        slot.player = slot.media = slot.call = slot.asr = slot.dial = slot.end_report = None
+        if report is not None:
+            # Only now: the dialer counts the line free when it hears the call ended, and may dial on it at once.
+            self.send("ended", call_id, *report)
 
     def _slot(self, call_id: str) -> Slot | None:
         return next((s for s in self.slots if s.dial is not None and s.dial.call_id == call_id), None)
@@ -341,6 +342,8 @@ class Worker:
         while time.monotonic() < deadline and any(s.call is not None and not s.ended for s in self.slots):
             self.endpoint.libHandleEvents(POLL_MS)
         for slot in self.slots:
+            if slot.dial is not None and slot.ended:
+                self._release(slot)
             slot.tap.sink = None
             slot.relay.close()
         # No libDestroy: in this wheel it trips a conference assertion while freeing ports, and the
