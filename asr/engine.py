@@ -14,10 +14,11 @@ from tierdial.messages import FinalTranscript
 WARM_UP = Path(__file__).with_name("warm_up.wav")
 
 
-def _feed_all(stream: AsrStream, recording: Recording) -> None:
-    for frame in frames(recording.pcm, recording.sample_rate):
-        stream.feed(frame)
-    stream.close()
+def _stream_through(stream: AsrStream, recording: Recording) -> list[FinalTranscript]:
+    """A whole recording, in 20 ms frames exactly as a call's audio would come; the stream is closed after."""
+    results = [r for frame in frames(recording.pcm, recording.sample_rate) for r in stream.feed(frame)]
+    results += stream.close()
+    return [r for r in results if isinstance(r, FinalTranscript)]
 
 
 class AsrEngine:
@@ -29,7 +30,7 @@ class AsrEngine:
         fraction of the speed. Each recogniser builds its own cache of the decoding graph as it goes."""
         recording = read_wav(WARM_UP)
         streams = [self.open_stream(f"warm-up-{n}", recording.sample_rate) for n in range(self.pool.size)]
-        threads = [threading.Thread(target=_feed_all, args=(stream, recording)) for stream in streams]
+        threads = [threading.Thread(target=_stream_through, args=(stream, recording)) for stream in streams]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -39,8 +40,5 @@ class AsrEngine:
         return AsrStream(call_id, self.pool, input_rate, speaker)
 
     def transcribe(self, recording: Recording, call_id: str = "recording") -> list[FinalTranscript]:
-        """A whole recording, streamed in 20 ms frames exactly as a call's audio would be."""
-        stream = self.open_stream(call_id, recording.sample_rate)
-        results = [r for frame in frames(recording.pcm, recording.sample_rate) for r in stream.feed(frame)]
-        results += stream.close()
-        return [r for r in results if isinstance(r, FinalTranscript)]
+        """The final transcripts of a whole recording, streamed as a call's audio would be."""
+        return _stream_through(self.open_stream(call_id, recording.sample_rate), recording)

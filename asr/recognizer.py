@@ -137,18 +137,20 @@ class AsrStream:
             return self._final(self._recognizer.vosk.Result())
         if passage.ends_speech:
             # A second and more of silence: the utterance is over even if the recogniser has not said so.
-            partial = json.loads(self._recognizer.vosk.PartialResult()).get("partial", "")
-            return self._final(self._recognizer.vosk.FinalResult()) if _clean(partial) else []
+            return self._final(self._recognizer.vosk.FinalResult()) if self._partial() else []
         # Reading the partial result walks the lattice: every 20 ms frame it would cost more than decoding.
         self._since_partial += len(passage.pcm) // 2
         if self._since_partial < PARTIAL_EVERY_SAMPLES:
             return []
         self._since_partial = 0
-        partial = _clean(json.loads(self._recognizer.vosk.PartialResult()).get("partial", ""))
+        partial = self._partial()
         if partial and partial != self._last_partial:
             self._last_partial = partial
             return [PartialTranscript(self.call_id, partial, self.position_ms)]
         return []
+
+    def _partial(self) -> str:
+        return _clean(json.loads(self._recognizer.vosk.PartialResult()).get("partial", ""))
 
     def _call_ms(self, recognizer_seconds: float) -> int:
         sample = round(recognizer_seconds * MODEL_RATE)

@@ -75,8 +75,7 @@ class LiveCall:
     contact_id: int
     phone: str
     started: float
-    answered: bool = False
-    answered_at: float = 0.0
+    answered_at: float = 0.0  # monotonic; 0 until the callee answers
     listening_since: float = 0.0
     asr_lag: float = 0.0  # seconds of the callee's audio waiting to be transcribed, as last reported
     asr_reported_at: float = 0.0
@@ -228,7 +227,7 @@ class CallFlow:
                 self.bus.publish(message)
                 return
             if isinstance(message, Answered):
-                call.answered, call.answered_at = True, time.monotonic()
+                call.answered_at = time.monotonic()
                 self._say(call, "opening")
             elif isinstance(message, MachineDetected):
                 # The opening still plays to the end (a person misjudged as a machine hears who called and how to
@@ -272,7 +271,7 @@ class CallFlow:
                     self._say(call, "callback")  # nobody took the hot call in time
                     continue
                 silent = not call.closing and silence_heard(call, now) > SILENCE_HANGUP_SECONDS
-                if silent or (call.answered and now - call.started > MAX_BOT_SECONDS):
+                if silent or (call.answered_at and now - call.started > MAX_BOT_SECONDS):
                     if silent and call.final_tier is None:
                         call.final_tier = "F"
                     call.closing = True

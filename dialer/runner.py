@@ -62,7 +62,7 @@ class CampaignRunner:
     def lines_to_fill(self) -> int:
         before = self.headroom.lines
         lag = self.flow.transcription_lag()
-        self.pacing.lines = self.headroom.update(lag, len(self.flow.calls), time.monotonic())
+        self.pacing.lines = self.headroom.update(lag, len(self.flow.in_flight()), time.monotonic())
         if self.pacing.lines < before:
             lines, campaign = self.pacing.lines, self.campaign_name
             log.warning("transcription %.1f s behind: down to %d lines", lag, lines, extra={"campaign": campaign})

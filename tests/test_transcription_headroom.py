@@ -51,7 +51,7 @@ def test_lines_stay_between_one_and_the_campaigns_own(steps: list[tuple[float, i
 
 
 def _listening_call(lag: float = 0.0, reported_at: float = 0.0) -> LiveCall:
-    call = LiveCall("c1", "demo", 1, 1, "+821012345678", started=0.0, answered=True, answered_at=1.0)
+    call = LiveCall("c1", "demo", 1, 1, "+821012345678", started=0.0, answered_at=1.0)
     call.listening_since, call.asr_lag, call.asr_reported_at = 2.0, lag, reported_at
     return call
 
