@@ -46,6 +46,22 @@ SCENARIO = Path(__file__).with_name("sim") / "demo.yaml"
 DEMO_CALLER_NUMBER = "+82 2 3456 7890"
 SEOUL = ZoneInfo("Asia/Seoul")
 AGENT = "agent1"
+DEMO_DATABASE = "demo.db"
+
+
+def fresh_demo_database(config: Config) -> Config:
+    """The configuration on a database of the demo's own, emptied at each run.
+
+    The simulated contacts, their calls and their opt-outs never mix with the configured
+    database, and the next run starts as the first did (its opt-outs were simulated ones).
+    """
+    path = config.data_dir / DEMO_DATABASE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        leftover.unlink(missing_ok=True)
+    data = config.model_dump(mode="json")
+    data["database"]["url"] = f"sqlite:///{path}"
+    return parse_config(data, "demo configuration")
 
 
 def sim_trunk_config(config: Config, sim_port: int) -> Config:
@@ -141,6 +157,7 @@ def connect_sim_agent(flow: CallFlow, agent_port: int) -> bool:
 def run_live_demo(config: Config, config_path: str | None, contacts: int, lines: int, start_delay: float) -> int:
     scenario = load_scenario(SCENARIO)
     phones = list(scenario.numbers)[:contacts]
+    config = fresh_demo_database(config)
     database = make_engine(config.database_url)
     upgrade(database)
     sessions = make_sessions(database)

@@ -45,3 +45,9 @@ def test_live_demo_dials_simulated_callees_over_sip(tmp_path: Path, model_file: 
     assert "ended: answered" in out, out
     assert "4 calls:" in out and "do-not-call entries: 1" in out, out
     assert "+8210300000" not in out  # numbers are masked in the feed
+    assert f"stored in sqlite:///{tmp_path / 'var' / 'demo.db'}" in out
+    assert not (tmp_path / "var" / "tierdial.db").exists()  # the configured database is not the demo's
+    if engine == "pjsua2":  # run again: last run's simulated opt-out does not stop this one
+        again = run_cli("demo", "--contacts", "4", "--start-delay", "0", cwd=tmp_path, env=env, timeout=400)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert "4 calls:" in again.stdout and "do-not-call entries: 1" in again.stdout, again.stdout
