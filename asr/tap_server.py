@@ -58,16 +58,23 @@ class _Outlet:
 
     def _send(self, pcm: bytes, stop: threading.Event, on_finished: Callable[[], None]) -> None:
         started = time.monotonic()
+        late_frames = 0
         for index, start in enumerate(range(0, len(pcm), FRAME_BYTES)):
             # Ahead of the clock by two frames at most: Asterisk passes on what arrives at once, and the far
-            # end's jitter buffer absorbs a little lead, while being late leaves gaps.
-            if stop.wait(max(0.0, started + (index - LEAD_FRAMES) * FRAME_MS / 1000 - time.monotonic())):
+            # end's jitter buffer absorbs a little lead (four frames already garble the start), while being late
+            # leaves gaps.
+            plays_at = started + index * FRAME_MS / 1000
+            if stop.wait(max(0.0, plays_at - LEAD_FRAMES * FRAME_MS / 1000 - time.monotonic())):
                 return
+            if time.monotonic() > plays_at:
+                late_frames += 1
             frame = pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
             try:
                 self.connection.sendall(wire.encode(wire.KIND_SLIN16, frame))
             except OSError:
                 return
+        if late_frames:
+            log.warning("prompt playback fell behind: %d frames late, a gap the callee hears", late_frames)
         if not stop.is_set():
             on_finished()
 

@@ -32,6 +32,7 @@ from dialer.telephony.pjsua2.endpoint import (
     silence_native_stdout,
     start_endpoint,
 )
+from dialer.telephony.pjsua2.retired_calls import RetiredCalls
 
 POLL_MS = 10
 PROMPT_FALLBACK_SECONDS = 25.0  # speak anyway if no end of a prompt was heard by then
@@ -129,7 +130,7 @@ class CalleeSimulator:
         self.endpoint, self.port = start_endpoint(host, port)
         self.free_taps = [AudioTap(f"callee{i}") for i in range(call_limit())]
         self.legs: list[_Leg] = []
-        self.rejected: list[_Call] = []
+        self.retired_calls = RetiredCalls()  # rejected and ended calls, dropped once their call id is free
         self.account = _Account(self)
         config = pj.AccountConfig()
         config.idUri = f"sip:callees@{host}:{self.port}"
@@ -140,8 +141,7 @@ class CalleeSimulator:
         number = call.getInfo().localUri.split("sip:", 1)[-1].split("@", 1)[0]
         callee = self.scenario.for_number(number)
         if callee.action in ("busy", "unavailable") or not self.free_taps:
-            # Keep the wrapper until the call is over: dropping it hangs up with 603 instead.
-            self.rejected.append(call)
+            self.retired_calls.add(call)
             self._answer(call, 486 if callee.action == "busy" else 503)
             return
         self._answer(call, 180)
@@ -162,7 +162,7 @@ class CalleeSimulator:
         while stop_at is None or time.monotonic() < stop_at:
             self.endpoint.libHandleEvents(POLL_MS)
             now = time.monotonic()
-            self.rejected = [call for call in self.rejected if call.isActive()]
+            self.retired_calls.sweep()
             for leg in list(self.legs):
                 self._step(leg, now)
 
@@ -235,6 +235,7 @@ class CalleeSimulator:
             "sound_onsets": [round(t, 3) for t in leg.onsets.times],
         }
         print(json.dumps(entry), file=self.log, flush=True)
+        self.retired_calls.add(leg.call)
         leg.call = leg.media = leg.player = None
 
     def close(self) -> None:

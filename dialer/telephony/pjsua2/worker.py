@@ -29,6 +29,7 @@ from dialer.telephony.pjsua2.endpoint import (
 )
 from dialer.telephony.pjsua2.outcome import outcome_of
 from dialer.telephony.pjsua2.relay import RelayPort
+from dialer.telephony.pjsua2.retired_calls import RetiredCalls
 from tierdial.logs import setup_logging
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class Worker:
         host = settings["host"]
         self.slots = [Slot(AudioTap(f"tap{i}"), RelayPort(f"relay{i}", host)) for i in range(call_limit())]
         self.accounts: dict[str, Any] = {}
+        self.retired_calls = RetiredCalls()
         self.running = True
 
     # events -------------------------------------------------------------------------------------
@@ -284,6 +286,7 @@ class Worker:
             self.running = False
 
     def _housekeeping(self) -> None:
+        self.retired_calls.sweep()
         now = time.monotonic()
         for slot in self.slots:
             if slot.dial is None:
@@ -301,6 +304,8 @@ class Worker:
         # nothing to stop (asking PJSIP to raises an error). Dropping the player here, in the loop's
         # registered thread, destroys it.
         call_id, report = slot.dial.call_id, slot.end_report
+        if slot.call is not None:
+            self.retired_calls.add(slot.call)  # another slot's new call may already hold its call id
         slot.player = slot.media = slot.call = slot.asr = slot.dial = slot.end_report = None
         if report is not None:
             # Only now: the dialer counts the line free when it hears the call ended, and may dial on it at once.
