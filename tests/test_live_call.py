@@ -147,6 +147,7 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     # The cause first: pytest cuts a long message short, and this one has been seen to fail once in a while.
     assert attempts[NO_ANSWER].outcome == "no_answer" and attempts[NO_ANSWER].final_tier is None, (
         summary[NO_ANSWER],
+        [entry for entry in sim_log if entry.get("number") == NO_ANSWER],
         summary,
     )
     assert attempts[DOWN].outcome == "failed" and attempts[DOWN].hangup_cause.startswith("503"), summary

@@ -228,6 +228,7 @@ class CalleeSimulator:
             "event": "ended",
             "number": leg.number,
             "action": leg.callee.action,
+            "sip_status": leg.status,  # as this side saw the call end: who ended an unanswered call, and how
             "said": leg.said,
             "heard_seconds": round(len(pcm) / 2 / BRIDGE_RATE, 2),
             "recording": str(record) if record else None,
