@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import queue
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
+from console.auth import MANAGERS, PEOPLE, api_for
 from console.live import LiveFeed
 from dialer.call_flow import CallCommandError
 
@@ -26,6 +27,7 @@ def _no_dialer(_: LookupError):  # type: ignore[no-untyped-def]
 
 
 @api.get("/events")
+@api_for(PEOPLE, scopes=("events:read",))
 def events() -> Response:
     """Server-sent events: one JSON message per event, as the dialer publishes them."""
     feed = _feed()
@@ -47,6 +49,7 @@ def events() -> Response:
 
 
 @api.get("/pacing")
+@api_for(MANAGERS, scopes=("metrics:read", "campaigns:read"))
 def pacing():  # type: ignore[no-untyped-def]
     """Per running campaign: its pacing controller, dial level, forecast and abandonment budget left."""
     return jsonify(campaigns=list(_feed().pacing.values()))
@@ -58,26 +61,38 @@ def _refused(error: CallCommandError):  # type: ignore[no-untyped-def]
 
 
 @api.post("/calls/<call_id>/hangup")
+@api_for(PEOPLE, scopes=("calls:write",))
 def hang_up(call_id: str):  # type: ignore[no-untyped-def]
     _feed().control.hang_up(call_id)
     return jsonify(call_id=call_id, status="hanging up"), 202
 
 
+def _agent(body: dict) -> str | None:
+    """The agent acting: the signed-in person, or the one a script names (a token acts for no one)."""
+    if g.person is not None:
+        return g.person.name
+    agent = body.get("agent")
+    return agent if isinstance(agent, str) and agent else None
+
+
 @api.post("/calls/<call_id>/disposition")
+@api_for(PEOPLE, scopes=("calls:write",))
 def dispose(call_id: str):  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True) or {}
-    disposition, notes, agent = body.get("disposition"), body.get("notes", ""), body.get("agent", "")
-    if not isinstance(disposition, str) or not isinstance(notes, str) or not isinstance(agent, str):
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    disposition, notes = body.get("disposition"), body.get("notes", "")
+    if not isinstance(disposition, str) or not isinstance(notes, str):
         return jsonify(error="bad_request", message='send {"disposition": ..., "notes": ..., "agent": ...}'), 400
-    _feed().control.dispose(call_id, disposition, notes, agent or "console")
+    _feed().control.dispose(call_id, disposition, notes, _agent(body) or g.actor)
     return jsonify(call_id=call_id, disposition=disposition), 200
 
 
 @api.post("/calls/<call_id>/takeover")
+@api_for(PEOPLE, scopes=("calls:write",))
 def take_over(call_id: str):  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True) or {}
-    agent = body.get("agent")
-    if not isinstance(agent, str) or not agent:
+    body = request.get_json(silent=True)
+    agent = _agent(body if isinstance(body, dict) else {})
+    if agent is None:
         return jsonify(error="bad_request", message='send {"agent": "<agent name>"}'), 400
     _feed().control.take_over(call_id, agent)
     return jsonify(call_id=call_id, agent=agent, status="bridging"), 202

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from console.api_lists import requires, sessions, user_error_reply
+from console.api_lists import sessions, user_error_reply
+from console.auth import MANAGERS, api_for
 from dialer.campaigns import find_campaign
 from dialer.dnc import add_entry
 from dialer.lists.numbers import parse_number
@@ -18,7 +19,7 @@ api_dnc.register_error_handler(UserError, user_error_reply)
 
 
 @api_dnc.post("/dnc")
-@requires("dnc:write")
+@api_for(MANAGERS, scopes=("dnc:write",))
 def add_number():  # type: ignore[no-untyped-def]
     """`{"phone": ..., "reason": ..., "campaign": optional, "region": optional}`; 201 added, 200 already listed."""
     config: Config = current_app.config["TIERDIAL"]
@@ -32,6 +33,5 @@ def add_number():  # type: ignore[no-untyped-def]
         raise UserError(f"phone: {exc}") from None  # name the field for the script's author
     with sessions().begin() as session:
         campaign_id = find_campaign(session, str(body["campaign"])).id if body.get("campaign") else None
-        added = add_entry(session, phone, str(body.get("reason") or ""), f"api: {g.token_name}",
-                          f"token {g.token_name}", campaign_id)  # fmt: skip
+        added = add_entry(session, phone, str(body.get("reason") or ""), f"api: {g.actor}", g.actor, campaign_id)
     return jsonify(added=added, scope="campaign" if campaign_id else "internal"), 201 if added else 200

@@ -12,13 +12,12 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.tokens import token_with_scope
+from console.auth import MANAGERS, api_for
 from dialer.lists.importer import ListTerms, import_list, import_workers, register_import
 from dialer.lists.rows import RowReader, detect_format
 from dialer.lists.status import import_status
@@ -34,28 +33,6 @@ def sessions() -> sessionmaker[Session]:
     return current_app.extensions["tierdial.database"].sessions()
 
 
-def requires(*scopes: str):  # type: ignore[no-untyped-def]
-    """The request must carry `Authorization: Bearer <token>` for a live token with one of these scopes."""
-
-    def decorate(view):  # type: ignore[no-untyped-def]
-        @wraps(view)
-        def checked(*args, **kwargs):  # type: ignore[no-untyped-def]
-            header = request.headers.get("Authorization", "")
-            token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-            with sessions().begin() as session:
-                found = next(filter(None, (token_with_scope(session, token, s) for s in scopes if token)), None)
-                g.token_name = found.name if found else None
-            if found is None:
-                wanted = " or ".join(scopes)
-                message = f"send `Authorization: Bearer <token>` with a live token that has the {wanted} scope"
-                return jsonify(error="unauthorized", message=message), 401
-            return view(*args, **kwargs)
-
-        return checked
-
-    return decorate
-
-
 def user_error_reply(error: UserError):  # type: ignore[no-untyped-def]
     """Bad input is the caller's to fix: 404 for a thing that does not exist, else 400, with the reason."""
     if isinstance(error, NotFound):
@@ -67,7 +44,7 @@ api_lists.register_error_handler(UserError, user_error_reply)
 
 
 @api_lists.post("/campaigns/<campaign>/lists")
-@requires("lists:write")
+@api_for(MANAGERS, scopes=("lists:write",))
 def upload_list(campaign: str):  # type: ignore[no-untyped-def]
     config: Config = current_app.config["TIERDIAL"]
     fields = request.form if request.files else request.args
@@ -78,7 +55,7 @@ def upload_list(campaign: str):  # type: ignore[no-untyped-def]
         consent_basis=fields.get("consent_basis", ""),
         default_region=(fields.get("region") or config.campaign_defaults.default_region).upper(),
         name=name,
-        imported_by=f"token {g.token_name}",
+        imported_by=g.actor,
     )
     path = config.data_dir / "uploads" / f"{uuid.uuid4().hex}.upload"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +131,7 @@ def _load_in_background(
 
 
 @api_lists.get("/imports/<int:import_id>")
-@requires("lists:read", "lists:write")
+@api_for(MANAGERS, scopes=("lists:read", "lists:write"))
 def import_progress(import_id: int):  # type: ignore[no-untyped-def]
     # The board first: it loses an import's entry only after the import has written its end to the database.
     read = _progress_board().get(import_id)

@@ -6,10 +6,13 @@ from flask import Flask, jsonify
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.api import api
+from console.api_campaigns import api_campaigns
 from console.api_dnc import api_dnc
 from console.api_lists import api_lists
+from console.auth import init_auth
 from console.database import Database
 from console.live import LiveFeed
+from console.login import init_login, login
 from console.metrics import LiveMetrics, metrics
 from console.pages import pages
 from tierdial import __version__
@@ -27,7 +30,11 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     if live is not None:
         app.extensions["tierdial.live"] = live
         app.extensions["tierdial.metrics"] = LiveMetrics(live.bus)
+    init_auth(app, config)
+    init_login(app)
+    app.register_blueprint(login)
     app.register_blueprint(api)
+    app.register_blueprint(api_campaigns)
     app.register_blueprint(api_lists)
     app.register_blueprint(api_dnc)
     app.register_blueprint(pages)

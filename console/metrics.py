@@ -11,7 +11,7 @@ import functools
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
 
-from console.api_lists import requires
+from console.auth import MANAGERS, api_for
 from tierdial.bus import EventBus
 from tierdial.messages import CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
 
@@ -61,7 +61,7 @@ metrics = Blueprint("metrics", __name__)
 
 
 @metrics.get("/metrics")
-@requires("metrics:read")
+@api_for(MANAGERS, scopes=("metrics:read",))
 def exposition():  # type: ignore[no-untyped-def]
     """Empty when the console runs without a dialer attached (`tierdial console` on its own)."""
     live: LiveMetrics | None = current_app.extensions.get("tierdial.metrics")

@@ -25,6 +25,9 @@ class Agent(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False), default="agent")
     password_hash: Mapped[str | None] = mapped_column(String(300))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")  # in a row
+    locked_until: Mapped[dt.datetime | None]
+    disabled_at: Mapped[dt.datetime | None]  # a person who left: kept for the records, cannot log in
     created_at: Mapped[CreatedAt]
 
 

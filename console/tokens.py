@@ -17,7 +17,16 @@ from console.models import ApiToken
 from tierdial import audit
 from tierdial.errors import NotFound, UserError
 
-SCOPES = ("lists:write", "lists:read", "dnc:write", "metrics:read")
+SCOPES = (
+    "lists:write",
+    "lists:read",
+    "dnc:write",
+    "metrics:read",
+    "events:read",
+    "calls:write",
+    "campaigns:read",
+    "campaigns:write",
+)
 PREFIX = "tdk_"
 
 

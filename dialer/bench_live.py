@@ -38,6 +38,7 @@ from tqdm import tqdm
 from console.app import create_app
 from console.live import LiveFeed
 from console.server import serve_in_thread
+from console.tokens import create_token
 from dialer.call_flow import CallFlow
 from dialer.live_demo import AGENT, connect_sim_agent, create_sim_campaign, noon_in_seoul_clock
 from dialer.runner import CampaignRunner
@@ -99,8 +100,8 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
 class _Agent:
     """Takes over each hot call while free, listens a moment, then ends it: the agent at the headset."""
 
-    def __init__(self, base_url: str, flow: CallFlow, run: _Run) -> None:
-        self.base_url, self.flow, self.run = base_url, flow, run
+    def __init__(self, base_url: str, token: str, flow: CallFlow, run: _Run) -> None:
+        self.base_url, self.token, self.flow, self.run = base_url, token, flow, run
         self.busy = threading.Lock()
 
     def __call__(self, message: object) -> None:
@@ -113,7 +114,7 @@ class _Agent:
             request = urllib.request.Request(
                 f"{self.base_url}/api/v1/calls/{call_id}/takeover",
                 json.dumps({"agent": AGENT}).encode(),
-                {"Content-Type": "application/json"},
+                {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
             )
             self.run.clicks[call_id] = time.time()
             urllib.request.urlopen(request, timeout=10).close()
@@ -261,10 +262,12 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         campaign_id = create_sim_campaign(sessions, "bench live", "bench", phones, bench)
         bus = EventBus()
         flow = CallFlow(bench, sessions, model, bus, clock=clock)
-        console = serve_in_thread(create_app(bench, LiveFeed(bus, flow)), "127.0.0.1", 0)
+        console = serve_in_thread(create_app(bench, LiveFeed(bus, flow), sessions), "127.0.0.1", 0)
+        with sessions.begin() as session:
+            token = create_token(session, "bench live", ["calls:write"], "bench")
         bus.subscribe(lambda message: _observe(run, message))
         bus.subscribe(lambda message: _remember_phone(flow, phone_of, message), Answered)
-        bus.subscribe(_Agent(f"http://127.0.0.1:{console.server_port}", flow, run))
+        bus.subscribe(_Agent(f"http://127.0.0.1:{console.server_port}", token, flow, run))
         progress = tqdm(total=calls, desc="calls", unit="call", file=sys.stderr)
         bus.subscribe(lambda message: None if message.call_id.startswith("agent-") else progress.update(1), CallEnded)
         engine = make_telephony(bench, flow.on_event, asr_address)

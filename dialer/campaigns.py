@@ -71,3 +71,20 @@ def start_campaign(session: Session, name_or_id: str | int, actor: str) -> Campa
                      reason_cleared=campaign.status_reason)  # fmt: skip
         campaign.status, campaign.status_reason = CampaignStatus.running, None
     return campaign
+
+
+def campaign_summaries(session: Session) -> list[dict[str, object]]:
+    """Every campaign with its state and limits, newest first: what a supervisor or a script reads."""
+    return [
+        {
+            "id": c.id,
+            "name": c.name,
+            "status": c.status.value,
+            "status_reason": c.status_reason,
+            "abandon_cap": c.abandon_cap,
+            "window": f"{c.window_start:%H:%M}-{c.window_end:%H:%M}",
+            "max_attempts_per_day": c.max_attempts_per_day,
+            "max_attempts_total": c.max_attempts_total,
+        }
+        for c in session.scalars(select(Campaign).order_by(Campaign.id.desc()))
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import secrets
 import threading
 import time
 from collections import Counter
@@ -18,9 +19,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from console.accounts import create_account
 from console.app import create_app
 from console.live import LiveFeed
+from console.models import Role
 from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
 from dialer.campaigns import create_campaign
@@ -46,6 +50,7 @@ SCENARIO = Path(__file__).with_name("sim") / "demo.yaml"
 DEMO_CALLER_NUMBER = "+82 2 3456 7890"
 SEOUL = ZoneInfo("Asia/Seoul")
 AGENT = "agent1"
+SUPERVISOR = "supervisor"
 DEMO_DATABASE = "demo.db"
 
 
@@ -137,8 +142,17 @@ class _Feed:
                 print(f"  {who}  {line}", flush=True)
 
 
-def _serve_console(demo: Config, feed: LiveFeed):  # type: ignore[no-untyped-def]
-    app = create_app(demo, feed)
+def demo_accounts(sessions: sessionmaker[Session]) -> dict[str, str]:
+    """The demo's agent and supervisor, with passwords made for this run (its database is emptied each run)."""
+    passwords = {AGENT: secrets.token_urlsafe(9), SUPERVISOR: secrets.token_urlsafe(9)}
+    with sessions.begin() as session:
+        create_account(session, AGENT, Role.agent, passwords[AGENT], "demo", "Agent One")
+        create_account(session, SUPERVISOR, Role.supervisor, passwords[SUPERVISOR], "demo", "Sam Supervisor")
+    return passwords
+
+
+def _serve_console(demo: Config, feed: LiveFeed, sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    app = create_app(demo, feed, sessions)
     try:
         return serve_in_thread(app, demo.console.host, demo.console.port)
     except OSError:  # the configured port is taken on this machine: any free one will do for a demo
@@ -161,6 +175,7 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
     database = make_engine(config.database_url)
     upgrade(database)
     sessions = make_sessions(database)
+    passwords = demo_accounts(sessions)
     model = model_for(config)
     prefix = ["--config", config_path] if config_path else []
     asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
@@ -181,13 +196,15 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
         bus = EventBus()
         flow = CallFlow(demo, sessions, model, bus, clock=clock)
         bus.subscribe(_Feed(flow))
-        console = _serve_console(demo, LiveFeed(bus, flow))
+        console = _serve_console(demo, LiveFeed(bus, flow), sessions)
         engine = make_telephony(demo, flow.on_event, asr_address)
         flow.engine = engine
         engine.start()
         try:
             agent_ready = connect_sim_agent(flow, agent_port)
             print(f"console: http://{demo.console.host}:{console.server_port}/  (live calls, transcripts, tiers)")
+            print(f"  log in as {AGENT} / {passwords[AGENT]} (agent) or {SUPERVISOR} / {passwords[SUPERVISOR]}"
+                  " (supervisor: the dashboard); passwords made for this run")  # fmt: skip
             if agent_ready:
                 print(f"  click 'Take over' on a hot call: the callee is bridged to {AGENT}'s simulated headset,")
                 print(f"  which records what it hears in {agent_recordings}/")

@@ -28,11 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT / "intent" / "data" / "speech"
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 300):
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 300, input_text: str | None = None
+):  # type: ignore[no-untyped-def]
     """Run `tierdial ...` as a user would, in a fresh process."""
     command = [sys.executable, "-m", "tierdial.cli", *args]
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, input=input_text
+    )
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1, width: int = 2) -> Path:
@@ -227,3 +231,37 @@ def following_calls(config, asr_address: tuple[str, int], trunk: str | None = No
     finally:
         follower.stop()
         taps.shutdown()
+
+
+# Console ------------------------------------------------------------------------------------------
+PASSWORD = "a long test password"
+
+
+def api_token(sessions, *scopes: str) -> str:  # type: ignore[no-untyped-def]
+    """A live API token with these scopes, as a script would be given."""
+    from console.tokens import create_token
+
+    with sessions.begin() as session:
+        return create_token(session, "tests", list(scopes), "tests")
+
+
+def add_account(sessions, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    from console.accounts import create_account
+
+    with sessions.begin() as session:
+        create_account(session, name, role, PASSWORD, "tests")
+
+
+def signed_in(app, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    """A test client logged in through the log-in form; returns it and its CSRF token."""
+    import re
+
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    reply = client.post("/login", data={"name": name, "password": password, "csrf_token": csrf})
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    # Log-in starts a new session, and with it a new CSRF token: read it from a page, as the browser does.
+    page = client.get("/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    return client, csrf

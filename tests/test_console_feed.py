@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.call_flow import CallCommandError
+from tests.helpers import add_account, api_token, migrated_sessions, signed_in
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript, TierDecided
@@ -52,21 +54,44 @@ def test_a_page_opened_mid_call_catches_up_on_calls_in_progress() -> None:
     assert json.loads(client.get_nowait())["text"] == "<script>alert(1)</script>"  # data, escaped by the page
 
 
-def test_takeover_endpoint_answers_clearly() -> None:
+def test_takeover_endpoint_answers_clearly(tmp_path: Path) -> None:
     control = _Control()
-    app = create_app(parse_config({}), LiveFeed(EventBus(), control))
-    web = app.test_client()
-    assert web.post("/api/v1/calls/c1/takeover", json={"agent": "agent1"}).status_code == 202
+    sessions = migrated_sessions(tmp_path / "console.db")
+    add_account(sessions, "agent1", "agent")
+    config = parse_config({"data_dir": str(tmp_path)})
+    app = create_app(config, LiveFeed(EventBus(), control), sessions)
+    web, csrf = signed_in(app, "agent1")
+    headers = {"X-CSRFToken": csrf}
+    # The signed-in agent takes the call over: whatever name a request body gives is not used.
+    assert web.post("/api/v1/calls/c1/takeover", json={"agent": "someone"}, headers=headers).status_code == 202
     assert control.taken == [("c1", "agent1")]
-    refused = web.post("/api/v1/calls/gone/takeover", json={"agent": "agent1"})
+    refused = web.post("/api/v1/calls/gone/takeover", json={}, headers=headers)
     assert refused.status_code == 404 and refused.json["error"] == "refused"
-    assert web.post("/api/v1/calls/c1/takeover", json={}).status_code == 400
-    detached = create_app(parse_config({})).test_client()
-    assert detached.post("/api/v1/calls/c1/takeover", json={"agent": "a"}).status_code == 503
-    assert detached.get("/healthz").json["live"] is False
+    detached = create_app(config, sessions=sessions)
+    assert signed_in(detached, "agent1")[0].post("/api/v1/calls/c1/takeover", json={}, headers=headers).status_code in (
+        400,
+        503,
+    )
+    assert detached.test_client().get("/healthz").json["live"] is False
     assert b"EventSource" in web.get("/").data
-    assert web.post("/api/v1/calls/c1/hangup").status_code == 202 and control.ended == ["c1"]
-    saved = web.post("/api/v1/calls/c1/disposition", json={"disposition": "sale", "notes": "2 units", "agent": "a1"})
-    assert saved.status_code == 200 and control.disposed == [("c1", "sale", "2 units", "a1")]
-    assert web.post("/api/v1/calls/c1/disposition", json={"disposition": "bogus"}).status_code == 400
-    assert web.post("/api/v1/calls/c1/disposition", json={"disposition": 3}).status_code == 400
+    assert web.post("/api/v1/calls/c1/hangup", headers=headers).status_code == 202 and control.ended == ["c1"]
+    saved = web.post("/api/v1/calls/c1/disposition", json={"disposition": "sale", "notes": "2 units"}, headers=headers)
+    assert saved.status_code == 200 and control.disposed == [("c1", "sale", "2 units", "agent1")]
+    assert web.post("/api/v1/calls/c1/disposition", json={"disposition": "bogus"}, headers=headers).status_code == 400
+    assert web.post("/api/v1/calls/c1/disposition", json={"disposition": 3}, headers=headers).status_code == 400
+
+
+def test_a_script_acts_on_calls_with_a_token_naming_the_agent(tmp_path: Path) -> None:
+    control = _Control()
+    sessions = migrated_sessions(tmp_path / "console.db")
+    app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(EventBus(), control), sessions)
+    web = app.test_client()
+    auth = {"Authorization": f"Bearer {api_token(sessions, 'calls:write')}"}
+    assert web.post("/api/v1/calls/c1/takeover", json={"agent": "agent7"}, headers=auth).status_code == 202
+    assert control.taken == [("c1", "agent7")]
+    missing = web.post("/api/v1/calls/c1/takeover", json={}, headers=auth)
+    assert missing.status_code == 400 and "agent" in missing.json["message"]
+    assert web.post("/api/v1/calls/c1/takeover", json={"agent": "a"}).status_code == 401
+    reader = {"Authorization": f"Bearer {api_token(sessions, 'lists:read')}"}
+    assert web.post("/api/v1/calls/c1/hangup", headers=reader).status_code == 401
+    assert control.ended == []

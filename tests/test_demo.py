@@ -40,7 +40,7 @@ def test_live_demo_dials_simulated_callees_over_sip(tmp_path: Path, model_file: 
     assert ("starting a sandbox Asterisk" in result.stderr) == (engine == "asterisk")
     out = result.stdout
     assert "demo campaign: 4 simulated callees" in out
-    assert "console: http://127.0.0.1:" in out and "click 'Take over'" in out
+    assert "console: http://127.0.0.1:" in out and "click 'Take over'" in out and "log in as agent1 / " in out
     assert "tier A hot" in out and "tier E opt-out (opt-out rule)" in out, out
     assert "ended: answered" in out, out
     assert "4 calls:" in out and "do-not-call entries: 1" in out, out

@@ -26,7 +26,7 @@ from dialer.runner import CampaignRunner
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
-from tests.helpers import NOON_IN_SEOUL, dialling_config, seed_campaign
+from tests.helpers import NOON_IN_SEOUL, api_token, dialling_config, seed_campaign
 from tierdial.bus import EventBus
 from tierdial.db import make_engine, make_sessions
 from tierdial.schema import upgrade
@@ -45,8 +45,9 @@ FIRST_LINE = "바로 가입할 수 있게 도와주세요"  # ko_A_003
 SECOND_LINE = "지금 운전하고 있어서요 나중에 걸어 주세요"  # ko_C_020
 
 
-def _post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+def _post(url: str, body: dict, token: str) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as reply:
             return reply.status, json.loads(reply.read())
@@ -54,9 +55,10 @@ def _post(url: str, body: dict) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def _watch_and_take_over(base: str, seen: list[dict], replies: list[int]) -> None:
+def _watch_and_take_over(base: str, token: str, seen: list[dict], replies: list[int]) -> None:
     """What an agent does: follow the event stream, take over once a hot call's sentence is complete."""
-    with urllib.request.urlopen(f"{base}/api/v1/events", timeout=120) as stream:
+    events = urllib.request.Request(f"{base}/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(events, timeout=120) as stream:
         for raw in stream:
             line = raw.decode().strip()
             if not line.startswith("data: "):
@@ -65,12 +67,14 @@ def _watch_and_take_over(base: str, seen: list[dict], replies: list[int]) -> Non
             seen.append(event)
             call = f"{base}/api/v1/calls/{event.get('call_id')}"
             if event["type"] == "TierDecided" and event["tier"] == "A" and event["is_final"] and not replies:
-                replies.append(_post(f"{call}/takeover", {"agent": "agent1"})[0])
+                replies.append(_post(f"{call}/takeover", {"agent": "agent1"}, token)[0])
             elif event["type"] == "FinalTranscript" and len(replies) == 1:
-                replies.append(_post(f"{call}/hangup", {})[0])  # the agent heard the callee and ends the call
+                replies.append(_post(f"{call}/hangup", {}, token)[0])  # the agent heard the callee and ends the call
             elif event["type"] == "CallEnded" and not event["call_id"].startswith("agent-"):
                 replies.append(
-                    _post(f"{call}/disposition", {"disposition": "sale", "notes": "two units", "agent": "agent1"})[0]
+                    _post(
+                        f"{call}/disposition", {"disposition": "sale", "notes": "two units", "agent": "agent1"}, token
+                    )[0]
                 )
                 return
 
@@ -101,7 +105,8 @@ def test_agent_takes_over_a_hot_call(
 
     bus = EventBus()
     flow = CallFlow(config, sessions, intent_model, bus, clock=lambda: NOON_IN_SEOUL)
-    server = serve_in_thread(create_app(config, LiveFeed(bus, flow)), "127.0.0.1", 0)
+    server = serve_in_thread(create_app(config, LiveFeed(bus, flow), sessions), "127.0.0.1", 0)
+    token = api_token(sessions, "events:read", "calls:write")
     base = f"http://127.0.0.1:{server.server_port}"
     if apart:  # the callee lands in the worker without the agent's leg: audio is relayed between them
         engine = Pjsua2Engine(config, flow.on_event, asr_service, keep_callees_with_agents=False)
@@ -118,13 +123,13 @@ def test_agent_takes_over_a_hot_call(
         while "agent1" not in flow.agent_legs and time.monotonic() < deadline:
             time.sleep(0.1)
         assert "agent1" in flow.agent_legs, "the agent's phone never answered"
-        watcher = threading.Thread(target=_watch_and_take_over, args=(base, seen, replies), daemon=True)
+        watcher = threading.Thread(target=_watch_and_take_over, args=(base, token, seen, replies), daemon=True)
         watcher.start()
         time.sleep(0.5)  # the browser is connected before the first call
         CampaignRunner(config, sessions, flow, campaign_id, lines=1, clock=lambda: NOON_IN_SEOUL).run(max_seconds=120)
         watcher.join(timeout=10)
-        assert _post(f"{base}/api/v1/calls/no-such-call/takeover", {"agent": "agent1"})[0] == 404
-        assert _post(f"{base}/api/v1/calls/x/takeover", {})[0] == 400
+        assert _post(f"{base}/api/v1/calls/no-such-call/takeover", {"agent": "agent1"}, token)[0] == 404
+        assert _post(f"{base}/api/v1/calls/x/takeover", {}, token)[0] == 400
     finally:
         engine.stop()
         server.shutdown()

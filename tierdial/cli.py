@@ -37,6 +37,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     import asr.cli
+    import console.accounts_cli
     import console.cli
     import dialer.cli
     import intent.cli
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     asr.cli.register(commands)
     dialer.cli.register(commands)
     console.cli.register(commands)
+    console.accounts_cli.register(commands)
     number_pool.cli.register(commands)
     return parser
 

@@ -1,0 +1,183 @@
+"""Who may use the console: signed-in people by role, scripts by API token.
+
+- Pages need a signed-in person with one of the page's roles (else the log-in page, or 403).
+- API endpoints take either a person's session (with a role) or `Authorization: Bearer
+  <token>` with a scope. Every state-changing request made with a session cookie carries
+  the CSRF token (form field or `X-CSRFToken` header); a bearer token is not sent by a
+  browser on its own, so token requests need none.
+- Session cookies are HttpOnly, SameSite=Lax, and Secure unless the console listens on
+  loopback only (plain HTTP to this machine); the session ends when the password changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_login import AnonymousUserMixin, LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.models import Agent, Role
+from console.tokens import token_with_scope
+from tierdial.config import Config
+
+SECRET_FILE = "console-secret.key"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+PEOPLE = (Role.agent, Role.supervisor, Role.admin)
+MANAGERS = (Role.supervisor, Role.admin)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The signed-in person, as flask-login wants one. `id` ties the session to the current password."""
+
+    name: str
+    role: Role
+    display_name: str
+    password_mark: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.name}:{self.password_mark}"
+
+    @classmethod
+    def of(cls, account: Agent) -> Person:
+        mark = hashlib.sha256((account.password_hash or "").encode()).hexdigest()[:16]
+        return cls(account.name, Role(account.role), account.display_name or account.name, mark)
+
+
+class Nobody(AnonymousUserMixin):
+    role = None
+    name = ""
+
+
+def sessions() -> sessionmaker[Session]:
+    return current_app.extensions["tierdial.database"].sessions()
+
+
+def init_auth(app: Flask, config: Config) -> None:
+    app.secret_key = _secret_key(config.data_dir)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not _loopback(config.console.host),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked below, for cookie-authenticated requests only
+        WTF_CSRF_TIME_LIMIT=None,  # valid for the session: an agent's page stays open all shift
+    )
+    csrf = CSRFProtect(app)
+    logins = LoginManager(app)
+    logins.anonymous_user = Nobody
+    logins.login_view = "login.log_in"
+    logins.session_protection = "basic"
+    logins.user_loader(_load_person)
+
+    @app.before_request
+    def _check_csrf() -> None:
+        # An API request with neither a session nor a token carries no authority to forge: it gets its 401.
+        anonymous_api = request.path.startswith("/api/") and not current_user.is_authenticated
+        if request.method in UNSAFE_METHODS and not _bearer_token() and not anonymous_api:
+            csrf.protect()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(error: CSRFError):  # type: ignore[no-untyped-def]
+        message = f"refused: {error.description} Reload the page and try again."
+        if request.path.startswith("/api/"):
+            return jsonify(error="csrf_failed", message=message), 400
+        return render_template("refused.html", message=message), 400
+
+
+def _load_person(session_id: str) -> Person | None:
+    name, _, mark = session_id.partition(":")
+    with sessions()() as session:
+        account = session.scalar(select(Agent).where(Agent.name == name))
+        if account is None or account.disabled_at is not None:
+            return None
+        person = Person.of(account)
+    return person if secrets.compare_digest(person.password_mark, mark) else None
+
+
+def _secret_key(data_dir: Path) -> bytes:
+    """The key that signs session cookies: made once per installation, readable by its owner only."""
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+
+
+def page_for(*roles: Role) -> Callable:
+    """A page for signed-in people with one of these roles."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("login.log_in", next=request.full_path.rstrip("?")))
+            if current_user.role not in roles:
+                return render_template("refused.html", message="This page is not for your role."), 403
+            g.actor = current_user.name
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def api_for(roles: Iterable[Role] = (), scopes: Iterable[str] = ()) -> Callable:
+    """An endpoint for a script's token with one of `scopes`, or a signed-in person with one of `roles`.
+
+    Sets `g.actor` (who did it, for the records) and `g.person` (the signed-in person, or None).
+    """
+    roles, scopes = tuple(roles), tuple(scopes)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if token := _bearer_token():
+                with sessions().begin() as session:
+                    found = next(filter(None, (token_with_scope(session, token, s) for s in scopes)), None)
+                    name = found.name if found else None
+                if name is None:
+                    wanted = " or ".join(scopes) or "(none: this endpoint is for signed-in people)"
+                    message = f"send `Authorization: Bearer <token>` with a live token that has the {wanted} scope"
+                    return jsonify(error="unauthorized", message=message), 401
+                g.actor, g.person, g.token_name = f"token {name}", None, name
+            elif current_user.is_authenticated:
+                if current_user.role not in roles:
+                    return jsonify(error="forbidden", message="your role may not do this"), 403
+                g.actor, g.person, g.token_name = current_user.name, current_user, None
+            else:
+                return jsonify(error="unauthorized", message="sign in, or send an API token"), 401
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
