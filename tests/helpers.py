@@ -265,3 +265,21 @@ def signed_in(app, name: str, password: str = PASSWORD):  # type: ignore[no-unty
     page = client.get("/").get_data(as_text=True)
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     return client, csrf
+
+
+class RecordingControl:
+    """Stands in for the dialer behind a console that is tested without calls: records what was asked."""
+
+    def __init__(self) -> None:
+        self.taken: list[tuple[str, str]] = []
+        self.ended: list[str] = []
+        self.disposed: list[tuple[str, str, str, str]] = []
+
+    def take_over(self, call_id: str, agent: str) -> None:
+        self.taken.append((call_id, agent))
+
+    def hang_up(self, call_id: str) -> None:
+        self.ended.append(call_id)
+
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None:
+        self.disposed.append((call_id, disposition, notes, by))

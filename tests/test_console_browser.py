@@ -10,22 +10,10 @@ from console.app import create_app
 from console.live import LiveFeed
 from console.server import serve_in_thread
 from tests.browser import chromium, log_in, screenshot
-from tests.helpers import PASSWORD, add_account, migrated_sessions
+from tests.helpers import PASSWORD, RecordingControl, add_account, migrated_sessions
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 from tierdial.messages import Answered, CallStarted, FinalTranscript, PartialTranscript, TierDecided
-
-
-class _Control:
-    def __init__(self) -> None:
-        self.taken: list[tuple[str, str]] = []
-
-    def take_over(self, call_id: str, agent: str) -> None:
-        self.taken.append((call_id, agent))
-
-    def hang_up(self, call_id: str) -> None: ...
-
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None: ...
 
 
 @pytest.fixture
@@ -33,7 +21,7 @@ def console(tmp_path: Path):  # type: ignore[no-untyped-def]
     sessions = migrated_sessions(tmp_path / "console.db")
     add_account(sessions, "ann", "agent")
     add_account(sessions, "sam", "supervisor")
-    bus, control = EventBus(), _Control()
+    bus, control = EventBus(), RecordingControl()
     app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, control), sessions)
     server = serve_in_thread(app, "127.0.0.1", 0)
     yield f"http://127.0.0.1:{server.server_port}", bus, control

@@ -10,21 +10,9 @@ import pytest
 from console.accounts import set_password, unlock
 from console.app import create_app
 from console.live import LiveFeed
-from tests.helpers import PASSWORD, add_account, api_token, migrated_sessions, run_cli, signed_in
+from tests.helpers import PASSWORD, RecordingControl, add_account, api_token, migrated_sessions, run_cli, signed_in
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
-
-
-class _Control:
-    def __init__(self) -> None:
-        self.taken: list[tuple[str, str]] = []
-
-    def take_over(self, call_id: str, agent: str) -> None:
-        self.taken.append((call_id, agent))
-
-    def hang_up(self, call_id: str) -> None: ...
-
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None: ...
 
 
 @pytest.fixture
@@ -32,7 +20,7 @@ def console(tmp_path: Path):  # type: ignore[no-untyped-def]
     sessions = migrated_sessions(tmp_path / "console.db")
     for name, role in (("ann", "agent"), ("sam", "supervisor"), ("ada", "admin")):
         add_account(sessions, name, role)
-    control = _Control()
+    control = RecordingControl()
     app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(EventBus(), control), sessions)
     return app, sessions, control
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.pacing.live import LivePacing
+from tests.helpers import api_token, migrated_sessions
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 from tierdial.messages import Answered, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
@@ -87,12 +90,15 @@ def test_a_campaign_pacing_mode_outside_the_list_is_a_config_error() -> None:
         parse_config({"campaign_defaults": {"pacing": "turbo"}})
 
 
-def test_the_console_serves_the_latest_pacing_status_per_campaign() -> None:
+def test_the_console_serves_the_latest_pacing_status_per_campaign(tmp_path: Path) -> None:
     bus = EventBus()
-    app = create_app(parse_config({}), LiveFeed(bus, control=None))  # type: ignore[arg-type]
+    sessions = migrated_sessions(tmp_path / "console.db")
+    app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, control=None), sessions)  # type: ignore[arg-type]
     for level in (1.5, 2.25):
         bus.publish(PacingUpdate("demo", "tierdial", level, {"answer_rate": 0.25}, 3.5, 4, 2))
-    body = app.test_client().get("/api/v1/pacing").get_json()
+    auth = {"Authorization": f"Bearer {api_token(sessions, 'metrics:read')}"}
+    assert app.test_client().get("/api/v1/pacing").status_code == 401
+    body = app.test_client().get("/api/v1/pacing", headers=auth).get_json()
     assert body["campaigns"] == [
         {
             "type": "PacingUpdate",
