@@ -59,7 +59,7 @@ def create_account(
     except ValueError:
         raise UserError(f"role must be one of {', '.join(r.value for r in Role)}") from None
     check_password_rules(password)
-    if session.scalar(select(Agent).where(Agent.name == name)) is not None:
+    if _named(session, name) is not None:
         raise UserError(f"an account named {name} exists already")
     account = Agent(name=name, display_name=display_name, role=role, password_hash=_hasher.hash(password))
     session.add(account)
@@ -68,8 +68,12 @@ def create_account(
     return account
 
 
+def _named(session: Session, name: str) -> Agent | None:
+    return session.scalar(select(Agent).where(Agent.name == name.strip().lower()))
+
+
 def find_account(session: Session, name: str) -> Agent:
-    account = session.scalar(select(Agent).where(Agent.name == name.strip().lower()))
+    account = _named(session, name)
     if account is None:
         raise NotFound(f"no account named {name}")
     return account
@@ -95,7 +99,7 @@ def unlock(session: Session, name: str, actor: str) -> None:
 
 def authenticate(session: Session, name: str, password: str) -> Agent:
     """The account these credentials open; raises LoginRefused otherwise and counts the failure."""
-    account = session.scalar(select(Agent).where(Agent.name == name.strip().lower()))
+    account = _named(session, name)
     if account is None or not account.password_hash or account.disabled_at is not None:
         _verify(_UNKNOWN_USER_HASH, password)
         raise LoginRefused("wrong name or password")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from console.api_lists import sessions, user_error_reply
-from console.auth import MANAGERS, api_for
+from console.api_lists import user_error_reply
+from console.auth import MANAGERS, api_for, sessions
 from dialer.campaigns import find_campaign
 from dialer.dnc import add_entry
 from dialer.lists.numbers import parse_number

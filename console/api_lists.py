@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.auth import MANAGERS, api_for
+from console.auth import MANAGERS, api_for, sessions
 from dialer.lists.importer import ListTerms, import_list, import_workers, register_import
 from dialer.lists.rows import RowReader, detect_format
 from dialer.lists.status import import_status
@@ -27,10 +27,6 @@ from tierdial.errors import NotFound, UserError
 log = logging.getLogger(__name__)
 api_lists = Blueprint("api_lists", __name__, url_prefix="/api/v1")
 INLINE_BYTES = 1024 * 1024  # up to this size the report comes back in the response
-
-
-def sessions() -> sessionmaker[Session]:
-    return current_app.extensions["tierdial.database"].sessions()
 
 
 def user_error_reply(error: UserError):  # type: ignore[no-untyped-def]

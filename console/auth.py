@@ -87,10 +87,12 @@ def init_auth(app: Flask, config: Config) -> None:
 
     @app.before_request
     def _check_csrf() -> None:
+        if request.method not in UNSAFE_METHODS or _bearer_token():
+            return
         # An API request with neither a session nor a token carries no authority to forge: it gets its 401.
-        anonymous_api = request.path.startswith("/api/") and not current_user.is_authenticated
-        if request.method in UNSAFE_METHODS and not _bearer_token() and not anonymous_api:
-            csrf.protect()
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            return
+        csrf.protect()
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(error: CSRFError):  # type: ignore[no-untyped-def]
@@ -163,7 +165,7 @@ def api_for(roles: Iterable[Role] = (), scopes: Iterable[str] = ()) -> Callable:
         def checked(*args: Any, **kwargs: Any) -> Any:
             if token := _bearer_token():
                 with sessions().begin() as session:
-                    found = next(filter(None, (token_with_scope(session, token, s) for s in scopes)), None)
+                    found = token_with_scope(session, token, scopes)
                     name = found.name if found else None
                 if name is None:
                     wanted = " or ".join(scopes) or "(none: this endpoint is for signed-in people)"

@@ -62,10 +62,10 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def token_with_scope(session: Session, token: str, scope: str) -> ApiToken | None:
-    """The live token this text is, if it carries the scope; None otherwise (never says which check failed)."""
+def token_with_scope(session: Session, token: str, scopes: tuple[str, ...]) -> ApiToken | None:
+    """The live token this text is, if it carries one of the scopes; None otherwise (never says which check failed)."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    if row is None or row.revoked_at is not None or scope not in row.scopes.split():
+    if row is None or row.revoked_at is not None or not set(scopes) & set(row.scopes.split()):
         return None
     row.last_used_at = dt.datetime.now(dt.UTC)
     return row

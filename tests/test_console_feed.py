@@ -8,30 +8,24 @@ from pathlib import Path
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.call_flow import CallCommandError
-from tests.helpers import add_account, api_token, migrated_sessions, signed_in
+from tests.helpers import RecordingControl, add_account, api_token, migrated_sessions, signed_in
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript, TierDecided
 
 
-class _Control:
-    def __init__(self) -> None:
-        self.taken: list[tuple[str, str]] = []
-        self.ended: list[str] = []
-        self.disposed: list[tuple[str, str, str, str]] = []
-
-    def hang_up(self, call_id: str) -> None:
-        self.ended.append(call_id)
+class _Control(RecordingControl):
+    """Refuses what the dialer would refuse: a bogus disposition, a call that is gone."""
 
     def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None:
         if disposition == "bogus":
             raise CallCommandError(400, "disposition must be one of sale, ...")
-        self.disposed.append((call_id, disposition, notes, by))
+        super().dispose(call_id, disposition, notes, by)
 
     def take_over(self, call_id: str, agent: str) -> None:
         if call_id == "gone":
             raise CallCommandError(404, "no live call gone")
-        self.taken.append((call_id, agent))
+        super().take_over(call_id, agent)
 
 
 def test_a_page_opened_mid_call_catches_up_on_calls_in_progress() -> None:
