@@ -52,7 +52,7 @@ from tierdial.config import Config, parse_config
 from tierdial.db import make_engine, make_sessions
 from tierdial.errors import UserError
 from tierdial.messages import Answered, CallEnded, TierDecided
-from tierdial.processes import start_service, stop_service
+from tierdial.processes import start_service
 from tierdial.schema import upgrade
 
 HOT_LINE = "heldout/ko_A_003.wav"
@@ -249,10 +249,10 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     model = model_for(config)
     prefix = ["--config", config_path] if config_path else []
     asr_command = [*prefix, "asr", "serve", "--port", "0", "--recognizers", str(lines)]
-    asr_process, asr_address = start_service(asr_command, "listening on")
-    started = [start_service(["sim", "callees", "--scenario", str(scenario)], "listening on") for _ in range(sims)]
-    sim_processes, sim_ports = [p for p, _ in started], [port for _, (_, port) in started]
-    agent_process, (_, agent_port) = start_service(["sim", "agent"], "listening on")
+    asr = start_service(asr_command, "listening on")
+    callee_sims = [start_service(["sim", "callees", "--scenario", str(scenario)], "listening on") for _ in range(sims)]
+    sim_ports = [sim.address[1] for sim in callee_sims]
+    headset = start_service(["sim", "agent"], "listening on")
     pbx = contextlib.ExitStack()
     _, clock = noon_in_seoul_clock()
     run = _Run()
@@ -270,17 +270,17 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
         bus.subscribe(_Agent(f"http://127.0.0.1:{console.server_port}", token, flow, run))
         progress = tqdm(total=calls, desc="calls", unit="call", file=sys.stderr)
         bus.subscribe(lambda message: None if message.call_id.startswith("agent-") else progress.update(1), CallEnded)
-        engine = make_telephony(bench, flow.on_event, asr_address)
+        engine = make_telephony(bench, flow.on_event, asr.address)
         flow.engine = engine
         engine.start()
-        cpu_before, wall_before = _cpu_seconds(asr_process.pid), time.monotonic()
+        cpu_before, wall_before = _cpu_seconds(asr.pid), time.monotonic()
         try:
-            if not connect_sim_agent(flow, agent_port):
+            if not connect_sim_agent(flow, headset.address[1]):
                 raise UserError("the simulated agent's headset did not answer")
             CampaignRunner(bench, sessions, flow, campaign_id, lines=lines, clock=clock, pacing="lines").run(
                 max_seconds=60 * calls
             )
-            cpu_used = _cpu_seconds(asr_process.pid) - cpu_before
+            cpu_used = _cpu_seconds(asr.pid) - cpu_before
             wall = time.monotonic() - wall_before
         finally:
             engine.stop()
@@ -288,9 +288,9 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
             progress.close()
     finally:
         pbx.close()
-        agent_out = stop_service(agent_process)
-        callee_out = "\n".join(stop_service(process) for process in sim_processes)
-        stop_service(asr_process)
+        agent_out = headset.stop()
+        callee_out = "\n".join(sim.stop() for sim in callee_sims)
+        asr.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     callee_log = {e["number"]: e for e in map(json.loads, filter(_is_json, callee_out.splitlines()))}
     agent_onsets = [t for e in map(json.loads, filter(_is_json, agent_out.splitlines())) for t in e["sound_onsets"]]

@@ -43,7 +43,7 @@ from tierdial.db import make_engine, make_sessions
 from tierdial.errors import UserError
 from tierdial.logs import mask_number
 from tierdial.messages import Answered, CallEnded, FinalTranscript, TierDecided
-from tierdial.processes import start_service, stop_service
+from tierdial.processes import start_service
 from tierdial.schema import upgrade
 
 SCENARIO = Path(__file__).with_name("sim") / "demo.yaml"
@@ -178,18 +178,14 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
     passwords = demo_accounts(sessions)
     model = model_for(config)
     prefix = ["--config", config_path] if config_path else []
-    asr_process, asr_address = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
-    sim_process, (_, sim_port) = start_service(
-        ["sim", "callees", "--scenario", str(SCENARIO)], "callee simulator listening on"
-    )
+    asr = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
+    callees = start_service(["sim", "callees", "--scenario", str(SCENARIO)], "callee simulator listening on")
     agent_recordings = config.data_dir / "agent-recordings"
-    agent_process, (_, agent_port) = start_service(
-        ["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on"
-    )
+    headset = start_service(["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on")
     pbx = contextlib.ExitStack()
     noon, clock = noon_in_seoul_clock()
     try:
-        demo = pbx.enter_context(pbx_for(sim_trunk_config(config, sim_port)))
+        demo = pbx.enter_context(pbx_for(sim_trunk_config(config, callees.address[1])))
         campaign_id = create_sim_campaign(
             sessions, f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}", "demo.yaml", phones, demo
         )
@@ -197,11 +193,11 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
         flow = CallFlow(demo, sessions, model, bus, clock=clock)
         bus.subscribe(_Feed(flow))
         console = _serve_console(demo, LiveFeed(bus, flow), sessions)
-        engine = make_telephony(demo, flow.on_event, asr_address)
+        engine = make_telephony(demo, flow.on_event, asr.address)
         flow.engine = engine
         engine.start()
         try:
-            agent_ready = connect_sim_agent(flow, agent_port)
+            agent_ready = connect_sim_agent(flow, headset.address[1])
             print(f"console: http://{demo.console.host}:{console.server_port}/  (live calls, transcripts, tiers)")
             print(f"  log in as {AGENT} / {passwords[AGENT]} (agent) or {SUPERVISOR} / {passwords[SUPERVISOR]}"
                   " (supervisor: the dashboard); passwords made for this run")  # fmt: skip
@@ -223,9 +219,8 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
             console.shutdown()
     finally:
         pbx.close()
-        stop_service(agent_process)
-        stop_service(sim_process)
-        stop_service(asr_process)
+        for service in (headset, callees, asr):
+            service.stop()
     _summary(sessions, campaign_id, demo.database_url)
     return 0
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from intent.corpus import bundled_data_dir, speech_manifest
 from intent.training import train_from_dir
 from tests.helpers import ROOT, PostgresServer, asterisk_config, require_sandbox_tools
 from tierdial import processes
-from tierdial.processes import stop_service
 
 
 @pytest.fixture(scope="session")
@@ -54,38 +52,50 @@ def cli_env(tmp_path: Path, model_file: Path) -> dict[str, str]:
     return {"TIERDIAL_CONFIG": str(config)}
 
 
-def _start(command: list[str], ready: str) -> tuple[subprocess.Popen, tuple[str, int]]:
+def _start(command: list[str], ready: str) -> processes.Service:
     return processes.start_service(command, ready, cwd=ROOT)
 
 
 @pytest.fixture(scope="session")
 def asr_service():
-    process, address = _start(["asr", "serve", "--port", "0"], "listening on")
-    yield address
-    stop_service(process)
+    service = _start(["asr", "serve", "--port", "0"], "listening on")
+    yield service.address
+    service.stop()
 
 
 @pytest.fixture
-def start_service():
-    """Start any tierdial service command for one test; returns its address, stops it afterwards."""
-    started: list[subprocess.Popen] = []
+def start_service(request: pytest.FixtureRequest):
+    """Start any tierdial service command for one test; returns its address and a stop that returns its stdout.
+    What a service wrote on stderr is shown with a failing test's report."""
+    started: list[processes.Service] = []
+    request.node.tierdial_services = started
     outputs: dict[int, str] = {}
 
     def start(*command: str, ready: str = "listening on") -> tuple[tuple[str, int], Callable[[], str]]:
-        process, address = _start(list(command), ready)
-        started.append(process)
+        service = _start(list(command), ready)
+        started.append(service)
 
         def stop() -> str:
-            if process.pid not in outputs:
-                outputs[process.pid] = stop_service(process)
-            return outputs[process.pid]
+            if service.pid not in outputs:
+                outputs[service.pid] = service.stop()
+            return outputs[service.pid]
 
-        return address, stop
+        return service.address, stop
 
     yield start
-    for process in started:
-        if process.pid not in outputs:
-            stop_service(process)
+    for service in started:
+        if service.pid not in outputs:
+            service.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for service in getattr(item, "tierdial_services", []):
+            if errors := service.errors():
+                report.sections.append((f"stderr of `tierdial {' '.join(service.process.args[3:])}`", errors))
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import collections
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 READY_LINES = 50  # a service prints its address within its first lines, or it failed
+KEPT_ERROR_LINES = 500
 
 
-def start_service(command: list[str], ready: str, cwd: Path | None = None) -> tuple[subprocess.Popen, tuple[str, int]]:
+class Service:
+    """A started service. Its output is read all along: a pipe nobody reads fills up and stops the process at its
+    next write, which for a SIP simulator means calls that hang mid-way."""
+
+    def __init__(self, process: subprocess.Popen, address: tuple[str, int]) -> None:
+        self.process, self.address = process, address
+        self._output: list[str] = []
+        self._errors: collections.deque[str] = collections.deque(maxlen=KEPT_ERROR_LINES)
+        self._readers = [
+            threading.Thread(target=_drain, args=(process.stdout, self._output.append), daemon=True),
+            threading.Thread(target=_drain, args=(process.stderr, self._errors.append), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def errors(self) -> str:
+        """The last lines it wrote on stderr (warnings, tracebacks)."""
+        return "".join(self._errors)
+
+    def stop(self, timeout: float = 20) -> str:
+        """Stop it politely, then firmly; returns what it printed on stdout after starting."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return "".join(self._output)
+
+
+def _drain(stream: IO[str] | None, keep: Callable[[str], None]) -> None:
+    if stream is not None:
+        for line in stream:
+            keep(line)
+
+
+def start_service(command: list[str], ready: str, cwd: Path | None = None) -> Service:
     """Run `tierdial COMMAND...` and wait for the line that says where it listens ("... HOST:PORT")."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tierdial.cli", *command],
@@ -18,23 +66,13 @@ def start_service(command: list[str], ready: str, cwd: Path | None = None) -> tu
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None and process.stderr is not None
     for _ in range(READY_LINES):
         line = process.stdout.readline()
         if ready in line:
             host, port = line.rsplit(" ", 1)[1].strip().rsplit(":", 1)
-            return process, (host, int(port))
+            return Service(process, (host, int(port)))
         if not line and process.poll() is not None:
             break
     process.kill()
     raise RuntimeError(f"`tierdial {' '.join(command)}` did not start: {process.stderr.read()[-2000:]}")
-
-
-def stop_service(process: subprocess.Popen, timeout: float = 20) -> str:
-    """Stop it politely, then firmly; returns what it printed on stdout after starting."""
-    process.terminate()
-    try:
-        out, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
-    return out
