@@ -35,6 +35,7 @@ from number_pool.reputation import ReportKind, report
 from tierdial import audit
 from tierdial.bus import EventBus
 from tierdial.config import Config
+from tierdial.db import utcnow
 from tierdial.logs import mask_number
 from tierdial.messages import (
     Answered,
@@ -76,6 +77,9 @@ class LiveCall:
     phone: str
     started: float
     answered_at: float = 0.0  # monotonic; 0 until the callee answers
+    # The same moment as a record. Records keep real time; `CallFlow.clock` only judges calling windows and retries
+    # (a demo runs it at noon in Seoul).
+    answered_on: dt.datetime | None = None
     listening_since: float = 0.0
     asr_lag: float = 0.0  # seconds of the callee's audio waiting to be transcribed, as last reported
     asr_reported_at: float = 0.0
@@ -227,7 +231,7 @@ class CallFlow:
                 self.bus.publish(message)
                 return
             if isinstance(message, Answered):
-                call.answered_at = time.monotonic()
+                call.answered_at, call.answered_on = time.monotonic(), utcnow()
                 self._say(call, "opening")
             elif isinstance(message, MachineDetected):
                 # The opening still plays to the end (a person misjudged as a machine hears who called and how to
@@ -348,7 +352,7 @@ class CallFlow:
             attempt = session.query(CallAttempt).filter_by(call_id=call.call_id).one()
             attempt.outcome = CallOutcome(outcome)
             attempt.hangup_cause = f"{ended.sip_status} {ended.reason}".strip()[:100]
-            attempt.ended_at = self.clock()
+            attempt.answered_at, attempt.ended_at = call.answered_on, utcnow()
             attempt.final_tier = tier
             contact = session.get(Contact, call.contact_id)
             campaign = session.get(Campaign, contact.campaign_id)

@@ -155,6 +155,11 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert attempts[HANGS_UP].outcome == "answered" and attempts[HANGS_UP].final_tier is None, summary
     assert not any("SIP worker process ended" in (a.hangup_cause or "") for a in attempts.values()), summary
     assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values()), summary
+    # When each call was answered is kept (talk time, speed of answer): only for the calls that were.
+    answered = {phone for phone, a in attempts.items() if a.outcome in ("answered", "machine")}
+    assert answered == {OPT_OUT, HOT, VOICEMAIL, HANGS_UP}, summary
+    assert all(a.started_at <= a.answered_at <= a.ended_at for p, a in attempts.items() if p in answered), summary
+    assert all(a.answered_at is None for p, a in attempts.items() if p not in answered), summary
     # Everyone sees the same, owned caller number.
     assert {a.caller_number for a in attempts.values()} == {"+82234567890"}, summary
 
