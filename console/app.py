@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.api import api
 from console.api_campaigns import api_campaigns
 from console.api_dnc import api_dnc
+from console.api_kpis import api_kpis
 from console.api_lists import api_lists
 from console.auth import init_auth
 from console.database import Database
@@ -37,6 +38,7 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     app.register_blueprint(api_campaigns)
     app.register_blueprint(api_lists)
     app.register_blueprint(api_dnc)
+    app.register_blueprint(api_kpis)
     app.register_blueprint(pages)
     app.register_blueprint(metrics)
 

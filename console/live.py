@@ -9,6 +9,7 @@ import queue
 import threading
 from typing import Protocol
 
+from console.hot_leads import HotLeadWaits
 from tierdial.bus import EventBus
 from tierdial.messages import CallEnded, PacingUpdate, PartialTranscript
 
@@ -38,7 +39,9 @@ class LiveFeed:
         self._clients: set[queue.Queue[str]] = set()
         self._in_progress: dict[str, list[str]] = {}  # what a newly opened page needs to catch up
         self.pacing: dict[str, dict[str, object]] = {}  # the latest pacing status per campaign
+        self.hot_leads = HotLeadWaits()
         self._lock = threading.Lock()
+        bus.subscribe(self.hot_leads.observe)
         bus.subscribe(self._fan_out)
 
     def _fan_out(self, message: object) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierdial.db import Base, CreatedAt, IntPk
@@ -43,3 +43,19 @@ class ApiToken(Base):
     created_at: Mapped[CreatedAt]
     revoked_at: Mapped[dt.datetime | None]
     last_used_at: Mapped[dt.datetime | None]
+
+
+class KpiTarget(Base):
+    """A supervisor's target for one KPI, for one campaign or (no campaign) for all of them together."""
+
+    __tablename__ = "kpi_targets"
+
+    id: Mapped[IntPk]
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kpi: Mapped[str] = mapped_column(String(40))
+    target: Mapped[float]
+    alert_after_minutes: Mapped[float] = mapped_column(default=5)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[CreatedAt]
+    missed_since: Mapped[dt.datetime | None]  # when the actual last fell short of the target; none while it meets it
+    alerted_at: Mapped[dt.datetime | None]  # when the current alert began

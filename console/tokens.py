@@ -26,6 +26,8 @@ SCOPES = (
     "calls:write",
     "campaigns:read",
     "campaigns:write",
+    "kpis:read",
+    "kpis:write",
 )
 PREFIX = "tdk_"
 

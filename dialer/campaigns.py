@@ -46,6 +46,10 @@ def find_campaign(session: Session, name_or_id: str | int) -> Campaign:
     return campaign
 
 
+def campaign_names(session: Session) -> dict[int, str]:
+    return {row.id: row.name for row in session.execute(select(Campaign.id, Campaign.name))}
+
+
 def calling_window(campaign: Campaign) -> CallingWindow:
     if campaign.calling_rules:
         return CallingWindow.model_validate(campaign.calling_rules)

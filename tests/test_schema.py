@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from asr.transcripts import record_final, transcript_of
+from dialer.campaign_stats import campaign_stats
 from dialer.models import CallAttempt, CallList, Campaign, Contact, DoNotCall
 from intent.history import record_decision, tier_history
 from number_pool.models import CallerNumber
@@ -28,6 +29,7 @@ TABLES = {
     "transcript_segments",
     "tier_decisions",
     "audit_log",
+    "kpi_targets",
 }
 
 
@@ -52,7 +54,12 @@ def _exercise(url: str) -> None:
         )
         s.add(contact)
         s.flush()
-        s.add(CallAttempt(call_id="c-1", campaign_id=campaign.id, contact_id=contact.id, caller_number="+82234567890"))
+        began = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)
+        s.add(
+            CallAttempt(call_id="c-1", campaign_id=campaign.id, contact_id=contact.id, caller_number="+82234567890",
+                        started_at=began, answered_at=began + dt.timedelta(seconds=10),
+                        ended_at=began + dt.timedelta(seconds=70), outcome="answered", final_tier="E")
+        )  # fmt: skip
         s.add(DoNotCall(phone_e164="+821099998888", scope="internal", reason="opt-out", source="call c-1"))
         s.add(CallerNumber(e164="+82234567890", trunk="demo", region="KR", verified_owned=True))
         record_final(s, FinalTranscript("c-1", "다시는 전화하지 마세요", 120, 1800))
@@ -63,6 +70,9 @@ def _exercise(url: str) -> None:
         decision = tier_history(s, "c-1")[0]
         assert (decision.tier, decision.evidence, decision.by_rule) == ("E", ["전화하지마"], True)
         assert s.get(Contact, contact.id).name == "김민지"
+        # The dashboard's figures are one query on either database.
+        spring = campaign_stats(s, dt.datetime.now(dt.UTC))["campaigns"][0]
+        assert spring["today"]["live_answers"] == 1 and spring["today"]["talk_seconds"] == pytest.approx(60, abs=0.5)
     downgrade(engine, "base")
     assert not TABLES & set(inspect(engine).get_table_names())
     engine.dispose()

@@ -1,0 +1,80 @@
+"""`/api/v1/kpis`: each campaign's figures and the supervisors' targets against them, with alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from console.api_lists import user_error_reply
+from console.auth import MANAGERS, api_for, sessions
+from console.kpis import KPIS, Figures, evaluate, remove_target, set_target
+from console.live import LiveFeed
+from dialer.campaign_stats import campaign_stats
+from tierdial.errors import UserError
+
+api_kpis = Blueprint("api_kpis", __name__, url_prefix="/api/v1")
+api_kpis.register_error_handler(UserError, user_error_reply)
+DEFAULT_ALERT_AFTER_MINUTES = 5.0
+
+
+def _with_hot_lead_waits(stats: dict) -> dict[str | None, Figures]:
+    live: LiveFeed | None = current_app.extensions.get("tierdial.live")
+    waits = live.hot_leads.waits() if live is not None else {}
+    figures: dict[str | None, Figures] = {}
+    for entry in stats["campaigns"]:
+        entry["hot_lead_waits"] = waits.get(entry["campaign"], [])
+        figures[entry["campaign"]] = entry
+    stats["overall"]["hot_lead_waits"] = sorted((w for ws in waits.values() for w in ws), reverse=True)
+    figures[None] = stats["overall"]
+    for entry in figures.values():
+        entry["max_hot_lead_wait"] = entry["hot_lead_waits"][0] if entry["hot_lead_waits"] else 0.0
+    return figures
+
+
+@api_kpis.get("/kpis")
+@api_for(MANAGERS, scopes=("kpis:read",))
+def kpis():  # type: ignore[no-untyped-def]
+    """Figures per campaign and overall, every target with its actual, and the targets in alert."""
+    now = dt.datetime.now(dt.UTC)
+    with sessions().begin() as session:  # evaluating moves each target's missed-since and alert state on
+        stats = campaign_stats(session, now)
+        targets = evaluate(session, _with_hot_lead_waits(stats), now)
+    definitions = {name: {"label": k.label, "unit": k.unit, "higher_is_better": k.higher_is_better}
+                   for name, k in KPIS.items()}  # fmt: skip
+    return jsonify(
+        **stats, targets=targets, alerts=[t for t in targets if t["alert"]], definitions=definitions, at=now.isoformat()
+    )
+
+
+def _number(body: dict, field: str, default: float | None = None) -> float:
+    value = body.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserError(f"{field}: a number is needed (got {value!r})")
+    return float(value)
+
+
+@api_kpis.put("/kpis/targets")
+@api_for(MANAGERS, scopes=("kpis:write",))
+def put_target():  # type: ignore[no-untyped-def]
+    """`{"kpi": "hot_lead_yield", "target": 0.2, "alert_after_minutes": 10, "campaign": optional}`."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("kpi"), str):
+        raise UserError(f'send JSON like {{"kpi": "connect_rate", "target": 0.3}}; kpis: {", ".join(KPIS)}')
+    campaign = body.get("campaign")
+    if campaign is not None and not isinstance(campaign, str):
+        raise UserError("campaign: a campaign's name, or leave it out for all campaigns together")
+    target, after = _number(body, "target"), _number(body, "alert_after_minutes", DEFAULT_ALERT_AFTER_MINUTES)
+    with sessions().begin() as session:
+        found = set_target(session, body["kpi"], target, after, g.actor, campaign or None)
+        reply = {"id": found.id, "kpi": found.kpi, "target": found.target, "campaign": campaign or None,
+                 "alert_after_minutes": found.alert_after_minutes}  # fmt: skip
+    return jsonify(reply), 200
+
+
+@api_kpis.delete("/kpis/targets/<int:target_id>")
+@api_for(MANAGERS, scopes=("kpis:write",))
+def delete_target(target_id: int):  # type: ignore[no-untyped-def]
+    with sessions().begin() as session:
+        remove_target(session, target_id, g.actor)
+    return "", 204

@@ -1,0 +1,121 @@
+"""What each campaign's calls add up to, read from the attempts: the figures on a supervisor's dashboard.
+
+A live answer is a person who picked up: a call answered and not taken for a machine,
+or one abandoned (answered, then nobody came on the line in time). Abandonment is
+measured over live answers, as the cap is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from dialer.models import CallAttempt, CallOutcome, Campaign
+
+HOT_TIERS = ("A", "B")
+
+
+@dataclass(frozen=True, slots=True)
+class CallCounts:
+    dials: int = 0
+    connects: int = 0  # answered by anything: people and machines
+    live_answers: int = 0
+    abandoned: int = 0
+    hot_leads: int = 0
+    taken_over: int = 0
+    talk_seconds: float = 0.0
+
+    def rate(self, part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def connect_rate(self) -> float | None:
+        return self.rate(self.connects, self.dials)
+
+    @property
+    def abandon_rate(self) -> float | None:
+        return self.rate(self.abandoned, self.live_answers)
+
+    @property
+    def hot_lead_yield(self) -> float | None:
+        return self.rate(self.hot_leads, self.live_answers)
+
+    def as_dict(self) -> dict[str, object]:
+        rates = {"connect_rate": self.connect_rate, "abandon_rate": self.abandon_rate}
+        return {**asdict(self), **rates, "hot_lead_yield": self.hot_lead_yield}
+
+
+def _seconds_between(session: Session, start: ColumnElement, end: ColumnElement) -> ColumnElement:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400
+
+
+def _counts(session: Session, since: dt.datetime, until: dt.datetime) -> dict[int, CallCounts]:
+    answered = CallAttempt.outcome == CallOutcome.answered
+    live = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned])
+    connected = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned, CallOutcome.machine])
+    talk = func.sum(
+        case(
+            (answered & CallAttempt.answered_at.is_not(None) & CallAttempt.ended_at.is_not(None),
+             _seconds_between(session, CallAttempt.answered_at, CallAttempt.ended_at)),
+            else_=0,
+        )
+    )  # fmt: skip
+    rows = session.execute(
+        select(
+            CallAttempt.campaign_id,
+            func.count(),
+            func.count().filter(connected),
+            func.count().filter(live),
+            func.count().filter(CallAttempt.outcome == CallOutcome.abandoned),
+            func.count().filter(answered & CallAttempt.final_tier.in_(HOT_TIERS)),
+            func.count().filter(CallAttempt.agent_name.is_not(None)),
+            talk,
+        )
+        .where(CallAttempt.started_at >= since, CallAttempt.started_at < until)
+        .group_by(CallAttempt.campaign_id)
+    )
+    return {row[0]: CallCounts(*row[1:7], talk_seconds=round(float(row[7] or 0), 1)) for row in rows}
+
+
+def _sum(counts: list[CallCounts]) -> CallCounts:
+    return CallCounts(*(sum(getattr(c, field) for c in counts) for field in CallCounts.__slots__))
+
+
+def start_of_day(now: dt.datetime) -> dt.datetime:
+    """Midnight where the console runs: a supervisor's 'today'."""
+    local = now.astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def campaign_stats(session: Session, now: dt.datetime) -> dict[str, object]:
+    """Per campaign and overall: today's calls, the last hour's dials, abandonment today and over 30 days."""
+    today = _counts(session, start_of_day(now), now + dt.timedelta(seconds=1))
+    last_hour = _counts(session, now - dt.timedelta(hours=1), now + dt.timedelta(seconds=1))
+    month = _counts(session, now - dt.timedelta(days=30), now + dt.timedelta(seconds=1))
+    campaigns = []
+    for campaign in session.scalars(select(Campaign).order_by(Campaign.id.desc())):
+        counts = today.get(campaign.id, CallCounts())
+        campaigns.append(
+            {
+                "campaign": campaign.name,
+                "status": campaign.status.value,
+                "abandon_cap": campaign.abandon_cap,
+                "today": counts.as_dict(),
+                "calls_per_hour": last_hour.get(campaign.id, CallCounts()).dials,
+                "abandon_rate_30d": month.get(campaign.id, CallCounts()).abandon_rate,
+            }
+        )
+    overall = _sum(list(today.values()))
+    return {
+        "campaigns": campaigns,
+        "overall": {
+            "today": overall.as_dict(),
+            "calls_per_hour": _sum(list(last_hour.values())).dials,
+            "abandon_rate_30d": _sum(list(month.values())).abandon_rate,
+        },
+    }
