@@ -176,12 +176,13 @@ class CallFlow:
                 raise CallCommandError(409, f"already taken over by {call.taken_over_by}")
             call.taken_over_by, call.closing, call.offered_at, call.listening_since = agent, False, 0.0, 0.0
             call.playing = ""
+            # Announced before the bridge is asked for: the engine's Bridged must not overtake it.
+            self.bus.publish(Takeover(call_id, agent))
             self.engine.stop_playing(call_id)
             self.engine.bridge(call_id, leg)
         with self.sessions.begin() as session:
             session.query(CallAttempt).filter_by(call_id=call_id).update({"agent_name": agent})
         log.info("taken over by %s", agent, extra={"call_id": call_id, "campaign": call.campaign})
-        self.bus.publish(Takeover(call_id, agent))
 
     def hang_up(self, call_id: str) -> None:
         """End a live call now (the agent's End call)."""

@@ -138,7 +138,8 @@ def test_agent_takes_over_a_hot_call(
     assert replies == [202, 202, 200]  # taken over, ended by the agent, disposition saved
     assert ("across SIP workers" in caplog.text) is apart
     types = [e["type"] for e in seen]
-    assert "Takeover" in types and "Bridged" in types
+    # In the order an agent's screen must show them: taken over by whom, then connected.
+    assert "Takeover" in types and "Bridged" in types and types.index("Takeover") < types.index("Bridged")
     with sessions() as s:
         attempt = s.scalars(select(CallAttempt)).one()
         assert attempt.agent_name == "agent1" and attempt.final_tier in ("A", "C")
