@@ -14,6 +14,7 @@ class HotLeadWaits:
     def __init__(self) -> None:
         self._campaign_of: dict[str, str] = {}
         self._waiting_since: dict[str, float] = {}
+        self._taken: set[str] = set()  # what the callee says after a takeover decides tiers too: not waiting again
         self._lock = threading.Lock()
 
     def observe(self, message: object) -> None:
@@ -21,12 +22,15 @@ class HotLeadWaits:
             if isinstance(message, CallStarted):
                 self._campaign_of[message.call_id] = message.campaign
             elif isinstance(message, TierDecided) and message.is_final and message.tier in HOT_TIERS:
-                self._waiting_since.setdefault(message.call_id, time.monotonic())
+                if message.call_id not in self._taken:
+                    self._waiting_since.setdefault(message.call_id, time.monotonic())
             elif isinstance(message, Takeover):
                 self._waiting_since.pop(message.call_id, None)
+                self._taken.add(message.call_id)
             elif isinstance(message, CallEnded):
                 self._waiting_since.pop(message.call_id, None)
                 self._campaign_of.pop(message.call_id, None)
+                self._taken.discard(message.call_id)
 
     def waits(self) -> dict[str, list[float]]:
         """Seconds each hot lead has waited so far, longest first, by campaign."""

@@ -7,6 +7,7 @@ measured over live answers, as the cap is.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from dataclasses import asdict, dataclass
 
@@ -27,6 +28,7 @@ class CallCounts:
     hot_leads: int = 0
     taken_over: int = 0
     talk_seconds: float = 0.0
+    tiers: tuple[tuple[str, int], ...] = ()  # final tier of answered calls: (tier, calls)
 
     def rate(self, part: int, whole: int) -> float | None:
         return part / whole if whole else None
@@ -45,7 +47,7 @@ class CallCounts:
 
     def as_dict(self) -> dict[str, object]:
         rates = {"connect_rate": self.connect_rate, "abandon_rate": self.abandon_rate}
-        return {**asdict(self), **rates, "hot_lead_yield": self.hot_lead_yield}
+        return {**asdict(self), **rates, "hot_lead_yield": self.hot_lead_yield, "tiers": dict(self.tiers)}
 
 
 def _seconds_between(session: Session, start: ColumnElement, end: ColumnElement) -> ColumnElement:
@@ -79,11 +81,26 @@ def _counts(session: Session, since: dt.datetime, until: dt.datetime) -> dict[in
         .where(CallAttempt.started_at >= since, CallAttempt.started_at < until)
         .group_by(CallAttempt.campaign_id)
     )
-    return {row[0]: CallCounts(*row[1:7], talk_seconds=round(float(row[7] or 0), 1)) for row in rows}
+    tiers: dict[int, dict[str, int]] = {}
+    for campaign_id, tier, calls in session.execute(
+        select(CallAttempt.campaign_id, CallAttempt.final_tier, func.count())
+        .where(CallAttempt.started_at >= since, CallAttempt.started_at < until, CallAttempt.final_tier.is_not(None))
+        .group_by(CallAttempt.campaign_id, CallAttempt.final_tier)
+    ):
+        tiers.setdefault(campaign_id, {})[tier] = calls
+    return {
+        row[0]: CallCounts(*row[1:7], talk_seconds=round(float(row[7] or 0), 1),
+                           tiers=tuple(sorted(tiers.get(row[0], {}).items())))
+        for row in rows
+    }  # fmt: skip
 
 
 def _sum(counts: list[CallCounts]) -> CallCounts:
-    return CallCounts(*(sum(getattr(c, field) for c in counts) for field in CallCounts.__slots__))
+    totals = [sum(getattr(c, field) for c in counts) for field in CallCounts.__slots__ if field != "tiers"]
+    tiers: collections.Counter[str] = collections.Counter()
+    for c in counts:
+        tiers.update(dict(c.tiers))
+    return CallCounts(*totals, tiers=tuple(sorted(tiers.items())))
 
 
 def start_of_day(now: dt.datetime) -> dt.datetime:

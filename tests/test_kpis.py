@@ -58,6 +58,7 @@ def test_the_dashboard_figures_add_up_the_campaigns_calls(console) -> None:  # t
     today = by_name["spring"]["today"]
     assert (today["dials"], today["connects"], today["live_answers"], today["abandoned"]) == (8, 5, 4, 1)
     assert today["hot_leads"] == 2 and today["hot_lead_yield"] == 0.5 and today["abandon_rate"] == 0.25
+    assert today["tiers"] == {"A": 1, "B": 1, "D": 1}
     assert today["connect_rate"] == 5 / 8 and today["talk_seconds"] == pytest.approx(3 * 90, abs=1)
     assert by_name["spring"]["calls_per_hour"] == 8 and by_name["spring"]["abandon_rate_30d"] == 0.25
     assert by_name["quiet"]["today"]["dials"] == 0 and by_name["quiet"]["today"]["abandon_rate"] is None
@@ -135,6 +136,7 @@ def test_hot_leads_waiting_for_an_agent_are_timed_until_taken_over(console) -> N
     spring = next(c for c in supervisor.get("/api/v1/kpis").json["campaigns"] if c["campaign"] == "spring")
     assert len(spring["hot_lead_waits"]) == 2 and spring["max_hot_lead_wait"] >= 0
     bus.publish(Takeover("c1", "ann"))
+    bus.publish(TierDecided("c1", "A", 0.9, ("when",), "when can you come", True))  # talking to the agent now
     bus.publish(CallEnded("c2", "answered", 200, "BYE"))
     figures = supervisor.get("/api/v1/kpis").json
     assert figures["overall"]["hot_lead_waits"] == [] and figures["overall"]["max_hot_lead_wait"] == 0
