@@ -72,7 +72,7 @@ def put_target():  # type: ignore[no-untyped-def]
     return jsonify(reply), 200
 
 
-@api_kpis.delete("/kpis/targets/<int:target_id>")
+@api_kpis.delete("/kpis/targets/<int(max=2147483647):target_id>")
 @api_for(MANAGERS, scopes=("kpis:write",))
 def delete_target(target_id: int):  # type: ignore[no-untyped-def]
     with sessions().begin() as session:

@@ -126,7 +126,7 @@ def _load_in_background(
         board.pop(upload.job_id, None)
 
 
-@api_lists.get("/imports/<int:import_id>")
+@api_lists.get("/imports/<int(max=2147483647):import_id>")
 @api_for(MANAGERS, scopes=("lists:read", "lists:write"))
 def import_progress(import_id: int):  # type: ignore[no-untyped-def]
     # The board first: it loses an import's entry only after the import has written its end to the database.

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
 
 from console.api import api
 from console.api_campaigns import api_campaigns
 from console.api_dnc import api_dnc
 from console.api_kpis import api_kpis
 from console.api_lists import api_lists
+from console.api_records import api_records
+from console.api_webhooks import api_webhooks
 from console.auth import init_auth
 from console.database import Database
 from console.live import LiveFeed
 from console.login import init_login, login
 from console.metrics import LiveMetrics, metrics
+from console.openapi import openapi_document
 from console.pages import pages
+from console.webhook_sender import WebhookSender
 from tierdial import __version__
 from tierdial.config import Config
 
@@ -27,10 +32,11 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     app = Flask(__name__)
     app.config["TIERDIAL"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
-    app.extensions["tierdial.database"] = Database(config, sessions)
+    database = app.extensions["tierdial.database"] = Database(config, sessions)
     if live is not None:
         app.extensions["tierdial.live"] = live
         app.extensions["tierdial.metrics"] = LiveMetrics(live.bus)
+        app.extensions["tierdial.webhooks"] = WebhookSender(live.bus, database.sessions())
     init_auth(app, config)
     init_login(app)
     app.register_blueprint(login)
@@ -39,8 +45,23 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     app.register_blueprint(api_lists)
     app.register_blueprint(api_dnc)
     app.register_blueprint(api_kpis)
+    app.register_blueprint(api_records)
+    app.register_blueprint(api_webhooks)
     app.register_blueprint(pages)
     app.register_blueprint(metrics)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        """A script gets JSON it can act on, also for a path or method that does not exist."""
+        if not request.path.startswith("/api/"):
+            return error
+        name = (error.name or "error").lower().replace(" ", "_")
+        return jsonify(error=name, message=error.description), error.code
+
+    @app.get("/api/v1/openapi.json")
+    def openapi():  # type: ignore[no-untyped-def]
+        """The API's description, for people and for client generators; open to all, it holds no data."""
+        return jsonify(openapi_document())
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]

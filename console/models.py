@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierdial.db import Base, CreatedAt, IntPk
@@ -59,3 +59,35 @@ class KpiTarget(Base):
     set_at: Mapped[CreatedAt]
     missed_since: Mapped[dt.datetime | None]  # when the actual last fell short of the target; none while it meets it
     alerted_at: Mapped[dt.datetime | None]  # when the current alert began
+
+
+class Webhook(Base):
+    """A URL that receives events as signed JSON POSTs: how hot leads reach a CRM or a chat tool."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[IntPk]
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[str] = mapped_column(String(300))  # space-separated
+    secret: Mapped[str] = mapped_column(String(100))  # signs each body (HMAC-SHA256): kept, as it must be to sign
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[CreatedAt]
+    removed_at: Mapped[dt.datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One event for one webhook: sent, retried with back-off, and kept as the delivery log."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[IntPk]
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[CreatedAt]
+    delivered_at: Mapped[dt.datetime | None]

@@ -28,6 +28,8 @@ SCOPES = (
     "campaigns:write",
     "kpis:read",
     "kpis:write",
+    "attempts:read",
+    "webhooks:write",
 )
 PREFIX = "tdk_"
 

@@ -30,6 +30,8 @@ TABLES = {
     "tier_decisions",
     "audit_log",
     "kpi_targets",
+    "webhooks",
+    "webhook_deliveries",
 }
 
 

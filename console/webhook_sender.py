@@ -1,0 +1,153 @@
+"""Turns the dialer's messages into webhook deliveries and sends them, retrying with back-off.
+
+The bus hands messages over on the dialer's own thread, so they are only queued there;
+one sender thread stores them as deliveries and posts what is due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import queue
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.models import Webhook, WebhookDelivery
+from console.webhooks import RETRY_DELAYS, queue_event, signature
+from dialer.attempts import attempt_by_call
+from tierdial.bus import EventBus
+from tierdial.db import utcnow
+from tierdial.errors import NotFound
+from tierdial.messages import CallEnded, TierDecided
+
+log = logging.getLogger(__name__)
+SEND_TIMEOUT_SECONDS = 5.0
+BATCH = 50
+
+
+class WebhookSender:
+    def __init__(
+        self,
+        bus: EventBus,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], dt.datetime] = utcnow,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+    ) -> None:
+        self._sessions, self._clock, self._delays = sessions, clock, retry_delays
+        self._incoming: queue.Queue[tuple[str, str, dict]] = queue.Queue()
+        self._announced: set[tuple[str, str]] = set()  # (call, event): a hot lead is pushed once, not per utterance
+        self._due_at: dt.datetime | None = self._clock()  # the next delivery due: look once at start-up
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+        self._unsubscribe = bus.subscribe(self.observe)
+        self._thread.start()
+
+    def observe(self, message: object) -> None:
+        if isinstance(message, TierDecided) and message.is_final and message.tier in ("A", "B", "E"):
+            event = "opt_out" if message.tier == "E" else "tier.hot"
+            if (message.call_id, event) in self._announced:
+                return
+            self._announced.add((message.call_id, event))
+            detail = {"tier": message.tier, "confidence": message.confidence, "evidence": list(message.evidence),
+                      "text": message.text, "by_rule": message.by_rule}  # fmt: skip
+            self._incoming.put((event, message.call_id, detail))
+        elif isinstance(message, CallEnded) and not message.call_id.startswith("agent-"):
+            self._announced = {key for key in self._announced if key[0] != message.call_id}
+            self._incoming.put(("call.ended", message.call_id, {"outcome": message.outcome}))
+
+    def stop(self) -> None:
+        self._unsubscribe()
+        self._stop.set()
+        self._thread.join(timeout=SEND_TIMEOUT_SECONDS + 2)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._store_incoming(timeout=0.5)
+                if self._due_at is not None and self._due_at <= self._clock():
+                    self.send_due()
+            except Exception:  # a database hiccup must not end webhooks for the rest of the shift
+                log.exception("webhook sender")
+                time.sleep(1)
+
+    def _store_incoming(self, timeout: float) -> None:
+        try:
+            first = self._incoming.get(timeout=timeout)
+        except queue.Empty:
+            return
+        batch = [first]
+        while not self._incoming.empty() and len(batch) < BATCH:
+            batch.append(self._incoming.get_nowait())
+        now = self._clock()
+        with self._sessions.begin() as session:
+            for event, call_id, detail in batch:
+                try:
+                    call = attempt_by_call(session, call_id)
+                except NotFound:
+                    call = {"call_id": call_id}
+                body = {"event": event, "at": now.isoformat(), "call": call, **detail}
+                queue_event(session, event, json.dumps(body, ensure_ascii=False), now)
+        self._due_at = now
+
+    def send_due(self) -> int:
+        """Post every delivery that is due; returns how many were tried."""
+        now = self._clock()
+        with self._sessions() as session:
+            due = session.execute(
+                select(WebhookDelivery.id, Webhook.url, Webhook.secret, WebhookDelivery.event, WebhookDelivery.body)
+                .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+                .order_by(WebhookDelivery.id)
+                .limit(BATCH)
+            ).all()
+        for delivery_id, url, secret, event, body in due:
+            status, error = _post(url, secret, delivery_id, event, body.encode())
+            self._record(delivery_id, status, error)
+        with self._sessions() as session:
+            earliest = session.scalar(
+                select(func.min(WebhookDelivery.next_attempt_at)).where(WebhookDelivery.status == "pending")
+            )
+        self._due_at = earliest.replace(tzinfo=earliest.tzinfo or dt.UTC) if earliest else None
+        return len(due)
+
+    def _record(self, delivery_id: int, status: int | None, error: str | None) -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            delivery = session.get_one(WebhookDelivery, delivery_id)
+            delivery.attempts += 1
+            delivery.last_status, delivery.last_error = status, error[:500] if error else None
+            if status is not None and 200 <= status < 300:
+                delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+            elif delivery.attempts > len(self._delays):
+                delivery.status, delivery.next_attempt_at = "failed", None
+                log.warning("webhook delivery %d failed for good after %d attempts: %s", delivery_id,
+                            delivery.attempts, error or status)  # fmt: skip
+            else:
+                delivery.next_attempt_at = now + dt.timedelta(seconds=self._delays[delivery.attempts - 1])
+
+
+def _post(url: str, secret: str, delivery_id: int, event: str, body: bytes) -> tuple[int | None, str | None]:
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "tierdial-webhooks",
+        "X-Tierdial-Event": event,
+        "X-Tierdial-Delivery": str(delivery_id),
+        "X-Tierdial-Timestamp": str(timestamp),
+        "X-Tierdial-Signature": signature(secret, timestamp, body),
+    }
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=SEND_TIMEOUT_SECONDS) as reply:
+            return reply.status, None
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc))

@@ -1,0 +1,63 @@
+"""Call attempts as scripts read them: a page at a time, oldest first, resumable from the last id seen."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialer.campaigns import find_campaign
+from dialer.models import CallAttempt, Campaign, Contact
+from tierdial.errors import NotFound
+
+MAX_PAGE = 500
+
+
+def _when(moment) -> str | None:  # type: ignore[no-untyped-def]
+    return moment.isoformat() if moment else None
+
+
+def attempt_record(attempt: CallAttempt, campaign: str, phone: str) -> dict[str, object]:
+    return {
+        "id": attempt.id,
+        "call_id": attempt.call_id,
+        "campaign": campaign,
+        "contact_id": attempt.contact_id,
+        "phone": phone,
+        "caller_number": attempt.caller_number,
+        "started_at": _when(attempt.started_at),
+        "answered_at": _when(attempt.answered_at),
+        "ended_at": _when(attempt.ended_at),
+        "outcome": attempt.outcome.value,
+        "hangup_cause": attempt.hangup_cause,
+        "final_tier": attempt.final_tier,
+        "agent": attempt.agent_name,
+        "disposition": attempt.disposition,
+        "notes": attempt.notes,
+    }
+
+
+def attempts_page(session: Session, campaign: str | None, after_id: int, limit: int) -> list[dict[str, object]]:
+    """Up to `limit` attempts with an id above `after_id` (of one campaign, if named)."""
+    query = (
+        select(CallAttempt, Campaign.name, Contact.phone_e164)
+        .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+        .join(Contact, Contact.id == CallAttempt.contact_id)
+        .where(CallAttempt.id > after_id)
+        .order_by(CallAttempt.id)
+        .limit(min(max(limit, 1), MAX_PAGE))
+    )
+    if campaign:
+        query = query.where(CallAttempt.campaign_id == find_campaign(session, campaign).id)
+    return [attempt_record(attempt, name, phone) for attempt, name, phone in session.execute(query)]
+
+
+def attempt_by_call(session: Session, call_id: str) -> dict[str, object]:
+    row = session.execute(
+        select(CallAttempt, Campaign.name, Contact.phone_e164)
+        .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+        .join(Contact, Contact.id == CallAttempt.contact_id)
+        .where(CallAttempt.call_id == call_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no call {call_id!r}")
+    return attempt_record(*row)

@@ -1,0 +1,138 @@
+"""Webhooks: events reach a receiver as signed JSON, once per call and event, retried until delivered, logged."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from console.app import create_app
+from console.live import LiveFeed
+from console.webhook_sender import WebhookSender
+from dialer.models import CallAttempt, Contact
+from tests.helpers import RecordingControl, api_token, migrated_sessions, seed_campaign
+from tierdial.bus import EventBus
+from tierdial.config import parse_config
+from tierdial.messages import CallEnded, TierDecided
+
+
+class _Receiver(http.server.ThreadingHTTPServer):
+    """A CRM's endpoint on loopback: answers each path with the statuses queued for it (then 200), keeps requests."""
+
+    def __init__(self, answers: dict[str, list[int]]) -> None:
+        self.answers, self.received = answers, []
+        super().__init__(("127.0.0.1", 0), _Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((self.path, dict(self.headers), body))
+        queued = self.server.answers.get(self.path, [])
+        self.send_response(queued.pop(0) if queued else 200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _wait_for(condition, timeout: float = 15):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not (found := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+@pytest.fixture
+def console(tmp_path: Path):  # type: ignore[no-untyped-def]
+    sessions = migrated_sessions(tmp_path / "console.db")
+    campaign_id = seed_campaign(sessions, "spring", ["+821030000001", "+821030000002"])
+    with sessions.begin() as session:
+        for index, contact in enumerate(session.scalars(select(Contact.id).where(Contact.campaign_id == campaign_id))):
+            session.add(CallAttempt(call_id=f"c{index + 1}", campaign_id=campaign_id, contact_id=contact,
+                                    caller_number="+82234567890"))  # fmt: skip
+    bus = EventBus()
+    app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, RecordingControl()), sessions)
+    app.extensions["tierdial.webhooks"].stop()  # replaced by one that retries within the test's time
+    sender = WebhookSender(bus, sessions, retry_delays=(0.2, 0.2, 0.2))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(sessions, 'webhooks:write')}"}
+    yield client, headers, bus
+    sender.stop()
+
+
+def test_events_arrive_signed_once_each_and_are_retried_until_delivered(console) -> None:  # type: ignore[no-untyped-def]
+    client, headers, bus = console
+    receiver = _Receiver({"/crm": [503]})  # the CRM is down for the first delivery
+    added = client.post("/api/v1/webhooks", json={"url": receiver.url("/crm"), "events": ["tier.hot", "call.ended"]},
+                        headers=headers)  # fmt: skip
+    assert added.status_code == 201 and added.json["secret"].startswith("whsec_")
+    secret = added.json["secret"]
+
+    bus.publish(TierDecided("c1", "A", 0.93, ("price",), "how much is it", True))
+    bus.publish(TierDecided("c1", "A", 0.95, ("when",), "when can you come", True))  # still the same hot lead
+    bus.publish(TierDecided("c2", "E", 1.0, ("stop",), "stop calling me", True, by_rule=True))  # not subscribed
+    bus.publish(CallEnded("c1", "answered", 200, "BYE"))
+    delivered = _wait_for(lambda: len({h["X-Tierdial-Delivery"] for _, h, _ in receiver.received}) == 2 and
+                          len(receiver.received) == 3)  # fmt: skip
+    assert delivered, receiver.received
+    by_event: dict[str, list] = {}
+    for _, sent_headers, body in receiver.received:
+        timestamp = sent_headers["X-Tierdial-Timestamp"]
+        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        assert sent_headers["X-Tierdial-Signature"] == f"sha256={expected}"
+        by_event.setdefault(sent_headers["X-Tierdial-Event"], []).append(json.loads(body))
+    hot = by_event["tier.hot"]
+    assert len(hot) == 2 and hot[0] == hot[1]  # the 503, then the same delivery again
+    assert hot[0]["tier"] == "A" and hot[0]["evidence"] == ["price"] and hot[0]["call"]["phone"] == "+821030000001"
+    assert hot[0]["call"]["campaign"] == "spring"
+    assert [e["outcome"] for e in by_event["call.ended"]] == ["answered"]
+
+    log = client.get(f"/api/v1/webhooks/{added.json['id']}/deliveries", headers=headers).json["deliveries"]
+    assert {(d["event"], d["status"], d["attempts"]) for d in log} == {("tier.hot", "delivered", 2),
+                                                                      ("call.ended", "delivered", 1)}  # fmt: skip
+    assert any(d["last_status"] == 200 for d in log)
+
+
+def test_a_receiver_that_never_answers_well_fails_after_the_last_retry(console) -> None:  # type: ignore[no-untyped-def]
+    client, headers, bus = console
+    receiver = _Receiver({"/broken": [500] * 10})
+    added = client.post("/api/v1/webhooks", json={"url": receiver.url("/broken"), "events": ["opt_out"]},
+                        headers=headers).json  # fmt: skip
+    bus.publish(TierDecided("c2", "E", 1.0, ("stop",), "stop calling me", True, by_rule=True))
+    url = f"/api/v1/webhooks/{added['id']}/deliveries"
+    failed = _wait_for(lambda: client.get(url, headers=headers).json["deliveries"][0]["status"] == "failed"
+                       if client.get(url, headers=headers).json["deliveries"] else False)  # fmt: skip
+    assert failed
+    delivery = client.get(url, headers=headers).json["deliveries"][0]
+    assert delivery["attempts"] == 4 and delivery["last_status"] == 500 and "HTTP 500" in delivery["last_error"]
+    assert len(receiver.received) == 4
+    listed = client.get("/api/v1/webhooks", headers=headers).json["webhooks"]
+    assert listed[0]["failed_deliveries"] == 1
+    assert client.delete(f"/api/v1/webhooks/{added['id']}", headers=headers).status_code == 204
+    assert client.get("/api/v1/webhooks", headers=headers).json["webhooks"] == []
+
+
+def test_bad_webhooks_are_refused_with_the_reason(console) -> None:  # type: ignore[no-untyped-def]
+    client, headers, _ = console
+    bad_url = client.post("/api/v1/webhooks", json={"url": "ftp://x", "events": ["tier.hot"]}, headers=headers)
+    assert bad_url.status_code == 400 and "http://" in bad_url.json["message"]
+    bad_event = client.post("/api/v1/webhooks", json={"url": "https://crm.example/h", "events": ["everything"]},
+                            headers=headers)  # fmt: skip
+    assert bad_event.status_code == 400 and "tier.hot" in bad_event.json["message"]
+    assert client.post("/api/v1/webhooks", json=["x"], headers=headers).status_code == 400
+    assert client.delete("/api/v1/webhooks/999", headers=headers).status_code == 404
+    assert client.get("/api/v1/webhooks/999/deliveries", headers=headers).status_code == 404
