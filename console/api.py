@@ -87,10 +87,11 @@ def _agent(body: dict) -> str | None:
 def dispose(call_id: str):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
-    disposition, notes = body.get("disposition"), body.get("notes", "")
-    if not isinstance(disposition, str) or not isinstance(notes, str):
-        return jsonify(error="bad_request", message='send {"disposition": ..., "notes": ..., "agent": ...}'), 400
-    _feed().control.dispose(call_id, disposition, notes, _agent(body) or g.actor)
+    disposition, notes, callback_at = body.get("disposition"), body.get("notes", ""), body.get("callback_at")
+    if not isinstance(disposition, str) or not isinstance(notes, str) or not isinstance(callback_at, str | None):
+        message = 'send {"disposition": ..., "notes": ..., "callback_at": "2026-11-24T15:30", "agent": ...}'
+        return jsonify(error="bad_request", message=message), 400
+    _feed().control.dispose(call_id, disposition, notes, _agent(body) or g.actor, callback_at or None)
     return jsonify(call_id=call_id, disposition=disposition), 200
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from console.api import api
+from console.api_agents import api_agents
 from console.api_campaigns import api_campaigns
 from console.api_dnc import api_dnc
 from console.api_kpis import api_kpis
@@ -41,6 +42,7 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     init_login(app)
     app.register_blueprint(login)
     app.register_blueprint(api)
+    app.register_blueprint(api_agents)
     app.register_blueprint(api_campaigns)
     app.register_blueprint(api_lists)
     app.register_blueprint(api_dnc)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from console.hot_leads import HotLeadWaits
 from tierdial.bus import EventBus
-from tierdial.messages import CallEnded, PacingUpdate, PartialTranscript
+from tierdial.messages import AgentStatus, CallEnded, PacingUpdate, PartialTranscript
 
 CLIENT_BACKLOG = 1000
 
@@ -21,7 +21,11 @@ class CallControl(Protocol):
 
     def hang_up(self, call_id: str) -> None: ...
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None: ...
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None: ...
+
+    def set_agent_state(self, agent: str, ready: bool, reason: str = "") -> AgentStatus: ...
+
+    def agent_status(self, agent: str) -> AgentStatus: ...
 
 
 def to_json(message: object) -> str:
@@ -39,6 +43,7 @@ class LiveFeed:
         self._clients: set[queue.Queue[str]] = set()
         self._in_progress: dict[str, list[str]] = {}  # what a newly opened page needs to catch up
         self.pacing: dict[str, dict[str, object]] = {}  # the latest pacing status per campaign
+        self._agents: dict[str, str] = {}  # the latest status of each agent, for pages opened later
         self.hot_leads = HotLeadWaits()
         self._lock = threading.Lock()
         bus.subscribe(self.hot_leads.observe)
@@ -50,6 +55,8 @@ class LiveFeed:
         with self._lock:
             if isinstance(message, PacingUpdate):
                 self.pacing[message.campaign] = json.loads(data)
+            if isinstance(message, AgentStatus):
+                self._agents[message.agent] = data
             if isinstance(message, CallEnded):
                 self._in_progress.pop(call_id, None)
             elif call_id and not isinstance(message, PartialTranscript):
@@ -63,6 +70,8 @@ class LiveFeed:
         """A new listener; it first receives what has happened so far on the calls still in progress."""
         client: queue.Queue[str] = queue.Queue(CLIENT_BACKLOG)
         with self._lock:
+            for data in self._agents.values():
+                client.put_nowait(data)
             for events in self._in_progress.values():
                 for data in events[-CLIENT_BACKLOG // 10 :]:
                     client.put_nowait(data)

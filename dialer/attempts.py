@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer.callbacks import callee_zone
 from dialer.campaigns import find_campaign
 from dialer.models import CallAttempt, Campaign, Contact
 from tierdial.errors import NotFound
+from tierdial.logs import mask_number
 
 MAX_PAGE = 500
 
@@ -61,3 +63,28 @@ def attempt_by_call(session: Session, call_id: str) -> dict[str, object]:
     if row is None:
         raise NotFound(f"no call {call_id!r}")
     return attempt_record(*row)
+
+
+def contact_of_call(session: Session, call_id: str) -> dict[str, object]:
+    """Who is on a call, for the agent's card: name, masked number, time zone, and the contact's earlier calls."""
+    attempt = session.scalar(select(CallAttempt).where(CallAttempt.call_id == call_id))
+    if attempt is None:
+        raise NotFound(f"no call {call_id!r}")
+    contact = session.get_one(Contact, attempt.contact_id)
+    earlier = session.scalars(
+        select(CallAttempt)
+        .where(CallAttempt.contact_id == contact.id, CallAttempt.id != attempt.id)
+        .order_by(CallAttempt.id.desc())
+        .limit(20)
+    )
+    return {
+        "call_id": call_id,
+        "name": contact.name,
+        "phone": mask_number(contact.phone_e164),
+        "timezone": callee_zone(contact.timezone).key,
+        "history": [
+            {"started_at": _when(a.started_at), "outcome": a.outcome.value, "final_tier": a.final_tier,
+             "agent": a.agent_name, "disposition": a.disposition, "notes": a.notes}
+            for a in earlier
+        ],
+    }  # fmt: skip

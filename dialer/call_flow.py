@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from asr.transcripts import record_final
+from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
 from dialer.retry import after_attempt
@@ -36,8 +37,10 @@ from tierdial import audit
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.db import utcnow
+from tierdial.errors import UserError
 from tierdial.logs import mask_number
 from tierdial.messages import (
+    AgentStatus,
     Answered,
     AsrProgress,
     CallEnded,
@@ -127,6 +130,7 @@ class CallFlow:
         self.calls: dict[str, LiveCall] = {}
         self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
         self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
+        self.paused_agents: dict[str, str] = {}  # agent name -> why they paused
         self._lock = threading.RLock()
 
     # dialling -----------------------------------------------------------------------------------
@@ -193,8 +197,37 @@ class CallFlow:
             call.closing = True
             self.engine.hangup(call_id)
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None:
-        """Record the wrap-up of a call, live or ended; "do_not_call" puts the number on the list at once."""
+    def set_agent_state(self, agent: str, ready: bool, reason: str = "") -> AgentStatus:
+        """Ready for calls, or paused with a reason; a paused agent's phone does not count for pacing."""
+        with self._lock:
+            if ready:
+                self.paused_agents.pop(agent, None)
+            else:
+                self.paused_agents[agent] = reason.strip()[:200] or "paused"
+        status = self.agent_status(agent)
+        log.info("agent %s is %s %s", agent, status.state, status.reason)
+        self.bus.publish(status)
+        return status
+
+    def agent_status(self, agent: str) -> AgentStatus:
+        with self._lock:
+            if agent in self.agent_legs:
+                phone = "connected"
+            elif agent in self._pending_agents.values():
+                phone = "ringing"
+            else:
+                phone = "not connected"
+            paused = self.paused_agents.get(agent)
+        return AgentStatus(agent, "paused" if paused else "ready", paused or "", phone)
+
+    def agents_ready(self) -> int:
+        """Agents whose phone is up and who are not paused: the people pacing dials for."""
+        with self._lock:
+            return sum(1 for agent in self.agent_legs if agent not in self.paused_agents)
+
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
+        """Record the wrap-up of a call, live or ended; "do_not_call" puts the number on the list at once.
+        A callback may name a time on the callee's clock (`2026-11-24T15:30`); else it is a day later."""
         try:
             chosen = Disposition(disposition)
         except ValueError:
@@ -211,6 +244,11 @@ class CallFlow:
             if chosen is Disposition.callback:
                 contact.status = ContactStatus.callback
                 contact.next_attempt_at = self.clock() + dt.timedelta(days=1)
+                if callback_at:
+                    try:
+                        contact.next_attempt_at = callback_moment(callback_at, contact.timezone, self.clock())
+                    except UserError as exc:
+                        raise CallCommandError(400, str(exc)) from None
             elif chosen is not Disposition.other:
                 contact.status, contact.next_attempt_at = ContactStatus.closed, None
         log.info("disposition %s by %s", chosen.value, by, extra={"call_id": call_id})
@@ -252,12 +290,17 @@ class CallFlow:
     def _agent_leg_event(self, message: object) -> None:
         leg = getattr(message, "call_id", "")
         if isinstance(message, Answered) and leg in self._pending_agents:
-            self.agent_legs[self._pending_agents.pop(leg)] = leg
+            agent = self._pending_agents.pop(leg)
+            self.agent_legs[agent] = leg
+            self.bus.publish(self.agent_status(agent))
         elif isinstance(message, CallEnded):
-            self._pending_agents.pop(leg, None)
+            agents = {self._pending_agents.pop(leg)} if leg in self._pending_agents else set()
             for agent, agent_leg in list(self.agent_legs.items()):
                 if agent_leg == leg:
                     del self.agent_legs[agent]
+                    agents.add(agent)
+            for agent in agents:
+                self.bus.publish(self.agent_status(agent))  # the agent's page says their phone is down
 
     def transcription_lag(self) -> float:
         """Seconds of audio the recogniser has yet to transcribe, on the call furthest behind."""

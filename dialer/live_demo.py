@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import io
 import secrets
+import signal
 import threading
 import time
 from collections import Counter
@@ -168,7 +169,13 @@ def connect_sim_agent(flow: CallFlow, agent_port: int) -> bool:
     return AGENT in flow.agent_legs
 
 
+def _exit_on_terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_live_demo(config: Config, config_path: str | None, contacts: int, lines: int, start_delay: float) -> int:
+    # Stopped from outside, the demo still stops the simulators and the ASR service it started (they outlived it).
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     scenario = load_scenario(SCENARIO)
     phones = list(scenario.numbers)[:contacts]
     config = fresh_demo_database(config)

@@ -66,7 +66,7 @@ class CampaignRunner:
         if self.pacing.lines < before:
             lines, campaign = self.pacing.lines, self.campaign_name
             log.warning("transcription %.1f s behind: down to %d lines", lag, lines, extra={"campaign": campaign})
-        return self.pacing.dials(agents_connected=len(self.flow.agent_legs))
+        return self.pacing.dials(agents_connected=self.flow.agents_ready())
 
     def tick(self) -> bool:
         """Dial what may be dialled now; False when the campaign has nothing left to do."""
@@ -114,7 +114,7 @@ class CampaignRunner:
                 forecast=dict(status.forecast),
                 abandon_budget=round(status.abandon_budget, 3),
                 calls_in_progress=len(self.flow.in_flight()),
-                agents_connected=len(self.flow.agent_legs),
+                agents_connected=self.flow.agents_ready(),
                 lines=self.pacing.lines,
                 transcription_lag=round(self.flow.transcription_lag(), 2),
                 hot_leads=hot,

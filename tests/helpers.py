@@ -274,6 +274,7 @@ class RecordingControl:
         self.taken: list[tuple[str, str]] = []
         self.ended: list[str] = []
         self.disposed: list[tuple[str, str, str, str]] = []
+        self.states: dict = {}
 
     def take_over(self, call_id: str, agent: str) -> None:
         self.taken.append((call_id, agent))
@@ -281,5 +282,16 @@ class RecordingControl:
     def hang_up(self, call_id: str) -> None:
         self.ended.append(call_id)
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None:
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
         self.disposed.append((call_id, disposition, notes, by))
+
+    def set_agent_state(self, agent: str, ready: bool, reason: str = ""):  # type: ignore[no-untyped-def]
+        from tierdial.messages import AgentStatus
+
+        self.states[agent] = AgentStatus(agent, "ready" if ready else "paused", "" if ready else reason, "connected")
+        return self.states[agent]
+
+    def agent_status(self, agent: str):  # type: ignore[no-untyped-def]
+        from tierdial.messages import AgentStatus
+
+        return self.states.get(agent, AgentStatus(agent, "ready", "", "connected"))

@@ -17,10 +17,10 @@ from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTrans
 class _Control(RecordingControl):
     """Refuses what the dialer would refuse: a bogus disposition, a call that is gone."""
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str) -> None:
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
         if disposition == "bogus":
             raise CallCommandError(400, "disposition must be one of sale, ...")
-        super().dispose(call_id, disposition, notes, by)
+        super().dispose(call_id, disposition, notes, by, callback_at)
 
     def take_over(self, call_id: str, agent: str) -> None:
         if call_id == "gone":

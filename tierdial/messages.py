@@ -153,3 +153,13 @@ class StageError:
 
 
 Message = CallStarted | AudioChunk | PartialTranscript | FinalTranscript | TierDecided | Takeover | HangUp | StageError
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatus:
+    """An agent's availability and phone, as supervisors and the agent's own page show it."""
+
+    agent: str
+    state: str  # ready or paused
+    reason: str
+    phone: str  # connected, ringing or not connected
