@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import queue
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 from console.auth import MANAGERS, PEOPLE, api_for
-from console.live import LiveFeed
+from console.live import attached_feed
 from dialer.call_flow import CallCommandError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -15,23 +15,11 @@ HEARTBEAT_SECONDS = 15
 BATCH_EVENTS = 200
 
 
-def _feed() -> LiveFeed:
-    feed = current_app.extensions.get("tierdial.live")
-    if feed is None:
-        raise LookupError
-    return feed
-
-
-@api.errorhandler(LookupError)
-def _no_dialer(_: LookupError):  # type: ignore[no-untyped-def]
-    return jsonify(error="no_dialer", message="this console is not attached to a running dialer"), 503
-
-
 @api.get("/events")
 @api_for(PEOPLE, scopes=("events:read",))
 def events() -> Response:
     """Server-sent events: one JSON message per event, as the dialer publishes them."""
-    feed = _feed()
+    feed = attached_feed()
     client = feed.connect()
 
     def stream():  # type: ignore[no-untyped-def]
@@ -59,7 +47,7 @@ def events() -> Response:
 @api_for(MANAGERS, scopes=("metrics:read", "campaigns:read"))
 def pacing():  # type: ignore[no-untyped-def]
     """Per running campaign: its pacing controller, dial level, forecast and abandonment budget left."""
-    return jsonify(campaigns=list(_feed().pacing.values()))
+    return jsonify(campaigns=list(attached_feed().pacing.values()))
 
 
 @api.errorhandler(CallCommandError)
@@ -70,7 +58,7 @@ def _refused(error: CallCommandError):  # type: ignore[no-untyped-def]
 @api.post("/calls/<call_id>/hangup")
 @api_for(PEOPLE, scopes=("calls:write",))
 def hang_up(call_id: str):  # type: ignore[no-untyped-def]
-    _feed().control.hang_up(call_id)
+    attached_feed().control.hang_up(call_id)
     return jsonify(call_id=call_id, status="hanging up"), 202
 
 
@@ -91,7 +79,7 @@ def dispose(call_id: str):  # type: ignore[no-untyped-def]
     if not isinstance(disposition, str) or not isinstance(notes, str) or not isinstance(callback_at, str | None):
         message = 'send {"disposition": ..., "notes": ..., "callback_at": "2026-11-24T15:30", "agent": ...}'
         return jsonify(error="bad_request", message=message), 400
-    _feed().control.dispose(call_id, disposition, notes, _agent(body) or g.actor, callback_at or None)
+    attached_feed().control.dispose(call_id, disposition, notes, _agent(body) or g.actor, callback_at or None)
     return jsonify(call_id=call_id, disposition=disposition), 200
 
 
@@ -102,5 +90,5 @@ def take_over(call_id: str):  # type: ignore[no-untyped-def]
     agent = _agent(body if isinstance(body, dict) else {})
     if agent is None:
         return jsonify(error="bad_request", message='send {"agent": "<agent name>"}'), 400
-    _feed().control.take_over(call_id, agent)
+    attached_feed().control.take_over(call_id, agent)
     return jsonify(call_id=call_id, agent=agent, status="bridging"), 202

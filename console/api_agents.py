@@ -6,9 +6,9 @@ from dataclasses import asdict
 
 from flask import Blueprint, g, jsonify, request
 
-from console.api import _feed
 from console.api_lists import user_error_reply
 from console.auth import PEOPLE, api_for, sessions
+from console.live import attached_feed
 from dialer.attempts import contact_of_call
 from tierdial.errors import UserError
 
@@ -26,7 +26,7 @@ def _me() -> str:
 @api_for(PEOPLE)
 def my_state():  # type: ignore[no-untyped-def]
     """Ready or paused (with the reason), and whether the agent's phone leg is up."""
-    return jsonify(asdict(_feed().control.agent_status(_me())))
+    return jsonify(asdict(attached_feed().control.agent_status(_me())))
 
 
 @api_agents.post("/agents/me/state")
@@ -40,7 +40,7 @@ def set_my_state():  # type: ignore[no-untyped-def]
     reason = body.get("reason", "") if isinstance(body.get("reason", ""), str) else ""
     if state == "paused" and not reason.strip():
         raise UserError("say why you pause (break, training, after-call work...): supervisors see it")
-    return jsonify(asdict(_feed().control.set_agent_state(_me(), state == "ready", reason)))
+    return jsonify(asdict(attached_feed().control.set_agent_state(_me(), state == "ready", reason)))
 
 
 @api_agents.get("/calls/<call_id>/contact")

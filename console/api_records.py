@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from urllib.parse import urlencode
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from asr.transcripts import transcript_of
 from console.api_lists import user_error_reply
@@ -57,3 +59,43 @@ def call_record(call_id: str):  # type: ignore[no-untyped-def]
             for d in tier_history(session, call_id)
         ]  # fmt: skip
     return jsonify(attempt=attempt, transcript=transcript, tiers=tiers)
+
+
+CSV_FIELDS = ("id", "call_id", "campaign", "contact_id", "phone", "caller_number", "started_at", "answered_at",
+              "ended_at", "outcome", "hangup_cause", "final_tier", "agent", "disposition", "notes")  # fmt: skip
+FREE_TEXT = {"hangup_cause", "agent", "disposition", "notes"}
+
+
+def _cell(field: str, value: object) -> object:
+    """Free text that a spreadsheet would run as a formula is kept as text (a leading apostrophe)."""
+    if field in FREE_TEXT and isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+@api_records.get("/attempts.csv")
+@api_for(MANAGERS, scopes=("attempts:read",))
+def attempts_csv():  # type: ignore[no-untyped-def]
+    """Every attempt (of one campaign, if named) as CSV, oldest first, streamed a page at a time."""
+    campaign = request.args.get("campaign") or None
+    with sessions()() as session:
+        first = attempts_page(session, campaign, 0, MAX_PAGE)  # an unknown campaign fails here, as a 404
+
+    def lines():  # type: ignore[no-untyped-def]
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_FIELDS)
+        page = first
+        while page:
+            for row in page:
+                writer.writerow([_cell(field, row[field]) for field in CSV_FIELDS])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            with sessions()() as session:
+                page = attempts_page(session, campaign, int(page[-1]["id"]), MAX_PAGE)  # type: ignore[call-overload]
+        yield out.getvalue()
+
+    name = f"attempts-{campaign or 'all'}.csv".replace('"', "")
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(stream_with_context(lines()), mimetype="text/csv", headers=headers)

@@ -16,7 +16,7 @@ from console.api_records import api_records
 from console.api_webhooks import api_webhooks
 from console.auth import init_auth
 from console.database import Database
-from console.live import LiveFeed
+from console.live import LiveFeed, NoDialer
 from console.login import init_login, login
 from console.metrics import LiveMetrics, metrics
 from console.openapi import openapi_document
@@ -51,6 +51,10 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     app.register_blueprint(api_webhooks)
     app.register_blueprint(pages)
     app.register_blueprint(metrics)
+
+    @app.errorhandler(NoDialer)
+    def _no_dialer(error: NoDialer):  # type: ignore[no-untyped-def]
+        return jsonify(error="no_dialer", message=str(error)), 503
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]

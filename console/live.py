@@ -9,11 +9,24 @@ import queue
 import threading
 from typing import Protocol
 
+from flask import current_app
+
 from console.hot_leads import HotLeadWaits
 from tierdial.bus import EventBus
 from tierdial.messages import AgentStatus, CallEnded, PacingUpdate, PartialTranscript
 
 CLIENT_BACKLOG = 1000
+
+
+class NoDialer(Exception):
+    """The console runs on its own (`tierdial console`): live calls and their commands are not there."""
+
+
+def attached_feed() -> LiveFeed:
+    feed = current_app.extensions.get("tierdial.live")
+    if feed is None:
+        raise NoDialer("this console is not attached to a running dialer")
+    return feed
 
 
 class CallControl(Protocol):

@@ -88,3 +88,17 @@ def contact_of_call(session: Session, call_id: str) -> dict[str, object]:
             for a in earlier
         ],
     }  # fmt: skip
+
+
+def recent_attempts(session: Session, campaign: str | None, limit: int = 200) -> list[dict[str, object]]:
+    """The newest attempts first, for people reviewing calls."""
+    query = (
+        select(CallAttempt, Campaign.name, Contact.phone_e164)
+        .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+        .join(Contact, Contact.id == CallAttempt.contact_id)
+        .order_by(CallAttempt.id.desc())
+        .limit(min(max(limit, 1), MAX_PAGE))
+    )
+    if campaign:
+        query = query.where(CallAttempt.campaign_id == find_campaign(session, campaign).id)
+    return [attempt_record(attempt, name, phone) for attempt, name, phone in session.execute(query)]

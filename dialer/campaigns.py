@@ -6,9 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.models import Campaign, CampaignStatus
+from dialer.pacing.live import PACING_MODES
 from tierdial import audit
 from tierdial.config import CallingWindow, CampaignDefaults
 from tierdial.errors import NotFound, UserError
+
+MAX_ABANDON_CAP = 0.03
 
 
 def create_campaign(
@@ -67,6 +70,38 @@ def pause_campaigns(session: Session, campaign_ids: set[int], reason: str, actor
     return paused
 
 
+def stop_campaign(session: Session, name_or_id: str | int, reason: str, actor: str) -> Campaign:
+    """Stopped for good: no more dials (calls in progress end normally); unlike a pause, it is not meant to resume."""
+    campaign = find_campaign(session, name_or_id)
+    if campaign.status is not CampaignStatus.stopped:
+        campaign.status, campaign.status_reason = CampaignStatus.stopped, reason[:300]
+        audit.record(session, actor, "campaign_stopped", "campaign", str(campaign.id), reason=reason)
+    return campaign
+
+
+def tune_campaign(
+    session: Session, name_or_id: str | int, actor: str, abandon_cap: float | None = None, pacing: str | None = None
+) -> Campaign:
+    """A new abandonment cap (never above the 3 % the product allows) or pacing mode; a running dialer takes it up
+    within a second."""
+    campaign = find_campaign(session, name_or_id)
+    if abandon_cap is not None:
+        if not 0 < abandon_cap <= MAX_ABANDON_CAP:
+            raise UserError(
+                f"abandon_cap: above 0 and at most {MAX_ABANDON_CAP} (3 % of live answers); got {abandon_cap}"
+            )
+        audit.record(session, actor, "campaign_cap_changed", "campaign", str(campaign.id), was=campaign.abandon_cap,
+                     now=abandon_cap)  # fmt: skip
+        campaign.abandon_cap = abandon_cap
+    if pacing is not None:
+        if pacing not in PACING_MODES:
+            raise UserError(f"pacing: one of {', '.join(PACING_MODES)} (got {pacing!r})")
+        audit.record(session, actor, "campaign_pacing_changed", "campaign", str(campaign.id), was=campaign.pacing,
+                     now=pacing)  # fmt: skip
+        campaign.pacing = pacing
+    return campaign
+
+
 def start_campaign(session: Session, name_or_id: str | int, actor: str) -> Campaign:
     """Running again; the pause reason is kept in the audit log, not on the campaign."""
     campaign = find_campaign(session, name_or_id)
@@ -86,6 +121,7 @@ def campaign_summaries(session: Session) -> list[dict[str, object]]:
             "status": c.status.value,
             "status_reason": c.status_reason,
             "abandon_cap": c.abandon_cap,
+            "pacing": c.pacing,
             "window": f"{c.window_start:%H:%M}-{c.window_end:%H:%M}",
             "max_attempts_per_day": c.max_attempts_per_day,
             "max_attempts_total": c.max_attempts_total,

@@ -68,6 +68,7 @@ class Campaign(Base):
     max_attempts_per_day: Mapped[int] = mapped_column(default=2)
     max_attempts_total: Mapped[int] = mapped_column(default=6)
     local_presence: Mapped[bool] = mapped_column(default=False)
+    pacing: Mapped[str | None] = mapped_column(String(20))  # a supervisor's choice; None: the configured default
     created_at: Mapped[CreatedAt]
 
     lists: Mapped[list[CallList]] = relationship(back_populates="campaign")

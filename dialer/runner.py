@@ -48,13 +48,13 @@ class CampaignRunner:
             campaign = session.get(Campaign, campaign_id)
             if campaign is None:
                 raise ValueError(f"no campaign {campaign_id}")
-            self.campaign_name, cap = campaign.name, campaign.abandon_cap
+            self.campaign_name, cap, campaign_pacing = campaign.name, campaign.abandon_cap, campaign.pacing
             sync_numbers(session, config.caller_numbers)
             for warning in stale_registries(session, clock()):
                 log.warning(warning, extra={"campaign": campaign.name})
-        self.pacing = LivePacing(
-            pacing or config.campaign_defaults.pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS
-        )
+        self.default_pacing = pacing or config.campaign_defaults.pacing  # until a supervisor chooses one
+        self.pacing = LivePacing(self.default_pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS)
+        self.pacing.retune(campaign_pacing or self.default_pacing, cap)
         self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
         self._last_status = 0.0
@@ -75,6 +75,7 @@ class CampaignRunner:
         self._publish_status()
         with self.sessions.begin() as session:
             campaign = session.get(Campaign, self.campaign_id)
+            self.pacing.retune(campaign.pacing or self.default_pacing, campaign.abandon_cap)
             if campaign.status != CampaignStatus.running:
                 return bool(self.flow.in_flight())
             # With no dial wanted now, one contact is still looked up: the campaign goes on while any is left.

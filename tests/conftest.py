@@ -108,3 +108,24 @@ def asterisk():  # type: ignore[no-untyped-def]
     require_sandbox_tools()
     with sandbox_for(asterisk_config()) as (config, sandbox):
         yield sandbox, AmiAddress.of(config.asterisk), config
+
+
+@pytest.fixture
+def served_console(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The console over HTTP for a browser, fed by a bus, with a stand-in dialer that records the commands it gets;
+    accounts ann (agent) and sam (supervisor). Yields its address, the bus and the stand-in."""
+    from console.app import create_app
+    from console.live import LiveFeed
+    from console.server import serve_in_thread
+    from tests.helpers import RecordingControl, add_account, migrated_sessions
+    from tierdial.bus import EventBus
+    from tierdial.config import parse_config
+
+    sessions = migrated_sessions(tmp_path / "console.db")
+    add_account(sessions, "ann", "agent")
+    add_account(sessions, "sam", "supervisor")
+    bus, control = EventBus(), RecordingControl()
+    app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, control), sessions)
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    yield f"http://127.0.0.1:{server.server_port}", bus, control
+    server.shutdown()

@@ -12,13 +12,11 @@ from sqlalchemy import select
 
 from console.app import create_app
 from console.live import LiveFeed
-from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, Contact
 from tests.browser import chromium, log_in, screenshot
 from tests.helpers import (
     PASSWORD,
-    RecordingControl,
     add_account,
     api_token,
     migrated_sessions,
@@ -96,17 +94,6 @@ def test_a_callback_is_booked_at_the_time_asked_on_the_callees_clock(workspace) 
         assert refused.status_code == 400 and why in refused.json["message"], refused.json
 
 
-@pytest.fixture
-def console(tmp_path: Path):  # type: ignore[no-untyped-def]
-    sessions = migrated_sessions(tmp_path / "console.db")
-    add_account(sessions, "ann", "agent")
-    bus, control = EventBus(), RecordingControl()
-    app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, control), sessions)
-    server = serve_in_thread(app, "127.0.0.1", 0)
-    yield f"http://127.0.0.1:{server.server_port}", bus, control
-    server.shutdown()
-
-
 def _calls(bus: EventBus) -> None:
     for call_id, tier, text in (
         ("c1", "D", "아니요 괜찮습니다"),
@@ -121,8 +108,8 @@ def _calls(bus: EventBus) -> None:
 
 @pytest.mark.parametrize("size", [(1366, 768), (820, 1180)], ids=["desk", "tablet"])
 @pytest.mark.timeout(120)
-def test_a_hot_call_alerts_sorts_first_and_is_taken_with_one_key(console, size) -> None:  # type: ignore[no-untyped-def]
-    base, bus, control = console
+def test_a_hot_call_alerts_sorts_first_and_is_taken_with_one_key(served_console, size) -> None:  # type: ignore[no-untyped-def]
+    base, bus, control = served_console
     with chromium() as browser:
         page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         log_in(page, base, "ann", PASSWORD)

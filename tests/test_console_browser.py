@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from console.app import create_app
-from console.live import LiveFeed
-from console.server import serve_in_thread
 from tests.browser import chromium, log_in, screenshot
-from tests.helpers import PASSWORD, RecordingControl, add_account, migrated_sessions
-from tierdial.bus import EventBus
-from tierdial.config import parse_config
+from tests.helpers import PASSWORD
 from tierdial.messages import Answered, CallStarted, FinalTranscript, PartialTranscript, TierDecided
 
 
-@pytest.fixture
-def console(tmp_path: Path):  # type: ignore[no-untyped-def]
-    sessions = migrated_sessions(tmp_path / "console.db")
-    add_account(sessions, "ann", "agent")
-    add_account(sessions, "sam", "supervisor")
-    bus, control = EventBus(), RecordingControl()
-    app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, control), sessions)
-    server = serve_in_thread(app, "127.0.0.1", 0)
-    yield f"http://127.0.0.1:{server.server_port}", bus, control
-    server.shutdown()
-
-
 @pytest.mark.timeout(120)
-def test_a_transcript_with_markup_is_shown_as_text_and_never_run(console) -> None:  # type: ignore[no-untyped-def]
-    base, bus, control = console
+def test_a_transcript_with_markup_is_shown_as_text_and_never_run(served_console) -> None:  # type: ignore[no-untyped-def]
+    base, bus, control = served_console
     hostile = '<script>window.ran = 1</script><img src=x onerror="window.ran = 2">'
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -52,8 +33,8 @@ def test_a_transcript_with_markup_is_shown_as_text_and_never_run(console) -> Non
         screenshot(page, "agent-hot-call")
 
 
-def test_an_agent_cannot_open_the_supervisor_dashboard(console) -> None:  # type: ignore[no-untyped-def]
-    base, _, _ = console
+def test_an_agent_cannot_open_the_supervisor_dashboard(served_console) -> None:  # type: ignore[no-untyped-def]
+    base, _, _ = served_console
     with chromium() as browser:
         agent = browser.new_page()
         log_in(agent, base, "ann", PASSWORD)

@@ -135,3 +135,16 @@ def test_the_first_admin_is_made_from_the_command_line(tmp_path: Path) -> None:
     assert short.returncode != 0 and "at least 12 characters" in short.stderr
     listed = run_cli("--config", str(config), "accounts", "list")
     assert "root-admin" in listed.stdout and "admin" in listed.stdout
+
+
+def test_a_console_without_a_dialer_says_so_and_unknown_api_paths_answer_json(tmp_path: Path) -> None:
+    sessions = migrated_sessions(tmp_path / "console.db")
+    add_account(sessions, "ann", "agent")
+    app = create_app(parse_config({"data_dir": str(tmp_path)}), None, sessions)  # `tierdial console` on its own
+    agent, csrf = signed_in(app, "ann")
+    for reply in (agent.get("/api/v1/agents/me"), agent.post("/api/v1/calls/c1/hangup", headers={"X-CSRFToken": csrf})):
+        assert reply.status_code == 503 and reply.json["error"] == "no_dialer"
+    missing = agent.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.json["error"] == "not_found"
+    wrong_method = agent.delete("/api/v1/campaigns", headers={"X-CSRFToken": csrf})
+    assert wrong_method.status_code == 405 and wrong_method.json["error"] == "method_not_allowed"

@@ -58,6 +58,12 @@ class FillLines:
         return PacingStatus(self.name, dial_level(state), {}, 0.0)
 
 
+def _controller(mode: str, abandon_cap: float, grace_seconds: float) -> PacingController:
+    if mode == "lines":
+        return FillLines()  # type: ignore[return-value]
+    return build_controller(mode, PacingSettings(abandon_cap=abandon_cap, grace_seconds=grace_seconds))
+
+
 class LivePacing:
     def __init__(
         self,
@@ -69,8 +75,8 @@ class LivePacing:
     ) -> None:
         if mode not in PACING_MODES:
             raise ValueError(f"unknown pacing mode {mode!r}; choose one of {', '.join(PACING_MODES)}")
-        settings = PacingSettings(abandon_cap=abandon_cap, grace_seconds=grace_seconds)
-        self.controller: PacingController = FillLines() if mode == "lines" else build_controller(mode, settings)  # type: ignore[assignment]
+        self.mode = mode
+        self.controller: PacingController = _controller(mode, abandon_cap, grace_seconds)
         self.alone = FillLines()
         self.lines, self.grace, self.cap, self.clock = lines, grace_seconds, abandon_cap, clock
         self._calls: dict[str, _Call] = {}
@@ -141,6 +147,13 @@ class LivePacing:
                 live_answers=self._hot,
                 abandoned=self._late,
             )
+
+    def retune(self, mode: str, abandon_cap: float) -> None:
+        """A supervisor's change, live: the cap counts from the next decision; a new mode starts learning afresh."""
+        with self._lock:
+            self.cap = abandon_cap
+            if mode != self.mode and mode in PACING_MODES:
+                self.mode, self.controller = mode, _controller(mode, abandon_cap, self.grace)
 
     @property
     def hot_leads(self) -> tuple[int, int]:

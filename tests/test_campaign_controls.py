@@ -1,0 +1,61 @@
+"""A supervisor stops a campaign or changes its cap and pacing; a running dialer follows at its next tick."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from console.app import create_app
+from console.live import LiveFeed
+from dialer.call_flow import CallFlow
+from dialer.runner import CampaignRunner
+from tests.helpers import add_account, migrated_sessions, seed_campaign, signed_in
+from tierdial.audit import AuditEntry
+from tierdial.bus import EventBus
+from tierdial.config import parse_config
+
+
+@pytest.fixture
+def dialer(tmp_path: Path, intent_model):  # type: ignore[no-untyped-def]
+    sessions = migrated_sessions(tmp_path / "console.db")
+    add_account(sessions, "sam", "supervisor")
+    campaign_id = seed_campaign(sessions, "spring", ["+821030000001"])
+    config = parse_config({"data_dir": str(tmp_path)})
+    flow = CallFlow(config, sessions, intent_model, EventBus())
+    app = create_app(config, LiveFeed(flow.bus, flow), sessions)
+    return app, sessions, CampaignRunner(config, sessions, flow, campaign_id, lines=2, pacing="progressive")
+
+
+def test_a_new_cap_and_pacing_mode_reach_the_running_dialer(dialer) -> None:  # type: ignore[no-untyped-def]
+    app, sessions, runner = dialer
+    supervisor, csrf = signed_in(app, "sam")
+    headers = {"X-CSRFToken": csrf}
+    assert (runner.pacing.mode, runner.pacing.cap) == ("progressive", 0.03)
+    tuned = supervisor.patch("/api/v1/campaigns/spring", json={"abandon_cap": 0.02, "pacing": "tierdial"},
+                             headers=headers)  # fmt: skip
+    assert tuned.json == {"campaign": "spring", "status": "running", "abandon_cap": 0.02, "pacing": "tierdial"}
+    paused = supervisor.post("/api/v1/campaigns/spring/pause", json={"reason": "checking"}, headers=headers)
+    assert paused.status_code == 200  # so that the tick below dials no one
+    runner.tick()
+    assert (runner.pacing.mode, runner.pacing.cap) == ("tierdial", 0.02)
+    assert runner.pacing.controller.name == "tierdial"
+    with sessions() as session:
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.actor == "sam")).all()
+    assert {"campaign_cap_changed", "campaign_pacing_changed", "campaign_paused"} <= set(actions)
+
+
+def test_the_cap_never_goes_above_three_percent_and_a_stop_needs_a_reason(dialer) -> None:  # type: ignore[no-untyped-def]
+    app, _, _ = dialer
+    supervisor, csrf = signed_in(app, "sam")
+    headers = {"X-CSRFToken": csrf}
+    too_high = supervisor.patch("/api/v1/campaigns/spring", json={"abandon_cap": 0.05}, headers=headers)
+    assert too_high.status_code == 400 and "3 %" in too_high.json["message"]
+    assert supervisor.patch("/api/v1/campaigns/spring", json={"pacing": "turbo"}, headers=headers).status_code == 400
+    assert supervisor.patch("/api/v1/campaigns/spring", json={}, headers=headers).status_code == 400
+    assert supervisor.post("/api/v1/campaigns/spring/stop", json={}, headers=headers).status_code == 400
+    stopped = supervisor.post("/api/v1/campaigns/spring/stop", json={"reason": "list exhausted"}, headers=headers)
+    assert stopped.json["status"] == "stopped" and stopped.json["status_reason"].startswith("list exhausted")
+    campaigns = supervisor.get("/api/v1/campaigns").json["campaigns"]
+    assert campaigns[0]["status"] == "stopped" and campaigns[0]["abandon_cap"] == 0.03
