@@ -24,7 +24,7 @@ def _whole_number(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:  # "²" is a digit to isdigit()
         raise UserError(f"{name}: a whole number from {low} to {high} (got {raw!r})")
     return int(raw)
 

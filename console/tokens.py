@@ -21,6 +21,7 @@ SCOPES = (
     "lists:write",
     "lists:read",
     "dnc:write",
+    "dnc:read",
     "metrics:read",
     "events:read",
     "calls:write",

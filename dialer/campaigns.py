@@ -12,6 +12,7 @@ from tierdial.config import CallingWindow, CampaignDefaults
 from tierdial.errors import NotFound, UserError
 
 MAX_ABANDON_CAP = 0.03
+MAX_ID = 2**31
 
 
 def create_campaign(
@@ -41,8 +42,9 @@ def create_campaign(
 
 def find_campaign(session: Session, name_or_id: str | int) -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.name == str(name_or_id)))
-    if campaign is None and str(name_or_id).isdigit():
-        campaign = session.get(Campaign, int(name_or_id))
+    text = str(name_or_id)
+    if campaign is None and text.isascii() and text.isdigit() and int(text) < MAX_ID:  # not "²", nor past any id
+        campaign = session.get(Campaign, int(text))
     if campaign is None:
         known = ", ".join(session.scalars(select(Campaign.name).order_by(Campaign.name).limit(10))) or "none yet"
         raise NotFound(f"no campaign {name_or_id!r} (campaigns: {known}); create it with `tierdial campaigns create`")

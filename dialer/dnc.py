@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from dialer.models import DncScope, DoNotCall
 from tierdial import audit
-from tierdial.errors import UserError
+from tierdial.audit import AuditEntry
+from tierdial.errors import NotFound, UserError
 
 PREFIX_MARK = "*"  # registry prefixes are stored as "*+8210"; "*" sorts just before "+", so they form one index range
 HASH_MARK = "sha256:"
@@ -135,3 +136,58 @@ def _add(
                           source=source[:100]))  # fmt: skip
     audit.record(session, actor, action, "phone", number_hash(phone_e164), **audited)
     return True
+
+
+def _opted_out(session: Session, phone_e164: str) -> bool:
+    """The callee asked not to be called (on a call, or an agent marked it): that is for good."""
+    return (
+        session.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.action == "opt_out", AuditEntry.subject_id == number_hash(phone_e164)
+            )
+        )
+        is not None
+    )
+
+
+def search_entries(session: Session, query: str, limit: int = 50) -> list[dict[str, object]]:
+    """Entries whose number contains the digits asked for, newest first, each saying whether it may be removed."""
+    # ASCII digits, without a national trunk prefix: "010-5555" finds +82 10 5555 ...
+    digits = "".join(ch for ch in query if ch.isascii() and ch.isdigit()).lstrip("0")
+    if len(digits) < 4:
+        raise UserError("search with at least 4 digits of the number")
+    rows = session.scalars(
+        select(DoNotCall)
+        .where(DoNotCall.phone_e164.contains(digits, autoescape=True))
+        .order_by(DoNotCall.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {"id": e.id, "phone": e.phone_e164, "scope": e.scope.value, "campaign_id": e.campaign_id,
+         "reason": e.reason, "source": e.source, "created_at": e.created_at.isoformat(),
+         "removable": _why_kept(session, e) is None, "kept_because": _why_kept(session, e)}
+        for e in rows
+    ]  # fmt: skip
+
+
+def _why_kept(session: Session, entry: DoNotCall) -> str | None:
+    if entry.scope is DncScope.registry:
+        return "it comes from a registry file: import the registry's next file instead"
+    if entry.phone_e164.startswith(HASH_MARK) or _opted_out(session, entry.phone_e164):
+        return "the callee opted out: that is honoured for good"
+    return None
+
+
+def remove_entry(session: Session, entry_id: int, reason: str, actor: str) -> str:
+    """Take a number put on a list by mistake off it again, with a reason; returns the number."""
+    entry = session.get(DoNotCall, entry_id)
+    if entry is None:
+        raise NotFound(f"no do-not-call entry {entry_id}")
+    if not reason.strip():
+        raise UserError("say why the number comes off the do-not-call list: it is kept in the audit log")
+    if (kept := _why_kept(session, entry)) is not None:
+        raise UserError(f"this entry cannot be removed: {kept}")
+    audit.record(session, actor, "do_not_call_removed", "phone", number_hash(entry.phone_e164), reason=reason,
+                 scope=entry.scope.value, campaign=entry.campaign_id, added_for=entry.reason)  # fmt: skip
+    session.delete(entry)
+    return entry.phone_e164
