@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from flask import Blueprint, current_app, g, jsonify, request
 
@@ -49,8 +50,8 @@ def kpis():  # type: ignore[no-untyped-def]
 
 def _number(body: dict, field: str, default: float | None = None) -> float:
     value = body.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UserError(f"{field}: a number is needed (got {value!r})")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise UserError(f"{field}: a number is needed (got {value!r})")  # JSON parsing lets NaN and Infinity in
     return float(value)
 
 

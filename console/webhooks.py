@@ -26,6 +26,7 @@ from tierdial.errors import NotFound, UserError
 EVENTS = ("tier.hot", "call.ended", "opt_out")
 RETRY_DELAYS = (10, 30, 120, 600, 1800, 3600, 3 * 3600)  # seconds before each retry; then the delivery fails
 SECRET_PREFIX = "whsec_"
+MAX_URL = 2000
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -35,9 +36,13 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 def add_webhook(session: Session, url: str, events: list[str], by: str) -> tuple[Webhook, str]:
     """Returns the webhook and its secret, which the receiver needs to check signatures."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(f"url: an http:// or https:// address is needed (got {url[:100]!r})")
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and len(url) <= MAX_URL
+    except ValueError:  # "http://[::1" and the like
+        usable = False
+    if not usable:
+        raise UserError(f"url: an http:// or https:// address of at most {MAX_URL} characters (got {url[:100]!r})")
     unknown = sorted(set(events) - set(EVENTS))
     if unknown or not events:
         raise UserError(f"events must be some of {', '.join(EVENTS)} (got {', '.join(unknown) or 'none'})")

@@ -114,6 +114,9 @@ def test_bad_targets_are_refused_with_the_reason(console) -> None:  # type: igno
     assert unknown.status_code == 400 and "connect_rate" in unknown.json["message"]
     assert "0.25 is 25 %" in put({"kpi": "connect_rate", "target": 25}).json["message"]
     assert put({"kpi": "connect_rate", "target": "high"}).json["error"] == "bad_request"
+    not_a_number = supervisor.put("/api/v1/kpis/targets", data='{"kpi": "calls_per_hour", "target": NaN}',
+                                  headers={"X-CSRFToken": csrf, "Content-Type": "application/json"})  # fmt: skip
+    assert not_a_number.status_code == 400
     assert put({"kpi": "connect_rate", "target": 0.3, "campaign": "winter"}).status_code == 404
     assert put(["connect_rate"]).status_code == 400
     agent, agent_csrf = signed_in(app, "ann")

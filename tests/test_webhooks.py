@@ -130,6 +130,8 @@ def test_bad_webhooks_are_refused_with_the_reason(console) -> None:  # type: ign
     client, headers, _ = console
     bad_url = client.post("/api/v1/webhooks", json={"url": "ftp://x", "events": ["tier.hot"]}, headers=headers)
     assert bad_url.status_code == 400 and "http://" in bad_url.json["message"]
+    assert client.post("/api/v1/webhooks", json={"url": "http://[::1", "events": ["tier.hot"]},
+                       headers=headers).status_code == 400  # fmt: skip
     bad_event = client.post("/api/v1/webhooks", json={"url": "https://crm.example/h", "events": ["everything"]},
                             headers=headers)  # fmt: skip
     assert bad_event.status_code == 400 and "tier.hot" in bad_event.json["message"]
