@@ -37,10 +37,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite hands back naive times
-
-
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
@@ -104,7 +100,7 @@ def authenticate(session: Session, name: str, password: str) -> Agent:
         _verify(_UNKNOWN_USER_HASH, password)
         raise LoginRefused("wrong name or password")
     now = _now()
-    if account.locked_until is not None and _aware(account.locked_until) > now:
+    if account.locked_until is not None and account.locked_until > now:
         raise LoginRefused("too many failed log-ins: this account is locked for a while; a supervisor can unlock it")
     if not _verify(account.password_hash, password):
         account.failed_logins += 1

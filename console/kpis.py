@@ -78,10 +78,6 @@ def remove_target(session: Session, target_id: int, by: str) -> None:
     session.delete(found)
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite hands times back without their zone
-
-
 def _missed(kpi: Kpi, actual: float | None, target: float) -> bool:
     if actual is None:
         return False
@@ -102,13 +98,13 @@ def evaluate(session: Session, figures_by_campaign: dict[str | None, Figures], n
         if not _missed(kpi, actual, target.target):
             target.missed_since = target.alerted_at = None
         else:
-            target.missed_since = _aware(target.missed_since) if target.missed_since else now
+            target.missed_since = target.missed_since or now
             missed_for = now - target.missed_since
             if target.alerted_at is None and missed_for >= dt.timedelta(minutes=target.alert_after_minutes):
                 target.alerted_at = now
                 audit.record(session, "console", "kpi_alert", "kpi_target", str(target.id), kpi=target.kpi,
                              target=target.target, actual=actual, campaign=campaign)  # fmt: skip
-        missed_seconds = (now - _aware(target.missed_since)).total_seconds() if target.missed_since else 0.0
+        missed_seconds = (now - target.missed_since).total_seconds() if target.missed_since else 0.0
         statuses.append(
             {
                 "id": target.id,

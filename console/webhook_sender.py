@@ -111,10 +111,9 @@ class WebhookSender:
             status, error = _post(url, secret, delivery_id, event, body.encode())
             self._record(delivery_id, status, error)
         with self._sessions() as session:
-            earliest = session.scalar(
+            self._due_at = session.scalar(
                 select(func.min(WebhookDelivery.next_attempt_at)).where(WebhookDelivery.status == "pending")
             )
-        self._due_at = earliest.replace(tzinfo=earliest.tzinfo or dt.UTC) if earliest else None
         return len(due)
 
     def _record(self, delivery_id: int, status: int | None, error: str | None) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from console.models import Webhook, WebhookDelivery
 from tierdial import audit
+from tierdial.db import iso
 from tierdial.errors import NotFound, UserError
 
 EVENTS = ("tier.hot", "call.ended", "opt_out")
@@ -103,7 +104,7 @@ def deliveries(session: Session, webhook_id: int, limit: int = 100) -> list[dict
     return [
         {"id": d.id, "event": d.event, "status": d.status, "attempts": d.attempts, "last_status": d.last_status,
          "last_error": d.last_error, "created_at": d.created_at.isoformat(),
-         "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at and d.status == "pending" else None,
-         "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None}
+         "next_attempt_at": iso(d.next_attempt_at) if d.status == "pending" else None,
+         "delivered_at": iso(d.delivered_at)}
         for d in session.scalars(query)
     ]  # fmt: skip

@@ -8,14 +8,11 @@ from sqlalchemy.orm import Session
 from dialer.callbacks import callee_zone
 from dialer.campaigns import find_campaign
 from dialer.models import CallAttempt, Campaign, Contact
+from tierdial.db import iso
 from tierdial.errors import NotFound
 from tierdial.logs import mask_number
 
 MAX_PAGE = 500
-
-
-def _when(moment) -> str | None:  # type: ignore[no-untyped-def]
-    return moment.isoformat() if moment else None
 
 
 def attempt_record(attempt: CallAttempt, campaign: str, phone: str) -> dict[str, object]:
@@ -26,9 +23,9 @@ def attempt_record(attempt: CallAttempt, campaign: str, phone: str) -> dict[str,
         "contact_id": attempt.contact_id,
         "phone": phone,
         "caller_number": attempt.caller_number,
-        "started_at": _when(attempt.started_at),
-        "answered_at": _when(attempt.answered_at),
-        "ended_at": _when(attempt.ended_at),
+        "started_at": iso(attempt.started_at),
+        "answered_at": iso(attempt.answered_at),
+        "ended_at": iso(attempt.ended_at),
         "outcome": attempt.outcome.value,
         "hangup_cause": attempt.hangup_cause,
         "final_tier": attempt.final_tier,
@@ -83,7 +80,7 @@ def contact_of_call(session: Session, call_id: str) -> dict[str, object]:
         "phone": mask_number(contact.phone_e164),
         "timezone": callee_zone(contact.timezone).key,
         "history": [
-            {"started_at": _when(a.started_at), "outcome": a.outcome.value, "final_tier": a.final_tier,
+            {"started_at": iso(a.started_at), "outcome": a.outcome.value, "final_tier": a.final_tier,
              "agent": a.agent_name, "disposition": a.disposition, "notes": a.notes}
             for a in earlier
         ],

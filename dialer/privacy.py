@@ -19,11 +19,8 @@ from intent.history import erase_history, tier_history
 from number_pool.assignment import forget_contacts
 from tierdial import audit
 from tierdial.audit import AuditEntry
+from tierdial.db import iso
 from tierdial.errors import UserError
-
-
-def _when(value) -> str | None:  # type: ignore[no-untyped-def]
-    return value.isoformat() if value else None
 
 
 def _list_terms(call_list: CallList | None) -> dict | None:
@@ -32,7 +29,7 @@ def _list_terms(call_list: CallList | None) -> dict | None:
         return None
     return {"id": call_list.id, "name": call_list.name, "source": call_list.source,
             "consent_basis": call_list.consent_basis, "imported_by": call_list.imported_by,
-            "imported_at": _when(call_list.imported_at)}  # fmt: skip
+            "imported_at": iso(call_list.imported_at)}  # fmt: skip
 
 
 def export_contact(session: Session, raw_number: str, default_region: str) -> dict:
@@ -66,7 +63,7 @@ def export_contact(session: Session, raw_number: str, default_region: str) -> di
                 "status": c.status.value,
                 "attempts": c.attempts,
                 "consent_evidence": c.consent_evidence,
-                "added_at": _when(c.created_at),
+                "added_at": iso(c.created_at),
             }
             for c in contacts
         ],
@@ -75,8 +72,8 @@ def export_contact(session: Session, raw_number: str, default_region: str) -> di
                 "call_id": a.call_id,
                 "campaign_id": a.campaign_id,
                 "caller_number": a.caller_number,
-                "started_at": _when(a.started_at),
-                "ended_at": _when(a.ended_at),
+                "started_at": iso(a.started_at),
+                "ended_at": iso(a.ended_at),
                 "outcome": a.outcome.value,
                 "final_tier": a.final_tier,
                 "disposition": a.disposition,
@@ -92,8 +89,8 @@ def export_contact(session: Session, raw_number: str, default_region: str) -> di
             }
             for a in attempts
         ],
-        "do_not_call": [{"scope": d.scope.value, "reason": d.reason, "since": _when(d.created_at)} for d in dnc],
-        "audit": [{"at": _when(e.at), "actor": e.actor, "action": e.action, "detail": e.detail} for e in trail],
+        "do_not_call": [{"scope": d.scope.value, "reason": d.reason, "since": iso(d.created_at)} for d in dnc],
+        "audit": [{"at": iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail} for e in trail],
     }
 
 

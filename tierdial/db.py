@@ -28,6 +28,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def iso(moment: dt.datetime | None) -> str | None:
+    """A stored time as JSON shows it; None stays None."""
+    return moment.isoformat() if moment else None
+
+
 class UtcDateTime(TypeDecorator[dt.datetime]):
     """Stored as UTC, read back aware: SQLite keeps no offset, so every value is made UTC on the way in."""
 
