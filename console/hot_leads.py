@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from intent.tiers import HOT_TIERS
 from tierdial.messages import CallEnded, CallStarted, Takeover, TierDecided
-
-HOT_TIERS = ("A", "B")
 
 
 class HotLeadWaits:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from dialer.callbacks import callee_zone
@@ -35,31 +35,35 @@ def attempt_record(attempt: CallAttempt, campaign: str, phone: str) -> dict[str,
     }
 
 
-def attempts_page(session: Session, campaign: str | None, after_id: int, limit: int) -> list[dict[str, object]]:
-    """Up to `limit` attempts with an id above `after_id` (of one campaign, if named)."""
-    query = (
+def _joined() -> Select:
+    """Attempts with what a reader needs beside them: the campaign's name and the number dialled."""
+    return (
         select(CallAttempt, Campaign.name, Contact.phone_e164)
         .join(Campaign, Campaign.id == CallAttempt.campaign_id)
         .join(Contact, Contact.id == CallAttempt.contact_id)
-        .where(CallAttempt.id > after_id)
-        .order_by(CallAttempt.id)
-        .limit(min(max(limit, 1), MAX_PAGE))
     )
-    if campaign:
-        query = query.where(CallAttempt.campaign_id == find_campaign(session, campaign).id)
+
+
+def _of_campaign(session: Session, campaign: str | None) -> Select:
+    query = _joined()
+    return query.where(CallAttempt.campaign_id == find_campaign(session, campaign).id) if campaign else query
+
+
+def _records(session: Session, query: Select) -> list[dict[str, object]]:
     return [attempt_record(attempt, name, phone) for attempt, name, phone in session.execute(query)]
 
 
+def attempts_page(session: Session, campaign: str | None, after_id: int, limit: int) -> list[dict[str, object]]:
+    """Up to `limit` attempts with an id above `after_id` (of one campaign, if named)."""
+    query = _of_campaign(session, campaign).where(CallAttempt.id > after_id).order_by(CallAttempt.id)
+    return _records(session, query.limit(min(max(limit, 1), MAX_PAGE)))
+
+
 def attempt_by_call(session: Session, call_id: str) -> dict[str, object]:
-    row = session.execute(
-        select(CallAttempt, Campaign.name, Contact.phone_e164)
-        .join(Campaign, Campaign.id == CallAttempt.campaign_id)
-        .join(Contact, Contact.id == CallAttempt.contact_id)
-        .where(CallAttempt.call_id == call_id)
-    ).first()
-    if row is None:
+    found = _records(session, _joined().where(CallAttempt.call_id == call_id))
+    if not found:
         raise NotFound(f"no call {call_id!r}")
-    return attempt_record(*row)
+    return found[0]
 
 
 def contact_of_call(session: Session, call_id: str) -> dict[str, object]:
@@ -89,13 +93,5 @@ def contact_of_call(session: Session, call_id: str) -> dict[str, object]:
 
 def recent_attempts(session: Session, campaign: str | None, limit: int = 200) -> list[dict[str, object]]:
     """The newest attempts first, for people reviewing calls."""
-    query = (
-        select(CallAttempt, Campaign.name, Contact.phone_e164)
-        .join(Campaign, Campaign.id == CallAttempt.campaign_id)
-        .join(Contact, Contact.id == CallAttempt.contact_id)
-        .order_by(CallAttempt.id.desc())
-        .limit(min(max(limit, 1), MAX_PAGE))
-    )
-    if campaign:
-        query = query.where(CallAttempt.campaign_id == find_campaign(session, campaign).id)
-    return [attempt_record(attempt, name, phone) for attempt, name, phone in session.execute(query)]
+    query = _of_campaign(session, campaign).order_by(CallAttempt.id.desc())
+    return _records(session, query.limit(min(max(limit, 1), MAX_PAGE)))

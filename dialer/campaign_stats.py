@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from dialer.models import CallAttempt, CallOutcome, Campaign
-
-HOT_TIERS = ("A", "B")
+from intent.tiers import HOT_TIERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +80,21 @@ def _counts(session: Session, since: dt.datetime, until: dt.datetime) -> dict[in
         .where(CallAttempt.started_at >= since, CallAttempt.started_at < until)
         .group_by(CallAttempt.campaign_id)
     )
-    tiers: dict[int, dict[str, int]] = {}
+    return {row[0]: CallCounts(*row[1:7], talk_seconds=round(float(row[7] or 0), 1)) for row in rows}
+
+
+def _with_tier_mix(
+    session: Session, counts: dict[int, CallCounts], since: dt.datetime, until: dt.datetime
+) -> dict[int, CallCounts]:
+    """The same counts, each with its calls' final tiers (shown for today only, so asked for today only)."""
+    mix: dict[int, dict[str, int]] = {}
     for campaign_id, tier, calls in session.execute(
         select(CallAttempt.campaign_id, CallAttempt.final_tier, func.count())
         .where(CallAttempt.started_at >= since, CallAttempt.started_at < until, CallAttempt.final_tier.is_not(None))
         .group_by(CallAttempt.campaign_id, CallAttempt.final_tier)
     ):
-        tiers.setdefault(campaign_id, {})[tier] = calls
-    return {
-        row[0]: CallCounts(*row[1:7], talk_seconds=round(float(row[7] or 0), 1),
-                           tiers=tuple(sorted(tiers.get(row[0], {}).items())))
-        for row in rows
-    }  # fmt: skip
+        mix.setdefault(campaign_id, {})[tier] = calls
+    return {key: replace(c, tiers=tuple(sorted(mix.get(key, {}).items()))) for key, c in counts.items()}
 
 
 def _sum(counts: list[CallCounts]) -> CallCounts:
@@ -111,9 +113,10 @@ def start_of_day(now: dt.datetime) -> dt.datetime:
 
 def campaign_stats(session: Session, now: dt.datetime) -> dict[str, object]:
     """Per campaign and overall: today's calls, the last hour's dials, abandonment today and over 30 days."""
-    today = _counts(session, start_of_day(now), now + dt.timedelta(seconds=1))
-    last_hour = _counts(session, now - dt.timedelta(hours=1), now + dt.timedelta(seconds=1))
-    month = _counts(session, now - dt.timedelta(days=30), now + dt.timedelta(seconds=1))
+    until = now + dt.timedelta(seconds=1)
+    today = _with_tier_mix(session, _counts(session, start_of_day(now), until), start_of_day(now), until)
+    last_hour = _counts(session, now - dt.timedelta(hours=1), until)
+    month = _counts(session, now - dt.timedelta(days=30), until)
     campaigns = []
     for campaign in session.scalars(select(Campaign).order_by(Campaign.id.desc())):
         counts = today.get(campaign.id, CallCounts())

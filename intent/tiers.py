@@ -15,6 +15,7 @@ class Tier(enum.StrEnum):
 
 
 TIERS: tuple[str, ...] = tuple(t.value for t in Tier)
+HOT_TIERS = (Tier.A.value, Tier.B.value)  # offered to agents at once
 MEANING = {
     "A": "hot",
     "B": "warm",
