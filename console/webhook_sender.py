@@ -20,8 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.models import Webhook, WebhookDelivery
-from console.webhooks import RETRY_DELAYS, queue_event, signature
+from console.webhooks import RETRY_DELAYS, queue_event, signature, subscriptions
 from dialer.attempts import attempt_by_call
+from intent.tiers import HOT_TIERS, Tier
 from tierdial.bus import EventBus
 from tierdial.db import utcnow
 from tierdial.errors import NotFound
@@ -50,8 +51,8 @@ class WebhookSender:
         self._thread.start()
 
     def observe(self, message: object) -> None:
-        if isinstance(message, TierDecided) and message.is_final and message.tier in ("A", "B", "E"):
-            event = "opt_out" if message.tier == "E" else "tier.hot"
+        if isinstance(message, TierDecided) and message.is_final and message.tier in (*HOT_TIERS, Tier.E):
+            event = "opt_out" if message.tier == Tier.E else "tier.hot"
             if (message.call_id, event) in self._announced:
                 return
             self._announced.add((message.call_id, event))
@@ -87,13 +88,16 @@ class WebhookSender:
             batch.append(self._incoming.get_nowait())
         now = self._clock()
         with self._sessions.begin() as session:
+            wanted = subscriptions(session)
             for event, call_id, detail in batch:
+                if not wanted.get(event):
+                    continue  # nobody listens: no call record looked up, nothing stored
                 try:
                     call = attempt_by_call(session, call_id)
                 except NotFound:
                     call = {"call_id": call_id}
                 body = {"event": event, "at": now.isoformat(), "call": call, **detail}
-                queue_event(session, event, json.dumps(body, ensure_ascii=False), now)
+                queue_event(session, wanted[event], event, json.dumps(body, ensure_ascii=False), now)
         self._due_at = now
 
     def send_due(self) -> int:

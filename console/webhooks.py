@@ -83,13 +83,19 @@ def webhook_list(session: Session) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
-def queue_event(session: Session, event: str, body: str, now: dt.datetime) -> int:
-    """A delivery for every webhook that wants this event; returns how many."""
-    hooks = session.scalars(select(Webhook).where(Webhook.removed_at.is_(None))).all()
-    wanted = [h for h in hooks if event in h.events.split()]
-    for hook in wanted:
-        session.add(WebhookDelivery(webhook_id=hook.id, event=event, body=body, next_attempt_at=now))
-    return len(wanted)
+def subscriptions(session: Session) -> dict[str, list[int]]:
+    """Event -> the live webhooks that want it."""
+    wanted: dict[str, list[int]] = {}
+    for hook_id, events in session.execute(select(Webhook.id, Webhook.events).where(Webhook.removed_at.is_(None))):
+        for event in events.split():
+            wanted.setdefault(event, []).append(hook_id)
+    return wanted
+
+
+def queue_event(session: Session, webhook_ids: list[int], event: str, body: str, now: dt.datetime) -> None:
+    """A delivery of the event to each of these webhooks, due now."""
+    for hook_id in webhook_ids:
+        session.add(WebhookDelivery(webhook_id=hook_id, event=event, body=body, next_attempt_at=now))
 
 
 def deliveries(session: Session, webhook_id: int, limit: int = 100) -> list[dict[str, object]]:

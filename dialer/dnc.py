@@ -165,8 +165,9 @@ def search_entries(session: Session, query: str, limit: int = 50) -> list[dict[s
     return [
         {"id": e.id, "phone": e.phone_e164, "scope": e.scope.value, "campaign_id": e.campaign_id,
          "reason": e.reason, "source": e.source, "created_at": e.created_at.isoformat(),
-         "removable": _why_kept(session, e) is None, "kept_because": _why_kept(session, e)}
+         "removable": kept is None, "kept_because": kept}
         for e in rows
+        for kept in [_why_kept(session, e)]
     ]  # fmt: skip
 
 

@@ -53,8 +53,9 @@ class CampaignRunner:
             for warning in stale_registries(session, clock()):
                 log.warning(warning, extra={"campaign": campaign.name})
         self.default_pacing = pacing or config.campaign_defaults.pacing  # until a supervisor chooses one
-        self.pacing = LivePacing(self.default_pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS)
-        self.pacing.retune(campaign_pacing or self.default_pacing, cap)
+        self.pacing = LivePacing(
+            campaign_pacing or self.default_pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS
+        )
         self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
         self._last_status = 0.0
