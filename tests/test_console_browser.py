@@ -46,3 +46,15 @@ def test_an_agent_cannot_open_the_supervisor_dashboard(served_console) -> None: 
         assert supervisor.goto(f"{base}/supervisor").status == 200
         supervisor.wait_for_selector("#link:has-text('live')")
         screenshot(supervisor, "supervisor-dashboard")
+
+
+def test_a_button_that_cannot_be_used_now_looks_it(served_console) -> None:  # type: ignore[no-untyped-def]
+    base, bus, _ = served_console
+    with chromium() as browser:
+        page = browser.new_page()
+        log_in(page, base, "ann", PASSWORD)
+        page.wait_for_selector("#link:has-text('live')")
+        bus.publish(CallStarted("c1", "spring", "+82 10 **** 0001"))  # ringing: nothing to end yet
+        page.wait_for_selector(".call .hangup:disabled")
+        background = "(selector) => getComputedStyle(document.querySelector(selector)).backgroundColor"
+        assert page.evaluate(background, ".call .hangup") != page.evaluate(background, ".call .dnc")
