@@ -8,6 +8,7 @@ every ended call is logged as a JSON line on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -212,7 +213,9 @@ class CalleeSimulator:
         leg.tap.sink = None
         self.free_taps.append(leg.tap)
         if leg.player is not None and leg.media is not None:
-            leg.player.stopTransmit(leg.media)
+            # Once the call has ended its port has left the bridge, with every connection to it.
+            with contextlib.suppress(pj.Error):
+                leg.player.stopTransmit(leg.media)
         pcm = b"".join(leg.heard)
         self.count += 1
         record = None
