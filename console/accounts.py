@@ -119,3 +119,26 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def check_may_manage(actor_role: Role, target_role: Role | str) -> None:
+    """Supervisors look after agents' accounts; supervisors' and admins' accounts are an admin's."""
+    if actor_role is not Role.admin and Role(target_role) is not Role.agent:
+        raise UserError("only an admin may create or change a supervisor's or an admin's account")
+
+
+def disable_account(session: Session, name: str, actor: str) -> None:
+    """A person who left: the account stays for the records, cannot log in, and its open sessions end."""
+    account = find_account(session, name)
+    if account.name == actor:
+        raise UserError("you cannot disable your own account")
+    if account.disabled_at is None:
+        account.disabled_at = _now()
+        audit.record(session, actor, "account_disabled", "account", account.name)
+
+
+def enable_account(session: Session, name: str, actor: str) -> None:
+    account = find_account(session, name)
+    if account.disabled_at is not None:
+        account.disabled_at = None
+        audit.record(session, actor, "account_enabled", "account", account.name)

@@ -18,6 +18,11 @@ from console.auth import init_auth
 from console.database import Database
 from console.live import LiveFeed, NoDialer
 from console.login import init_login, login
+from console.manage.accounts import manage_accounts
+from console.manage.campaigns import manage_campaigns
+from console.manage.dnc import manage_dnc
+from console.manage.lists import manage_lists
+from console.manage.numbers import manage_numbers
 from console.metrics import LiveMetrics, metrics
 from console.openapi import openapi_document
 from console.pages import pages
@@ -50,6 +55,8 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     app.register_blueprint(api_records)
     app.register_blueprint(api_webhooks)
     app.register_blueprint(pages)
+    for page in (manage_campaigns, manage_lists, manage_dnc, manage_numbers, manage_accounts):
+        app.register_blueprint(page)
     app.register_blueprint(metrics)
 
     @app.errorhandler(NoDialer)

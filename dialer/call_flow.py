@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +26,7 @@ from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
 from dialer.retry import after_attempt
+from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from intent.classifier import IntentModel
 from intent.history import record_decision
@@ -54,7 +54,6 @@ from tierdial.messages import (
 )
 
 log = logging.getLogger(__name__)
-PROMPTS = Path(__file__).with_name("prompts") / "ko"
 SILENCE_HANGUP_SECONDS = 10.0
 # The ASR service reports its progress every half second; this long without a report, it is behind.
 ASR_STALE_SECONDS = 2.0
@@ -374,7 +373,7 @@ class CallFlow:
         call.listening_since = 0.0
         self.scorer.new_turn(call.call_id)
         call.playing = prompt
-        self.engine.play(call.call_id, PROMPTS / f"{prompt}.wav", prompt)
+        self.engine.play(call.call_id, prompt_wav(prompt), prompt)
 
     def _prompt_finished(self, call: LiveCall, prompt: str) -> None:
         if call.playing == prompt:

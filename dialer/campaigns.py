@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +15,7 @@ from tierdial.config import CallingWindow, CampaignDefaults
 from tierdial.errors import NotFound, UserError
 
 MAX_ABANDON_CAP = 0.03
+MAX_ATTEMPTS_PER_DAY, MAX_ATTEMPTS_TOTAL = 10, 30  # as config.yaml's campaign defaults allow
 MAX_ID = 2**31
 
 
@@ -130,3 +134,35 @@ def campaign_summaries(session: Session) -> list[dict[str, object]]:
         }
         for c in session.scalars(select(Campaign).order_by(Campaign.id.desc()))
     ]
+
+
+def set_campaign_limits(
+    session: Session,
+    name_or_id: str | int,
+    actor: str,
+    window_start: dt.time,
+    window_end: dt.time,
+    max_attempts_per_day: int,
+    max_attempts_total: int,
+) -> Campaign:
+    """The campaign's calling window (callee's local time, inside 08:00-21:00) and attempt caps; weekday and
+    regional rules and holidays it has stay as they are."""
+    campaign = find_campaign(session, name_or_id)
+    try:
+        window = calling_window(campaign).model_copy(update={"start": window_start, "end": window_end})
+        window = type(window).model_validate(window.model_dump())
+    except ValidationError as exc:
+        raise UserError(f"calling window: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    if not 1 <= max_attempts_per_day <= MAX_ATTEMPTS_PER_DAY:
+        raise UserError(f"attempts per day: 1 to {MAX_ATTEMPTS_PER_DAY}")
+    if not max_attempts_per_day <= max_attempts_total <= MAX_ATTEMPTS_TOTAL:
+        raise UserError(f"attempts in all: from the attempts per day up to {MAX_ATTEMPTS_TOTAL}")
+    was = {"window": f"{campaign.window_start:%H:%M}-{campaign.window_end:%H:%M}",
+           "per_day": campaign.max_attempts_per_day, "total": campaign.max_attempts_total}  # fmt: skip
+    campaign.window_start, campaign.window_end = window.start, window.end
+    campaign.calling_rules = window.model_dump(mode="json")
+    campaign.max_attempts_per_day, campaign.max_attempts_total = max_attempts_per_day, max_attempts_total
+    audit.record(session, actor, "campaign_limits_changed", "campaign", str(campaign.id), was=was,
+                 now={"window": f"{window.start:%H:%M}-{window.end:%H:%M}", "per_day": max_attempts_per_day,
+                      "total": max_attempts_total})  # fmt: skip
+    return campaign

@@ -192,3 +192,19 @@ def remove_entry(session: Session, entry_id: int, reason: str, actor: str) -> st
                  scope=entry.scope.value, campaign=entry.campaign_id, added_for=entry.reason)  # fmt: skip
     session.delete(entry)
     return entry.phone_e164
+
+
+DNC_ACTIONS = ("opt_out", "do_not_call_added", "do_not_call_removed", "dnc_registry_loaded")
+
+
+def dnc_audit(session: Session, limit: int = 50) -> list[dict[str, object]]:
+    """The newest changes to the do-not-call lists: who, when, what and why (numbers appear only as hashes)."""
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action.in_(DNC_ACTIONS)).order_by(AuditEntry.id.desc()).limit(limit)
+    )
+    return [
+        {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "scope": e.detail.get("scope", ""),
+         "number_hash": "" if e.subject_type == "registry" else e.subject_id[:12],
+         "reason": e.detail.get("reason") or f"{e.detail.get('name', '')}: {e.detail.get('entries', 0)} entries"}
+        for e in entries
+    ]  # fmt: skip

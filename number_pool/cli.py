@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from sqlalchemy import select
-
 from dialer.lists.cli import open_database
-from number_pool.models import CallerNumber
 from number_pool.pool import sync_numbers
-from number_pool.reputation import ReportKind, release, report
+from number_pool.reputation import ReportKind, number_summaries, release, report
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
 
@@ -19,12 +16,7 @@ def _list(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_database(config).begin() as session:
         sync_numbers(session, config.caller_numbers)
-        rows = [
-            {"number": n.e164, "trunk": n.trunk, "region": n.region, "status": n.status.value,
-             "complaints": n.complaints, "opt_outs": n.opt_outs, "spam_reports": n.spam_reports,
-             "reason": n.quarantine_reason}
-            for n in session.scalars(select(CallerNumber).order_by(CallerNumber.e164))
-        ]  # fmt: skip
+        rows = number_summaries(session)
     if args.json:
         print(json.dumps(rows))
     for r in [] if args.json else rows:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dialer.campaigns import pause_campaigns
+from dialer.campaigns import campaign_names, pause_campaigns
 from number_pool.models import CallerNumber, NumberAssignment, NumberStatus, ReputationReport
 from tierdial import audit
 from tierdial.config import Reputation
@@ -80,3 +80,35 @@ def release(session: Session, e164: str, reason: str, actor: str) -> None:
     number.status, number.quarantined_at, number.quarantine_reason = NumberStatus.active, None, None
     number.complaints = number.opt_outs = number.spam_reports = 0
     audit.record(session, actor, "number_released", "caller_number", e164, reason=reason)
+
+
+def quarantine_by_hand(session: Session, e164: str, reason: str, actor: str) -> list[str]:
+    """A supervisor takes a number out of use (a carrier's warning, a complaint by letter); returns campaigns paused."""
+    if not reason.strip():
+        raise UserError("say why the number is quarantined: the reason is shown on its campaigns and kept")
+    number = find_number(session, e164)
+    if number.status is not NumberStatus.active:
+        raise UserError(f"{e164} is {number.status}, not in use")
+    return quarantine(session, number, f"caller number {e164} quarantined by {actor}: {reason.strip()}", actor)
+
+
+def number_summaries(session: Session, reports_each: int = 5) -> list[dict[str, object]]:
+    """Every owned number with its status, its counters against the thresholds, the campaigns whose contacts see it
+    and its latest reports: what a supervisor reviews before releasing it."""
+    names = campaign_names(session)
+    rows = []
+    for number in session.scalars(select(CallerNumber).order_by(CallerNumber.e164)):
+        reports = session.scalars(
+            select(ReputationReport)
+            .where(ReputationReport.caller_number_id == number.id)
+            .order_by(ReputationReport.id.desc())
+            .limit(reports_each)
+        )
+        rows.append({
+            "number": number.e164, "trunk": number.trunk, "region": number.region, "status": number.status.value,
+            "complaints": number.complaints, "opt_outs": number.opt_outs, "spam_reports": number.spam_reports,
+            "reason": number.quarantine_reason,
+            "campaigns": sorted(names[i] for i in campaigns_using(session, number) if i in names),
+            "reports": [{"kind": r.kind, "detail": r.detail, "at": r.reported_at.isoformat()} for r in reports],
+        })  # fmt: skip
+    return rows

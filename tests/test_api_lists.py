@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from console import api_lists
+from console import list_uploads
 from console.app import create_app
 from console.tokens import create_token, revoke_token
 from dialer.campaigns import create_campaign
@@ -91,7 +91,7 @@ def test_bad_requests_are_refused_with_a_reason_and_load_nothing(app) -> None:  
 
 
 def test_a_big_upload_is_loaded_in_the_background_and_followed_by_its_status(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(api_lists, "INLINE_BYTES", 100)
+    monkeypatch.setattr(list_uploads, "INLINE_BYTES", 100)
     rows = "phone\n" + "".join(f"010-4000-{i:04d}\n" for i in range(3000))
     client = app.test_client()
     form = {"file": (io.BytesIO(rows.encode()), "big.csv"), "source": "crm", "consent_basis": "existing_customer"}

@@ -1,0 +1,113 @@
+"""`/manage/campaigns`: create a campaign; its calling window, attempt caps, abandonment cap and pacing; the lists
+it dials, the caller numbers its contacts see, its retry rules and the bot's script, each prompt playable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file
+from werkzeug.wrappers import Response
+
+from console.auth import MANAGERS, page_for, sessions
+from console.manage.forms import done, required, show_errors_on
+from dialer.campaigns import (
+    campaign_summaries,
+    create_campaign,
+    find_campaign,
+    set_campaign_limits,
+    tune_campaign,
+)
+from dialer.lists.listing import list_summaries
+from dialer.pacing.live import PACING_MODES
+from dialer.script import prompt_wav, script
+from number_pool.reputation import number_summaries
+from tierdial.config import Config
+from tierdial.errors import UserError
+
+manage_campaigns = Blueprint("manage_campaigns", __name__, url_prefix="/manage/campaigns")
+
+
+def _page(error: str | None = None) -> str:
+    campaign_id = (request.view_args or {}).get("campaign_id")
+    if campaign_id is None:
+        with sessions()() as session:
+            return render_template("manage/campaigns.html", campaigns=campaign_summaries(session), error=error)
+    config: Config = current_app.config["TIERDIAL"]
+    with sessions()() as session:
+        campaign = find_campaign(session, campaign_id)
+        numbers = [row for row in number_summaries(session) if campaign.name in row["campaigns"]]
+        return render_template(
+            "manage/campaign.html", campaign=campaign, lists=list_summaries(session, campaign.id), numbers=numbers,
+            retry=config.campaign_defaults.retry_hours, script=script(), modes=PACING_MODES, error=error,
+            default_pacing=config.campaign_defaults.pacing,
+        )  # fmt: skip
+
+
+show_errors_on(manage_campaigns, _page)
+
+
+@manage_campaigns.get("")
+@page_for(*MANAGERS)
+def campaigns() -> str:
+    return _page()
+
+
+@manage_campaigns.post("/create")
+@page_for(*MANAGERS)
+def create() -> Response:
+    config: Config = current_app.config["TIERDIAL"]
+    with sessions().begin() as session:
+        campaign = create_campaign(session, required("name", "the campaign's name"), config.campaign_defaults)
+        campaign_id, name = campaign.id, campaign.name
+    message = f"campaign {name} created as a draft: check its settings, upload a list, then start it"
+    return done(message, ".campaign", campaign_id=campaign_id)
+
+
+@manage_campaigns.get("/<int(max=2147483647):campaign_id>")
+@page_for(*MANAGERS)
+def campaign(campaign_id: int) -> str:
+    return _page()
+
+
+def _time(field: str, what: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(required(field, what))
+    except ValueError:
+        raise UserError(f"{what}: a time like 09:00") from None
+
+
+def _number(field: str, what: str, kind: type[int] | type[float]) -> int | float:
+    text = required(field, what)
+    try:
+        value = kind(text)
+    except ValueError:
+        raise UserError(f"{what}: a number (got {text!r})") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise UserError(f"{what}: a finite number")
+    return value
+
+
+@manage_campaigns.post("/<int(max=2147483647):campaign_id>/settings")
+@page_for(*MANAGERS)
+def settings(campaign_id: int) -> Response:
+    start, end = _time("window_start", "calls from"), _time("window_end", "calls until")
+    per_day = int(_number("max_attempts_per_day", "attempts per contact and day", int))
+    total = int(_number("max_attempts_total", "attempts per contact in all", int))
+    cap = _number("abandon_cap_percent", "abandonment cap (%)", float) / 100
+    pacing = request.form.get("pacing") or None
+    with sessions().begin() as session:
+        found = set_campaign_limits(session, campaign_id, g.actor, start, end, per_day, total)
+        cap = None if abs(cap - found.abandon_cap) < 1e-9 else round(cap, 6)  # the audit log keeps real changes only
+        tune_campaign(session, campaign_id, g.actor, cap, None if pacing == found.pacing else pacing)
+        name = found.name
+    return done(f"{name}: settings saved; a running dialer takes them up within a second", ".campaign",
+                campaign_id=campaign_id)  # fmt: skip
+
+
+@manage_campaigns.get("/prompts/<name>.wav")
+@page_for(*MANAGERS)
+def prompt_audio(name: str) -> Response:
+    try:
+        return send_file(prompt_wav(name), mimetype="audio/wav")
+    except KeyError:
+        abort(404)
