@@ -25,7 +25,7 @@ def asr_message(call_id: str, result: dict) -> PartialTranscript | FinalTranscri
     if result["type"] == "partial":
         return PartialTranscript(call_id, result["text"], result["at_ms"])
     if result["type"] == "progress":
-        return AsrProgress(call_id, result["heard_ms"], result["lag_ms"])
+        return AsrProgress(call_id, result["heard_ms"], result["lag_ms"], result.get("decode_ms", 0))
     words = tuple(Word(**w) for w in result.get("words", ()))
     return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words)
 

@@ -22,6 +22,7 @@ import socketserver
 import struct
 import termios
 import threading
+import time
 
 from asr import audiosocket as wire
 from asr.engine import AsrEngine
@@ -49,6 +50,7 @@ class _Progress:
     def __init__(self, call_id: str, rate: int) -> None:
         self.call_id, self._bytes_per_ms = call_id, rate * 2 // 1000
         self._since = 0
+        self.decode_seconds = 0.0  # spent decoding this call so far: over the audio's length, the real-time factor
 
     def due(self, audio_bytes: int) -> bool:
         self._since += audio_bytes
@@ -59,7 +61,8 @@ class _Progress:
 
     def payload(self, heard_ms: int, waiting_bytes: int) -> bytes:
         lag_ms = waiting_bytes // self._bytes_per_ms
-        message = {"type": "progress", "call_id": self.call_id, "heard_ms": heard_ms, "lag_ms": lag_ms}
+        message = {"type": "progress", "call_id": self.call_id, "heard_ms": heard_ms, "lag_ms": lag_ms,
+                   "decode_ms": round(self.decode_seconds * 1000)}  # fmt: skip
         return json.dumps(message).encode()
 
 
@@ -88,7 +91,11 @@ class _CallHandler(socketserver.BaseRequestHandler):
                                 return
                             stream = self.server.engine.open_stream(call_id, wire.SAMPLE_RATES[frame.kind])
                             progress = _Progress(call_id, wire.SAMPLE_RATES[frame.kind])
-                        self._send_results(stream.feed(frame.payload))
+                        started = time.perf_counter()
+                        results = stream.feed(frame.payload)
+                        if progress is not None:
+                            progress.decode_seconds += time.perf_counter() - started
+                        self._send_results(results)
                         if progress is not None and progress.due(len(frame.payload)):
                             # Unread bytes include the frames' 3-byte headers: under 1 % of the audio, left in.
                             waiting = _unread_bytes(self.request) + parser.pending

@@ -41,7 +41,7 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
     database = app.extensions["tierdial.database"] = Database(config, sessions)
     if live is not None:
         app.extensions["tierdial.live"] = live
-        app.extensions["tierdial.metrics"] = LiveMetrics(live.bus)
+        app.extensions["tierdial.metrics"] = LiveMetrics(live.bus, getattr(live.control, "asr_load", None))
         app.extensions["tierdial.webhooks"] = WebhookSender(live.bus, database.sessions())
     init_auth(app, config)
     init_login(app)

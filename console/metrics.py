@@ -1,4 +1,4 @@
-"""Prometheus metrics of the live dialer, counted from the messages on its bus.
+"""Prometheus metrics of the live dialer, counted from the messages on its bus, and the recogniser's load.
 
 Served at `/metrics` to a scraper carrying a token with the `metrics:read` scope
 (Prometheus: `authorization: {credentials: tdk_...}` in the scrape config).
@@ -10,15 +10,41 @@ import functools
 
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
+from asr.load import AsrLoad
 from console.auth import MANAGERS, api_for
 from tierdial.bus import EventBus
 from tierdial.messages import CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
 
 
+class AsrLoadCollector(Collector):
+    """Read at each scrape: graph `rate(decode) / rate(audio)` for the real-time factor over any span."""
+
+    def __init__(self, load: AsrLoad) -> None:
+        self.load = load
+
+    def collect(self) -> list[Metric]:
+        factor = self.load.real_time_factor()
+        return [
+            CounterMetricFamily("tierdial_asr_audio_seconds", "Callee audio decoded", value=self.load.audio_seconds),
+            CounterMetricFamily(
+                "tierdial_asr_decode_seconds", "Time the recogniser spent decoding it", value=self.load.decode_seconds
+            ),
+            GaugeMetricFamily(
+                "tierdial_asr_real_time_factor",
+                "Decoding time per second of audio over the last minute (NaN with no audio); at 1 transcripts lag",
+                value=float("nan") if factor is None else factor,
+            ),
+        ]
+
+
 class LiveMetrics:
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, asr_load: AsrLoad | None = None) -> None:
         self.registry = CollectorRegistry()
+        if asr_load is not None:
+            self.registry.register(AsrLoadCollector(asr_load))
         counter = functools.partial(Counter, registry=self.registry)
         gauge = functools.partial(Gauge, registry=self.registry, labelnames=["campaign"])
         self.calls_started = counter("tierdial_calls_started", "Calls dialled", ["campaign"])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from asr.load import AsrLoad
 from asr.transcripts import record_final
 from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
@@ -85,6 +86,8 @@ class LiveCall:
     listening_since: float = 0.0
     asr_lag: float = 0.0  # seconds of the callee's audio waiting to be transcribed, as last reported
     asr_reported_at: float = 0.0
+    asr_heard_ms: int = 0  # audio decoded and time spent decoding it, as last reported: for the real-time factor
+    asr_decode_ms: int = 0
     closing: bool = False
     machine: bool = False
     playing: str = ""  # the bot's prompt being played, if any
@@ -129,6 +132,7 @@ class CallFlow:
         self.calls: dict[str, LiveCall] = {}
         self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
         self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
+        self.asr_load = AsrLoad()
         self.paused_agents: dict[str, str] = {}  # agent name -> why they paused
         self._lock = threading.RLock()
 
@@ -263,6 +267,8 @@ class CallFlow:
             if isinstance(message, AsrProgress):
                 if call is not None:  # for the dialer alone: it paces and times silence by it
                     call.asr_lag, call.asr_reported_at = message.lag_ms / 1000, time.monotonic()
+                    self.asr_load.add(message.heard_ms - call.asr_heard_ms, message.decode_ms - call.asr_decode_ms)
+                    call.asr_heard_ms, call.asr_decode_ms = message.heard_ms, message.decode_ms
                 return
             if call is None:
                 self._agent_leg_event(message)

@@ -125,6 +125,9 @@ def test_service_reports_how_far_behind_it_is(asr_service, speech_rows: list[dic
     assert len(progress) >= 10 and progress[-1]["heard_ms"] >= 5000
     assert progress[0]["lag_ms"] >= 1000  # much of the burst was still waiting when the first half second was done
     assert progress[-1]["lag_ms"] < progress[0]["lag_ms"]
+    # The time spent decoding grows with the audio, and stays well under it (the real-time factor in /metrics).
+    assert [p["decode_ms"] for p in progress] == sorted(p["decode_ms"] for p in progress)
+    assert 0 < progress[-1]["decode_ms"] < progress[-1]["heard_ms"]
 
 
 def test_sending_never_waits_on_a_service_that_stopped_reading() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from asr.load import AsrLoad
 from console.app import create_app
 from console.live import LiveFeed
 from console.tokens import create_token
@@ -24,13 +25,23 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
+class _Dialer:
+    """What /metrics reads of a dialer besides its bus: the recogniser's load."""
+
+    def __init__(self) -> None:
+        self.asr_load = AsrLoad()
+
+
 def test_metrics_count_calls_tiers_and_show_pacing(tmp_path: Path) -> None:
     sessions = migrated_sessions(tmp_path / "metrics.db")
     with sessions.begin() as s:
         scraper = create_token(s, "prometheus", ["metrics:read"], "admin")
         other = create_token(s, "crm sync", ["lists:write"], "admin")
     bus = EventBus()
-    app = create_app(parse_config({"data_dir": str(tmp_path / "var")}), LiveFeed(bus, control=None), sessions)  # type: ignore[arg-type]
+    dialer = _Dialer()
+    app = create_app(parse_config({"data_dir": str(tmp_path / "var")}), LiveFeed(bus, dialer), sessions)  # type: ignore[arg-type]
+    dialer.asr_load.add(audio_ms=3000, decode_ms=600)  # three seconds of a callee decoded in 0.6 s
+    dialer.asr_load.add(audio_ms=1000, decode_ms=200)
     for n in range(3):
         bus.publish(CallStarted(f"c{n}", "spring"))
     bus.publish(TierDecided("c0", "A", 0.9, ("가격",), "가격이 얼마예요", is_final=True))
@@ -57,3 +68,6 @@ def test_metrics_count_calls_tiers_and_show_pacing(tmp_path: Path) -> None:
     assert figures[("tierdial_lines", (("campaign", "spring"),))] == 6
     assert figures[("tierdial_abandon_rate", (("campaign", "spring"),))] == 0.25
     assert figures[("tierdial_transcription_lag_seconds", (("campaign", "spring"),))] == 0.4
+    assert figures[("tierdial_asr_audio_seconds_total", ())] == 4.0
+    assert figures[("tierdial_asr_decode_seconds_total", ())] == 0.8
+    assert abs(figures[("tierdial_asr_real_time_factor", ())] - 0.2) < 1e-9

@@ -52,11 +52,13 @@ class FinalTranscript:
 
 @dataclass(frozen=True, slots=True)
 class AsrProgress:
-    """How far the recogniser has got with a call: audio decoded so far, and audio waiting behind it."""
+    """How far the recogniser has got with a call: audio decoded so far, audio waiting behind it, and the time
+    spent decoding it so far (over `heard_ms`: the real-time factor)."""
 
     call_id: str
     heard_ms: int
     lag_ms: int
+    decode_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
