@@ -11,7 +11,8 @@ from console.api_lists import user_error_reply
 from console.auth import MANAGERS, api_for, sessions
 from console.kpis import KPIS, Figures, evaluate, remove_target, set_target
 from console.live import LiveFeed
-from dialer.campaign_stats import campaign_stats
+from dialer.agent_time import agent_time, team_figures
+from dialer.campaign_stats import campaign_stats, start_of_day
 from tierdial.errors import UserError
 
 api_kpis = Blueprint("api_kpis", __name__, url_prefix="/api/v1")
@@ -36,10 +37,14 @@ def _with_hot_lead_waits(stats: dict) -> dict[str | None, Figures]:
 @api_kpis.get("/kpis")
 @api_for(MANAGERS, scopes=("kpis:read",))
 def kpis():  # type: ignore[no-untyped-def]
-    """Figures per campaign and overall, every target with its actual, and the targets in alert."""
+    """Figures per campaign and overall (with the team's occupancy and wrap-up), each agent's time today, every
+    target with its actual, and the targets in alert."""
     now = dt.datetime.now(dt.UTC)
     with sessions().begin() as session:  # evaluating moves each target's missed-since and alert state on
         stats = campaign_stats(session, now)
+        team = agent_time(session, start_of_day(now), now)
+        stats["agents"] = {name: time.as_dict() for name, time in sorted(team.items())}
+        stats["overall"].update(team_figures(list(team.values())))  # type: ignore[attr-defined]
         targets = evaluate(session, _with_hot_lead_waits(stats), now)
     definitions = {name: {"label": k.label, "unit": k.unit, "higher_is_better": k.higher_is_better}
                    for name, k in KPIS.items()}  # fmt: skip

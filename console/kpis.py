@@ -42,7 +42,10 @@ KPIS: dict[str, Kpi] = {
     "abandon_rate": Kpi("abandonment today", "ratio", False, _today("abandon_rate")),
     "abandon_rate_30d": Kpi("abandonment, 30 days", "ratio", False, lambda f: f["abandon_rate_30d"]),  # type: ignore[arg-type,return-value]
     "max_hot_lead_wait": Kpi("longest hot-lead wait", "seconds", False, lambda f: f["max_hot_lead_wait"]),  # type: ignore[arg-type,return-value]
+    "occupancy": Kpi("agent occupancy", "ratio", True, lambda f: f.get("occupancy")),  # type: ignore[arg-type,return-value]
+    "average_wrap_seconds": Kpi("average wrap-up", "seconds", False, lambda f: f.get("average_wrap_seconds")),  # type: ignore[arg-type,return-value]
 }
+TEAM_KPIS = {"occupancy", "average_wrap_seconds"}  # agents serve every campaign: measured for all together
 
 
 def set_target(
@@ -51,6 +54,8 @@ def set_target(
     """Set (or replace) the target of one KPI for one campaign, or for all campaigns together when none is named."""
     if kpi not in KPIS:
         raise UserError(f"kpi must be one of {', '.join(KPIS)} (got {kpi!r})")
+    if kpi in TEAM_KPIS and campaign:
+        raise UserError(f"{kpi} is measured over the whole team: set it for all campaigns together")
     if KPIS[kpi].unit == "ratio" and not 0 <= target <= 1:
         raise UserError(f"{kpi} is a ratio: a target from 0 to 1 (0.25 is 25 %), got {target}")
     if target < 0:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asr.load import AsrLoad
 from asr.transcripts import record_final
+from dialer.agent_time import OFFLINE, record_state
 from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
@@ -132,6 +133,7 @@ class CallFlow:
         self.calls: dict[str, LiveCall] = {}
         self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
         self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
+        self._stored_states: dict[str, str] = {}  # agent name -> the state last stored for occupancy
         self.asr_load = AsrLoad()
         self.paused_agents: dict[str, str] = {}  # agent name -> why they paused
         self._lock = threading.RLock()
@@ -188,7 +190,9 @@ class CallFlow:
             self.engine.stop_playing(call_id)
             self.engine.bridge(call_id, leg)
         with self.sessions.begin() as session:
-            session.query(CallAttempt).filter_by(call_id=call_id).update({"agent_name": agent})
+            session.query(CallAttempt).filter_by(call_id=call_id).update(
+                {"agent_name": agent, "connected_at": utcnow()}
+            )
         log.info("taken over by %s", agent, extra={"call_id": call_id, "campaign": call.campaign})
 
     def hang_up(self, call_id: str) -> None:
@@ -209,8 +213,19 @@ class CallFlow:
                 self.paused_agents[agent] = reason.strip()[:200] or "paused"
         status = self.agent_status(agent)
         log.info("agent %s is %s %s", agent, status.state, status.reason)
+        self._store_state(status)
         self.bus.publish(status)
         return status
+
+    def _store_state(self, status: AgentStatus) -> None:
+        """Keep each change of an agent's availability: occupancy is measured against the time ready."""
+        state = status.state if status.phone == "connected" else OFFLINE
+        with self._lock:
+            if self._stored_states.get(status.agent, OFFLINE) == state:
+                return
+            self._stored_states[status.agent] = state
+        with self.sessions.begin() as session:
+            record_state(session, status.agent, state, status.reason)
 
     def agent_status(self, agent: str) -> AgentStatus:
         with self._lock:
@@ -241,6 +256,7 @@ class CallFlow:
             if attempt is None:
                 raise CallCommandError(404, f"no call {call_id}")
             attempt.disposition, attempt.notes = chosen.value, notes[:5000] or None
+            attempt.wrapped_at = attempt.wrapped_at or utcnow()
             contact = session.get(Contact, attempt.contact_id)
             if chosen is Disposition.do_not_call:
                 add_opt_out(session, contact.phone_e164, "marked do-not-call by an agent", f"{by}, call {call_id}")
@@ -297,7 +313,8 @@ class CallFlow:
         if isinstance(message, Answered) and leg in self._pending_agents:
             agent = self._pending_agents.pop(leg)
             self.agent_legs[agent] = leg
-            self.bus.publish(self.agent_status(agent))
+            self._store_state(status := self.agent_status(agent))
+            self.bus.publish(status)
         elif isinstance(message, CallEnded):
             agents = {self._pending_agents.pop(leg)} if leg in self._pending_agents else set()
             for agent, agent_leg in list(self.agent_legs.items()):
@@ -305,7 +322,8 @@ class CallFlow:
                     del self.agent_legs[agent]
                     agents.add(agent)
             for agent in agents:
-                self.bus.publish(self.agent_status(agent))  # the agent's page says their phone is down
+                self._store_state(status := self.agent_status(agent))
+                self.bus.publish(status)  # the agent's page says their phone is down
 
     def transcription_lag(self) -> float:
         """Seconds of audio the recogniser has yet to transcribe, on the call furthest behind."""

@@ -55,7 +55,23 @@ def _seconds_between(session: Session, start: ColumnElement, end: ColumnElement)
     return (func.julianday(end) - func.julianday(start)) * 86400
 
 
-def _counts(session: Session, since: dt.datetime, until: dt.datetime) -> dict[int, CallCounts]:
+def _hour(session: Session, moment: ColumnElement) -> ColumnElement:
+    """The UTC hour a stored time falls in (a string on SQLite, a time on PostgreSQL: see `_as_hour`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", func.timezone("UTC", moment))
+    return func.strftime("%Y-%m-%dT%H:00:00", moment)
+
+
+def _as_hour(value: str | dt.datetime) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _counts(
+    session: Session, since: dt.datetime, until: dt.datetime, key: ColumnElement | None = None
+) -> dict[object, CallCounts]:
+    """Counts of the calls started in [since, until), by campaign id or by `key`."""
+    key = CallAttempt.campaign_id if key is None else key
     answered = CallAttempt.outcome == CallOutcome.answered
     live = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned])
     connected = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned, CallOutcome.machine])
@@ -68,7 +84,7 @@ def _counts(session: Session, since: dt.datetime, until: dt.datetime) -> dict[in
     )  # fmt: skip
     rows = session.execute(
         select(
-            CallAttempt.campaign_id,
+            key,
             func.count(),
             func.count().filter(connected),
             func.count().filter(live),
@@ -78,7 +94,7 @@ def _counts(session: Session, since: dt.datetime, until: dt.datetime) -> dict[in
             talk,
         )
         .where(CallAttempt.started_at >= since, CallAttempt.started_at < until)
-        .group_by(CallAttempt.campaign_id)
+        .group_by(key)
     )
     return {row[0]: CallCounts(*row[1:7], talk_seconds=round(float(row[7] or 0), 1)) for row in rows}
 
@@ -133,9 +149,28 @@ def campaign_stats(session: Session, now: dt.datetime) -> dict[str, object]:
     overall = _sum(list(today.values()))
     return {
         "campaigns": campaigns,
+        "shift": shift_by_hour(session, start_of_day(now), until),
         "overall": {
             "today": overall.as_dict(),
             "calls_per_hour": _sum(list(last_hour.values())).dials,
             "abandon_rate_30d": _sum(list(month.values())).abandon_rate,
         },
     }
+
+
+def shift_by_hour(session: Session, since: dt.datetime, until: dt.datetime) -> list[dict[str, object]]:
+    """All campaigns' calls hour by hour, each hour from `since` on (an hour without calls is there with zeros):
+    the dashboard's charts over the shift."""
+    counts = {
+        _as_hour(hour): c for hour, c in _counts(session, since, until, _hour(session, CallAttempt.started_at)).items()
+    }
+    hour = since.replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while hour < until:
+        figures = counts.get(hour, CallCounts())
+        hours.append({"hour": hour.isoformat(), "dials": figures.dials, "connects": figures.connects,
+                      "live_answers": figures.live_answers, "abandoned": figures.abandoned,
+                      "hot_leads": figures.hot_leads, "abandon_rate": figures.abandon_rate,
+                      "connect_rate": figures.connect_rate})  # fmt: skip
+        hour += dt.timedelta(hours=1)
+    return hours

@@ -126,7 +126,9 @@ class CallAttempt(Base):
     caller_number: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[CreatedAt]
     answered_at: Mapped[dt.datetime | None]
+    connected_at: Mapped[dt.datetime | None]  # an agent took the call over
     ended_at: Mapped[dt.datetime | None]
+    wrapped_at: Mapped[dt.datetime | None]  # the first disposition: the agent's wrap-up ends
     outcome: Mapped[CallOutcome] = mapped_column(Enum(CallOutcome, native_enum=False), default="in_progress")
     hangup_cause: Mapped[str | None] = mapped_column(String(100))
     final_tier: Mapped[str | None] = mapped_column(String(1))
@@ -198,3 +200,16 @@ class ListImport(Base):
     loader: Mapped[str | None] = mapped_column(String(120))  # "host:pid:process start" of the process loading it
     started_at: Mapped[CreatedAt]
     finished_at: Mapped[dt.datetime | None]
+
+
+class AgentState(Base):
+    """An agent's availability changed: ready (phone up, taking calls), paused (with a reason) or offline (phone
+    down). Occupancy is measured against the time ready."""
+
+    __tablename__ = "agent_states"
+
+    id: Mapped[IntPk]
+    agent: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[CreatedAt] = mapped_column(index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,12 @@ def test_the_dashboard_figures_add_up_the_campaigns_calls(console) -> None:  # t
     assert by_name["spring"]["calls_per_hour"] == 8 and by_name["spring"]["abandon_rate_30d"] == 0.25
     assert by_name["quiet"]["today"]["dials"] == 0 and by_name["quiet"]["today"]["abandon_rate"] is None
     assert figures["overall"]["today"]["dials"] == 8
+    shift = figures["shift"]  # the charts: every hour since midnight, the calls in the hours they started
+    assert [dt.datetime.fromisoformat(h["hour"]).minute for h in shift] == [0] * len(shift)
+    hours = [dt.datetime.fromisoformat(h["hour"]) for h in shift]
+    assert all(later - earlier == dt.timedelta(hours=1) for earlier, later in itertools.pairwise(hours))
+    assert hours[-1] <= dt.datetime.now(dt.UTC) < hours[-1] + dt.timedelta(hours=1)
+    assert [sum(h[key] for h in shift) for key in ("dials", "connects", "abandoned", "hot_leads")] == [8, 5, 1, 2]
 
 
 def test_a_missed_target_becomes_an_alert_after_its_time_and_clears_when_met(console) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -20,8 +21,9 @@ from asr.transcripts import transcript_of
 from console.app import create_app
 from console.live import LiveFeed
 from console.server import serve_in_thread
+from dialer.agent_time import agent_time
 from dialer.call_flow import CallFlow
-from dialer.models import CallAttempt, Contact
+from dialer.models import AgentState, CallAttempt, Contact
 from dialer.runner import CampaignRunner
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
@@ -145,6 +147,13 @@ def test_agent_takes_over_a_hot_call(
         assert attempt.agent_name == "agent1" and attempt.final_tier in ("A", "C")
         assert (attempt.disposition, attempt.notes) == ("sale", "two units")
         assert s.get(Contact, attempt.contact_id).status == "closed"
+        # The agent's time: talking from the takeover to the end, wrap-up until the disposition, ready since the
+        # phone came up (what occupancy is measured against).
+        assert attempt.answered_at <= attempt.connected_at <= attempt.ended_at and attempt.wrapped_at is not None
+        first_state = s.scalars(select(AgentState).order_by(AgentState.id)).first()
+        assert (first_state.agent, first_state.state) == ("agent1", "ready")
+        spent = agent_time(s, attempt.started_at - dt.timedelta(minutes=5))["agent1"]
+        assert spent.calls == 1 and spent.talk_seconds > 0 and spent.ready_seconds >= spent.talk_seconds
         said = [segment.text for segment in transcript_of(s, attempt.call_id)]
     # Transcription goes on after the takeover: the stored transcript has both lines. The recogniser
     # hears the same recording slightly differently call to call, so compare by character error

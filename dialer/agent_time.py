@@ -1,0 +1,107 @@
+"""Where agents' time goes: ready, talking, wrapping up; occupancy is talk and wrap-up over the time ready.
+
+An agent stays "ready" while on a call (the phone leg is nailed up for the shift), so the
+time ready holds the calls and their wrap-ups: occupancy = (talk + wrap) / ready, 0..1.
+A call's talk runs from the takeover to its end (to now, while it lasts); its wrap-up runs
+from its end to the agent's first disposition (a disposition given during the call: none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dialer.models import AgentState, CallAttempt
+from tierdial.db import utcnow
+
+READY, PAUSED, OFFLINE = "ready", "paused", "offline"
+
+
+def record_state(session: Session, agent: str, state: str, reason: str = "") -> None:
+    session.add(AgentState(agent=agent, state=state, reason=reason[:200], at=utcnow()))
+
+
+@dataclass
+class AgentTime:
+    ready_seconds: float = 0.0
+    talk_seconds: float = 0.0
+    wrap_seconds: float = 0.0
+    calls: int = 0  # calls taken over
+    wrapped: int = 0  # of them, wrapped up
+
+    @property
+    def occupancy(self) -> float | None:
+        if self.ready_seconds <= 0:
+            return None
+        return min(1.0, (self.talk_seconds + self.wrap_seconds) / self.ready_seconds)
+
+    @property
+    def average_wrap_seconds(self) -> float | None:
+        return round(self.wrap_seconds / self.wrapped, 1) if self.wrapped else None
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {"ready_seconds": round(self.ready_seconds), "talk_seconds": round(self.talk_seconds),
+                "wrap_seconds": round(self.wrap_seconds), "calls": self.calls,
+                "occupancy": None if self.occupancy is None else round(self.occupancy, 3),
+                "average_wrap_seconds": self.average_wrap_seconds}  # fmt: skip
+
+
+@dataclass
+class _Tally:
+    agents: dict[str, AgentTime] = field(default_factory=dict)
+
+    def of(self, agent: str) -> AgentTime:
+        return self.agents.setdefault(agent, AgentTime())
+
+
+def agent_time(session: Session, since: dt.datetime, now: dt.datetime | None = None) -> dict[str, AgentTime]:
+    """Each agent's time from `since` to `now`, by agent name."""
+    now = now or utcnow()
+    tally = _Tally()
+    _ready_time(session, since, now, tally)
+    calls = select(
+        CallAttempt.agent_name, CallAttempt.connected_at, CallAttempt.ended_at, CallAttempt.wrapped_at
+    ).where(CallAttempt.connected_at >= since, CallAttempt.agent_name.is_not(None))
+    for agent, connected, ended, wrapped in session.execute(calls):
+        time = tally.of(agent)
+        time.calls += 1
+        time.talk_seconds += max(0.0, ((ended or now) - connected).total_seconds())
+        if ended is not None and wrapped is not None:
+            time.wrapped += 1
+            time.wrap_seconds += max(0.0, (wrapped - ended).total_seconds())
+    return tally.agents
+
+
+def _ready_time(session: Session, since: dt.datetime, now: dt.datetime, tally: _Tally) -> None:
+    # Each agent's state as `since` began counts too: a shift that started before it is ready from `since` on.
+    changes = session.scalars(select(AgentState).where(AgentState.at >= since).order_by(AgentState.id))
+    last_ids = select(func.max(AgentState.id)).where(AgentState.at < since).group_by(AgentState.agent)
+    latest_before = select(AgentState).where(AgentState.id.in_(last_ids))
+    current: dict[str, tuple[str, dt.datetime]] = {s.agent: (s.state, since) for s in session.scalars(latest_before)}
+    for change in changes:
+        state, began = current.get(change.agent, (OFFLINE, since))
+        if state == READY:
+            tally.of(change.agent).ready_seconds += (change.at - began).total_seconds()
+        current[change.agent] = (change.state, change.at)
+    for agent, (state, began) in current.items():
+        if state == READY:
+            tally.of(agent).ready_seconds += max(0.0, (now - began).total_seconds())
+        else:
+            tally.of(agent)
+
+
+def team_figures(times: list[AgentTime]) -> dict[str, float | None]:
+    """The team's occupancy and average wrap-up, weighted by each agent's time."""
+    total = AgentTime()
+    for time in times:
+        total.ready_seconds += time.ready_seconds
+        total.talk_seconds += time.talk_seconds
+        total.wrap_seconds += time.wrap_seconds
+        total.wrapped += time.wrapped
+    return {
+        "occupancy": None if total.occupancy is None else round(total.occupancy, 3),
+        "average_wrap_seconds": total.average_wrap_seconds,
+    }

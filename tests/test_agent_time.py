@@ -1,0 +1,71 @@
+"""Supervisors see where each agent's day went: talk, wrap-up and occupancy against the time they were ready."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from console.app import create_app
+from dialer.agent_time import agent_time, team_figures
+from dialer.models import AgentState, CallAttempt, CallOutcome, Contact
+from tests.helpers import add_account, migrated_sessions, seed_campaign, signed_in
+from tierdial.config import parse_config
+
+NINE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+def _at(minutes: float) -> dt.datetime:
+    return NINE + dt.timedelta(minutes=minutes)
+
+
+def _shift(sessions) -> None:  # type: ignore[no-untyped-def]
+    """ann: ready 9:00-10:00 but paused 9:20-9:30, then offline; two calls of 6 and 4 minutes with 1 and 2 minutes
+    of wrap-up (the second still talking at 10:00 would count to now). bo: ready all hour, no call."""
+    campaign_id = seed_campaign(sessions, "spring", ["010-2000-0001", "010-2000-0002"])
+    with sessions.begin() as session:
+        for agent, state, minute in [("ann", "ready", -30), ("ann", "offline", -10), ("ann", "ready", 0),
+                                     ("bo", "ready", -5), ("ann", "paused", 20), ("ann", "ready", 30),
+                                     ("ann", "offline", 60)]:  # fmt: skip
+            session.add(AgentState(agent=agent, state=state, reason="", at=_at(minute)))
+        contacts = list(session.scalars(select(Contact.id)))
+        for n, (connected, ended, wrapped) in enumerate([(5, 11, 12), (40, 44, 46)]):
+            session.add(CallAttempt(
+                call_id=f"c{n}", campaign_id=campaign_id, contact_id=contacts[n], caller_number="+82234567890",
+                started_at=_at(connected - 1), answered_at=_at(connected - 0.5), connected_at=_at(connected),
+                ended_at=_at(ended), wrapped_at=_at(wrapped), outcome=CallOutcome.answered, agent_name="ann",
+            ))  # fmt: skip
+
+
+def test_occupancy_is_talk_and_wrap_up_over_the_time_ready(tmp_path: Path) -> None:
+    sessions = migrated_sessions(tmp_path / "time.db")
+    _shift(sessions)
+    with sessions() as session:
+        times = agent_time(session, NINE, _at(60))
+    ann, bo = times["ann"], times["bo"]
+    assert ann.ready_seconds == 50 * 60 and ann.calls == 2  # a pause and the time before 9:00 do not count
+    assert (ann.talk_seconds, ann.wrap_seconds) == (10 * 60, 3 * 60)
+    assert ann.occupancy == 13 / 50 and ann.average_wrap_seconds == 90
+    assert bo.ready_seconds == 60 * 60 and bo.occupancy == 0 and bo.average_wrap_seconds is None
+    assert team_figures([ann, bo]) == {"occupancy": round(13 / 110, 3), "average_wrap_seconds": 90}
+
+
+def test_the_dashboard_reads_agents_time_and_occupancy_targets_are_for_the_whole_team(tmp_path: Path) -> None:
+    sessions = migrated_sessions(tmp_path / "time.db")
+    _shift(sessions)
+    add_account(sessions, "sam", "supervisor")
+    app = create_app(parse_config({"data_dir": str(tmp_path)}), None, sessions)
+    supervisor, csrf = signed_in(app, "sam")
+    headers = {"X-CSRFToken": csrf}
+    figures = supervisor.get("/api/v1/kpis").json
+    assert set(figures["agents"]) >= {"ann", "bo"} and "occupancy" in figures["overall"]
+
+    wanted = {"kpi": "occupancy", "target": 0.8, "campaign": "spring"}
+    per_campaign = supervisor.put("/api/v1/kpis/targets", json=wanted, headers=headers)
+    assert per_campaign.status_code == 400 and "whole team" in per_campaign.json["message"]
+    team = supervisor.put("/api/v1/kpis/targets", json={"kpi": "occupancy", "target": 0.8, "alert_after_minutes": 0},
+                          headers=headers)  # fmt: skip
+    assert team.status_code == 200
+    target = next(t for t in supervisor.get("/api/v1/kpis").json["targets"] if t["kpi"] == "occupancy")
+    assert target["label"] == "agent occupancy" and target["campaign"] is None
