@@ -9,10 +9,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from console.api_lists import user_error_reply
 from console.auth import MANAGERS, api_for, sessions
-from console.kpis import KPIS, Figures, evaluate, remove_target, set_target
+from console.kpi_report import kpi_report
+from console.kpis import KPIS, remove_target, set_target
 from console.live import LiveFeed
-from dialer.agent_time import agent_time, team_figures
-from dialer.campaign_stats import campaign_stats, start_of_day
 from tierdial.errors import UserError
 
 api_kpis = Blueprint("api_kpis", __name__, url_prefix="/api/v1")
@@ -20,37 +19,16 @@ api_kpis.register_error_handler(UserError, user_error_reply)
 DEFAULT_ALERT_AFTER_MINUTES = 5.0
 
 
-def _with_hot_lead_waits(stats: dict) -> dict[str | None, Figures]:
-    live: LiveFeed | None = current_app.extensions.get("tierdial.live")
-    waits = live.hot_leads.waits() if live is not None else {}
-    figures: dict[str | None, Figures] = {}
-    for entry in stats["campaigns"]:
-        entry["hot_lead_waits"] = waits.get(entry["campaign"], [])
-        figures[entry["campaign"]] = entry
-    stats["overall"]["hot_lead_waits"] = sorted((w for ws in waits.values() for w in ws), reverse=True)
-    figures[None] = stats["overall"]
-    for entry in figures.values():
-        entry["max_hot_lead_wait"] = entry["hot_lead_waits"][0] if entry["hot_lead_waits"] else 0.0
-    return figures
-
-
 @api_kpis.get("/kpis")
 @api_for(MANAGERS, scopes=("kpis:read",))
 def kpis():  # type: ignore[no-untyped-def]
     """Figures per campaign and overall (with the team's occupancy and wrap-up), each agent's time today, every
     target with its actual, and the targets in alert."""
-    now = dt.datetime.now(dt.UTC)
+    live: LiveFeed | None = current_app.extensions.get("tierdial.live")
+    hot_leads, bus = (live.hot_leads, live.bus) if live is not None else (None, None)
     with sessions().begin() as session:  # evaluating moves each target's missed-since and alert state on
-        stats = campaign_stats(session, now)
-        team = agent_time(session, start_of_day(now), now)
-        stats["agents"] = {name: time.as_dict() for name, time in sorted(team.items())}
-        stats["overall"].update(team_figures(list(team.values())))  # type: ignore[attr-defined]
-        targets = evaluate(session, _with_hot_lead_waits(stats), now)
-    definitions = {name: {"label": k.label, "unit": k.unit, "higher_is_better": k.higher_is_better}
-                   for name, k in KPIS.items()}  # fmt: skip
-    return jsonify(
-        **stats, targets=targets, alerts=[t for t in targets if t["alert"]], definitions=definitions, at=now.isoformat()
-    )
+        report = kpi_report(session, dt.datetime.now(dt.UTC), hot_leads, bus)
+    return jsonify(report)
 
 
 def _number(body: dict, field: str, default: float | None = None) -> float:

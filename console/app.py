@@ -16,6 +16,7 @@ from console.api_records import api_records
 from console.api_webhooks import api_webhooks
 from console.auth import init_auth
 from console.database import Database
+from console.kpi_watch import KpiWatcher
 from console.live import LiveFeed, NoDialer
 from console.login import init_login, login
 from console.manage.accounts import manage_accounts
@@ -43,6 +44,7 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
         app.extensions["tierdial.live"] = live
         app.extensions["tierdial.metrics"] = LiveMetrics(live.bus, getattr(live.control, "asr_load", None))
         app.extensions["tierdial.webhooks"] = WebhookSender(live.bus, database.sessions())
+        app.extensions["tierdial.kpi_watch"] = KpiWatcher(live.bus, database.sessions(), live.hot_leads)
     init_auth(app, config)
     init_login(app)
     app.register_blueprint(login)

@@ -100,13 +100,14 @@ def evaluate(session: Session, figures_by_campaign: dict[str | None, Figures], n
         if kpi is None or figures is None:
             continue
         actual = kpi.actual(figures)
+        started = None
         if not _missed(kpi, actual, target.target):
             target.missed_since = target.alerted_at = None
         else:
             target.missed_since = target.missed_since or now
             missed_for = now - target.missed_since
             if target.alerted_at is None and missed_for >= dt.timedelta(minutes=target.alert_after_minutes):
-                target.alerted_at = now
+                target.alerted_at = started = now
                 audit.record(session, "console", "kpi_alert", "kpi_target", str(target.id), kpi=target.kpi,
                              target=target.target, actual=actual, campaign=campaign)  # fmt: skip
         missed_seconds = (now - target.missed_since).total_seconds() if target.missed_since else 0.0
@@ -123,6 +124,7 @@ def evaluate(session: Session, figures_by_campaign: dict[str | None, Figures], n
                 "alert_after_minutes": target.alert_after_minutes,
                 "missed_for_seconds": round(missed_seconds),
                 "alert": target.alerted_at is not None,
+                "alert_started": started is not None,  # by this evaluation: for the caller to announce
                 "set_by": target.set_by,
             }
         )

@@ -26,7 +26,7 @@ from intent.tiers import HOT_TIERS, Tier
 from tierdial.bus import EventBus
 from tierdial.db import utcnow
 from tierdial.errors import NotFound
-from tierdial.messages import CallEnded, TierDecided
+from tierdial.messages import CallEnded, KpiAlert, TierDecided
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 5.0
@@ -62,6 +62,11 @@ class WebhookSender:
         elif isinstance(message, CallEnded) and not message.call_id.startswith("agent-"):
             self._announced = {key for key in self._announced if key[0] != message.call_id}
             self._incoming.put(("call.ended", message.call_id, {"outcome": message.outcome}))
+        elif isinstance(message, KpiAlert):
+            self._incoming.put(("kpi.alert", "", {"kpi": message.kpi, "label": message.label,
+                                                  "campaign": message.campaign, "target": message.target,
+                                                  "actual": message.actual,
+                                                  "missed_for_seconds": message.missed_for_seconds}))  # fmt: skip
 
     def stop(self) -> None:
         self._unsubscribe()
@@ -92,11 +97,12 @@ class WebhookSender:
             for event, call_id, detail in batch:
                 if not wanted.get(event):
                     continue  # nobody listens: no call record looked up, nothing stored
-                try:
-                    call = attempt_by_call(session, call_id)
-                except NotFound:
-                    call = {"call_id": call_id}
-                body = {"event": event, "at": now.isoformat(), "call": call, **detail}
+                body = {"event": event, "at": now.isoformat(), **detail}
+                if call_id:  # every event but a KPI alert is about a call
+                    try:
+                        body["call"] = attempt_by_call(session, call_id)
+                    except NotFound:
+                        body["call"] = {"call_id": call_id}
                 queue_event(session, wanted[event], event, json.dumps(body, ensure_ascii=False), now)
         self._due_at = now
 

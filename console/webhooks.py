@@ -24,7 +24,7 @@ from tierdial import audit
 from tierdial.db import iso
 from tierdial.errors import NotFound, UserError
 
-EVENTS = ("tier.hot", "call.ended", "opt_out")
+EVENTS = ("tier.hot", "call.ended", "opt_out", "kpi.alert")
 RETRY_DELAYS = (10, 30, 120, 600, 1800, 3600, 3 * 3600)  # seconds before each retry; then the delivery fails
 SECRET_PREFIX = "whsec_"
 MAX_URL = 2000

@@ -20,7 +20,7 @@ from dialer.models import CallAttempt, Contact
 from tests.helpers import RecordingControl, api_token, migrated_sessions, seed_campaign
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
-from tierdial.messages import CallEnded, TierDecided
+from tierdial.messages import CallEnded, KpiAlert, TierDecided
 
 
 class _Receiver(http.server.ThreadingHTTPServer):
@@ -67,6 +67,7 @@ def console(tmp_path: Path):  # type: ignore[no-untyped-def]
     bus = EventBus()
     app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, RecordingControl()), sessions)
     app.extensions["tierdial.webhooks"].stop()  # replaced by one that retries within the test's time
+    app.extensions["test.sessions"] = sessions
     sender = WebhookSender(bus, sessions, retry_delays=(0.2, 0.2, 0.2))
     client = app.test_client()
     headers = {"Authorization": f"Bearer {api_token(sessions, 'webhooks:write')}"}
@@ -105,6 +106,31 @@ def test_events_arrive_signed_once_each_and_are_retried_until_delivered(console)
     assert {(d["event"], d["status"], d["attempts"]) for d in log} == {("tier.hot", "delivered", 2),
                                                                       ("call.ended", "delivered", 1)}  # fmt: skip
     assert any(d["last_status"] == 200 for d in log)
+
+
+def test_a_kpi_alert_reaches_a_webhook_once_with_no_dashboard_open(console) -> None:  # type: ignore[no-untyped-def]
+    client, headers, bus = console
+    receiver, announced = _Receiver({}), []
+    bus.subscribe(lambda m: announced.append(m) if isinstance(m, KpiAlert) else None)
+    hook = client.post(
+        "/api/v1/webhooks", json={"url": receiver.url("/chat"), "events": ["kpi.alert"]}, headers=headers
+    )
+    assert hook.status_code == 201
+    supervisor = {"Authorization": f"Bearer {api_token(client.application.extensions['test.sessions'], 'kpis:write')}"}
+    # Neither call has connected: a connect rate of 0 against 90 %, missed at once, alerting at once.
+    target = {"kpi": "connect_rate", "target": 0.9, "alert_after_minutes": 0}
+    assert client.put("/api/v1/kpis/targets", json=target, headers=supervisor).status_code == 200
+
+    watcher = client.application.extensions["tierdial.kpi_watch"]
+    watcher.check()  # what its thread does every 15 s
+    watcher.check()  # the alert goes on, and is not announced again
+    assert _wait_for(lambda: receiver.received), "no kpi.alert delivery"
+    time.sleep(0.5)
+    assert len(receiver.received) == 1 and len(announced) == 1
+    _, sent_headers, body = receiver.received[0]
+    alert = json.loads(body)
+    assert sent_headers["X-Tierdial-Event"] == "kpi.alert" and "call" not in alert
+    assert (alert["kpi"], alert["campaign"], alert["target"], alert["actual"]) == ("connect_rate", None, 0.9, 0.0)
 
 
 def test_a_receiver_that_never_answers_well_fails_after_the_last_retry(console) -> None:  # type: ignore[no-untyped-def]

@@ -165,3 +165,15 @@ class AgentStatus:
     state: str  # ready or paused
     reason: str
     phone: str  # connected, ringing or not connected
+
+
+@dataclass(frozen=True, slots=True)
+class KpiAlert:
+    """A supervisor's KPI target has been missed for longer than they allow: the alert begins."""
+
+    kpi: str
+    label: str
+    campaign: str | None  # None: all campaigns together
+    target: float
+    actual: float | None
+    missed_for_seconds: int
