@@ -3,7 +3,8 @@
 # .venv and the Python packages. Idempotent: run it again at any time.
 #   scripts/setup.sh          what the product needs
 #   scripts/setup.sh --test   plus what the test suite needs (a PostgreSQL server, sipp, debootstrap for the
-#                             sandbox Asterisk, chromium for the console's browser tests, pytest, ruff)
+#                             sandbox Asterisk, chromium and a Korean font for the console's browser tests,
+#                             pytest, ruff)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,7 @@ want_tests=false
 [[ "${1:-}" == "--test" ]] && want_tests=true
 
 packages=(python3 python3-venv ca-certificates)
-$want_tests && packages+=(postgresql sip-tester debootstrap chromium)
+$want_tests && packages+=(postgresql sip-tester debootstrap chromium fonts-nanum)  # Korean in the screenshots
 
 missing=()
 for package in "${packages[@]}"; do
