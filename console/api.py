@@ -92,3 +92,37 @@ def take_over(call_id: str):  # type: ignore[no-untyped-def]
         return jsonify(error="bad_request", message='send {"agent": "<agent name>"}'), 400
     attached_feed().control.take_over(call_id, agent)
     return jsonify(call_id=call_id, agent=agent, status="bridging"), 202
+
+
+def _supervisor(body: dict) -> str | None:
+    """The supervisor whose phone listens: the signed-in person, or the one a script names."""
+    if g.person is not None:
+        return g.person.name
+    who = body.get("supervisor")
+    return who if isinstance(who, str) and who else None
+
+
+@api.post("/calls/<call_id>/listen")
+@api_for(MANAGERS, scopes=("calls:listen",))
+def listen_in(call_id: str):  # type: ignore[no-untyped-def]
+    """`{"whisper": false}`: ring the supervisor's phone; it hears the call. With whisper the agent hears the
+    supervisor too, never the callee. A `Monitoring` event follows once audio flows."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    whisper, supervisor = body.get("whisper", False), _supervisor(body)
+    if not isinstance(whisper, bool) or supervisor is None:
+        return jsonify(
+            error="bad_request", message='send {"whisper": false} (and "supervisor": NAME with a token)'
+        ), 400
+    leg = attached_feed().control.listen_in(call_id, supervisor, whisper)
+    return jsonify(call_id=call_id, leg=leg, whisper=whisper, status="ringing your phone"), 202
+
+
+@api.post("/calls/<call_id>/listen/stop")
+@api_for(MANAGERS, scopes=("calls:listen",))
+def stop_listening(call_id: str):  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    supervisor = _supervisor(body if isinstance(body, dict) else {})
+    if supervisor is None:
+        return jsonify(error="bad_request", message='send {"supervisor": NAME} with a token'), 400
+    return jsonify(call_id=call_id, stopped=attached_feed().control.stop_listening(call_id, supervisor)), 200

@@ -40,6 +40,10 @@ class CallControl(Protocol):
 
     def agent_status(self, agent: str) -> AgentStatus: ...
 
+    def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str: ...
+
+    def stop_listening(self, call_id: str, supervisor: str) -> int: ...
+
 
 def to_json(message: object) -> str:
     body = dataclasses.asdict(message) if dataclasses.is_dataclass(message) else {}

@@ -31,6 +31,7 @@ SCOPES = (
     "kpis:write",
     "attempts:read",
     "webhooks:write",
+    "calls:listen",
 )
 PREFIX = "tdk_"
 

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -95,6 +95,7 @@ class LiveCall:
     final_tier: str | None = None
     offered_at: float = 0.0
     taken_over_by: str | None = None
+    listeners: dict[str, str] = field(default_factory=dict)  # supervisors' legs listening in -> who
 
 
 def transcription_lag(call: LiveCall, now: float) -> float:
@@ -135,6 +136,8 @@ class CallFlow:
         self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
         self._stored_states: dict[str, str] = {}  # agent name -> the state last stored for occupancy
         self.asr_load = AsrLoad()
+        # Whom the dialer rings for a listen-in, by account name: a SIP URI, or the Asterisk endpoint of that name.
+        self.phones: dict[str, str] = {a.name: a.phone or a.name for a in config.agents if a.phone or a.sip_secret}
         self.paused_agents: dict[str, str] = {}  # agent name -> why they paused
         self._lock = threading.RLock()
 
@@ -194,6 +197,37 @@ class CallFlow:
                 {"agent_name": agent, "connected_at": utcnow()}
             )
         log.info("taken over by %s", agent, extra={"call_id": call_id, "campaign": call.campaign})
+
+    def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
+        """Ring the supervisor's phone and let it hear the call; with `whisper` the agent hears the supervisor
+        (never the callee). Returns the supervisor's leg; `stop_listening` ends it, and so does the call's end."""
+        phone = self.phones.get(supervisor)
+        if phone is None:
+            raise CallCommandError(409, f"{supervisor} has no phone known to the dialer (agents: in config.yaml)")
+        with self._lock:
+            call = self.calls.get(call_id)
+            if call is None:
+                raise CallCommandError(404, f"no live call {call_id}")
+            if whisper and not call.taken_over_by:
+                raise CallCommandError(409, "whispering is to the agent, and no agent has taken this call: listen in")
+            leg = f"agent-{supervisor}-listen-{uuid.uuid4().hex[:8]}"  # a leg to one of our people: not a call
+            call.listeners[leg] = supervisor
+        assert self.engine is not None  # there are live calls
+        self.engine.listen_in(call_id, leg, phone, whisper)
+        log.info("%s listens in%s", supervisor, " and whispers" if whisper else "",
+                 extra={"call_id": call_id, "campaign": call.campaign})  # fmt: skip
+        return leg
+
+    def stop_listening(self, call_id: str, supervisor: str) -> int:
+        """Hang up the supervisor's legs on the call; returns how many there were."""
+        with self._lock:
+            call = self.calls.get(call_id)
+            legs = [leg for leg, who in (call.listeners if call else {}).items() if who == supervisor]
+            for leg in legs:
+                del call.listeners[leg]  # type: ignore[union-attr]
+        for leg in legs:
+            self.engine.hangup(leg)  # type: ignore[union-attr]
+        return len(legs)
 
     def hang_up(self, call_id: str) -> None:
         """End a live call now (the agent's End call)."""
@@ -316,6 +350,8 @@ class CallFlow:
             self._store_state(status := self.agent_status(agent))
             self.bus.publish(status)
         elif isinstance(message, CallEnded):
+            for call in self.calls.values():
+                call.listeners.pop(leg, None)  # a supervisor hung up
             agents = {self._pending_agents.pop(leg)} if leg in self._pending_agents else set()
             for agent, agent_leg in list(self.agent_legs.items()):
                 if agent_leg == leg:
@@ -412,6 +448,8 @@ class CallFlow:
     def _ended(self, call: LiveCall, ended: CallEnded) -> CallEnded:
         """Store how the call ended; returns the end as the dialer sees it (a voicemail is a machine)."""
         del self.calls[call.call_id]
+        for leg in call.listeners:  # nothing left to listen to
+            self.engine.hangup(leg)
         self.scorer.end_call(call.call_id)
         outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
         tier = call.final_tier if outcome == "answered" else None

@@ -205,12 +205,15 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
         engine.start()
         try:
             agent_ready = connect_sim_agent(flow, headset.address[1])
+            # The supervisor's phone for listening in: the same simulated headset answers it and records it too.
+            flow.phones[SUPERVISOR] = f"sip:{SUPERVISOR}@127.0.0.1:{headset.address[1]}"
             print(f"console: http://{demo.console.host}:{console.server_port}/  (live calls, transcripts, tiers)")
             print(f"  log in as {AGENT} / {passwords[AGENT]} (agent) or {SUPERVISOR} / {passwords[SUPERVISOR]}"
                   " (supervisor: the dashboard); passwords made for this run")  # fmt: skip
             if agent_ready:
                 print(f"  click 'Take over' on a hot call: the callee is bridged to {AGENT}'s simulated headset,")
-                print(f"  which records what it hears in {agent_recordings}/")
+                print(f"  which records what it hears in {agent_recordings}/; as {SUPERVISOR}, 'Listen' and 'Whisper'")
+                print(f"  on a call ring {SUPERVISOR}'s simulated phone there too")
             print(
                 f"demo campaign: {len(phones)} simulated callees, {lines} lines, caller number "
                 f"{demo.caller_numbers[0].number}; calling as if it were {noon:%H:%M} in Seoul, inside the "

@@ -275,6 +275,7 @@ class RecordingControl:
         self.ended: list[str] = []
         self.disposed: list[tuple[str, str, str, str]] = []
         self.states: dict = {}
+        self.listening: list[tuple[str, str, bool]] = []
 
     def take_over(self, call_id: str, agent: str) -> None:
         self.taken.append((call_id, agent))
@@ -295,3 +296,12 @@ class RecordingControl:
         from tierdial.messages import AgentStatus
 
         return self.states.get(agent, AgentStatus(agent, "ready", "", "connected"))
+
+    def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
+        self.listening.append((call_id, supervisor, whisper))
+        return f"agent-{supervisor}-listen-1"
+
+    def stop_listening(self, call_id: str, supervisor: str) -> int:
+        before = len(self.listening)
+        self.listening = [entry for entry in self.listening if entry[:2] != (call_id, supervisor)]
+        return before - len(self.listening)

@@ -12,11 +12,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dialer.telephony.asterisk.ami import AmiError
 from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.engine import Dial
 from intent.live import LiveScorer
 from tests.helpers import following_calls, free_udp_port, heard_pcm, messages_until, pieces_heard, sipp
-from tierdial.messages import Answered, Bridged, CallEnded, FinalTranscript, PromptFinished, Ringing, TierDecided
+from tierdial.messages import (
+    Answered,
+    Bridged,
+    CallEnded,
+    FinalTranscript,
+    Monitoring,
+    PromptFinished,
+    Ringing,
+    TierDecided,
+)
 
 OPENING = Path(__file__).parents[1] / "dialer" / "prompts" / "ko" / "opening.wav"
 SPEECH = Path(__file__).parents[1] / "intent" / "data" / "speech"
@@ -185,3 +195,53 @@ def test_takeover_lets_the_agent_hear_the_callee_while_transcription_goes_on(  #
     pieces = pieces_heard(heard_pcm(Path(entry["recording"])), heard_pcm(words))
     # Through ChanSpy, at 8 kHz: the higher band is gone, the speech is all there.
     assert pieces and min(pieces) > 0.8, [round(p, 3) for p in pieces]
+
+
+def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # type: ignore[no-untyped-def]
+    calls, start_service, tmp_path: Path
+) -> None:
+    follower, messages = calls
+    phone, said, whisper = "+821020000004", SPEECH / "heldout" / "ko_C_020.wav", SPEECH / "heldout" / "ko_D_030.wav"
+
+    def speaks(wav: Path, after_seconds: float) -> dict:
+        return {"ring_seconds": 0, "say": [{"wav": str(wav), "after": "pause", "pause": after_seconds}]}
+
+    scenarios = {
+        "callee": {"numbers": {phone: speaks(said, 9)}},
+        "supervisor": {"numbers": {"sam": speaks(whisper, 2)}},
+    }
+    ports, stops = {}, {}
+    for name, scenario in scenarios.items():
+        (tmp_path / f"{name}.yaml").write_text(json.dumps(scenario))
+        (_, ports[name]), stops[name] = start_service(
+            "sim", "callees", "--scenario", str(tmp_path / f"{name}.yaml"), "--record-dir", str(tmp_path / name),
+            ready="listening on",
+        )  # fmt: skip
+    (_, agent_port), stops["agent"] = start_service(
+        "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
+    )
+    agent = follower.connect_agent(f"sip:agent1@127.0.0.1:{agent_port}", "agent-agent1")
+    messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == agent)
+    follower.originate(Dial("hot", f"sip:{phone}@127.0.0.1:{ports['callee']}", "+8225550100", "Acme"))
+    messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == "hot")
+    follower.bridge("hot", agent)
+    with pytest.raises(AmiError, match="not up"):
+        follower.listen_in("no-such-call", "agent-sam-listen-0", "sip:sam@127.0.0.1:9", whisper=False)
+    follower.listen_in("hot", "agent-sam-listen-1", f"sip:sam@127.0.0.1:{ports['supervisor']}", whisper=True)
+    messages_until(messages, lambda m: m == Monitoring("hot", "agent-sam-listen-1", True))
+    messages_until(messages, lambda m: isinstance(m, FinalTranscript) and m.call_id == "hot" and bool(m.text), 40)
+    time.sleep(1)
+    for leg in ("hot", "agent-sam-listen-1", agent):
+        follower.hangup(leg)
+        messages_until(messages, lambda m, leg=leg: isinstance(m, CallEnded) and m.call_id == leg)
+    heard = {name: Path(_sim_log(stops[name], tmp_path / name)[0]["recording"]) for name in stops}
+
+    def clear(recording: Path, sent: Path) -> float:
+        """The share of `sent`'s quarter seconds in `recording` at a correlation over 0.8 (ChanSpy is 8 kHz);
+        unrelated speech in the same voice reaches 0.5-0.7 here and there."""
+        return float(np.mean(np.array(pieces_heard(heard_pcm(recording), heard_pcm(sent))) > 0.8))
+
+    # Spying on the agent's channel: the supervisor hears what the agent hears; the whisper reaches the agent only.
+    assert clear(heard["supervisor"], said) > 0.7
+    assert clear(heard["agent"], whisper) > 0.7
+    assert clear(heard["callee"], whisper) < 0.1

@@ -156,8 +156,13 @@ class Reputation(_Section):
 
 
 class Agent(_Section):
+    """A person with a phone: an agent, or a supervisor who listens in. `name` is their console account's."""
+
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
     display_name: str | None = None
+    phone: str | None = Field(
+        default=None, pattern=r"^sips?:", description="their phone's SIP URI, for the embedded engine"
+    )
     sip_secret: str | None = Field(
         default=None,
         description="with Asterisk: the password the agent's phone registers with (its endpoint is the agent's name)",

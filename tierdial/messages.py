@@ -131,6 +131,15 @@ class Takeover:
 
 
 @dataclass(frozen=True, slots=True)
+class Monitoring:
+    """A supervisor's phone hears the call (`leg` is its leg); with `whisper` the agent hears the supervisor."""
+
+    call_id: str
+    leg: str
+    whisper: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Bridged:
     """The callee and the agent hear each other."""
 

@@ -63,3 +63,12 @@ class TelephonyEngine(ABC):
     @abstractmethod
     def unbridge(self, call_id: str) -> None:
         """Part a call (either leg) from the leg it is bridged to; both legs stay up."""
+
+    @abstractmethod
+    def listen_in(self, call_id: str, leg: str, phone: str, whisper: bool) -> None:
+        """Ring a supervisor's phone as the leg `leg`; once answered it hears the call: the callee with the bot, or
+        with the agent after a takeover. With `whisper` the agent hears the supervisor too; the callee never does.
+
+        `Monitoring` follows once audio flows, or a `StageError` saying why not; hang the leg up to end it.
+        `phone`: a SIP URI, or (Asterisk) the name of the endpoint the phone registers to.
+        """

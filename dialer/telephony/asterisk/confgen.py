@@ -19,6 +19,7 @@ from tierdial.config import Agent, Config, Trunk
 ANSWERED_CONTEXT = "tierdial-answered"
 AGENT_HOLD_CONTEXT = "tierdial-agent-hold"
 TAKEOVER_CONTEXT = "tierdial-takeover"
+SPY_CONTEXT = "tierdial-takeover-spy"
 INBOUND_CONTEXT = "tierdial-inbound"  # calls from trunks and agents' phones: tierdial places calls, takes none
 AMD_EVENT = "TierdialAmd"
 SHIFT_SECONDS = 12 * 3600
@@ -126,9 +127,14 @@ def extensions_conf(config: Config) -> str:
         + f"\n[{AGENT_HOLD_CONTEXT}]\nexten => s,1,Answer()\n same => n(wait),Wait({SHIFT_SECONDS})\n\n"
         # Takeover: the agent hears the callee (ChanSpy, o: the callee's own voice) and talks to the callee (w:
         # whisper), so the callee's bridge to tierdial, and its transcription, go on with no agent voice in them.
-        # When the call ends the agent's leg goes back to waiting.
-        + f"[{TAKEOVER_CONTEXT}]\nexten => s,1,ChanSpy(${{TIERDIAL_CALLEE}},qowE)\n"
+        # The ChanSpy runs on a Local channel bridged to the agent's leg, not on the leg itself: a channel that
+        # spies cannot be spied on, and a supervisor listening in spies on the agent's leg. When the call ends the
+        # agent's leg goes back to waiting (g: on once the Local channel hangs up).
+        + f"[{TAKEOVER_CONTEXT}]\nexten => s,1,Set(_TIERDIAL_SPIED=${{TIERDIAL_CALLEE}})\n"
+        + f" same => n,Dial(Local/s@{SPY_CONTEXT}/n,,g)\n"
         + f" same => n,Goto({AGENT_HOLD_CONTEXT},s,wait)\n\n"
+        + f"[{SPY_CONTEXT}]\nexten => s,1,Answer()\n same => n,ChanSpy(${{TIERDIAL_SPIED}},qowE)\n"
+        + " same => n,Hangup()\n\n"
         + f"[{INBOUND_CONTEXT}]\nexten => _X.,1,Hangup(21)\nexten => _+X.,1,Hangup(21)\nexten => s,1,Hangup(21)\n"
     )
 

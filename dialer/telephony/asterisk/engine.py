@@ -79,6 +79,15 @@ class AsteriskEngine(TelephonyEngine):
     def unbridge(self, call_id: str) -> None:
         self._do(call_id, self._calls.unbridge, call_id)
 
+    def listen_in(self, call_id: str, leg: str, phone: str, whisper: bool) -> None:
+        def start() -> None:
+            try:
+                self._calls.listen_in(call_id, leg, phone, whisper, self._agent_endpoint)
+            except AmiError as exc:
+                self._on_event(StageError(call_id, "listen", str(exc)))
+
+        self._commands.put(start)
+
     def _do(self, call_id: str, command: Callable[..., object], *args: object) -> None:
         self._commands.put(lambda: self._report(call_id, command, *args))
 

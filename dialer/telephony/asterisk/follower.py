@@ -20,7 +20,7 @@ from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.asterisk.confgen import AGENT_HOLD_CONTEXT, TAKEOVER_CONTEXT
 from dialer.telephony.engine import Dial
-from tierdial.messages import Bridged, CallEnded, PromptFinished
+from tierdial.messages import Answered, Bridged, CallEnded, Monitoring, PromptFinished
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class CallFollower:
         self._lock = threading.Lock()  # events, originates and resyncs change the tracker from different threads
         self._logged_in_before = False
         self._bridged: dict[str, str] = {}  # a call or an agent's leg -> the agent's leg it is bridged with
+        self._monitors: dict[str, tuple[str, bool]] = {}  # a supervisor's leg -> (the call it hears, whisper)
         self.ami = AmiClient(address, self._event, on_login=self._resync)
 
     def start(self, timeout: float = 10) -> CallFollower:
@@ -93,6 +94,35 @@ class CallFollower:
             self._bridged[call_id], self._bridged[agent_leg] = agent_leg, agent_leg
         self._on_message(Bridged(call_id, agent_leg))
 
+    def listen_in(self, call_id: str, leg: str, phone: str, whisper: bool, endpoint: str = "") -> None:
+        """Ring a supervisor's phone as `leg` and let it spy on the call with ChanSpy: on the agent's channel once
+        the call is taken over (the supervisor hears both sides, and with `whisper` talks to the agent alone),
+        else on the callee's channel (the callee and the bot)."""
+        with self._lock:
+            agent_leg = self._bridged.get(call_id)
+        spied = self.channel_of(agent_leg) if agent_leg else self.channel_of(call_id)
+        if spied is None:
+            raise AmiError("the call is not up")
+        if whisper and agent_leg is None:
+            raise AmiError("whispering is to the agent, and no agent is on this call")
+        with self._lock:
+            self._tracker.placed(leg, time.monotonic())
+            self._monitors[leg] = (call_id, whisper)
+        dial = Dial(leg, phone, "tierdial", "tierdial listen-in", 60, listen=False)
+        action = originate_action(dial, self.trunk or endpoint, "", "", "")
+        for key in ("Context", "Exten", "Priority"):
+            action.pop(key)
+        # q: no beep or name announced to anyone; E: done when the spied channel hangs up; w: whisper to it.
+        action.update(Application="ChanSpy", Data=f"{spied},q{'w' if whisper else ''}E")
+        action["Variable"] = [f"TIERDIAL_CALL_ID={leg}"]
+        try:
+            self.ami.action(action, as_list=False)
+        except AmiError:
+            with self._lock:
+                self._tracker.calls.pop(leg, None)
+                self._monitors.pop(leg, None)
+            raise
+
     def unbridge(self, call_or_leg: str) -> None:
         """The agent's leg goes back to waiting; the call, if still up, stays with tierdial."""
         with self._lock:
@@ -130,6 +160,12 @@ class CallFollower:
     def _event(self, event: dict[str, str]) -> None:
         with self._lock:
             messages = self._tracker.on_event(event)
+            for message in list(messages):
+                monitor = self._monitors.get(message.call_id)  # type: ignore[attr-defined]
+                if monitor is not None and isinstance(message, Answered):
+                    messages.append(Monitoring(monitor[0], message.call_id, monitor[1]))  # type: ignore[attr-defined]
+                elif monitor is not None and isinstance(message, CallEnded):
+                    del self._monitors[message.call_id]
         for message in messages:
             self._on_message(message)
 

@@ -23,6 +23,7 @@ from tierdial.messages import (
     Answered,
     Bridged,
     CallEnded,
+    Monitoring,
     PromptFinished,
     Ringing,
     StageError,
@@ -66,6 +67,7 @@ class Pjsua2Engine(TelephonyEngine):
         self._keep_with_agents = keep_callees_with_agents
         self._relay_ports: dict[str, int] = {}  # call id -> its relay port, once its media is up
         self._bridges: dict[str, str] = {}  # each leg of a bridge -> the other leg
+        self._monitors: dict[str, tuple[str, bool]] = {}  # a supervisor's leg -> (the call it hears, whisper)
         self._lock = threading.Lock()
         self._stopping = False
 
@@ -143,6 +145,26 @@ class Pjsua2Engine(TelephonyEngine):
         self.originate(Dial(leg, uri, AGENT_LEG_CALLER, agent, ring_timeout_seconds=60, listen=False))
         return leg
 
+    def listen_in(self, call_id: str, leg: str, phone: str, whisper: bool) -> None:
+        # In the call's own worker: there its bridge holds the callee, the bot and the agent's audio (local, or
+        # relayed from the agent's worker), so the supervisor's leg can hear them all and whisper to the agent.
+        with self._lock:
+            worker = self._route.get(call_id)
+            full = worker is not None and len(worker.calls) >= worker.capacity
+            if worker is not None and not full:
+                worker.calls.add(leg)
+                self._route[leg], self._monitors[leg] = worker, (call_id, whisper)
+        if worker is None:
+            self._on_event(StageError(call_id, "listen", "the call is no longer up"))
+            return
+        if full:
+            reason = f"the call's SIP worker holds {worker.capacity} calls already: try again when one ends"
+            self._on_event(StageError(call_id, "listen", reason))
+            return
+        dial = Dial(leg, phone, AGENT_LEG_CALLER, "tierdial listen-in", ring_timeout_seconds=60, listen=False)
+        if not self._send(worker, ("originate", asdict(dial))):
+            self._forget(worker, leg)
+
     def bridge(self, call_id: str, agent_leg: str) -> None:
         with self._lock:
             callee_worker, agent_worker = self._route.get(call_id), self._route.get(agent_leg)
@@ -205,6 +227,9 @@ class Pjsua2Engine(TelephonyEngine):
             if kind == "media":
                 with self._lock:
                     self._relay_ports[call_id] = int(rest[1])
+                    monitor = self._monitors.get(call_id)
+                if monitor is not None:
+                    self._send(worker, ("monitor", call_id, *monitor))
             if kind == "ended":
                 self._forget(worker, call_id)
             if message is not None:
@@ -217,6 +242,7 @@ class Pjsua2Engine(TelephonyEngine):
             self._route.pop(call_id, None)
             self._agent_legs.discard(call_id)
             self._relay_ports.pop(call_id, None)
+            self._monitors.pop(call_id, None)
             other = self._bridges.pop(call_id, None)
             if other is not None:
                 self._bridges.pop(other, None)
@@ -238,6 +264,10 @@ class Pjsua2Engine(TelephonyEngine):
             return Bridged(call_id, rest[0])
         if kind == "bridge_failed":
             return StageError(call_id, "bridge", rest[0])
+        if kind == "monitoring":
+            return Monitoring(rest[0], call_id, bool(rest[1]))
+        if kind == "monitor_failed":
+            return StageError(rest[0], "listen", rest[1])
         return None
 
     def _worker_died(self, worker: _WorkerHandle) -> None:

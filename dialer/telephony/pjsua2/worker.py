@@ -60,6 +60,8 @@ class Slot:
     retired_players: list[Any] = field(default_factory=list)
     bridged_to: Slot | None = None  # the other leg of a bridge inside this worker
     relaying: bool = False  # bridged to a leg in another worker through the relay port
+    monitoring: Slot | None = None  # a supervisor's leg: the call it hears
+    whispering: bool = False  # a supervisor's leg: the agent on that call hears it too
 
 
 class _Call(pj.Call):
@@ -181,6 +183,7 @@ class Worker:
         player.createPlayer(wav, pj.PJMEDIA_FILE_NO_LOOP)
         player.startTransmit(slot.media)
         slot.player, slot.prompt = player, prompt
+        self._feed_monitors(slot)
 
     def stop_playing(self, call_id: str) -> None:
         slot = self._slot(call_id)
@@ -203,6 +206,7 @@ class Worker:
         callee.media.startTransmit(agent.media)
         agent.media.startTransmit(callee.media)
         callee.bridged_to, agent.bridged_to = agent, callee
+        self._feed_monitors(callee)
         self.send("bridged", call_id, agent_leg)
 
     def relay(self, call_id: str, peer_port: int, announce_as: str) -> None:
@@ -224,7 +228,38 @@ class Worker:
         slot.relay.startTransmit(slot.media)
         slot.relaying = True
         if announce_as:
+            self._feed_monitors(slot)
             self.send("bridged", call_id, announce_as)
+
+    def monitor(self, leg: str, call_id: str, whisper: bool) -> None:
+        """A supervisor's leg, up in this worker, starts hearing the call (and whispering to its agent)."""
+        supervisor, call = self._slot(leg), self._slot(call_id)
+        if supervisor is None or supervisor.media is None:
+            return
+        if call is None or call.media is None or call.ended:
+            self.send("monitor_failed", leg, call_id, "the call has ended")
+            self.hangup(leg)
+            return
+        supervisor.monitoring, supervisor.whispering = call, whisper
+        self._feed_monitors(call)
+        self.send("monitoring", leg, call_id, whisper)
+
+    def _feed_monitors(self, call: Slot) -> None:
+        """Connect what is heard on `call` now (the callee, the bot's prompt, the agent) to every supervisor's leg
+        that listens to it; a whispering supervisor to the agent. Again after each change: connecting twice is
+        harmless."""
+        monitors = [s for s in self.slots if s.monitoring is call and s.media is not None and not s.ended]
+        if not monitors or call.media is None or call.ended:
+            return
+        agent = call.bridged_to.media if call.bridged_to is not None else call.relay if call.relaying else None
+        sources = [source for source in (call.media, call.player, agent) if source is not None]
+        for supervisor in monitors:
+            for source in sources:
+                source.startTransmit(supervisor.media)
+            if supervisor.whispering and agent is not None:
+                # Into the agent's leg, or into the relay port that carries the callee's voice to the agent's
+                # worker: either way the agent hears it and the callee, who hears only the agent, does not.
+                supervisor.media.startTransmit(agent)
 
     def unbridge(self, call_id: str) -> None:
         slot = self._slot(call_id)
@@ -282,6 +317,8 @@ class Worker:
             self.relay(*args)
         elif name == "unbridge":
             self.unbridge(*args)
+        elif name == "monitor":
+            self.monitor(*args)
         elif name == "shutdown":
             self.running = False
 
@@ -304,6 +341,11 @@ class Worker:
         # nothing to stop (asking PJSIP to raises an error). Dropping the player here, in the loop's
         # registered thread, destroys it.
         call_id, report = slot.dial.call_id, slot.end_report
+        for supervisor in self.slots:
+            if supervisor.monitoring is slot:  # the call is over: so is listening to it
+                supervisor.monitoring = None
+                self.hangup(supervisor.dial.call_id)
+        slot.monitoring, slot.whispering = None, False
         if slot.call is not None:
             self.retired_calls.add(slot.call)  # another slot's new call may already hold its call id
         slot.player = slot.media = slot.call = slot.asr = slot.dial = slot.end_report = None
