@@ -62,12 +62,12 @@ def hang_up(call_id: str):  # type: ignore[no-untyped-def]
     return jsonify(call_id=call_id, status="hanging up"), 202
 
 
-def _agent(body: dict) -> str | None:
-    """The agent acting: the signed-in person, or the one a script names (a token acts for no one)."""
+def _acting(body: dict, field: str = "agent") -> str | None:
+    """The person acting: the signed-in person, or the one a script names in `field` (a token acts for no one)."""
     if g.person is not None:
         return g.person.name
-    agent = body.get("agent")
-    return agent if isinstance(agent, str) and agent else None
+    named = body.get(field)
+    return named if isinstance(named, str) and named else None
 
 
 @api.post("/calls/<call_id>/disposition")
@@ -79,7 +79,7 @@ def dispose(call_id: str):  # type: ignore[no-untyped-def]
     if not isinstance(disposition, str) or not isinstance(notes, str) or not isinstance(callback_at, str | None):
         message = 'send {"disposition": ..., "notes": ..., "callback_at": "2026-11-24T15:30", "agent": ...}'
         return jsonify(error="bad_request", message=message), 400
-    attached_feed().control.dispose(call_id, disposition, notes, _agent(body) or g.actor, callback_at or None)
+    attached_feed().control.dispose(call_id, disposition, notes, _acting(body) or g.actor, callback_at or None)
     return jsonify(call_id=call_id, disposition=disposition), 200
 
 
@@ -87,19 +87,11 @@ def dispose(call_id: str):  # type: ignore[no-untyped-def]
 @api_for(PEOPLE, scopes=("calls:write",))
 def take_over(call_id: str):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
-    agent = _agent(body if isinstance(body, dict) else {})
+    agent = _acting(body if isinstance(body, dict) else {})
     if agent is None:
         return jsonify(error="bad_request", message='send {"agent": "<agent name>"}'), 400
     attached_feed().control.take_over(call_id, agent)
     return jsonify(call_id=call_id, agent=agent, status="bridging"), 202
-
-
-def _supervisor(body: dict) -> str | None:
-    """The supervisor whose phone listens: the signed-in person, or the one a script names."""
-    if g.person is not None:
-        return g.person.name
-    who = body.get("supervisor")
-    return who if isinstance(who, str) and who else None
 
 
 @api.post("/calls/<call_id>/listen")
@@ -109,7 +101,7 @@ def listen_in(call_id: str):  # type: ignore[no-untyped-def]
     supervisor too, never the callee. A `Monitoring` event follows once audio flows."""
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
-    whisper, supervisor = body.get("whisper", False), _supervisor(body)
+    whisper, supervisor = body.get("whisper", False), _acting(body, "supervisor")
     if not isinstance(whisper, bool) or supervisor is None:
         return jsonify(
             error="bad_request", message='send {"whisper": false} (and "supervisor": NAME with a token)'
@@ -122,7 +114,7 @@ def listen_in(call_id: str):  # type: ignore[no-untyped-def]
 @api_for(MANAGERS, scopes=("calls:listen",))
 def stop_listening(call_id: str):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
-    supervisor = _supervisor(body if isinstance(body, dict) else {})
+    supervisor = _acting(body if isinstance(body, dict) else {}, "supervisor")
     if supervisor is None:
         return jsonify(error="bad_request", message='send {"supervisor": NAME} with a token'), 400
     return jsonify(call_id=call_id, stopped=attached_feed().control.stop_listening(call_id, supervisor)), 200
