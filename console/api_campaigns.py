@@ -10,6 +10,7 @@ from dialer.campaigns import (
     campaign_summaries,
     find_campaign,
     pause_campaigns,
+    set_retry_rules,
     start_campaign,
     stop_campaign,
     tune_campaign,
@@ -66,10 +67,14 @@ def stop(campaign: str):  # type: ignore[no-untyped-def]
 @api_campaigns.patch("/campaigns/<campaign>")
 @api_for(MANAGERS, scopes=("campaigns:write",))
 def tune(campaign: str):  # type: ignore[no-untyped-def]
-    """`{"abandon_cap": 0.02}` and/or `{"pacing": "tierdial"}`: taken up by a running dialer within a second."""
+    """`{"abandon_cap": 0.02}`, `{"pacing": "tierdial"}` and/or `{"retry_hours": {...}}`: taken up by a running
+    dialer within a second."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not ({"abandon_cap", "pacing"} & set(body)):
-        raise UserError('send {"abandon_cap": 0.02} and/or {"pacing": "tierdial"}')
+    if not isinstance(body, dict) or not ({"abandon_cap", "pacing", "retry_hours"} & set(body)):
+        raise UserError('send {"abandon_cap": 0.02}, {"pacing": "tierdial"} and/or {"retry_hours": {"busy": 1, ...}}')
+    retry = body.get("retry_hours")
+    if retry is not None and not isinstance(retry, dict):
+        raise UserError("retry_hours: hours by outcome: answered, no_answer, busy, machine, abandoned (at least 72)")
     cap, pacing = body.get("abandon_cap"), body.get("pacing")
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int | float)):
         raise UserError(f"abandon_cap: a number, e.g. 0.02 for 2 % (got {cap!r})")
@@ -77,5 +82,7 @@ def tune(campaign: str):  # type: ignore[no-untyped-def]
         raise UserError(f"pacing: a mode's name (got {pacing!r})")
     with sessions().begin() as session:
         found = tune_campaign(session, campaign, g.actor, None if cap is None else float(cap), pacing)
+        if retry is not None:
+            set_retry_rules(session, campaign, g.actor, retry)
         return jsonify(campaign=found.name, status=found.status.value, abandon_cap=found.abandon_cap,
-                       pacing=found.pacing)  # fmt: skip
+                       pacing=found.pacing, retry_hours=found.retry_hours)  # fmt: skip

@@ -27,7 +27,7 @@ from dialer.agent_time import OFFLINE, record_state
 from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
-from dialer.retry import after_attempt
+from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from intent.classifier import IntentModel
@@ -461,7 +461,7 @@ class CallFlow:
             attempt.final_tier = tier
             contact = session.get(Contact, call.contact_id)
             campaign = session.get(Campaign, contact.campaign_id)
-            retry = self.config.campaign_defaults.retry_hours
+            retry = retry_rules(campaign, self.config.campaign_defaults.retry_hours)
             closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry)
             if closed:
                 audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from dialer.models import Campaign, CampaignStatus
 from dialer.pacing.live import PACING_MODES
 from tierdial import audit
-from tierdial.config import CallingWindow, CampaignDefaults
+from tierdial.config import CallingWindow, CampaignDefaults, RetryHours
 from tierdial.errors import NotFound, UserError
 
 MAX_ABANDON_CAP = 0.03
@@ -131,6 +131,7 @@ def campaign_summaries(session: Session) -> list[dict[str, object]]:
             "window": f"{c.window_start:%H:%M}-{c.window_end:%H:%M}",
             "max_attempts_per_day": c.max_attempts_per_day,
             "max_attempts_total": c.max_attempts_total,
+            "retry_hours": c.retry_hours,
         }
         for c in session.scalars(select(Campaign).order_by(Campaign.id.desc()))
     ]
@@ -165,4 +166,19 @@ def set_campaign_limits(
     audit.record(session, actor, "campaign_limits_changed", "campaign", str(campaign.id), was=was,
                  now={"window": f"{window.start:%H:%M}-{window.end:%H:%M}", "per_day": max_attempts_per_day,
                       "total": max_attempts_total})  # fmt: skip
+    return campaign
+
+
+def set_retry_rules(session: Session, name_or_id: str | int, actor: str, hours: dict[str, float]) -> Campaign:
+    """Hours before the next attempt after each outcome, for this campaign; an abandoned callee waits at least 72."""
+    campaign = find_campaign(session, name_or_id)
+    try:
+        rules = RetryHours.model_validate(hours)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "retry rules"
+        raise UserError(f"retry after {field.replace('_', ' ')}: {error['msg'].lower()} (hours)") from None
+    audit.record(session, actor, "campaign_retry_changed", "campaign", str(campaign.id), was=campaign.retry_hours,
+                 now=rules.model_dump())  # fmt: skip
+    campaign.retry_hours = rules.model_dump()
     return campaign

@@ -69,6 +69,7 @@ class Campaign(Base):
     max_attempts_total: Mapped[int] = mapped_column(default=6)
     local_presence: Mapped[bool] = mapped_column(default=False)
     pacing: Mapped[str | None] = mapped_column(String(20))  # a supervisor's choice; None: the configured default
+    retry_hours: Mapped[dict | None]  # the campaign's own retry rules (RetryHours); None: the configured ones
     created_at: Mapped[CreatedAt]
 
     lists: Mapped[list[CallList]] = relationship(back_populates="campaign")

@@ -29,6 +29,11 @@ def next_local_midnight(zones: list[str], now: dt.datetime) -> dt.datetime:
     return max(midnights)
 
 
+def retry_rules(campaign: Campaign, configured: RetryHours) -> RetryHours:
+    """The campaign's own retry rules, else the configured ones."""
+    return RetryHours.model_validate(campaign.retry_hours) if campaign.retry_hours else configured
+
+
 def retry_delay(outcome: str, retry: RetryHours) -> dt.timedelta:
     hours = {
         "answered": retry.answered,

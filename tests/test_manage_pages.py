@@ -3,6 +3,7 @@ each action says what it did; bad input says why, keeps what was typed, and chan
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -15,11 +16,12 @@ from console.app import create_app
 from dialer.campaigns import find_campaign
 from dialer.dnc import add_opt_out, is_blocked
 from dialer.models import CampaignStatus, Contact
+from dialer.retry import after_attempt, retry_rules
 from number_pool.assignment import number_for
 from number_pool.pool import sync_numbers
-from tests.helpers import PASSWORD, add_account, migrated_sessions, seed_campaign, signed_in
+from tests.helpers import PASSWORD, add_account, api_token, migrated_sessions, seed_campaign, signed_in
 from tierdial.audit import AuditEntry
-from tierdial.config import parse_config
+from tierdial.config import RetryHours, parse_config
 
 NUMBER = "+82234567890"
 
@@ -175,6 +177,7 @@ def test_campaign_settings_stay_inside_the_law_and_changes_are_audited(console) 
 
     page = _text(supervisor.get(url.removesuffix("/settings")))
     assert "전화하지 마세요" in page  # the opening says how to stop calls
+    assert "config.yaml&#39;s, until saved here" in page
     audio = supervisor.get("/manage/campaigns/prompts/opening.wav")
     assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
     assert supervisor.get("/manage/campaigns/prompts/..%2Fx.wav").status_code == 404
@@ -257,3 +260,30 @@ def test_a_supervisor_manages_from_the_browser(console, tmp_path: Path) -> None:
         server.shutdown()
     with sessions() as session:
         assert find_campaign(session, "spring").status is CampaignStatus.paused
+
+
+def test_a_campaigns_own_retry_rules_decide_when_its_contacts_are_called_again(console) -> None:  # type: ignore[no-untyped-def]
+    app, sessions = console
+    supervisor, csrf = signed_in(app, "sam")
+    with sessions() as session:
+        spring = find_campaign(session, "spring").id
+    url = f"/manage/campaigns/{spring}/retry"
+    rules = {"answered": "48", "no_answer": "2", "busy": "0.5", "machine": "12", "abandoned": "72"}
+    too_soon = _post(supervisor, csrf, url, **(rules | {"abandoned": "24"}))
+    assert too_soon.status_code == 400 and "72" in _text(too_soon) and 'value="24"' in _text(too_soon)
+    assert "retry rules saved" in _text(_post(supervisor, csrf, url, **rules))
+
+    script = {"Authorization": f"Bearer {api_token(sessions, 'campaigns:write')}"}
+    patched = app.test_client().patch("/api/v1/campaigns/spring", headers=script,
+                                      json={"retry_hours": {**rules, "busy": 0.25, "abandoned": 96}})  # fmt: skip
+    assert patched.status_code == 200 and patched.json["retry_hours"]["busy"] == 0.25
+    refused = app.test_client().patch("/api/v1/campaigns/spring", headers=script, json={"retry_hours": {"busy": -1}})
+    assert refused.status_code == 400
+    now = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)  # noon in Seoul
+    with sessions.begin() as session:
+        campaign = find_campaign(session, "spring")
+        contact = session.scalars(select(Contact).where(Contact.campaign_id == campaign.id)).first()
+        after_attempt(contact, campaign, "busy", None, now, retry_rules(campaign, RetryHours()))
+        assert contact.next_attempt_at == now + dt.timedelta(minutes=15)  # the campaign's 0.25 h, not the default 1 h
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == str(campaign.id))).all()
+        assert actions.count("campaign_retry_changed") == 2

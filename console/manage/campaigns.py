@@ -15,10 +15,12 @@ from dialer.campaigns import (
     create_campaign,
     find_campaign,
     set_campaign_limits,
+    set_retry_rules,
     tune_campaign,
 )
 from dialer.lists.listing import list_summaries
 from dialer.pacing.live import PACING_MODES
+from dialer.retry import retry_rules
 from dialer.script import prompt_wav, script
 from number_pool.reputation import number_summaries
 from tierdial.config import Config
@@ -38,8 +40,9 @@ def _page(error: str | None = None) -> str:
         numbers = [row for row in number_summaries(session) if campaign.name in row["campaigns"]]
         return render_template(
             "manage/campaign.html", campaign=campaign, lists=list_summaries(session, campaign.id), numbers=numbers,
-            retry=config.campaign_defaults.retry_hours, script=script(), modes=PACING_MODES, error=error,
-            default_pacing=config.campaign_defaults.pacing,
+            retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(), modes=PACING_MODES,
+            error=error,
+            default_pacing=config.campaign_defaults.pacing, retry_fields=RETRY_FIELDS,
         )  # fmt: skip
 
 
@@ -101,6 +104,20 @@ def settings(campaign_id: int) -> Response:
         tune_campaign(session, campaign_id, g.actor, cap, None if pacing == found.pacing else pacing)
         name = found.name
     return done(f"{name}: settings saved; a running dialer takes them up within a second", ".campaign",
+                campaign_id=campaign_id)  # fmt: skip
+
+
+RETRY_FIELDS = {"answered": "after an answered call", "no_answer": "after no answer", "busy": "after busy",
+                "machine": "after an answering machine", "abandoned": "after an abandoned call"}  # fmt: skip
+
+
+@manage_campaigns.post("/<int(max=2147483647):campaign_id>/retry")
+@page_for(*MANAGERS)
+def retry(campaign_id: int) -> Response:
+    hours = {name: _number(name, f"retry {what} (hours)", float) for name, what in RETRY_FIELDS.items()}
+    with sessions().begin() as session:
+        name = set_retry_rules(session, campaign_id, g.actor, hours).name
+    return done(f"{name}: retry rules saved; they apply from the next attempt that ends", ".campaign",
                 campaign_id=campaign_id)  # fmt: skip
 
 
