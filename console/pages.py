@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template, request, send_file
 
 from asr.transcripts import transcript_of
 from console.auth import MANAGERS, PEOPLE, page_for, sessions
 from dialer.attempts import attempt_by_call, recent_attempts
+from dialer.recordings import recording_path
 from intent.history import tier_history
+from tierdial.config import Config
 from tierdial.errors import NotFound
 
 pages = Blueprint("pages", __name__)
@@ -49,4 +53,25 @@ def call_review(call_id: str):  # type: ignore[no-untyped-def]
             return render_template("not_found.html", message=str(exc)), 404
         transcript = transcript_of(session, call_id)
         tiers = tier_history(session, call_id)
-    return render_template("call.html", attempt=attempt, transcript=transcript, tiers=tiers)
+    recording = recording_path(_recordings(), call_id) is not None
+    return render_template("call.html", attempt=attempt, transcript=transcript, tiers=tiers, recording=recording)
+
+
+def _recordings() -> Path | None:
+    config: Config = current_app.config["TIERDIAL"]
+    return config.asterisk.recordings_readable_at
+
+
+@pages.get("/calls/<call_id>/recording.wav")
+@page_for(*MANAGERS)
+def call_recording(call_id: str):  # type: ignore[no-untyped-def]
+    """The call's recording, for the player on its review page."""
+    with sessions()() as session:
+        try:
+            attempt_by_call(session, call_id)
+        except NotFound as exc:
+            return render_template("not_found.html", message=str(exc)), 404
+    path = recording_path(_recordings(), call_id)
+    if path is None:
+        return render_template("not_found.html", message="this call was not recorded, or the recording is gone"), 404
+    return send_file(path, mimetype="audio/wav", conditional=True)

@@ -29,9 +29,8 @@ def _export(args: argparse.Namespace) -> int:
 def _erase(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_database(config).begin() as session:
-        counts = erase_contact(
-            session, args.number, config.campaign_defaults.default_region, command_line_actor(), args.reason
-        )
+        counts = erase_contact(session, args.number, config.campaign_defaults.default_region, command_line_actor(),
+                               args.reason, config.asterisk.recordings_readable_at)  # fmt: skip
     print(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
     return 0
 

@@ -1,12 +1,14 @@
 """A contact's data on request: everything held about a number, exported; or erased.
 
-Erasure deletes the contacts, their attempts, transcripts, tier history and caller-number
-assignments in every campaign. What must outlive it stays, without the number: each
+Erasure deletes the contacts, their attempts, transcripts, tier history, recordings and
+caller-number assignments in every campaign. What must outlive it stays, without the number: each
 do-not-call entry becomes the number's hash (so the number is still never called), and
 the audit log keeps its records, which name contacts by id and numbers by hash.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +17,7 @@ from asr.transcripts import erase_transcripts, transcript_of
 from dialer.dnc import number_hash
 from dialer.lists.numbers import parse_number
 from dialer.models import CallAttempt, CallList, Contact, DoNotCall
+from dialer.recordings import erase_recordings
 from intent.history import erase_history, tier_history
 from number_pool.assignment import forget_contacts
 from tierdial import audit
@@ -94,7 +97,9 @@ def export_contact(session: Session, raw_number: str, default_region: str) -> di
     }
 
 
-def erase_contact(session: Session, raw_number: str, default_region: str, actor: str, reason: str) -> dict[str, int]:
+def erase_contact(
+    session: Session, raw_number: str, default_region: str, actor: str, reason: str, recordings: Path | None = None
+) -> dict[str, int]:
     """Erase everything held about the number but its do-not-call entries, which are kept as its hash."""
     if not reason.strip():
         raise UserError("say why the contact's data is erased (--reason), e.g. the request's reference")
@@ -109,6 +114,7 @@ def erase_contact(session: Session, raw_number: str, default_region: str, actor:
         "transcript_segments": erase_transcripts(session, call_ids),
         "tier_decisions": erase_history(session, call_ids),
         "calls": session.execute(delete(CallAttempt).where(CallAttempt.call_id.in_(call_ids))).rowcount,
+        "recordings": erase_recordings(recordings, call_ids),
     }
     forget_contacts(session, ids)
     counts["contacts"] = session.execute(delete(Contact).where(Contact.id.in_(ids))).rowcount

@@ -150,6 +150,7 @@ def test_answered_calls_are_recorded_when_enabled(asr_service, start_service, tm
         follower.hangup("recorded")
         messages_until(seen, lambda m: isinstance(m, CallEnded), 15)
         recording = sandbox.outside(sandboxed.asterisk.recordings_dir) / "recorded.wav"
+        assert sandboxed.asterisk.recordings_readable_at / "recorded.wav" == recording  # where call review finds it
         deadline = time.monotonic() + 5
         while not recording.exists() and time.monotonic() < deadline:
             time.sleep(0.1)

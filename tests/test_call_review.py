@@ -65,3 +65,38 @@ def test_attempts_export_as_csv_that_a_spreadsheet_cannot_run(console) -> None: 
     assert rows[1]["final_tier"] == "" and rows[1]["outcome"] == "busy"
     missing = app.test_client().get("/api/v1/attempts.csv?campaign=winter", headers=auth)
     assert missing.status_code == 404 and missing.json["error"] == "not_found"
+
+
+def test_a_recorded_call_plays_on_its_review_page_and_is_erased_with_the_contact(tmp_path: Path) -> None:
+    import shutil
+
+    from dialer.privacy import erase_contact
+    from tests.helpers import SPEECH
+
+    sessions = migrated_sessions(tmp_path / "console.db")
+    add_account(sessions, "ann", "agent")
+    add_account(sessions, "sam", "supervisor")
+    campaign_id = seed_campaign(sessions, "spring", ["+821030000001"])
+    with sessions.begin() as session:
+        contact = session.scalars(select(Contact.id)).one()
+        for call_id in ("recorded-1", "unrecorded-1"):
+            session.add(CallAttempt(call_id=call_id, campaign_id=campaign_id, contact_id=contact,
+                                    caller_number="+82234567890", outcome="answered"))  # fmt: skip
+    recordings = tmp_path / "recordings"  # where Asterisk's MixMonitor writes, as this host sees it
+    recordings.mkdir()
+    shutil.copy(SPEECH / "heldout" / "ko_A_003.wav", recordings / "recorded-1.wav")
+    asterisk = {"record_calls": True, "recordings_readable_at": str(recordings)}
+    config = parse_config({"data_dir": str(tmp_path), "asterisk": asterisk})
+    app = create_app(config, None, sessions)
+    supervisor, _ = signed_in(app, "sam")
+    assert "<audio controls" in supervisor.get("/calls/recorded-1").get_data(as_text=True)
+    played = supervisor.get("/calls/recorded-1/recording.wav")
+    assert played.status_code == 200 and played.mimetype == "audio/wav" and played.data[:4] == b"RIFF"
+    assert "<audio" not in supervisor.get("/calls/unrecorded-1").get_data(as_text=True)
+    assert supervisor.get("/calls/unrecorded-1/recording.wav").status_code == 404
+    assert supervisor.get("/calls/nope/recording.wav").status_code == 404
+    assert signed_in(app, "ann")[0].get("/calls/recorded-1/recording.wav").status_code == 403
+
+    with sessions.begin() as session:
+        counts = erase_contact(session, "+821030000001", "KR", "tests", "request 42", recordings)
+    assert counts["recordings"] == 1 and not (recordings / "recorded-1.wav").exists()

@@ -68,7 +68,7 @@ def test_export_holds_everything_and_erasure_keeps_only_the_opt_out_as_a_hash(tm
 
     with sessions.begin() as s:
         counts = erase_contact(s, "+82 10 1234 5678", "KR", "privacy officer", "request R-17")
-    assert counts == {"transcript_segments": 1, "tier_decisions": 1, "calls": 1, "contacts": 2,
+    assert counts == {"transcript_segments": 1, "tier_decisions": 1, "calls": 1, "recordings": 0, "contacts": 2,
                       "do_not_call_kept_as_hash": 1}  # fmt: skip
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Contact)) == 2  # the other callee's contacts stay

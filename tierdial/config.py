@@ -198,6 +198,10 @@ class Asterisk(_Section):
     recordings_dir: str = Field(
         default="/var/spool/asterisk/monitor/tierdial", description="where Asterisk writes recordings (its own path)"
     )
+    recordings_readable_at: Path | None = Field(
+        default=None,
+        description="the same folder as tierdial's host sees it (a shared mount, say); set, call review plays them",
+    )
 
 
 class Config(_Section):

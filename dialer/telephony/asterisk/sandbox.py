@@ -184,6 +184,7 @@ def sandbox_for(config: Config) -> Iterator[tuple[Config, AsteriskSandbox]]:
     """A sandbox Asterisk configured from `config` (its trunks, agents, detection and recording settings) on
     free loopback ports; yields `config` pointed at it, and the sandbox. Stopped on leaving."""
     ami_port, sip, rtp = free_port(), free_udp_port(), free_udp_range(MEDIA_PORTS)
+    root = ensure_root()
     asterisk = config.asterisk.model_copy(
         update={
             "ami_host": "127.0.0.1",
@@ -191,11 +192,12 @@ def sandbox_for(config: Config) -> Iterator[tuple[Config, AsteriskSandbox]]:
             "ami_secret": config.asterisk.ami_secret or secrets.token_urlsafe(12),
             "sip_bind": f"127.0.0.1:{sip}",
             "recordings_dir": RECORDINGS,
+            "recordings_readable_at": root / RECORDINGS.lstrip("/"),
         }
     )
     sandboxed = config.model_copy(update={"asterisk": asterisk})
     ports = SandboxPorts(ami_port, sip, rtp, rtp + MEDIA_PORTS - 1)
-    with AsteriskSandbox(ensure_root(), ports, asterisk_files(sandboxed)) as sandbox:
+    with AsteriskSandbox(root, ports, asterisk_files(sandboxed)) as sandbox:
         yield sandboxed, sandbox
 
 
