@@ -27,6 +27,7 @@ from dialer.agent_time import OFFLINE, record_state
 from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
+from dialer.prompt_uploads import approved_prompt
 from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
@@ -433,7 +434,9 @@ class CallFlow:
         call.listening_since = 0.0
         self.scorer.new_turn(call.call_id)
         call.playing = prompt
-        self.engine.play(call.call_id, prompt_wav(prompt), prompt)
+        with self.sessions() as session:  # the campaign's own approved recording, else the product's
+            own = approved_prompt(session, self.config.data_dir, call.campaign_id, prompt)
+        self.engine.play(call.call_id, own or prompt_wav(prompt), prompt)
 
     def _prompt_finished(self, call: LiveCall, prompt: str) -> None:
         if call.playing == prompt:

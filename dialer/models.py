@@ -214,3 +214,21 @@ class AgentState(Base):
     state: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[CreatedAt] = mapped_column(index=True)
+
+
+class CampaignPrompt(Base):
+    """A campaign's own recording of one of the bot's prompts. Used only once an admin other than its uploader has
+    listened and approved it: what the bot says in the organisation's name is reviewed by two people."""
+
+    __tablename__ = "campaign_prompts"
+
+    id: Mapped[IntPk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(20))  # the script's prompt it replaces: opening, question, ...
+    says: Mapped[str] = mapped_column(Text)  # its words, as the uploader typed them, for the reviewer
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, approved, rejected, replaced
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[CreatedAt]
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[dt.datetime | None]
+    review_note: Mapped[str | None] = mapped_column(String(300))

@@ -9,20 +9,25 @@ import json
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, Campaign, Contact, DoNotCall
+from dialer.prompt_uploads import review_prompt, upload_prompt
 from dialer.runner import CampaignRunner
 from dialer.telephony.asterisk.sandbox import sandbox_for
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
 from tests.helpers import (
     NOON_IN_SEOUL,
+    SPEECH,
     asterisk_config,
     dialling_config,
     free_port,
+    heard_pcm,
+    pieces_heard,
     require_sandbox_tools,
     seed_campaign,
 )
@@ -32,6 +37,7 @@ from tierdial.messages import Answered, CallEnded, MachineDetected, TierDecided
 from tierdial.schema import upgrade
 
 OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
+OWN_OPT_OUT = SPEECH / "heldout" / "ko_D_031.wav"  # stands for a campaign's own recording of the confirmation
 OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP = (f"+8210200000{i:02d}" for i in range(1, 8))
 # The hot line is one the recogniser hears alike however long the callee listened first: heard over
 # SIP after the bot's opening, "어떻게 신청하는지 알려 주세요" sometimes comes out "... 하려 주세요" (tier C).
@@ -50,11 +56,16 @@ SCENARIO = {
 
 
 def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phones: list[str], **engine):  # type: ignore[no-untyped-def]
-    config = dialling_config(trunk_port, campaign_defaults={"ring_timeout_seconds": 15}, **engine)
+    config = dialling_config(trunk_port, campaign_defaults={"ring_timeout_seconds": 15}, data_dir=str(tmp_path / "var"),
+                             **engine)  # fmt: skip
     database = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
     upgrade(database)
     sessions = make_sessions(database)
     campaign_id = seed_campaign(sessions, "live test", phones)
+    with sessions.begin() as s:  # the campaign's own confirmation of an opt-out, uploaded and approved by another
+        upload = upload_prompt(s, config.data_dir, campaign_id, "opt_out", OWN_OPT_OUT.read_bytes(),
+                               "수신 거부 처리되었습니다", "sam")  # fmt: skip
+        review_prompt(s, upload.id, approve=True, note="", actor="ada")
     bus = EventBus()
     events: list[object] = []
     dnc_when_ended: dict[str, bool] = {}
@@ -174,6 +185,9 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     # The simulated person heard the bot's opening before speaking, then the bot's reply.
     heard = {entry["number"]: entry for entry in sim_log}
     assert heard[OPT_OUT]["said"] == ["ko_E_040.wav"] and heard[OPT_OUT]["heard_seconds"] > 8, summary
+    # The opt-out was confirmed with the campaign's own approved recording, not the product's.
+    confirmation = pieces_heard(heard_pcm(Path(heard[OPT_OUT]["recording"])), heard_pcm(OWN_OPT_OUT))
+    assert np.mean(np.array(confirmation) > 0.8) > 0.8, [round(p, 2) for p in confirmation]
     assert heard[VOICEMAIL]["heard_seconds"] >= OPENING_SECONDS, f"the voicemail must record the whole opening: {heard}"
 
 

@@ -287,3 +287,41 @@ def test_a_campaigns_own_retry_rules_decide_when_its_contacts_are_called_again(c
         assert contact.next_attempt_at == now + dt.timedelta(minutes=15)  # the campaign's 0.25 h, not the default 1 h
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == str(campaign.id))).all()
         assert actions.count("campaign_retry_changed") == 2
+
+
+def test_a_campaigns_own_prompt_plays_only_once_a_second_person_approved_it(console) -> None:  # type: ignore[no-untyped-def]
+    from dialer.prompt_uploads import approved_prompt
+    from tests.helpers import SPEECH
+
+    app, sessions = console
+    with sessions() as session:
+        spring = find_campaign(session, "spring").id
+    url = f"/manage/campaigns/{spring}/prompts"
+    supervisor, csrf = signed_in(app, "sam")
+
+    def upload(client, token: str, wav: bytes, says: str = "안녕히 계세요"):  # type: ignore[no-untyped-def]
+        form = {"csrf_token": token, "name": "goodbye", "says": says, "file": (io.BytesIO(wav), "goodbye.wav")}
+        return client.post(url, data=form, content_type="multipart/form-data", follow_redirects=True)
+
+    not_audio = upload(supervisor, csrf, b"RIFF but no wave")
+    assert not_audio.status_code == 400 and "the recording not a readable WAV" in _text(not_audio)
+    wav = (SPEECH / "heldout" / "ko_D_031.wav").read_bytes()
+    assert upload(supervisor, csrf, wav, says=" ").status_code == 400  # the reviewer needs the words
+    assert "an admin listens to it" in _text(upload(supervisor, csrf, wav))
+    with sessions() as session:
+        assert approved_prompt(session, app.config["TIERDIAL"].data_dir, spring, "goodbye") is None  # pending
+
+    review = re.search(rf"{url}/(\d+)/review", _text(signed_in(app, "ada")[0].get(url.removesuffix("/prompts"))))
+    assert review is not None
+    assert _post(supervisor, csrf, review.group(0), decision="approve").status_code == 403  # admins review
+    admin, admin_csrf = signed_in(app, "ada")
+    assert _post(admin, admin_csrf, review.group(0), decision="reject").status_code == 400  # a rejection says why
+    approved = _post(admin, admin_csrf, review.group(0), decision="approve")
+    assert "is approved" in _text(approved) and "approved by ada" in _text(approved)
+    with sessions() as session:
+        path = approved_prompt(session, app.config["TIERDIAL"].data_dir, spring, "goodbye")
+    assert path is not None and path.read_bytes() == wav
+
+    own = upload(admin, admin_csrf, wav, says="다시 녹음했습니다")  # an admin's own upload needs another admin
+    second = re.findall(rf"{url}/(\d+)/review", _text(own))
+    assert not second and "waiting for an admin who did not upload it" in _text(own)

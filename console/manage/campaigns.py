@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from console.auth import MANAGERS, page_for, sessions
 from console.manage.forms import done, required, show_errors_on
+from console.models import Role
 from dialer.campaigns import (
     campaign_summaries,
     create_campaign,
@@ -20,6 +21,7 @@ from dialer.campaigns import (
 )
 from dialer.lists.listing import list_summaries
 from dialer.pacing.live import PACING_MODES
+from dialer.prompt_uploads import campaign_prompts, prompt_file, review_prompt, upload_prompt
 from dialer.retry import retry_rules
 from dialer.script import prompt_wav, script
 from number_pool.reputation import number_summaries
@@ -43,6 +45,7 @@ def _page(error: str | None = None) -> str:
             retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(), modes=PACING_MODES,
             error=error,
             default_pacing=config.campaign_defaults.pacing, retry_fields=RETRY_FIELDS,
+            uploads=campaign_prompts(session, campaign.id),
         )  # fmt: skip
 
 
@@ -119,6 +122,44 @@ def retry(campaign_id: int) -> Response:
         name = set_retry_rules(session, campaign_id, g.actor, hours).name
     return done(f"{name}: retry rules saved; they apply from the next attempt that ends", ".campaign",
                 campaign_id=campaign_id)  # fmt: skip
+
+
+@manage_campaigns.post("/<int(max=2147483647):campaign_id>/prompts")
+@page_for(*MANAGERS)
+def upload(campaign_id: int) -> Response:
+    """A recording of one prompt for this campaign, with the words it says; an admin reviews it."""
+    config: Config = current_app.config["TIERDIAL"]
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise UserError("choose the recording (a mono WAV, 16-bit, 8 or 16 kHz)")
+    with sessions().begin() as session:
+        prompt = upload_prompt(session, config.data_dir, campaign_id, required("name", "which prompt"), file.read(),
+                               request.form.get("says", ""), g.actor)  # fmt: skip
+        name = prompt.name
+    return done(f"recording of the {name} prompt uploaded: an admin listens to it before the bot plays it",
+                ".campaign", campaign_id=campaign_id)  # fmt: skip
+
+
+@manage_campaigns.post("/<int(max=2147483647):campaign_id>/prompts/<int(max=2147483647):prompt_id>/review")
+@page_for(Role.admin)
+def review(campaign_id: int, prompt_id: int) -> Response:
+    approve = request.form.get("decision") == "approve"
+    with sessions().begin() as session:
+        prompt = review_prompt(session, prompt_id, approve, request.form.get("note", ""), g.actor)
+        name, status = prompt.name, prompt.status
+    return done(f"the {name} recording is {status}", ".campaign", campaign_id=campaign_id)
+
+
+@manage_campaigns.get("/<int(max=2147483647):campaign_id>/prompts/<int(max=2147483647):prompt_id>.wav")
+@page_for(*MANAGERS)
+def uploaded_audio(campaign_id: int, prompt_id: int) -> Response:
+    config: Config = current_app.config["TIERDIAL"]
+    with sessions()() as session:
+        prompt = next((p for p in campaign_prompts(session, campaign_id) if p.id == prompt_id), None)
+        path = prompt_file(config.data_dir, prompt) if prompt is not None else None
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="audio/wav")
 
 
 @manage_campaigns.get("/prompts/<name>.wav")
