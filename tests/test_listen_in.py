@@ -6,22 +6,28 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dialer.call_flow import CallFlow
+from dialer.live_demo import connect_sim_agent
 from dialer.runner import CampaignRunner
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
-from tests.helpers import NOON_IN_SEOUL, SPEECH, dialling_config, heard_pcm, pieces_heard, seed_campaign
+from tests.helpers import (
+    NOON_IN_SEOUL,
+    SPEECH,
+    dialling_config,
+    heard_pcm,
+    migrated_sessions,
+    pieces_heard,
+    seed_campaign,
+)
 from tierdial.bus import EventBus
-from tierdial.db import make_engine, make_sessions
 from tierdial.messages import Monitoring, StageError, TierDecided
-from tierdial.schema import upgrade
 
 HOT = "+821040000002"
 CALLEE_LATER = SPEECH / "heldout" / "ko_C_020.wav"  # said to the agent, after the takeover
@@ -66,9 +72,7 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     )  # fmt: skip
     apart = legs == "different SIP workers"
     config = dialling_config(callee_port, workers=2 if apart else 1)
-    database = make_engine(f"sqlite:///{tmp_path / 'listen.db'}")
-    upgrade(database)
-    sessions = make_sessions(database)
+    sessions = migrated_sessions(tmp_path / "listen.db")
     campaign_id = seed_campaign(sessions, "listen", [HOT])
     bus = EventBus()
     flow = CallFlow(config, sessions, intent_model, bus, clock=lambda: NOON_IN_SEOUL)
@@ -90,11 +94,7 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     bus.subscribe(take_over_and_listen)
     engine.start()
     try:
-        flow.connect_agent("agent1", f"sip:agent1@127.0.0.1:{agent_port}")
-        deadline = time.monotonic() + 15
-        while "agent1" not in flow.agent_legs and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "agent1" in flow.agent_legs, "the agent's phone never answered"
+        assert connect_sim_agent(flow, agent_port), "the agent's phone never answered"
         CampaignRunner(config, sessions, flow, campaign_id, lines=1, clock=lambda: NOON_IN_SEOUL).run(max_seconds=90)
     finally:
         engine.stop()
