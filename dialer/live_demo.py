@@ -122,8 +122,11 @@ class _Feed:
         if call_id.startswith("agent-"):
             if isinstance(message, Answered | CallEnded):
                 state = "connected" if isinstance(message, Answered) else "hung up"
+                who = f"{AGENT}'s headset"
+                if "-listen-" in call_id:  # a supervisor's phone listening in
+                    who = f"{call_id[len('agent-') : call_id.rindex('-listen-')]}'s phone (listening in)"
                 with self.lock:
-                    print(f"  {AGENT}'s headset {state}", flush=True)
+                    print(f"  {who} {state}", flush=True)
             return
         if call_id not in self.names and call_id in self.flow.calls:
             self.names[call_id] = mask_number(self.flow.calls[call_id].phone)

@@ -125,9 +125,11 @@ class Pjsua2Engine(TelephonyEngine):
             if not free:
                 raise NoFreeLine(f"all {self.capacity} lines are in use")
             # Callees go where the agents' legs are while there is room: a bridge inside one worker
-            # costs nothing, one across workers relays every frame over loopback.
+            # costs nothing, one across workers relays every frame over loopback. The last line there is
+            # left for a supervisor's listen-in (which joins the call's worker) while other workers have room.
             with_agents = [w for w in free if w.calls & self._agent_legs] if self._keep_with_agents else []
-            worker = with_agents[0] if with_agents else min(free, key=lambda w: len(w.calls))
+            roomy = [w for w in with_agents if w.capacity - len(w.calls) >= 2]
+            worker = roomy[0] if roomy else min(free, key=lambda w: len(w.calls))
             worker.calls.add(dial.call_id)
             self._route[dial.call_id] = worker
         if not self._send(worker, ("originate", asdict(dial))):
