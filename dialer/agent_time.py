@@ -9,7 +9,8 @@ from its end to the agent's first disposition (a disposition given during the ca
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,33 +50,25 @@ class AgentTime:
                 "average_wrap_seconds": self.average_wrap_seconds}  # fmt: skip
 
 
-@dataclass
-class _Tally:
-    agents: dict[str, AgentTime] = field(default_factory=dict)
-
-    def of(self, agent: str) -> AgentTime:
-        return self.agents.setdefault(agent, AgentTime())
-
-
 def agent_time(session: Session, since: dt.datetime, now: dt.datetime | None = None) -> dict[str, AgentTime]:
     """Each agent's time from `since` to `now`, by agent name."""
     now = now or utcnow()
-    tally = _Tally()
-    _ready_time(session, since, now, tally)
+    times: defaultdict[str, AgentTime] = defaultdict(AgentTime)
+    _ready_time(session, since, now, times)
     calls = select(
         CallAttempt.agent_name, CallAttempt.connected_at, CallAttempt.ended_at, CallAttempt.wrapped_at
     ).where(CallAttempt.connected_at >= since, CallAttempt.agent_name.is_not(None))
     for agent, connected, ended, wrapped in session.execute(calls):
-        time = tally.of(agent)
+        time = times[agent]
         time.calls += 1
         time.talk_seconds += max(0.0, ((ended or now) - connected).total_seconds())
         if ended is not None and wrapped is not None:
             time.wrapped += 1
             time.wrap_seconds += max(0.0, (wrapped - ended).total_seconds())
-    return tally.agents
+    return dict(times)
 
 
-def _ready_time(session: Session, since: dt.datetime, now: dt.datetime, tally: _Tally) -> None:
+def _ready_time(session: Session, since: dt.datetime, now: dt.datetime, times: defaultdict[str, AgentTime]) -> None:
     # Each agent's state as `since` began counts too: a shift that started before it is ready from `since` on.
     changes = session.scalars(select(AgentState).where(AgentState.at >= since).order_by(AgentState.id))
     last_ids = select(func.max(AgentState.id)).where(AgentState.at < since).group_by(AgentState.agent)
@@ -84,13 +77,10 @@ def _ready_time(session: Session, since: dt.datetime, now: dt.datetime, tally: _
     for change in changes:
         state, began = current.get(change.agent, (OFFLINE, since))
         if state == READY:
-            tally.of(change.agent).ready_seconds += (change.at - began).total_seconds()
+            times[change.agent].ready_seconds += (change.at - began).total_seconds()
         current[change.agent] = (change.state, change.at)
-    for agent, (state, began) in current.items():
-        if state == READY:
-            tally.of(agent).ready_seconds += max(0.0, (now - began).total_seconds())
-        else:
-            tally.of(agent)
+    for agent, (state, began) in current.items():  # every agent seen gets an entry, ready or not
+        times[agent].ready_seconds += max(0.0, (now - began).total_seconds()) if state == READY else 0.0
 
 
 def team_figures(times: list[AgentTime]) -> dict[str, float | None]:
