@@ -4,6 +4,7 @@ it dials, the caller numbers its contacts see, its retry rules and the bot's scr
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from flask import Blueprint, abort, current_app, g, render_template, request, send_file
 from werkzeug.wrappers import Response
@@ -88,7 +89,7 @@ def _number(field: str, what: str, kind: type[int] | type[float]) -> int | float
         value = kind(text)
     except ValueError:
         raise UserError(f"{what}: a number (got {text!r})") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise UserError(f"{what}: a finite number")
     return value
 
