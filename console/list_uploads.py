@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from flask import current_app
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,7 +36,7 @@ class Accepted:
     report: dict | None  # None: loading in the background
 
 
-def accept_list(campaign: str, fields: Mapping[str, str], upload: FileStorage | None, body: object,
+def accept_list(campaign: str, fields: Mapping[str, str], upload: FileStorage | None, body: IO[bytes],
                 actor: str) -> Accepted:  # fmt: skip
     """Check the list's terms, save the file (from `upload`, else the stream `body`) and load it."""
     config: Config = current_app.config["TIERDIAL"]
@@ -53,7 +54,7 @@ def accept_list(campaign: str, fields: Mapping[str, str], upload: FileStorage | 
         upload.save(path)
     else:
         with path.open("wb") as out:
-            while chunk := body.read(1 << 20):  # type: ignore[attr-defined]
+            while chunk := body.read(1 << 20):
                 out.write(chunk)
     with path.open("rb") as head:
         fmt = fields.get("format") or detect_format(Path(name), head.read(4096))

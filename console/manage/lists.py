@@ -47,7 +47,7 @@ def upload() -> Response:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise UserError("choose the list's file (CSV, or JSON lines); nothing was loaded")
-    accepted = accept_list(campaign, request.form, file, None, g.actor)
+    accepted = accept_list(campaign, request.form, file, request.stream, g.actor)
     if accepted.report is None:
         return done(f"{file.filename} is loading", ".import_report", import_id=accepted.import_id)
     report = accepted.report
