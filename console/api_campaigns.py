@@ -1,4 +1,4 @@
-"""`/api/v1/campaigns`: read campaigns, pause one with a reason, start it again."""
+"""`/api/v1/campaigns`: read campaigns, pause one with a reason, start it again, tune its settings and numbers."""
 
 from __future__ import annotations
 
@@ -15,17 +15,23 @@ from dialer.campaigns import (
     stop_campaign,
     tune_campaign,
 )
+from number_pool.campaign_numbers import choose_numbers, chosen_numbers
 from tierdial.errors import UserError
 
 api_campaigns = Blueprint("api_campaigns", __name__, url_prefix="/api/v1")
 api_campaigns.register_error_handler(UserError, user_error_reply)
+
+TUNABLE = {"abandon_cap", "pacing", "retry_hours", "caller_numbers"}
 
 
 @api_campaigns.get("/campaigns")
 @api_for(MANAGERS, scopes=("campaigns:read", "campaigns:write"))
 def campaigns():  # type: ignore[no-untyped-def]
     with sessions()() as session:
-        return jsonify(campaigns=campaign_summaries(session))
+        chosen = chosen_numbers(session)
+        return jsonify(
+            campaigns=[{**c, "caller_numbers": chosen.get(c["id"], [])} for c in campaign_summaries(session)]
+        )
 
 
 def _reason() -> str:
@@ -67,11 +73,15 @@ def stop(campaign: str):  # type: ignore[no-untyped-def]
 @api_campaigns.patch("/campaigns/<campaign>")
 @api_for(MANAGERS, scopes=("campaigns:write",))
 def tune(campaign: str):  # type: ignore[no-untyped-def]
-    """`{"abandon_cap": 0.02}`, `{"pacing": "tierdial"}` and/or `{"retry_hours": {...}}`: taken up by a running
-    dialer within a second."""
+    """`{"abandon_cap": 0.02}`, `{"pacing": "tierdial"}`, `{"retry_hours": {...}}` and/or `{"caller_numbers": [...]}`:
+    taken up by a running dialer within a second."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not ({"abandon_cap", "pacing", "retry_hours"} & set(body)):
-        raise UserError('send {"abandon_cap": 0.02}, {"pacing": "tierdial"} and/or {"retry_hours": {"busy": 1, ...}}')
+    if not isinstance(body, dict) or not (TUNABLE & set(body)):
+        raise UserError('send {"abandon_cap": 0.02}, {"pacing": "tierdial"}, {"retry_hours": {"busy": 1, ...}} '
+                        'and/or {"caller_numbers": ["+82..."]}')  # fmt: skip
+    numbers = body.get("caller_numbers")
+    if numbers is not None and (not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers)):
+        raise UserError('caller_numbers: a list of the organisation\'s numbers, e.g. ["+82234567890"]; [] offers all')
     retry = body.get("retry_hours")
     if retry is not None and not isinstance(retry, dict):
         raise UserError("retry_hours: hours by outcome: answered, no_answer, busy, machine, abandoned (at least 72)")
@@ -84,5 +94,8 @@ def tune(campaign: str):  # type: ignore[no-untyped-def]
         found = tune_campaign(session, campaign, g.actor, None if cap is None else float(cap), pacing)
         if retry is not None:
             set_retry_rules(session, campaign, g.actor, retry)
+        if numbers is not None:
+            choose_numbers(session, campaign, numbers, g.actor)
         return jsonify(campaign=found.name, status=found.status.value, abandon_cap=found.abandon_cap,
-                       pacing=found.pacing, retry_hours=found.retry_hours)  # fmt: skip
+                       pacing=found.pacing, retry_hours=found.retry_hours,
+                       caller_numbers=chosen_numbers(session).get(found.id, []))  # fmt: skip

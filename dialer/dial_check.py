@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from dialer.calling_window import why_not_now
-from dialer.campaigns import calling_window
+from dialer.campaigns import calling_window, pause_campaigns
 from dialer.dnc import is_blocked
 from dialer.models import Campaign, CampaignStatus, Contact, ContactStatus
 from dialer.retry import local_day
-from number_pool.assignment import number_for
+from number_pool.assignment import NoNumberOffered, number_for
 from number_pool.models import NumberStatus
 from tierdial import audit
 
@@ -49,10 +49,15 @@ def plan_dial(session: Session, campaign: Campaign, contact: Contact, now: dt.da
     """The caller number to present, or the reason not to dial (recorded in the audit log)."""
     refusal = why_not_dial(session, campaign, contact, now)
     if refusal is None:
-        number = number_for(session, contact, campaign)
-        if number.status is not NumberStatus.active:
-            refusal = f"the contact's caller number is {number.status}; no other number is shown to a contact"
+        try:
+            number = number_for(session, contact, campaign)
+        except NoNumberOffered as exc:
+            # Every later contact would be refused alike: the campaign waits for a person instead.
+            pause_campaigns(session, {campaign.id}, str(exc), actor="dialer")
+            refusal = str(exc)
         else:
-            return DialPlan(number.e164)
+            if number.status is NumberStatus.active:
+                return DialPlan(number.e164)
+            refusal = f"the contact's caller number is {number.status}; no other number is shown to a contact"
     audit.record(session, "dialer", "dial_refused", "contact", str(contact.id), campaign=campaign.id, reason=refusal)
     return DialPlan(None, refusal)

@@ -9,14 +9,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dialer.models import Campaign, Contact
-from number_pool.models import CallerNumber, NumberAssignment, NumberStatus
+from number_pool.campaign_numbers import offered_numbers
+from number_pool.models import CallerNumber, NumberAssignment
 from tierdial.errors import UserError
+
+
+class NoNumberOffered(UserError):
+    """A new contact cannot be given a number: none the campaign offers is active."""
 
 
 def stable_pick(phone_e164: str, numbers: Sequence[CallerNumber]) -> CallerNumber:
     """A pick that depends only on the contact's number and the numbers offered, never on time or labels."""
     if not numbers:
-        raise UserError("caller_numbers: no owned caller number is active; nothing can be dialled")
+        raise NoNumberOffered("no caller number of the campaign is in use; choose its numbers or release one")
     ordered = sorted(numbers, key=lambda n: n.e164)
     digest = int.from_bytes(hashlib.sha256(phone_e164.encode()).digest()[:8], "big")
     return ordered[digest % len(ordered)]
@@ -35,9 +40,9 @@ def number_for(session: Session, contact: Contact, campaign: Campaign) -> Caller
     )
     if assigned is not None:
         return assigned
-    active = list(session.scalars(select(CallerNumber).where(CallerNumber.status == NumberStatus.active)))
-    local = [n for n in active if n.region == contact.region]
-    chosen = stable_pick(contact.phone_e164, local if campaign.local_presence and local else active)
+    offered = offered_numbers(session, campaign)
+    local = [n for n in offered if n.region == contact.region]
+    chosen = stable_pick(contact.phone_e164, local if campaign.local_presence and local else offered)
     session.add(NumberAssignment(contact_id=contact.id, campaign_id=campaign.id, caller_number_id=chosen.id))
     session.flush()
     return chosen

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from dialer.campaigns import find_campaign
 from dialer.lists.cli import open_database
+from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from number_pool.pool import sync_numbers
 from number_pool.reputation import ReportKind, number_summaries, release, report
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
+from tierdial.errors import UserError
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -45,6 +48,28 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _campaign(args: argparse.Namespace) -> int:
+    """Show, or with numbers or --all set, the numbers a campaign offers its new contacts."""
+    if args.all and args.numbers:
+        raise UserError("give the numbers to offer, or --all to offer every active number, not both")
+    config = load_config(args.config)
+    with open_database(config).begin() as session:
+        sync_numbers(session, config.caller_numbers)
+        campaign = find_campaign(session, args.campaign)
+        if args.all or args.numbers:
+            choose_numbers(session, campaign.id, args.numbers, command_line_actor())
+        rows = campaign_number_rows(session, campaign.id)
+        name = campaign.name
+    if args.json:
+        print(json.dumps({"campaign": name, "numbers": rows}))
+        return 0
+    print(f"{name}: new contacts are given one of the numbers marked 'offered'; contacts already called keep theirs")
+    for r in rows:
+        offered = "offered" if r["offered"] else ""
+        print(f"{r['number']:<16} {r['region']} {r['status']:<11} {offered:<8} seen by {r['contacts']} contact(s)")
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     numbers = commands.add_parser("numbers", help="caller numbers: reputation and quarantine").add_subparsers(
         dest="action", required=True
@@ -61,3 +86,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     released.add_argument("number")
     released.add_argument("--reason", required=True)
     released.set_defaults(run=_release)
+    chosen = numbers.add_parser("campaign", help="the numbers a campaign offers its new contacts: show or choose")
+    chosen.add_argument("campaign", help="the campaign's name or id")
+    chosen.add_argument("numbers", nargs="*", help="the numbers to offer (E.164); none: just show them")
+    chosen.add_argument("--all", action="store_true", help="offer every active number again (the default)")
+    chosen.add_argument("--json", action="store_true")
+    chosen.set_defaults(run=_campaign)

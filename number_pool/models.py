@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierdial.db import Base, CreatedAt, IntPk
@@ -46,6 +46,19 @@ class NumberAssignment(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     caller_number_id: Mapped[int] = mapped_column(ForeignKey("caller_numbers.id"), index=True)
     assigned_at: Mapped[CreatedAt]
+
+
+class CampaignNumber(Base):
+    """A number a campaign offers its new contacts; a campaign without any offers every active number."""
+
+    __tablename__ = "campaign_numbers"
+    __table_args__ = (UniqueConstraint("campaign_id", "caller_number_id"),)
+
+    id: Mapped[IntPk]
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    caller_number_id: Mapped[int] = mapped_column(ForeignKey("caller_numbers.id"), index=True)
+    chosen_by: Mapped[str] = mapped_column(String(100))
+    chosen_at: Mapped[CreatedAt]
 
 
 class ReputationReport(Base):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.campaigns import campaign_names, pause_campaigns
-from number_pool.models import CallerNumber, NumberAssignment, NumberStatus, ReputationReport
+from number_pool.models import CallerNumber, CampaignNumber, NumberAssignment, NumberStatus, ReputationReport
 from tierdial import audit
 from tierdial.config import Reputation
 from tierdial.errors import UserError
@@ -37,9 +37,10 @@ def find_number(session: Session, e164: str) -> CallerNumber:
 
 
 def campaigns_using(session: Session, number: CallerNumber) -> set[int]:
-    """Campaigns with contacts who see the number (a quarantined number is never assigned anew)."""
-    query = select(NumberAssignment.campaign_id).where(NumberAssignment.caller_number_id == number.id).distinct()
-    return set(session.scalars(query))
+    """Campaigns with contacts who see the number, and those that chose it for their new contacts."""
+    seen = select(NumberAssignment.campaign_id).where(NumberAssignment.caller_number_id == number.id)
+    chosen = select(CampaignNumber.campaign_id).where(CampaignNumber.caller_number_id == number.id)
+    return set(session.scalars(seen.union(chosen)))
 
 
 @dataclass(frozen=True)

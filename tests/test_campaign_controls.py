@@ -36,7 +36,7 @@ def test_a_new_cap_and_pacing_mode_reach_the_running_dialer(dialer) -> None:  # 
     tuned = supervisor.patch("/api/v1/campaigns/spring", json={"abandon_cap": 0.02, "pacing": "tierdial"},
                              headers=headers)  # fmt: skip
     assert tuned.json == {"campaign": "spring", "status": "running", "abandon_cap": 0.02, "pacing": "tierdial",
-                          "retry_hours": None}  # fmt: skip
+                          "retry_hours": None, "caller_numbers": []}  # fmt: skip
     paused = supervisor.post("/api/v1/campaigns/spring/pause", json={"reason": "checking"}, headers=headers)
     assert paused.status_code == 200  # so that the tick below dials no one
     runner.tick()

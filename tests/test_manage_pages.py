@@ -289,6 +289,51 @@ def test_a_campaigns_own_retry_rules_decide_when_its_contacts_are_called_again(c
         assert actions.count("campaign_retry_changed") == 2
 
 
+def test_a_supervisor_chooses_the_numbers_a_campaign_offers_its_new_contacts(console) -> None:  # type: ignore[no-untyped-def]
+    app, sessions = console
+    second, other_city = "+82234567891", "+82 51 234 5678"
+    with sessions.begin() as session:
+        sync_numbers(session, parse_config({
+            "trunks": [{"name": "carrier", "uri": "sip:127.0.0.1:5999"}],
+            "caller_numbers": [{"number": n, "trunk": "carrier", "region": "KR", "owned": True}
+                               for n in (NUMBER, second, other_city)],
+        }).caller_numbers)  # fmt: skip
+        spring = find_campaign(session, "spring").id
+    supervisor, csrf = signed_in(app, "sam")
+    page = _text(supervisor.get(f"/manage/campaigns/{spring}"))
+    assert page.count('name="number"') == 3 and "every active number is offered" in page
+
+    unknown = _post(supervisor, csrf, f"/manage/campaigns/{spring}/numbers", number=[second, "+82 2 9999 0000"])
+    assert unknown.status_code == 400 and "is not one of the organisation" in _text(unknown)
+    assert re.search(rf'value="{re.escape(second)}"[^>]*checked', _text(unknown))  # the ticks are kept
+    chosen = _post(supervisor, csrf, f"/manage/campaigns/{spring}/numbers", number=[second])
+    assert f"new contacts are given one of {second}" in _text(chosen)
+    assert re.search(rf'value="{re.escape(second)}"[^>]*checked', _text(chosen))
+    with sessions.begin() as session:
+        campaign = find_campaign(session, "spring")
+        extra = Contact(campaign_id=campaign.id, list_id=1, phone_e164="+821020000099", region="KR",
+                        timezone="Asia/Seoul")  # fmt: skip
+        session.add(extra)
+        session.flush()
+        assert number_for(session, extra, campaign).e164 == second
+        seen = [number_for(session, c, campaign).e164 for c in session.scalars(select(Contact)) if c is not extra]
+    assert set(seen) == {NUMBER}  # the contacts already given a number keep it
+
+    script = {"Authorization": f"Bearer {api_token(sessions, 'campaigns:write')}"}
+    patched = app.test_client().patch("/api/v1/campaigns/spring", headers=script,
+                                      json={"caller_numbers": [other_city, second]})  # fmt: skip
+    assert patched.status_code == 200 and patched.json["caller_numbers"] == [second, "+82512345678"]
+    listed = app.test_client().get("/api/v1/campaigns", headers=script).json["campaigns"]
+    assert listed[0]["caller_numbers"] == [second, "+82512345678"]
+    assert app.test_client().patch("/api/v1/campaigns/spring", headers=script,
+                                   json={"caller_numbers": "all"}).status_code == 400  # fmt: skip
+    assert app.test_client().patch("/api/v1/campaigns/spring", headers=script,
+                                   json={"caller_numbers": []}).json["caller_numbers"] == []  # fmt: skip
+    with sessions() as session:
+        changes = session.scalars(select(AuditEntry).where(AuditEntry.action == "campaign_numbers_chosen")).all()
+        assert [e.actor for e in changes][:1] == ["sam"] and len(changes) == 3
+
+
 def test_a_campaigns_own_prompt_plays_only_once_a_second_person_approved_it(console) -> None:  # type: ignore[no-untyped-def]
     from dialer.prompt_uploads import approved_prompt
     from tests.helpers import SPEECH

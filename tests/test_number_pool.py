@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dialer.campaigns import create_campaign
+from dialer.campaigns import create_campaign, find_campaign
 from dialer.dial_check import plan_dial
 from dialer.lists.importer import ListTerms, import_list
 from dialer.lists.rows import RowReader
 from dialer.models import Campaign, CampaignStatus, Contact
 from dialer.retry import after_attempt
+from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from number_pool.models import CallerNumber, NumberStatus
 from number_pool.pool import sync_numbers
 from number_pool.reputation import ReportKind, release, report
@@ -144,3 +145,46 @@ def test_a_quarantined_number_stays_quarantined_when_it_leaves_the_configuration
         sync_numbers(s, _config(*[n for n in SEOUL_NUMBERS if n.replace(" ", "") != first]).caller_numbers)
         sync_numbers(s, _config(*SEOUL_NUMBERS).caller_numbers)
         assert s.scalar(select(CallerNumber.status).where(CallerNumber.e164 == first)) is NumberStatus.quarantined
+
+
+def test_a_campaign_offers_only_its_chosen_numbers_to_new_contacts_and_called_ones_keep_theirs(db: Path) -> None:
+    sessions = _open(db)
+    before = {f"{i:04d}": _dial(sessions, "spring", f"{i:04d}", TUESDAY_NOON_SEOUL).caller_number for i in range(5)}
+    with sessions.begin() as s:
+        with pytest.raises(UserError, match="not one of the organisation's"):
+            choose_numbers(s, "spring", ["+82 2 9999 0000"], "sam")
+        with pytest.raises(UserError, match="not a phone number"):
+            choose_numbers(s, "spring", ["tomorrow"], "sam")
+        choose_numbers(s, "spring", ["+82 2 3456 7892"], "sam")  # written as a person types it
+    later = TUESDAY_NOON_SEOUL + dt.timedelta(days=1)
+    assert {k: _dial(sessions, "spring", k, later).caller_number for k in before} == before
+    fresh = {_dial(sessions, "spring", f"{i:04d}", TUESDAY_NOON_SEOUL).caller_number for i in range(20, 40)}
+    assert fresh == {"+82234567892"}
+    with sessions() as s:
+        rows = {r["number"]: r for r in campaign_number_rows(s, find_campaign(s, "spring").id)}
+        assert rows["+82234567892"]["chosen"] and rows["+82234567892"]["offered"]
+        assert not rows["+82234567890"]["offered"] and sum(r["contacts"] for r in rows.values()) == 25
+
+    with sessions.begin() as s:  # the only offered number is quarantined: spring pauses though few contacts see it
+        outcome = report(s, "+82234567892", ReportKind.spam_label, "carrier label", Config().quarantine_after)
+        assert "spring" in outcome.paused
+        with pytest.raises(UserError, match="quarantined; only numbers in use"):
+            choose_numbers(s, "spring", ["+82234567892"], "sam")
+
+
+def test_a_campaign_with_no_offered_number_in_use_pauses_instead_of_refusing_every_contact(db: Path) -> None:
+    sessions = _open(db)
+    with sessions.begin() as s:
+        choose_numbers(s, "spring", ["+82234567891"], "sam")
+        s.get(CallerNumber, s.scalar(select(CallerNumber.id).where(CallerNumber.e164 == "+82234567891"))).status = (
+            NumberStatus.quarantined)  # fmt: skip
+    refused = _dial(sessions, "spring", "0003", TUESDAY_NOON_SEOUL)
+    assert refused.caller_number is None and "no caller number of the campaign is in use" in refused.refusal
+    with sessions() as s:
+        spring = find_campaign(s, "spring")
+        assert spring.status is CampaignStatus.paused and "choose its numbers" in spring.status_reason
+    with sessions.begin() as s:  # offering every number again lets it go on
+        choose_numbers(s, "spring", [], "sam")
+        find_campaign(s, "spring").status = CampaignStatus.running
+    assert _dial(sessions, "spring", "0003", TUESDAY_NOON_SEOUL).caller_number in {"+82234567890", "+82234567892",
+                                                                                     "+12125550100"}  # fmt: skip

@@ -111,3 +111,10 @@ def test_the_cli_exports_erases_and_manages_numbers(tmp_path: Path, cli_env: dic
     assert run_cli("campaigns", "pause", "spring", "--reason", "end of day", env=cli_env).returncode == 0
     assert json.loads(run_cli("campaigns", "list", "--json", env=cli_env).stdout)[0]["reason"] == "end of day"
     assert run_cli("campaigns", "start", "spring", env=cli_env).returncode == 0
+
+    chosen = run_cli("numbers", "campaign", "spring", "+82 2 3456 7890", "--json", env=cli_env)
+    row = json.loads(chosen.stdout)["numbers"][0]
+    assert row["number"] == "+82234567890" and row["chosen"] and row["offered"]
+    unknown = run_cli("numbers", "campaign", "spring", "+82 2 9999 0000", env=cli_env)
+    assert unknown.returncode == 2 and "not one of the organisation's caller numbers" in unknown.stderr
+    assert "offered" in run_cli("numbers", "campaign", "spring", "--all", env=cli_env).stdout

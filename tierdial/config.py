@@ -32,7 +32,8 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _e164(value: str) -> str:
+def e164(value: str) -> str:
+    """A number in international form as E.164; ValueError with the reason otherwise."""
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException as exc:
@@ -87,7 +88,7 @@ class CallerNumber(_Section):
     owned: Literal[True] = Field(description="the organisation owns this number and it can be called back")
     attestation: Literal["A", "B", "C"] | None = None  # STIR/SHAKEN level the carrier signs calls with
 
-    _normalise = field_validator("number")(classmethod(lambda cls, v: _e164(v)))
+    _normalise = field_validator("number")(classmethod(lambda cls, v: e164(v)))
 
 
 class Hours(_Section):

@@ -25,7 +25,7 @@ from dialer.pacing.live import PACING_MODES
 from dialer.prompt_uploads import campaign_prompts, prompt_file, review_prompt, upload_prompt
 from dialer.retry import retry_rules
 from dialer.script import prompt_wav, script
-from number_pool.reputation import number_summaries
+from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from tierdial.config import Config
 from tierdial.errors import UserError
 
@@ -40,7 +40,7 @@ def _page(error: str | None = None) -> str:
     config: Config = current_app.config["TIERDIAL"]
     with sessions()() as session:
         campaign = find_campaign(session, campaign_id)
-        numbers = [row for row in number_summaries(session) if campaign.name in row["campaigns"]]
+        numbers = campaign_number_rows(session, campaign.id)
         return render_template(
             "manage/campaign.html", campaign=campaign, lists=list_summaries(session, campaign.id), numbers=numbers,
             retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(), modes=PACING_MODES,
@@ -122,6 +122,18 @@ def retry(campaign_id: int) -> Response:
     with sessions().begin() as session:
         name = set_retry_rules(session, campaign_id, g.actor, hours).name
     return done(f"{name}: retry rules saved; they apply from the next attempt that ends", ".campaign",
+                campaign_id=campaign_id)  # fmt: skip
+
+
+@manage_campaigns.post("/<int(max=2147483647):campaign_id>/numbers")
+@page_for(*MANAGERS)
+def numbers(campaign_id: int) -> Response:
+    """The numbers offered to the campaign's new contacts; none ticked offers every active number."""
+    chosen = request.form.getlist("number")
+    with sessions().begin() as session:
+        name = choose_numbers(session, campaign_id, chosen, g.actor).name
+    offered = ", ".join(chosen) if chosen else "every active number"
+    return done(f"{name}: new contacts are given one of {offered}; contacts already called keep theirs", ".campaign",
                 campaign_id=campaign_id)  # fmt: skip
 
 
