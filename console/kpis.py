@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from console.models import KpiTarget
@@ -89,6 +89,15 @@ def _missed(kpi: Kpi, actual: float | None, target: float) -> bool:
     return actual < target if kpi.higher_is_better else actual > target
 
 
+def _start_alert(session: Session, target: KpiTarget, now: dt.datetime) -> bool:
+    """Start the target's alert unless another evaluation (another console node) just did: only one announces it."""
+    started = session.execute(
+        update(KpiTarget).where(KpiTarget.id == target.id, KpiTarget.alerted_at.is_(None)).values(alerted_at=now)
+    )
+    session.refresh(target, ["alerted_at"])
+    return started.rowcount == 1
+
+
 def evaluate(session: Session, figures_by_campaign: dict[str | None, Figures], now: dt.datetime) -> list[dict]:
     """Every target against its actual; moves each target's missed/alert state on. `None` keys the overall figures."""
     names = campaign_names(session)
@@ -106,8 +115,9 @@ def evaluate(session: Session, figures_by_campaign: dict[str | None, Figures], n
         else:
             target.missed_since = target.missed_since or now
             missed_for = now - target.missed_since
-            if target.alerted_at is None and missed_for >= dt.timedelta(minutes=target.alert_after_minutes):
-                target.alerted_at = started = now
+            due = target.alerted_at is None and missed_for >= dt.timedelta(minutes=target.alert_after_minutes)
+            if due and _start_alert(session, target, now):
+                started = now
                 audit.record(session, "console", "kpi_alert", "kpi_target", str(target.id), kpi=target.kpi,
                              target=target.target, actual=actual, campaign=campaign)  # fmt: skip
         missed_seconds = (now - target.missed_since).total_seconds() if target.missed_since else 0.0

@@ -1,7 +1,8 @@
 """Turns the dialer's messages into webhook deliveries and sends them, retrying with back-off.
 
 The bus hands messages over on the dialer's own thread, so they are only queued there;
-one sender thread stores them as deliveries and posts what is due.
+one sender thread stores them as deliveries and posts what is due. With several console nodes on one
+database each sender claims a delivery before posting it, so each is sent by one node.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.models import Webhook, WebhookDelivery
@@ -31,6 +32,7 @@ from tierdial.messages import CallEnded, KpiAlert, TierDecided
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 5.0
 BATCH = 50
+CLAIM_LEASE = dt.timedelta(seconds=6 * SEND_TIMEOUT_SECONDS)  # one post, claimed just before it, with room to spare
 
 
 class WebhookSender:
@@ -111,20 +113,38 @@ class WebhookSender:
         now = self._clock()
         with self._sessions() as session:
             due = session.execute(
-                select(WebhookDelivery.id, Webhook.url, Webhook.secret, WebhookDelivery.event, WebhookDelivery.body)
+                select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, Webhook.url, Webhook.secret,
+                       WebhookDelivery.event, WebhookDelivery.body)
                 .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
                 .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
                 .order_by(WebhookDelivery.id)
                 .limit(BATCH)
-            ).all()
-        for delivery_id, url, secret, event, body in due:
+            ).all()  # fmt: skip
+        tried = 0
+        for delivery_id, due_at, url, secret, event, body in due:
+            if not self._claim(delivery_id, due_at, now):
+                continue  # another console node is sending it
             status, error = _post(url, secret, delivery_id, event, body.encode())
             self._record(delivery_id, status, error)
+            tried += 1
         with self._sessions() as session:
             self._due_at = session.scalar(
                 select(func.min(WebhookDelivery.next_attempt_at)).where(WebhookDelivery.status == "pending")
             )
-        return len(due)
+        return tried
+
+    def _claim(self, delivery_id: int, due_at: dt.datetime, now: dt.datetime) -> bool:
+        """Take the delivery for this sender: every console node attached to a dialer sends what is due, and only
+        the one whose update finds the delivery as it was read sends it. Its next attempt moves a lease ahead, so
+        that a node dying mid-send leaves it to another (a receiver may then see its delivery id twice)."""
+        with self._sessions.begin() as session:
+            claimed = session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+                       WebhookDelivery.next_attempt_at == due_at)
+                .values(next_attempt_at=now + CLAIM_LEASE)
+            )  # fmt: skip
+            return claimed.rowcount == 1
 
     def _record(self, delivery_id: int, status: int | None, error: str | None) -> None:
         now = self._clock()

@@ -37,11 +37,16 @@ def speech_rows() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgres_server():
     server = PostgresServer()
-    url = server.start()
-    yield url
+    server.start()
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    return postgres_server.new_database("shared")
 
 
 @pytest.fixture

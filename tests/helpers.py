@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import glob
+import http.server
 import io
 import os
 import pwd
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import wave
 from collections.abc import Callable
@@ -70,7 +72,7 @@ class PostgresServer:
     def _run(self, *command: str) -> None:
         subprocess.run([*self._as_user, *command], check=True, capture_output=True, timeout=120)
 
-    def start(self) -> str:
+    def start(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "tierdial", "--auth=trust", "-E", "UTF8")
         options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
@@ -91,8 +93,11 @@ class PostgresServer:
                 break
             except OSError:
                 time.sleep(0.2)
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "tierdial", "tierdial")
-        return f"postgresql+psycopg://tierdial@127.0.0.1:{self.port}/tierdial"
+
+    def new_database(self, name: str) -> str:
+        """An empty database of its own, for a test that must not share one; returns its URL."""
+        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "tierdial", name)
+        return f"postgresql+psycopg://tierdial@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         subprocess.run(
@@ -265,6 +270,33 @@ def signed_in(app, name: str, password: str = PASSWORD):  # type: ignore[no-unty
     page = client.get("/").get_data(as_text=True)
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     return client, csrf
+
+
+class WebhookReceiver(http.server.ThreadingHTTPServer):
+    """A CRM's endpoint on loopback: answers each path with the statuses queued for it (then 200), keeps requests."""
+
+    def __init__(self, answers: dict[str, list[int]]) -> None:
+        self.answers: dict[str, list[int]] = answers
+        self.received: list[tuple[str, dict[str, str], bytes]] = []
+        super().__init__(("127.0.0.1", 0), _WebhookHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+class _WebhookHandler(http.server.BaseHTTPRequestHandler):
+    server: WebhookReceiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((self.path, dict(self.headers), body))
+        queued = self.server.answers.get(self.path, [])
+        self.send_response(queued.pop(0) if queued else 200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 class RecordingControl:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.server
 import json
-import threading
 import time
 from pathlib import Path
 
@@ -17,36 +15,10 @@ from console.app import create_app
 from console.live import LiveFeed
 from console.webhook_sender import WebhookSender
 from dialer.models import CallAttempt, Contact
-from tests.helpers import RecordingControl, api_token, migrated_sessions, seed_campaign
+from tests.helpers import RecordingControl, WebhookReceiver, api_token, migrated_sessions, seed_campaign
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 from tierdial.messages import CallEnded, KpiAlert, TierDecided
-
-
-class _Receiver(http.server.ThreadingHTTPServer):
-    """A CRM's endpoint on loopback: answers each path with the statuses queued for it (then 200), keeps requests."""
-
-    def __init__(self, answers: dict[str, list[int]]) -> None:
-        self.answers, self.received = answers, []
-        super().__init__(("127.0.0.1", 0), _Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((self.path, dict(self.headers), body))
-        queued = self.server.answers.get(self.path, [])
-        self.send_response(queued.pop(0) if queued else 200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def _wait_for(condition, timeout: float = 15):  # type: ignore[no-untyped-def]
@@ -77,7 +49,7 @@ def console(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_events_arrive_signed_once_each_and_are_retried_until_delivered(console) -> None:  # type: ignore[no-untyped-def]
     client, headers, bus = console
-    receiver = _Receiver({"/crm": [503]})  # the CRM is down for the first delivery
+    receiver = WebhookReceiver({"/crm": [503]})  # the CRM is down for the first delivery
     added = client.post("/api/v1/webhooks", json={"url": receiver.url("/crm"), "events": ["tier.hot", "call.ended"]},
                         headers=headers)  # fmt: skip
     assert added.status_code == 201 and added.json["secret"].startswith("whsec_")
@@ -110,7 +82,7 @@ def test_events_arrive_signed_once_each_and_are_retried_until_delivered(console)
 
 def test_a_kpi_alert_reaches_a_webhook_once_with_no_dashboard_open(console) -> None:  # type: ignore[no-untyped-def]
     client, headers, bus = console
-    receiver, announced = _Receiver({}), []
+    receiver, announced = WebhookReceiver({}), []
     bus.subscribe(lambda m: announced.append(m) if isinstance(m, KpiAlert) else None)
     hook = client.post(
         "/api/v1/webhooks", json={"url": receiver.url("/chat"), "events": ["kpi.alert"]}, headers=headers
@@ -135,7 +107,7 @@ def test_a_kpi_alert_reaches_a_webhook_once_with_no_dashboard_open(console) -> N
 
 def test_a_receiver_that_never_answers_well_fails_after_the_last_retry(console) -> None:  # type: ignore[no-untyped-def]
     client, headers, bus = console
-    receiver = _Receiver({"/broken": [500] * 10})
+    receiver = WebhookReceiver({"/broken": [500] * 10})
     added = client.post("/api/v1/webhooks", json={"url": receiver.url("/broken"), "events": ["opt_out"]},
                         headers=headers).json  # fmt: skip
     bus.publish(TierDecided("c2", "E", 1.0, ("stop",), "stop calling me", True, by_rule=True))
