@@ -4,6 +4,9 @@ An agent stays "ready" while on a call (the phone leg is nailed up for the shift
 time ready holds the calls and their wrap-ups: occupancy = (talk + wrap) / ready, 0..1.
 A call's talk runs from the takeover to its end (to now, while it lasts); its wrap-up runs
 from its end to the agent's first disposition (a disposition given during the call: none).
+
+Each stored state is confirmed by the running dialer every 30 s; if the dialer dies with an agent's leg up, the
+agent stops counting as ready 90 s after the last confirmation, not at the next change.
 """
 
 from __future__ import annotations
@@ -12,17 +15,27 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dialer.models import AgentState, CallAttempt
 from tierdial.db import utcnow
 
 READY, PAUSED, OFFLINE = "ready", "paused", "offline"
+CONFIRM_EVERY = dt.timedelta(seconds=30)  # how often a running dialer confirms its agents' states
+UNCONFIRMED_AFTER = 3 * CONFIRM_EVERY  # a state not confirmed for this long ended with its dialer
 
 
 def record_state(session: Session, agent: str, state: str, reason: str = "") -> None:
-    session.add(AgentState(agent=agent, state=state, reason=reason[:200], at=utcnow()))
+    now = utcnow()
+    session.add(AgentState(agent=agent, state=state, reason=reason[:200], at=now, confirmed_at=now))
+
+
+def confirm_states(session: Session, agents: list[str], now: dt.datetime) -> None:
+    """The dialer still sees these agents as it last stored them: their latest states hold until now."""
+    if agents:
+        latest = select(func.max(AgentState.id)).where(AgentState.agent.in_(agents)).group_by(AgentState.agent)
+        session.execute(update(AgentState).where(AgentState.id.in_(latest)).values(confirmed_at=now))
 
 
 @dataclass
@@ -73,14 +86,22 @@ def _ready_time(session: Session, since: dt.datetime, now: dt.datetime, times: d
     changes = session.scalars(select(AgentState).where(AgentState.at >= since).order_by(AgentState.id))
     last_ids = select(func.max(AgentState.id)).where(AgentState.at < since).group_by(AgentState.agent)
     latest_before = select(AgentState).where(AgentState.id.in_(last_ids))
-    current: dict[str, tuple[str, dt.datetime]] = {s.agent: (s.state, since) for s in session.scalars(latest_before)}
+    current: dict[str, tuple[AgentState, dt.datetime]] = {s.agent: (s, since) for s in session.scalars(latest_before)}
     for change in changes:
-        state, began = current.get(change.agent, (OFFLINE, since))
-        if state == READY:
-            times[change.agent].ready_seconds += (change.at - began).total_seconds()
-        current[change.agent] = (change.state, change.at)
+        if change.agent in current:
+            times[change.agent].ready_seconds += _ready_seconds(*current[change.agent], change.at)
+        current[change.agent] = (change, change.at)
     for agent, (state, began) in current.items():  # every agent seen gets an entry, ready or not
-        times[agent].ready_seconds += max(0.0, (now - began).total_seconds()) if state == READY else 0.0
+        times[agent].ready_seconds += _ready_seconds(state, began, now)
+
+
+def _ready_seconds(state: AgentState, began: dt.datetime, ended: dt.datetime) -> float:
+    """Time ready in a state from `began` to `ended`, cut short where its dialer stopped confirming it."""
+    if state.state != READY:
+        return 0.0
+    if state.confirmed_at is not None:
+        ended = min(ended, state.confirmed_at + UNCONFIRMED_AFTER)
+    return max(0.0, (ended - began).total_seconds())
 
 
 def team_figures(times: list[AgentTime]) -> dict[str, float | None]:

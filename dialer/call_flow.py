@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asr.load import AsrLoad
 from asr.transcripts import record_final
-from dialer.agent_time import OFFLINE, record_state
+from dialer.agent_time import OFFLINE, confirm_states, record_state
 from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
@@ -261,6 +261,14 @@ class CallFlow:
             self._stored_states[status.agent] = state
         with self.sessions.begin() as session:
             record_state(session, status.agent, state, status.reason)
+
+    def confirm_agent_states(self) -> None:
+        """This dialer still sees its agents as last stored: without it, a dead dialer's agents would count as
+        ready until their next change."""
+        with self._lock:
+            agents = [agent for agent, state in self._stored_states.items() if state != OFFLINE]
+        with self.sessions.begin() as session:
+            confirm_states(session, agents, utcnow())
 
     def agent_status(self, agent: str) -> AgentStatus:
         with self._lock:

@@ -214,6 +214,9 @@ class AgentState(Base):
     state: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[CreatedAt] = mapped_column(index=True)
+    # The running dialer still saw the agent so; refreshed while it runs. A state that stops being confirmed (the
+    # dialer died with the agent's leg up) stops counting soon after. None: stored before confirmations existed.
+    confirmed_at: Mapped[dt.datetime | None]
 
 
 class CampaignPrompt(Base):

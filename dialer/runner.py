@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from dialer.agent_time import CONFIRM_EVERY
 from dialer.call_flow import TAKEOVER_WAIT_SECONDS, CallFlow
 from dialer.dial_check import plan_dial
 from dialer.dnc_registry import stale_registries
@@ -58,7 +59,7 @@ class CampaignRunner:
         )
         self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
-        self._last_status = 0.0
+        self._last_status = self._last_confirmed = 0.0
 
     def lines_to_fill(self) -> int:
         before = self.headroom.lines
@@ -74,6 +75,7 @@ class CampaignRunner:
         self.flow.watchdog()
         free = self.lines_to_fill()
         self._publish_status()
+        self._confirm_agents()
         with self.sessions.begin() as session:
             campaign = session.get(Campaign, self.campaign_id)
             self.pacing.retune(campaign.pacing or self.default_pacing, campaign.abandon_cap)
@@ -100,6 +102,12 @@ class CampaignRunner:
                 continue
             self.flow.dial(name, self.campaign_id, contact_id, phone, plan.caller_number)
         return more_to_call or bool(self.flow.in_flight())
+
+    def _confirm_agents(self) -> None:
+        now = time.monotonic()
+        if now - self._last_confirmed >= CONFIRM_EVERY.total_seconds():
+            self._last_confirmed = now
+            self.flow.confirm_agent_states()
 
     def _publish_status(self) -> None:
         now = time.monotonic()

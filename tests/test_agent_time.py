@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from console.app import create_app
-from dialer.agent_time import agent_time, team_figures
+from dialer.agent_time import agent_time, confirm_states, team_figures
 from dialer.models import AgentState, CallAttempt, CallOutcome, Contact
 from tests.helpers import add_account, migrated_sessions, seed_campaign, signed_in
 from tierdial.config import parse_config
@@ -69,3 +69,36 @@ def test_the_dashboard_reads_agents_time_and_occupancy_targets_are_for_the_whole
     assert team.status_code == 200
     target = next(t for t in supervisor.get("/api/v1/kpis").json["targets"] if t["kpi"] == "occupancy")
     assert target["label"] == "agent occupancy" and target["campaign"] is None
+
+
+def test_an_agent_stops_counting_as_ready_soon_after_the_dialer_stops_confirming(tmp_path: Path) -> None:
+    """A dialer that dies with an agent's leg up stores no "offline": the agent's ready time ends 90 s after the
+    dialer last confirmed it, not when the agent next changes state."""
+    sessions = migrated_sessions(tmp_path / "time.db")
+    with sessions.begin() as session:
+        session.add(AgentState(agent="cy", state="ready", reason="", at=_at(0), confirmed_at=_at(0)))
+        session.add(AgentState(agent="di", state="ready", reason="", at=_at(0), confirmed_at=_at(0)))
+    with sessions.begin() as session:
+        for minute in range(1, 11):  # cy's dialer goes on confirming for ten minutes, di's died at 9:00
+            confirm_states(session, ["cy"], _at(minute))
+    with sessions() as session:
+        times = agent_time(session, NINE - dt.timedelta(hours=1), _at(60))
+    assert times["cy"].ready_seconds == 10 * 60 + 90 and times["di"].ready_seconds == 90
+
+
+def test_a_running_dialer_confirms_its_agents_states(tmp_path: Path, intent_model) -> None:  # type: ignore[no-untyped-def]
+    from dialer.call_flow import CallFlow
+    from tierdial.bus import EventBus
+    from tierdial.messages import AgentStatus
+
+    sessions = migrated_sessions(tmp_path / "time.db")
+    flow = CallFlow(parse_config({"data_dir": str(tmp_path)}), sessions, intent_model, EventBus())
+    flow._store_state(AgentStatus("ann", "ready", "", "connected"))  # what the agent's leg connecting stores
+    flow._store_state(AgentStatus("bo", "ready", "", "connected"))
+    flow._store_state(AgentStatus("bo", "ready", "", "not connected"))  # bo hung up: offline, nothing to confirm
+    with sessions() as session:
+        stored = {s.agent: s.confirmed_at for s in session.scalars(select(AgentState).order_by(AgentState.id))}
+    flow.confirm_agent_states()
+    with sessions() as session:
+        confirmed = {s.agent: s.confirmed_at for s in session.scalars(select(AgentState).order_by(AgentState.id))}
+    assert confirmed["ann"] > stored["ann"] and confirmed["bo"] == stored["bo"]
