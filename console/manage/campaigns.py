@@ -1,5 +1,6 @@
 """`/manage/campaigns`: create a campaign; its calling window, attempt caps, abandonment cap and pacing; the lists
-it dials, the caller numbers its contacts see, its retry rules and the bot's script, each prompt playable."""
+it dials, the caller numbers it offers, its retry rules and the bot's script, each prompt playable, with the
+campaign's own prompts recorded or written as text, each reviewed by a second person."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from dialer.pacing.live import PACING_MODES
 from dialer.prompt_uploads import campaign_prompts, prompt_file, review_prompt, upload_prompt
 from dialer.retry import retry_rules
 from dialer.script import prompt_wav, script
+from dialer.speech_render import render_prompt
 from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from tierdial.config import Config
 from tierdial.errors import UserError
@@ -151,6 +153,22 @@ def upload(campaign_id: int) -> Response:
         name = prompt.name
     return done(f"recording of the {name} prompt uploaded: an admin listens to it before the bot plays it",
                 ".campaign", campaign_id=campaign_id)  # fmt: skip
+
+
+@manage_campaigns.post("/<int(max=2147483647):campaign_id>/prompts/write")
+@page_for(*MANAGERS)
+def write(campaign_id: int) -> Response:
+    """A prompt written as text, rendered to speech once; reviewed like an uploaded recording."""
+    config: Config = current_app.config["TIERDIAL"]
+    text, name = request.form.get("text", ""), required("name", "which prompt")
+    with sessions()() as session:
+        find_campaign(session, campaign_id)  # a missing campaign says so before seconds of rendering
+    wav = render_prompt(text)
+    with sessions().begin() as session:
+        prompt = upload_prompt(session, config.data_dir, campaign_id, name, wav, text, g.actor)
+        name = prompt.name
+    return done(f"the {name} prompt was rendered from your words: listen to it below; an admin approves it before "
+                "the bot plays it", ".campaign", campaign_id=campaign_id)  # fmt: skip
 
 
 @manage_campaigns.post("/<int(max=2147483647):campaign_id>/prompts/<int(max=2147483647):prompt_id>/review")
