@@ -245,3 +245,46 @@ def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # typ
     assert clear(heard["supervisor"], said) > 0.7
     assert clear(heard["agent"], whisper) > 0.7
     assert clear(heard["callee"], whisper) < 0.1
+
+
+def test_a_supervisor_listening_before_the_takeover_hears_the_agent_after_it(  # type: ignore[no-untyped-def]
+    calls, start_service, tmp_path: Path
+) -> None:
+    follower, messages = calls
+    phone = "+821020000005"
+    said, agent_says = SPEECH / "heldout" / "ko_C_020.wav", SPEECH / "heldout" / "ko_D_030.wav"
+    scenarios = {  # the callee speaks late; the agent speaks once the call is theirs
+        "callee": {"numbers": {phone: {"ring_seconds": 0, "say": [{"wav": str(said), "after": "pause",
+                                                                   "pause": 14}]}}},
+        "agent": {"numbers": {"agent2": {"ring_seconds": 0, "say": [{"wav": str(agent_says), "after": "pause",
+                                                                     "pause": 9}]}}},
+        "supervisor": {"numbers": {"sam": {"ring_seconds": 0}}},
+    }  # fmt: skip
+    ports, stops = {}, {}
+    for name, scenario in scenarios.items():
+        (tmp_path / f"{name}.yaml").write_text(json.dumps(scenario))
+        (_, ports[name]), stops[name] = start_service(
+            "sim", "callees", "--scenario", str(tmp_path / f"{name}.yaml"), "--record-dir", str(tmp_path / name),
+            ready="listening on",
+        )  # fmt: skip
+    agent = follower.connect_agent(f"sip:agent2@127.0.0.1:{ports['agent']}", "agent-agent2")
+    messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == agent)
+    follower.originate(Dial("warm", f"sip:{phone}@127.0.0.1:{ports['callee']}", "+8225550100", "Acme"))
+    messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == "warm")
+    follower.listen_in("warm", "agent-sam-listen-2", f"sip:sam@127.0.0.1:{ports['supervisor']}", whisper=False)
+    messages_until(messages, lambda m: m == Monitoring("warm", "agent-sam-listen-2", False))
+    time.sleep(1)
+    follower.bridge("warm", agent)  # the supervisor was listening to the callee and the bot
+    messages_until(messages, lambda m: isinstance(m, FinalTranscript) and m.call_id == "warm" and bool(m.text), 40)
+    time.sleep(1)
+    legs, ended = {"warm", "agent-sam-listen-2", agent}, set()
+    for leg in legs:
+        follower.hangup(leg)
+    messages_until(messages, lambda m: isinstance(m, CallEnded) and (ended.add(m.call_id) or ended >= legs))
+    supervisor = heard_pcm(Path(_sim_log(stops["supervisor"], tmp_path / "supervisor")[0]["recording"]))
+
+    def clear(sent: Path) -> float:
+        return float(np.mean(np.array(pieces_heard(supervisor, heard_pcm(sent))) > 0.8))
+
+    assert clear(agent_says) > 0.7  # the agent, heard only once the listen-in moved to the agent's channel
+    assert clear(said) > 0.7  # and the callee, whom the agent hears

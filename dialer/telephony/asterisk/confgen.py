@@ -20,6 +20,7 @@ ANSWERED_CONTEXT = "tierdial-answered"
 AGENT_HOLD_CONTEXT = "tierdial-agent-hold"
 TAKEOVER_CONTEXT = "tierdial-takeover"
 SPY_CONTEXT = "tierdial-takeover-spy"
+LISTEN_CONTEXT = "tierdial-listen"
 INBOUND_CONTEXT = "tierdial-inbound"  # calls from trunks and agents' phones: tierdial places calls, takes none
 AMD_EVENT = "TierdialAmd"
 SHIFT_SECONDS = 12 * 3600
@@ -134,6 +135,11 @@ def extensions_conf(config: Config) -> str:
         + f" same => n,Dial(Local/s@{SPY_CONTEXT}/n,,g)\n"
         + f" same => n,Goto({AGENT_HOLD_CONTEXT},s,wait)\n\n"
         + f"[{SPY_CONTEXT}]\nexten => s,1,Answer()\n same => n,ChanSpy(${{TIERDIAL_SPIED}},qowE)\n"
+        + " same => n,Hangup()\n\n"
+        # A supervisor's phone listening in (q: nothing announced; E: done when the spied channel hangs up; w when
+        # whispering). In the dialplan, not an originated application, so that a takeover can move it from the
+        # callee's channel to the agent's with a Redirect.
+        + f"[{LISTEN_CONTEXT}]\nexten => s,1,ChanSpy(${{TIERDIAL_SPIED}},q${{TIERDIAL_SPY_OPTIONS}}E)\n"
         + " same => n,Hangup()\n\n"
         + f"[{INBOUND_CONTEXT}]\nexten => _X.,1,Hangup(21)\nexten => _+X.,1,Hangup(21)\nexten => s,1,Hangup(21)\n"
     )

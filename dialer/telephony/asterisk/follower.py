@@ -18,7 +18,7 @@ from asr.audio import ToModelRate, read_wav
 from asr.tap_server import TapServer
 from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
-from dialer.telephony.asterisk.confgen import AGENT_HOLD_CONTEXT, TAKEOVER_CONTEXT
+from dialer.telephony.asterisk.confgen import AGENT_HOLD_CONTEXT, LISTEN_CONTEXT, TAKEOVER_CONTEXT
 from dialer.telephony.engine import Dial
 from tierdial.messages import Answered, Bridged, CallEnded, Monitoring, PromptFinished
 
@@ -92,12 +92,23 @@ class CallFollower:
                          "Priority": "1"})  # fmt: skip
         with self._lock:
             self._bridged[call_id], self._bridged[agent_leg] = agent_leg, agent_leg
+            listening = [leg for leg, (heard, _) in self._monitors.items() if heard == call_id]
+        for leg in listening:  # a supervisor already listening now hears the agent too
+            self._spy_on(leg, agent)
         self._on_message(Bridged(call_id, agent_leg))
+
+    def _spy_on(self, leg: str, spied: str) -> None:
+        """Move a supervisor's listening leg onto another channel: its ChanSpy ends and starts again there."""
+        if (channel := self.channel_of(leg)) is None:
+            return  # still ringing: it spies on the channel it was given, once answered
+        self.ami.action({"Action": "Setvar", "Channel": channel, "Variable": "TIERDIAL_SPIED", "Value": spied})
+        self.ami.action({"Action": "Redirect", "Channel": channel, "Context": LISTEN_CONTEXT, "Exten": "s",
+                         "Priority": "1"})  # fmt: skip
 
     def listen_in(self, call_id: str, leg: str, phone: str, whisper: bool, endpoint: str = "") -> None:
         """Ring a supervisor's phone as `leg` and let it spy on the call with ChanSpy: on the agent's channel once
         the call is taken over (the supervisor hears both sides, and with `whisper` talks to the agent alone),
-        else on the callee's channel (the callee and the bot)."""
+        else on the callee's channel (the callee and the bot) until a takeover moves it to the agent's."""
         with self._lock:
             agent_leg = self._bridged.get(call_id)
         spied = self.channel_of(agent_leg) if agent_leg else self.channel_of(call_id)
@@ -109,12 +120,9 @@ class CallFollower:
             self._tracker.placed(leg, time.monotonic())
             self._monitors[leg] = (call_id, whisper)
         dial = Dial(leg, phone, "tierdial", "tierdial listen-in", 60, listen=False)
-        action = originate_action(dial, self.trunk or endpoint, "", "", "")
-        for key in ("Context", "Exten", "Priority"):
-            action.pop(key)
-        # q: no beep or name announced to anyone; E: done when the spied channel hangs up; w: whisper to it.
-        action.update(Application="ChanSpy", Data=f"{spied},q{'w' if whisper else ''}E")
-        action["Variable"] = [f"TIERDIAL_CALL_ID={leg}"]
+        action = originate_action(dial, self.trunk or endpoint, LISTEN_CONTEXT, "", "")
+        action["Variable"] = [f"TIERDIAL_CALL_ID={leg}", f"TIERDIAL_SPIED={spied}",
+                              f"TIERDIAL_SPY_OPTIONS={'w' if whisper else ''}"]  # fmt: skip
         try:
             self.ami.action(action, as_list=False)
         except AmiError:
