@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from console.api_lists import user_error_reply
 from console.auth import PEOPLE, api_for, sessions
 from console.live import attached_feed
 from dialer.attempts import contact_of_call
+from tierdial.db import utcnow
 from tierdial.errors import UserError
 
 api_agents = Blueprint("api_agents", __name__, url_prefix="/api/v1")
@@ -46,6 +47,9 @@ def set_my_state():  # type: ignore[no-untyped-def]
 @api_agents.get("/calls/<call_id>/contact")
 @api_for(PEOPLE, scopes=("attempts:read",))
 def contact(call_id: str):  # type: ignore[no-untyped-def]
-    """The callee's name, masked number and time zone, and their earlier calls with outcomes and notes."""
+    """The callee's name, masked number, time zone and time there by the dialer's clock (which judges calling
+    windows), and their earlier calls with outcomes and notes."""
+    feed = current_app.extensions.get("tierdial.live")
+    now = feed.control.clock() if feed is not None else utcnow()
     with sessions()() as session:
-        return jsonify(contact_of_call(session, call_id))
+        return jsonify(contact_of_call(session, call_id, now))

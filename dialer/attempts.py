@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -66,8 +68,9 @@ def attempt_by_call(session: Session, call_id: str) -> dict[str, object]:
     return found[0]
 
 
-def contact_of_call(session: Session, call_id: str) -> dict[str, object]:
-    """Who is on a call, for the agent's card: name, masked number, time zone, and the contact's earlier calls."""
+def contact_of_call(session: Session, call_id: str, now: dt.datetime) -> dict[str, object]:
+    """Who is on a call, for the agent's card: name, masked number, time zone and time there at `now`, and the
+    contact's earlier calls."""
     attempt = session.scalar(select(CallAttempt).where(CallAttempt.call_id == call_id))
     if attempt is None:
         raise NotFound(f"no call {call_id!r}")
@@ -83,6 +86,7 @@ def contact_of_call(session: Session, call_id: str) -> dict[str, object]:
         "name": contact.name,
         "phone": mask_number(contact.phone_e164),
         "timezone": callee_zone(contact.timezone).key,
+        "local_time": now.astimezone(callee_zone(contact.timezone)).isoformat(timespec="minutes"),
         "history": [
             {"started_at": iso(a.started_at), "outcome": a.outcome.value, "final_tier": a.final_tier,
              "agent": a.agent_name, "disposition": a.disposition, "notes": a.notes}

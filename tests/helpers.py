@@ -308,6 +308,7 @@ class RecordingControl:
         self.disposed: list[tuple[str, str, str, str]] = []
         self.states: dict = {}
         self.listening: list[tuple[str, str, bool]] = []
+        self.clock = lambda: NOON_IN_SEOUL  # the dialer's clock, as the demo's: calling as if at noon in Seoul
 
     def take_over(self, call_id: str, agent: str) -> None:
         self.taken.append((call_id, agent))

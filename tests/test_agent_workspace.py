@@ -16,6 +16,7 @@ from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, Contact
 from tests.browser import chromium, log_in, screenshot
 from tests.helpers import (
+    NOON_IN_SEOUL,
     PASSWORD,
     add_account,
     api_token,
@@ -75,9 +76,11 @@ def test_an_agent_pauses_with_a_reason_and_is_not_counted_for_pacing(workspace) 
 
 
 def test_a_callback_is_booked_at_the_time_asked_on_the_callees_clock(workspace) -> None:  # type: ignore[no-untyped-def]
-    app, sessions, _, _ = workspace
+    app, sessions, flow, _ = workspace
+    flow.clock = lambda: NOON_IN_SEOUL  # the dialer calls as if at noon in Seoul (as the demo does)
     agent, csrf = signed_in(app, "ann")
     contact = agent.get("/api/v1/calls/c1/contact").json
+    assert contact["local_time"] == "2026-11-23T12:00+09:00"  # the card shows the time the dialer judges by
     assert contact["name"] == "김민지" and contact["timezone"] == "Asia/Seoul" and contact["phone"].endswith("01")
     assert "+821030000001" not in str(contact)  # agents see masked numbers
     assert [h["outcome"] for h in contact["history"]] == ["no_answer"]
