@@ -197,6 +197,18 @@ def test_takeover_lets_the_agent_hear_the_callee_while_transcription_goes_on(  #
     assert pieces and min(pieces) > 0.8, [round(p, 3) for p in pieces]
 
 
+def _phones(start_service, tmp_path: Path, scenarios: dict[str, dict]) -> tuple[dict[str, int], dict]:  # type: ignore[no-untyped-def]
+    """One simulated phone (a callee simulator recording what it hears) per scenario: its port, and its stop."""
+    ports, stops = {}, {}
+    for name, scenario in scenarios.items():
+        (tmp_path / f"{name}.yaml").write_text(json.dumps(scenario))
+        (_, ports[name]), stops[name] = start_service(
+            "sim", "callees", "--scenario", str(tmp_path / f"{name}.yaml"), "--record-dir", str(tmp_path / name),
+            ready="listening on",
+        )  # fmt: skip
+    return ports, stops
+
+
 def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # type: ignore[no-untyped-def]
     calls, start_service, tmp_path: Path
 ) -> None:
@@ -210,13 +222,7 @@ def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # typ
         "callee": {"numbers": {phone: speaks(said, 9)}},
         "supervisor": {"numbers": {"sam": speaks(whisper, 2)}},
     }
-    ports, stops = {}, {}
-    for name, scenario in scenarios.items():
-        (tmp_path / f"{name}.yaml").write_text(json.dumps(scenario))
-        (_, ports[name]), stops[name] = start_service(
-            "sim", "callees", "--scenario", str(tmp_path / f"{name}.yaml"), "--record-dir", str(tmp_path / name),
-            ready="listening on",
-        )  # fmt: skip
+    ports, stops = _phones(start_service, tmp_path, scenarios)
     (_, agent_port), stops["agent"] = start_service(
         "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
     )
@@ -260,13 +266,7 @@ def test_a_supervisor_listening_before_the_takeover_hears_the_agent_after_it(  #
                                                                      "pause": 9}]}}},
         "supervisor": {"numbers": {"sam": {"ring_seconds": 0}}},
     }  # fmt: skip
-    ports, stops = {}, {}
-    for name, scenario in scenarios.items():
-        (tmp_path / f"{name}.yaml").write_text(json.dumps(scenario))
-        (_, ports[name]), stops[name] = start_service(
-            "sim", "callees", "--scenario", str(tmp_path / f"{name}.yaml"), "--record-dir", str(tmp_path / name),
-            ready="listening on",
-        )  # fmt: skip
+    ports, stops = _phones(start_service, tmp_path, scenarios)
     agent = follower.connect_agent(f"sip:agent2@127.0.0.1:{ports['agent']}", "agent-agent2")
     messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == agent)
     follower.originate(Dial("warm", f"sip:{phone}@127.0.0.1:{ports['callee']}", "+8225550100", "Acme"))
