@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,11 @@ def record_final(session: Session, final: FinalTranscript) -> None:
 def transcript_of(session: Session, call_id: str) -> list[TranscriptSegment]:
     query = select(TranscriptSegment).where(TranscriptSegment.call_id == call_id).order_by(TranscriptSegment.start_ms)
     return list(session.scalars(query))
+
+
+def erase_transcripts_before(session: Session, cutoff: dt.datetime) -> int:
+    """Delete every segment stored before `cutoff` (the retention period); returns how many went."""
+    return session.execute(delete(TranscriptSegment).where(TranscriptSegment.created_at < cutoff)).rowcount
 
 
 def erase_transcripts(session: Session, call_ids: list[str]) -> int:

@@ -3,6 +3,7 @@ with the rest of a contact's data."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +14,18 @@ def recording_path(folder: Path | None, call_id: str) -> Path | None:
         return None
     path = folder / f"{call_id}.wav"
     return path if path.is_file() else None
+
+
+def erase_recordings_before(folder: Path | None, cutoff: dt.datetime) -> int:
+    """Delete the recordings written before `cutoff` (the retention period); returns how many went."""
+    if folder is None or not folder.is_dir():
+        return 0
+    erased = 0
+    for path in folder.glob("*.wav"):
+        if dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) < cutoff:
+            path.unlink(missing_ok=True)
+            erased += 1
+    return erased
 
 
 def erase_recordings(folder: Path | None, call_ids: Iterable[str]) -> int:

@@ -23,6 +23,8 @@ from dialer.hopper import next_callable
 from dialer.models import Campaign, CampaignStatus, Contact
 from dialer.pacing.headroom import TranscriptionHeadroom
 from dialer.pacing.live import LivePacing
+from dialer.retention import EVERY as RETENTION_EVERY
+from dialer.retention import apply_retention
 from number_pool.pool import sync_numbers
 from tierdial.config import Config
 from tierdial.messages import PacingUpdate
@@ -59,7 +61,7 @@ class CampaignRunner:
         )
         self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
-        self._last_status = self._last_confirmed = 0.0
+        self._last_status = self._last_confirmed = self._retention_applied = 0.0
 
     def lines_to_fill(self) -> int:
         before = self.headroom.lines
@@ -76,6 +78,7 @@ class CampaignRunner:
         free = self.lines_to_fill()
         self._publish_status()
         self._confirm_agents()
+        self._apply_retention()
         with self.sessions.begin() as session:
             campaign = session.get(Campaign, self.campaign_id)
             self.pacing.retune(campaign.pacing or self.default_pacing, campaign.abandon_cap)
@@ -102,6 +105,21 @@ class CampaignRunner:
                 continue
             self.flow.dial(name, self.campaign_id, contact_id, phone, plan.caller_number)
         return more_to_call or bool(self.flow.in_flight())
+
+    def _apply_retention(self) -> None:
+        now = time.monotonic()
+        if self._retention_applied and now - self._retention_applied < RETENTION_EVERY.total_seconds():
+            return
+        self._retention_applied = now
+        try:
+            with self.sessions.begin() as session:  # real time: records keep real times, whatever the dialer's clock
+                counts = apply_retention(session, self.config.retention, self.config.asterisk.recordings_readable_at,
+                                         dt.datetime.now(dt.UTC), "dialer")  # fmt: skip
+        except OSError as exc:  # a recording tierdial may not delete: say so, and go on dialling
+            log.warning("retention: %s", exc, extra={"campaign": self.campaign_name})
+            return
+        if any(counts.values()):
+            log.info("retention: %s", counts, extra={"campaign": self.campaign_name})
 
     def _confirm_agents(self) -> None:
         now = time.monotonic()

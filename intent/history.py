@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import datetime as dt
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from intent.models import TierDecision
@@ -27,6 +29,16 @@ def record_decision(session: Session, decided: TierDecided, model_version: str) 
 def tier_history(session: Session, call_id: str) -> list[TierDecision]:
     query = select(TierDecision).where(TierDecision.call_id == call_id).order_by(TierDecision.id)
     return list(session.scalars(query))
+
+
+def redact_history_before(session: Session, cutoff: dt.datetime) -> int:
+    """Drop the callee's words from decisions made before `cutoff`; the tier, its confidence and time stay."""
+    query = (
+        update(TierDecision)
+        .where(TierDecision.decided_at < cutoff, TierDecision.source_text != "")
+        .values(source_text="", evidence=[])
+    )
+    return session.execute(query).rowcount
 
 
 def erase_history(session: Session, call_ids: list[str]) -> int:

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.call_flow import CallFlow
+from dialer.campaigns import find_campaign
+from dialer.models import CampaignStatus
 from dialer.runner import CampaignRunner
 from tests.helpers import add_account, migrated_sessions, seed_campaign, signed_in
 from tierdial.audit import AuditEntry
@@ -60,3 +62,20 @@ def test_the_cap_never_goes_above_three_percent_and_a_stop_needs_a_reason(dialer
     assert stopped.json["status"] == "stopped" and stopped.json["status_reason"].startswith("list exhausted")
     campaigns = supervisor.get("/api/v1/campaigns").json["campaigns"]
     assert campaigns[0]["status"] == "stopped" and campaigns[0]["abandon_cap"] == 0.03
+
+
+def test_the_running_dialer_deletes_what_callees_said_past_its_retention_period(dialer) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from asr.models import TranscriptSegment
+
+    _, sessions, runner = dialer
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
+    with sessions.begin() as session:
+        find_campaign(session, "spring").status = CampaignStatus.paused  # so that the tick dials no one
+        session.add(TranscriptSegment(call_id="c-old", speaker="callee", text="전화하지 마세요", start_ms=0,
+                                      end_ms=900, created_at=long_ago))  # fmt: skip
+        session.add(TranscriptSegment(call_id="c-new", speaker="callee", text="네", start_ms=0, end_ms=300))
+    runner.tick()
+    with sessions() as session:
+        assert set(session.scalars(select(TranscriptSegment.call_id))) == {"c-new"}

@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from asr.transcripts import record_final
 from dialer.campaigns import create_campaign
@@ -118,3 +118,56 @@ def test_the_cli_exports_erases_and_manages_numbers(tmp_path: Path, cli_env: dic
     unknown = run_cli("numbers", "campaign", "spring", "+82 2 9999 0000", env=cli_env)
     assert unknown.returncode == 2 and "not one of the organisation's caller numbers" in unknown.stderr
     assert "offered" in run_cli("numbers", "campaign", "spring", "--all", env=cli_env).stdout
+
+
+def test_what_callees_said_goes_after_its_retention_period_and_the_call_records_stay(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    import os
+
+    from asr.models import TranscriptSegment
+    from dialer.retention import apply_retention
+    from intent.models import TierDecision
+    from tierdial.audit import AuditEntry
+    from tierdial.config import Retention
+
+    sessions = migrated_sessions(tmp_path / "retention.db")
+    now = dt.datetime.now(dt.UTC)
+    with sessions.begin() as s:
+        spring = create_campaign(s, "spring", CampaignDefaults(), status=CampaignStatus.running)
+    _load(sessions, "spring", "phone\n010-1234-5678\n010-1234-5679\n")
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    with sessions.begin() as s:
+        for n, (call_id, days_ago) in enumerate([("old", 400), ("recent", 10)]):
+            contact = s.scalars(select(Contact).order_by(Contact.id)).all()[n]
+            s.add(CallAttempt(call_id=call_id, campaign_id=spring.id, contact_id=contact.id,
+                              caller_number="+82234567890", outcome="answered", final_tier="E"))  # fmt: skip
+            record_final(s, FinalTranscript(call_id, "다시는 전화하지 마세요", 120, 1800))
+            record_decision(
+                s, TierDecided(call_id, "E", 0.99, ("전화하지마",), "다시는 전화하지 마세요", True, True), "v1"
+            )
+            s.flush()
+            then = now - dt.timedelta(days=days_ago)
+            s.execute(update(TranscriptSegment).where(TranscriptSegment.call_id == call_id).values(created_at=then))
+            s.execute(update(TierDecision).where(TierDecision.call_id == call_id).values(decided_at=then))
+            wav = recordings / f"{call_id}.wav"
+            wav.write_bytes(b"RIFF")
+            os.utime(wav, (then.timestamp(), then.timestamp()))
+
+    with sessions.begin() as s:
+        counts = apply_retention(s, Retention(transcripts_days=365, recordings_days=90), recordings, now)
+    assert counts == {"transcript_segments": 1, "tier_decisions_redacted": 1, "recordings": 1}
+    with sessions() as s:
+        assert set(s.scalars(select(TranscriptSegment.call_id))) == {"recent"}
+        decisions = {d.call_id: d for d in s.scalars(select(TierDecision))}
+        assert (decisions["old"].tier, decisions["old"].source_text, decisions["old"].evidence) == ("E", "", [])
+        assert decisions["recent"].source_text == "다시는 전화하지 마세요"
+        assert {a.call_id: a.final_tier for a in s.scalars(select(CallAttempt))} == {"old": "E", "recent": "E"}
+        assert s.scalar(select(AuditEntry.detail).where(AuditEntry.action == "retention_applied"))["recordings"] == 1
+    assert [p.name for p in recordings.iterdir()] == ["recent.wav"]
+    with sessions.begin() as s:  # nothing more to do: nothing deleted, nothing audited
+        assert not any(apply_retention(s, Retention(), recordings, now).values())
+
+    applied = run_cli("retention", "apply", env=cli_env)
+    assert applied.returncode == 0 and "transcript segments: 0" in applied.stdout and "365 days" in applied.stdout

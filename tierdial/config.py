@@ -205,6 +205,18 @@ class Asterisk(_Section):
     )
 
 
+class Retention(_Section):
+    """How long what callees said is kept; the call records themselves (attempts, outcomes, tiers, consent, opt-outs)
+    are kept for good."""
+
+    transcripts_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=365, description="transcripts, and the words quoted in tier decisions, are deleted after this"
+    )
+    recordings_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=90, description="call recordings are deleted after this"
+    )
+
+
 class Config(_Section):
     organisation: Organisation = Organisation()
     data_dir: Path = Path("var")
@@ -220,6 +232,7 @@ class Config(_Section):
     campaign_defaults: CampaignDefaults = CampaignDefaults()
     quarantine_after: Reputation = Reputation()
     agents: list[Agent] = Field(default_factory=list)
+    retention: Retention = Retention()
 
     @model_validator(mode="after")
     def _asterisk_has_its_secret(self) -> Config:
