@@ -24,17 +24,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from asr.load import AsrLoad
 from asr.transcripts import record_final
 from dialer.agent_time import OFFLINE, confirm_states, record_state
-from dialer.callbacks import callback_moment
+from dialer.callbacks import callback_moment, callee_zone
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
 from dialer.prompt_uploads import approved_prompt
 from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
+from intent.asked_time import asked_time
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
 from intent.rules import is_machine_greeting
+from intent.tiers import HOT_TIERS
 from number_pool.reputation import ReportKind, report
 from tierdial import audit
 from tierdial.bus import EventBus
@@ -94,6 +96,7 @@ class LiveCall:
     machine: bool = False
     playing: str = ""  # the bot's prompt being played, if any
     final_tier: str | None = None
+    final_text: str = ""  # what the callee said that decided the final tier (tier C: when to call back)
     offered_at: float = 0.0
     taken_over_by: str | None = None
     listeners: dict[str, str] = field(default_factory=dict)  # supervisors' legs listening in -> who
@@ -412,7 +415,7 @@ class CallFlow:
         self.bus.publish(message)
         if not message.is_final or call.closing:
             return
-        call.final_tier = message.tier
+        call.final_tier, call.final_text = message.tier, message.text
         if message.tier == "E":
             # Honoured before anything else happens on the call, in its own committed transaction.
             with self.sessions.begin() as session:
@@ -456,6 +459,23 @@ class CallFlow:
         if prompt == "agent" and not call.offered_at:
             call.offered_at = call.listening_since
 
+    def _book_hot_callback(self, session: Session, contact: Contact, call: LiveCall) -> None:
+        """A hot lead no agent took: the bot promised a call back, or they hung up waiting. Called back soon."""
+        due = self.clock() + dt.timedelta(minutes=self.config.campaign_defaults.hot_callback_minutes)
+        contact.status, contact.next_attempt_at = ContactStatus.callback, due
+        audit.record(session, "dialer", "hot_lead_callback", "contact", str(contact.id), campaign=contact.campaign_id,
+                     call_id=call.call_id, due=due.isoformat())  # fmt: skip
+
+    def _book_asked_callback(self, session: Session, contact: Contact, call: LiveCall) -> None:
+        """Tier C with a time named ("내일 오후 세 시에"): called back then, on the callee's clock; else the retry
+        rules decide."""
+        asked = asked_time(call.final_text, self.clock().astimezone(callee_zone(contact.timezone)))
+        if asked is None:
+            return
+        contact.status, contact.next_attempt_at = ContactStatus.callback, asked.astimezone(dt.UTC)
+        audit.record(session, "dialer", "callback_asked", "contact", str(contact.id), campaign=contact.campaign_id,
+                     call_id=call.call_id, due=contact.next_attempt_at.isoformat())  # fmt: skip
+
     def _ended(self, call: LiveCall, ended: CallEnded) -> CallEnded:
         """Store how the call ended; returns the end as the dialer sees it (a voicemail is a machine)."""
         del self.calls[call.call_id]
@@ -473,6 +493,10 @@ class CallFlow:
             contact = session.get(Contact, call.contact_id)
             campaign = session.get(Campaign, contact.campaign_id)
             retry = retry_rules(campaign, self.config.campaign_defaults.retry_hours)
+            if tier in HOT_TIERS and not call.taken_over_by and contact.status is not ContactStatus.closed:
+                self._book_hot_callback(session, contact, call)
+            elif tier == "C" and not call.taken_over_by:
+                self._book_asked_callback(session, contact, call)
             closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry)
             if closed:
                 audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,

@@ -38,7 +38,7 @@ from tierdial.schema import upgrade
 
 OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
 OWN_OPT_OUT = SPEECH / "heldout" / "ko_D_031.wav"  # stands for a campaign's own recording of the confirmation
-OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP = (f"+8210200000{i:02d}" for i in range(1, 8))
+OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER = (f"+8210200000{i:02d}" for i in range(1, 9))
 # The hot line is one the recogniser hears alike however long the callee listened first: heard over
 # SIP after the bot's opening, "어떻게 신청하는지 알려 주세요" sometimes comes out "... 하려 주세요" (tier C).
 # How often recordings come out right is test_triage's business; this test is about the call path.
@@ -51,6 +51,7 @@ SCENARIO = {
         NO_ANSWER: {"action": "no_answer"},
         DOWN: {"action": "unavailable"},
         HANGS_UP: {"action": "answer", "hangup_after_seconds": 3},  # while the bot's opening plays
+        LATER: {"action": "answer", "say": [{"wav": "heldout/ko_C_029.wav"}]},  # "not today, at the weekend"
     }
 }
 
@@ -69,6 +70,7 @@ def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phone
     bus = EventBus()
     events: list[object] = []
     dnc_when_ended: dict[str, bool] = {}
+    contacts_due: dict[str, tuple[str, dt.timedelta]] = {}  # each contact due again: its status, and how soon
 
     def on_end(message: CallEnded) -> None:
         with sessions() as s:
@@ -91,7 +93,9 @@ def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phone
         engine.stop()
     with sessions() as s:
         attempts = {s.get(Contact, a.contact_id).phone_e164: a for a in s.scalars(select(CallAttempt))}
-    return attempts, events, dnc_when_ended, redialled
+        for contact in s.scalars(select(Contact).where(Contact.next_attempt_at.is_not(None))):
+            contacts_due[contact.phone_e164] = (contact.status.value, contact.next_attempt_at - NOON_IN_SEOUL)
+    return attempts, events, dnc_when_ended, redialled, contacts_due
 
 
 def _callable_now(sessions, campaign_id: int, runner: CampaignRunner) -> list[Contact]:  # type: ignore[no-untyped-def]
@@ -132,8 +136,8 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
         str(tmp_path / "heard"),
         ready="callee simulator listening on",
     )
-    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP]
-    attempts, events, dnc_when_ended, redialled = _run(
+    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER]
+    attempts, events, dnc_when_ended, redialled, contacts_due = _run(
         tmp_path, trunk_port, asr_service, intent_model, phones, **settings
     )
     sim_log = [json.loads(line) for line in stop_sim().splitlines() if line.startswith("{")]
@@ -152,6 +156,11 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     hot = attempts[HOT]
     assert hot.outcome == "answered" and hot.final_tier == "A", (tiers.get(hot.call_id), summary)
     assert not dnc_when_ended[HOT], summary
+    # No agent took the hot lead (none is logged in; they hung up waiting): it is called back within half an hour.
+    assert contacts_due[HOT][0] == "callback" and contacts_due[HOT][1] <= dt.timedelta(minutes=30), contacts_due
+    # "Not today, at the weekend", said on a Monday at noon: called back on Saturday (at noon, their time).
+    assert attempts[LATER].final_tier == "C", (tiers.get(attempts[LATER].call_id), summary)
+    assert contacts_due[LATER] == ("callback", dt.timedelta(days=5)), contacts_due
 
     assert attempts[VOICEMAIL].outcome == "machine" and attempts[VOICEMAIL].final_tier is None, summary
     assert attempts[BUSY].outcome == "busy" and attempts[BUSY].final_tier is None, summary
@@ -168,7 +177,7 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values()), summary
     # When each call was answered is kept (talk time, speed of answer): only for the calls that were.
     answered = {phone for phone, a in attempts.items() if a.outcome in ("answered", "machine")}
-    assert answered == {OPT_OUT, HOT, VOICEMAIL, HANGS_UP}, summary
+    assert answered == {OPT_OUT, HOT, VOICEMAIL, HANGS_UP, LATER}, summary
     assert all(a.started_at <= a.answered_at <= a.ended_at for p, a in attempts.items() if p in answered), summary
     assert all(a.answered_at is None for p, a in attempts.items() if p not in answered), summary
     # Everyone sees the same, owned caller number.
@@ -194,7 +203,7 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
 
 @pytest.mark.timeout(120)
 def test_an_unreachable_trunk_ends_as_failed(tmp_path: Path, asr_service, intent_model: IntentModel) -> None:
-    attempts, _, _, _ = _run(tmp_path, free_port(), asr_service, intent_model, [HOT])
+    attempts, *_ = _run(tmp_path, free_port(), asr_service, intent_model, [HOT])
     assert attempts[HOT].outcome in ("failed", "no_answer")
     assert attempts[HOT].ended_at is not None and attempts[HOT].final_tier is None
 
@@ -222,7 +231,7 @@ def test_one_worker_dials_through_more_caller_numbers_than_the_sip_library_holds
     (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), ready="listening on")
     owned = [{"number": n, "trunk": "sim", "region": "KR", "owned": True} for n in numbers]
     try:
-        attempts, _, _, _ = _run(
+        attempts, *_ = _run(
             tmp_path, trunk_port, asr_service, intent_model, phones, sip={"workers": 1}, caller_numbers=owned
         )
     finally:

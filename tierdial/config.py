@@ -146,6 +146,11 @@ class CampaignDefaults(_Section):
     local_presence: bool = Field(
         default=False, description="show each contact an owned number of their own region, chosen once and kept"
     )
+    hot_callback_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = Field(
+        default=30,
+        description="a hot lead no agent took (the bot promised a call back, or they hung up waiting) "
+        "is called back after this, inside the calling window and the attempt caps",
+    )
 
 
 class Reputation(_Section):
