@@ -35,7 +35,7 @@ from intent.asked_time import asked_time
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
-from intent.rules import is_machine_greeting
+from intent.rules import is_machine_greeting, is_wrong_number
 from intent.tiers import HOT_TIERS
 from number_pool.reputation import ReportKind, report
 from tierdial import audit
@@ -497,6 +497,10 @@ class CallFlow:
                 self._book_hot_callback(session, contact, call)
             elif tier == "C" and not call.taken_over_by:
                 self._book_asked_callback(session, contact, call)
+            elif tier == "F" and is_wrong_number(call.final_text):
+                contact.status, contact.next_attempt_at = ContactStatus.closed, None
+                audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
+                             reason="wrong number", call_id=call.call_id)  # fmt: skip
             closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry)
             if closed:
                 audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from intent.corpus import Example
-from intent.rules import find_opt_out
+from intent.rules import find_opt_out, find_wrong_number
 from intent.text import candidate_phrases, normalize
 from intent.tiers import TIERS
 
@@ -87,6 +87,9 @@ class IntentModel:
         if hit is not None:
             model_e = float(probabilities[self._classes.index("E")])
             return Decision("E", max(RULE_CONFIDENCE, model_e), (hit.phrase,), by_rule=True)
+        if (wrong := find_wrong_number(text)) is not None:
+            model_f = float(probabilities[self._classes.index("F")])
+            return Decision("F", max(RULE_CONFIDENCE, model_f), (wrong,), by_rule=True)
         ranked = np.argsort(-probabilities)
         best = int(ranked[0])
         if self._classes[best] == "E" and not is_clear_opt_out(probabilities[best], probabilities[ranked[1]]):

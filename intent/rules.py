@@ -123,3 +123,25 @@ def is_machine_greeting(text: str) -> bool:
     """An answering machine's or voicemail's greeting, as opposed to a person."""
     spaced = normalize(text)
     return bool(_MACHINE.search(spaced) or _MACHINE.search(spaced.replace(" ", "")))
+
+
+# A person saying the number is not the contact's (or a carrier saying it does not exist): tier F by rule, and the
+# contact is removed, not retried. 잘못 거셨어요 is often heard 잠옷 것 이었어요.
+_WRONG_NUMBER = re.compile(
+    r"(?:잘못|잠옷)(?:거|걸|것|하셨|아셨|누르)|그런(?:사람|분|폰).{0,4}(?:없|는데|안계|아니)|(?:사람|분)아니"
+    r"|(?:번호|주인)(?:가|이)?바뀌|다른사람이(?:써|쓰)"
+    r"|(?:없는|업는)(?:번|펀)(?:호|허|오)|번호안써"
+    r"|wrong number|no one (?:here )?(?:by|called) that name|number (?:is )?not in service"
+    r"|打错了|没有这个人|空号"
+)
+
+
+def find_wrong_number(text: str) -> str | None:
+    """The phrase saying this is not the contact's number (or the carrier's that it does not exist), if any."""
+    spaced = normalize(text)
+    found = _WRONG_NUMBER.search(spaced) or _WRONG_NUMBER.search(spaced.replace(" ", ""))
+    return found.group(0) if found else None
+
+
+def is_wrong_number(text: str) -> bool:
+    return find_wrong_number(text) is not None

@@ -71,6 +71,9 @@ def test_decisions_carry_confidence_and_evidence(intent_model: IntentModel) -> N
     assert opt_out.tier == "E" and opt_out.by_rule and "stop calling" in opt_out.evidence[0]
     silence = intent_model.classify("   ")
     assert silence.tier == "F"
+    # "I think you have the wrong number", misheard over a call as "pyjamas...": a wrong number by rule, not a hot lead.
+    wrong = intent_model.classify("잠옷 것인 것 같아요")
+    assert wrong.tier == "F" and wrong.by_rule and wrong.evidence == ("잠옷것",)
 
 
 def test_every_misheard_opt_out_in_training_comes_out_e(intent_model: IntentModel) -> None:

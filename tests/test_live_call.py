@@ -38,7 +38,7 @@ from tierdial.schema import upgrade
 
 OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
 OWN_OPT_OUT = SPEECH / "heldout" / "ko_D_031.wav"  # stands for a campaign's own recording of the confirmation
-OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER = (f"+8210200000{i:02d}" for i in range(1, 9))
+OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER, WRONG = (f"+8210200000{i:02d}" for i in range(1, 10))
 # The hot line is one the recogniser hears alike however long the callee listened first: heard over
 # SIP after the bot's opening, "어떻게 신청하는지 알려 주세요" sometimes comes out "... 하려 주세요" (tier C).
 # How often recordings come out right is test_triage's business; this test is about the call path.
@@ -52,6 +52,7 @@ SCENARIO = {
         DOWN: {"action": "unavailable"},
         HANGS_UP: {"action": "answer", "hangup_after_seconds": 3},  # while the bot's opening plays
         LATER: {"action": "answer", "say": [{"wav": "heldout/ko_C_026.wav"}]},  # "call again next Tuesday"
+        WRONG: {"action": "answer", "say": [{"wav": "heldout/ko_F_050.wav"}]},  # "I think you have the wrong number"
     }
 }
 
@@ -70,7 +71,7 @@ def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phone
     bus = EventBus()
     events: list[object] = []
     dnc_when_ended: dict[str, bool] = {}
-    contacts_due: dict[str, tuple[str, dt.timedelta]] = {}  # each contact due again: its status, and how soon
+    contacts_due: dict[str, tuple[str, dt.timedelta | None]] = {}  # each contact's status, and when it is due again
 
     def on_end(message: CallEnded) -> None:
         with sessions() as s:
@@ -93,8 +94,9 @@ def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phone
         engine.stop()
     with sessions() as s:
         attempts = {s.get(Contact, a.contact_id).phone_e164: a for a in s.scalars(select(CallAttempt))}
-        for contact in s.scalars(select(Contact).where(Contact.next_attempt_at.is_not(None))):
-            contacts_due[contact.phone_e164] = (contact.status.value, contact.next_attempt_at - NOON_IN_SEOUL)
+        for contact in s.scalars(select(Contact)):
+            due = contact.next_attempt_at - NOON_IN_SEOUL if contact.next_attempt_at else None
+            contacts_due[contact.phone_e164] = (contact.status.value, due)
     return attempts, events, dnc_when_ended, redialled, contacts_due
 
 
@@ -136,7 +138,7 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
         str(tmp_path / "heard"),
         ready="callee simulator listening on",
     )
-    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER]
+    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER, WRONG]
     attempts, events, dnc_when_ended, redialled, contacts_due = _run(
         tmp_path, trunk_port, asr_service, intent_model, phones, **settings
     )
@@ -157,14 +159,19 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert hot.outcome == "answered" and hot.final_tier == "A", (tiers.get(hot.call_id), summary)
     assert not dnc_when_ended[HOT], summary
     # No agent took the hot lead (none is logged in; they hung up waiting): it is called back within half an hour.
-    assert contacts_due[HOT][0] == "callback" and contacts_due[HOT][1] <= dt.timedelta(minutes=30), contacts_due
+    assert contacts_due[HOT] == ("callback", dt.timedelta(minutes=30)), contacts_due
     # "Call again next Tuesday", said on a Monday at noon: called back on a Tuesday at noon, their time (this one or
     # the next: the recogniser does not always hear "next week").
     assert attempts[LATER].final_tier == "C", (tiers.get(attempts[LATER].call_id), summary)
-    status, due = contacts_due[LATER][0], NOON_IN_SEOUL + contacts_due[LATER][1]
+    status, due = contacts_due[LATER][0], NOON_IN_SEOUL + (contacts_due[LATER][1] or dt.timedelta())
     assert status == "callback" and due.weekday() == 1 and due.time() == NOON_IN_SEOUL.time(), (
         tiers.get(attempts[LATER].call_id),
         contacts_due[LATER],
+    )
+    # "You have the wrong number": removed, not tried again.
+    assert attempts[WRONG].final_tier == "F" and contacts_due[WRONG] == ("closed", None), (
+        tiers.get(attempts[WRONG].call_id),
+        contacts_due[WRONG],
     )
 
     assert attempts[VOICEMAIL].outcome == "machine" and attempts[VOICEMAIL].final_tier is None, summary
@@ -182,7 +189,7 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values()), summary
     # When each call was answered is kept (talk time, speed of answer): only for the calls that were.
     answered = {phone for phone, a in attempts.items() if a.outcome in ("answered", "machine")}
-    assert answered == {OPT_OUT, HOT, VOICEMAIL, HANGS_UP, LATER}, summary
+    assert answered == {OPT_OUT, HOT, VOICEMAIL, HANGS_UP, LATER, WRONG}, summary
     assert all(a.started_at <= a.answered_at <= a.ended_at for p, a in attempts.items() if p in answered), summary
     assert all(a.answered_at is None for p, a in attempts.items() if p not in answered), summary
     # Everyone sees the same, owned caller number.

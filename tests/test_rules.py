@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intent.corpus import bundled_data_dir, read_jsonl
-from intent.rules import find_opt_out
+from intent.rules import find_opt_out, is_wrong_number
 
 OPT_OUTS = [
     "please stop calling me",
@@ -57,3 +57,25 @@ def test_rules_on_what_the_recogniser_heard() -> None:
     caught = [find_opt_out(e.text) is not None for e in heard if e.tier == "E"]
     assert not [e.text for e in heard if e.tier != "E" and find_opt_out(e.text)]
     assert sum(caught) / len(caught) >= 0.70
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("잘못 거셨어요", True),
+        ("잘못 것인 것 같아요", True),  # 잘못 거신 것 같아요, as the recogniser heard it
+        ("잠옷 것 이었어요", True),  # 잘못 거셨어요, as it heard it
+        ("그런 분들께 드리는 혜택이 뭐예요", False),
+        ("역시 그런 사람 는데요", True),  # 여기 그런 사람 없는데요
+        ("저그 사람 아니 에 요", True),
+        ("그분 이 번호 한세 옆 번호 바뀌었 어요", True),
+        ("업 는 펀허 입니다 - 확인 해 주세요", True),  # 없는 번호입니다: the carrier
+        ("you have the wrong number", True),
+        ("打错了", True),
+        ("여보세요 여보세요 안 들려요", False),  # unreachable, not a wrong number: tried again
+        ("한국말 잘 못해요", False),
+        ("음성 사서함입니다 메시지를 녹음해 주세요", False),
+    ],
+)
+def test_a_wrong_number_is_told_from_other_unreachable_calls(text: str, wrong: bool) -> None:
+    assert is_wrong_number(text) is wrong
