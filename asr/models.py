@@ -23,4 +23,4 @@ class TranscriptSegment(Base):
     text: Mapped[str] = mapped_column(Text)
     start_ms: Mapped[int]
     end_ms: Mapped[int]
-    created_at: Mapped[CreatedAt]
+    created_at: Mapped[CreatedAt] = mapped_column(index=True)  # retention deletes by it

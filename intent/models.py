@@ -22,4 +22,4 @@ class TierDecision(Base):
     is_final: Mapped[bool]
     by_rule: Mapped[bool] = mapped_column(default=False)
     model_version: Mapped[str] = mapped_column(String(40))
-    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)  # retention redacts by it
