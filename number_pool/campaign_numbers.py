@@ -17,11 +17,16 @@ from tierdial.config import e164
 from tierdial.errors import UserError
 
 
+def _chosen_ids(session: Session, campaign_id: int) -> set[int]:
+    return set(
+        session.scalars(select(CampaignNumber.caller_number_id).where(CampaignNumber.campaign_id == campaign_id))
+    )
+
+
 def offered_numbers(session: Session, campaign: Campaign) -> list[CallerNumber]:
     """The active numbers a new contact of the campaign may be given: those chosen for it, else every active one."""
     active = select(CallerNumber).where(CallerNumber.status == NumberStatus.active)
-    chosen = select(CampaignNumber.caller_number_id).where(CampaignNumber.campaign_id == campaign.id)
-    if session.scalar(select(func.count()).select_from(chosen.subquery())):
+    if chosen := _chosen_ids(session, campaign.id):
         active = active.where(CallerNumber.id.in_(chosen))
     return list(session.scalars(active))
 
@@ -77,9 +82,7 @@ def campaign_number_rows(session: Session, campaign_id: int) -> list[dict[str, o
             ).all()
         )
     )
-    chosen = set(
-        session.scalars(select(CampaignNumber.caller_number_id).where(CampaignNumber.campaign_id == campaign_id))
-    )
+    chosen = _chosen_ids(session, campaign_id)
     rows = []
     for number in session.scalars(select(CallerNumber).order_by(CallerNumber.e164)):
         if number.status is NumberStatus.retired and not seen[number.id]:
