@@ -34,6 +34,21 @@ TICK_SECONDS = 0.2
 STATUS_EVERY_SECONDS = 2.0
 
 
+class _Every:
+    """Due on the first look, then again once `seconds` have passed since it was last due."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: float | None = None
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
 class CampaignRunner:
     def __init__(
         self,
@@ -61,7 +76,8 @@ class CampaignRunner:
         )
         self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
-        self._last_status = self._last_confirmed = self._retention_applied = 0.0
+        self._status_due, self._confirm_due = _Every(STATUS_EVERY_SECONDS), _Every(CONFIRM_EVERY.total_seconds())
+        self._retention_due = _Every(RETENTION_EVERY.total_seconds())
 
     def lines_to_fill(self) -> int:
         before = self.headroom.lines
@@ -107,10 +123,8 @@ class CampaignRunner:
         return more_to_call or bool(self.flow.in_flight())
 
     def _apply_retention(self) -> None:
-        now = time.monotonic()
-        if self._retention_applied and now - self._retention_applied < RETENTION_EVERY.total_seconds():
+        if not self._retention_due.due():
             return
-        self._retention_applied = now
         try:
             with self.sessions.begin() as session:  # real time: records keep real times, whatever the dialer's clock
                 counts = apply_retention(session, self.config.retention, self.config.asterisk.recordings_readable_at,
@@ -122,16 +136,12 @@ class CampaignRunner:
             log.info("retention: %s", counts, extra={"campaign": self.campaign_name})
 
     def _confirm_agents(self) -> None:
-        now = time.monotonic()
-        if now - self._last_confirmed >= CONFIRM_EVERY.total_seconds():
-            self._last_confirmed = now
+        if self._confirm_due.due():
             self.flow.confirm_agent_states()
 
     def _publish_status(self) -> None:
-        now = time.monotonic()
-        if now - self._last_status < STATUS_EVERY_SECONDS:
+        if not self._status_due.due():
             return
-        self._last_status = now
         status = self.pacing.last_status
         hot, lost = self.pacing.hot_leads
         self.flow.bus.publish(
