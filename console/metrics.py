@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 from asr.load import AsrLoad
 from console.auth import MANAGERS, api_for
 from tierdial.bus import EventBus
-from tierdial.messages import CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
+from tierdial.messages import AudioGaps, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
 
 
 class AsrLoadCollector(Collector):
@@ -56,6 +56,15 @@ class LiveMetrics:
         self.lines = gauge("tierdial_lines", "Lines in use (the campaign's, or fewer)")
         self.abandon_budget = gauge("tierdial_abandon_budget", "Abandons the campaign can still afford under its cap")
         self.abandon_rate = gauge("tierdial_abandon_rate", "Hot leads lost per hot lead, this run")
+        self.audio_broken = counter(
+            "tierdial_callee_audio_broken_seconds",
+            "Callee audio that reached the recogniser broken: concealed (late or lost packets) or missing (the SIP "
+            "process skipped it)",
+            ["kind"],
+        )
+        self.calls_with_broken_audio = counter(
+            "tierdial_calls_with_broken_audio", "Answered calls that lost any of the callee's audio"
+        )
         self.transcription_lag = gauge(
             "tierdial_transcription_lag_seconds", "Audio waiting to be transcribed on the call furthest behind"
         )
@@ -70,6 +79,11 @@ class LiveMetrics:
             self.tiers.labels(message.tier).inc()
         elif isinstance(message, Takeover):
             self.takeovers.inc()
+        elif isinstance(message, AudioGaps):
+            self.audio_broken.labels("concealed").inc(message.concealed_ms / 1000)
+            self.audio_broken.labels("missing").inc(message.missing_ms / 1000)
+            if message.total_ms:
+                self.calls_with_broken_audio.inc()
         elif isinstance(message, PacingUpdate):
             name = message.campaign
             self.dial_level.labels(name).set(message.dial_level)

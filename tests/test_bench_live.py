@@ -18,6 +18,7 @@ def test_bench_live_prints_its_figures(cli_env: dict) -> None:
     assert figures["engine"] == "pjsua2" and figures["max_concurrent_calls"] >= 1
     assert figures["takeovers_measured"] >= 1 and figures["takeover_ms"]["p50"] >= 0
     assert figures["tier_latency_ms"]["p50"] > 0 and 0 < figures["rtf"] < 1
+    assert figures["audio_gaps"]["calls_measured"] >= 1 and isinstance(figures["sustained"], bool)
 
 
 def test_bench_live_refuses_more_lines_than_it_can_simulate(cli_env: dict) -> None:

@@ -108,6 +108,23 @@ class CallEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class AudioGaps:
+    """How much of an answered callee's audio reached the recogniser broken, told once as the call ends.
+
+    `concealed_ms`: what the jitter buffer had to fill in (packets that came late or never);
+    `missing_ms`: what the SIP process's bridge never delivered (a process starved of CPU).
+    """
+
+    call_id: str
+    concealed_ms: int
+    missing_ms: int
+
+    @property
+    def total_ms(self) -> int:
+        return self.concealed_ms + self.missing_ms
+
+
+@dataclass(frozen=True, slots=True)
 class PacingUpdate:
     """What the pacing controller of a running campaign is doing, for supervisors."""
 

@@ -17,6 +17,8 @@ from typing import Any, TextIO
 
 import pjsua2 as pj
 
+from asr.frame_arrivals import AudioArrivals
+
 BRIDGE_RATE = 16_000
 CODEC_PRIORITY = {"G722/16000/1": 255, "PCMU/8000/1": 200, "PCMA/8000/1": 199}
 FRAME_USEC = 20_000
@@ -104,14 +106,20 @@ def active_audio_index(call: Any) -> int | None:
 
 
 class AudioTap(pj.AudioMediaPort):
-    """A bridge port that hands every received 20 ms frame to `sink`; reused across calls."""
+    """A bridge port that hands every received 20 ms frame to `sink`, and counts them; reused across calls."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
         self.sink: Any = None
+        self.arrivals = AudioArrivals(FRAME_USEC // 1000)
         self.createPort(name, audio_format())
+
+    def start(self, sink: Any) -> None:
+        self.arrivals = AudioArrivals(FRAME_USEC // 1000)
+        self.sink = sink
 
     def onFrameReceived(self, frame: Any) -> None:
         sink = self.sink
         if sink is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
+            self.arrivals.arrived(FRAME_USEC / 1000)
             sink(frame_bytes(frame))

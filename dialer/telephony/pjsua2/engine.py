@@ -21,6 +21,7 @@ from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.messages import (
     Answered,
+    AudioGaps,
     Bridged,
     CallEnded,
     Monitoring,
@@ -262,6 +263,8 @@ class Pjsua2Engine(TelephonyEngine):
             return CallEnded(call_id, rest[0], int(rest[1]), str(rest[2]))
         if kind == "asr":
             return asr_message(call_id, rest[0])
+        if kind == "audio":
+            return AudioGaps(call_id, int(rest[0]), int(rest[1]))
         if kind == "bridged":
             return Bridged(call_id, rest[0])
         if kind == "bridge_failed":

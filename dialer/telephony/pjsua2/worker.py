@@ -20,6 +20,7 @@ import pjsua2 as pj
 from asr.client import AsrClient
 from dialer.telephony.engine import Dial
 from dialer.telephony.pjsua2.endpoint import (
+    FRAME_USEC,
     AudioTap,
     active_audio_index,
     call_limit,
@@ -62,6 +63,9 @@ class Slot:
     relaying: bool = False  # bridged to a leg in another worker through the relay port
     monitoring: Slot | None = None  # a supervisor's leg: the call it hears
     whispering: bool = False  # a supervisor's leg: the agent on that call hears it too
+    audio_index: int = -1  # the call's audio stream, once up
+    concealed_frames: int = 0  # frames the jitter buffer filled in, as last read
+    jitter_read_at: float = 0.0
 
 
 class _Call(pj.Call):
@@ -83,6 +87,7 @@ class _Call(pj.Call):
     def _attach_media(self) -> None:
         index = active_audio_index(self)
         if index is not None and self.slot.media is None:
+            self.slot.audio_index = index
             self.worker.media_ready(self.slot, self.getAudioMedia(index), self.getStreamInfo(index).codecName)
 
 
@@ -123,6 +128,7 @@ class Worker:
             slot.answered = True  # announced with its codec once media is up ("media")
         elif state == pj.PJSIP_INV_STATE_DISCONNECTED and not slot.ended:
             slot.ended = True
+            self._read_jitter(slot)
             outcome = outcome_of(status, answered=slot.answered, rang=slot.rang, timed_out=slot.timed_out)
             slot.tap.sink = None
             if slot.asr is not None:
@@ -147,7 +153,7 @@ class Worker:
                 on_result=lambda result, c=call_id: self.send("asr", c, result),
                 thread_init=lambda: self.endpoint.libRegisterThread(f"asr-{call_id[:8]}"),
             )
-            slot.tap.sink = slot.asr.send
+            slot.tap.start(slot.asr.send)
         media.startTransmit(slot.tap)
         self.send("media", slot.dial.call_id, codec, slot.relay.port)
 
@@ -162,6 +168,7 @@ class Worker:
             self.send("ended", dial.call_id, "failed", 0, "worker has no free call slot")
             return
         slot.dial, slot.deadline = dial, time.monotonic() + dial.ring_timeout_seconds
+        slot.audio_index, slot.concealed_frames = -1, 0
         slot.rang = slot.answered = slot.timed_out = slot.ended = False
         slot.call = _Call(self, self._account_for(dial), slot)
         param = pj.CallOpParam(True)
@@ -333,6 +340,9 @@ class Worker:
                 slot.call.hangup(pj.CallOpParam())
             if slot.retired_players:
                 slot.retired_players.clear()
+            if slot.tap.sink is not None and now - slot.jitter_read_at >= 1.0:
+                slot.jitter_read_at = now
+                self._read_jitter(slot)
             if slot.ended:
                 self._release(slot)
 
@@ -341,6 +351,8 @@ class Worker:
         # nothing to stop (asking PJSIP to raises an error). Dropping the player here, in the loop's
         # registered thread, destroys it.
         call_id, report = slot.dial.call_id, slot.end_report
+        if slot.dial.listen and slot.audio_index >= 0:  # before "ended": the dialer still knows the call
+            self.send("audio", call_id, slot.concealed_frames * FRAME_USEC // 1000, slot.tap.arrivals.missing_ms())
         for supervisor in self.slots:
             if supervisor.monitoring is slot:  # the call is over: so is listening to it
                 supervisor.monitoring = None
@@ -352,6 +364,17 @@ class Worker:
         if report is not None:
             # Only now: the dialer counts the line free when it hears the call ended, and may dial on it at once.
             self.send("ended", call_id, *report)
+
+    @staticmethod
+    def _read_jitter(slot: Slot) -> None:
+        """Note how many frames the jitter buffer has filled in so far: empty when a frame was due, or lost."""
+        if slot.call is None or slot.audio_index < 0:
+            return
+        try:
+            jitter = slot.call.getStreamStat(slot.audio_index).jbuf
+        except pj.Error:  # the stream is already gone: the last reading stands
+            return
+        slot.concealed_frames = jitter.empty + jitter.lost
 
     def _slot(self, call_id: str) -> Slot | None:
         return next((s for s in self.slots if s.dial is not None and s.dial.call_id == call_id), None)
