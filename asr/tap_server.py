@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 from asr import audiosocket as wire
 from asr.audio import FRAME_MS, MODEL_RATE
+from asr.audio_breaks import READ_EVERY_MS, AudioArrivals, BrokenAudio
 from asr.client import AsrClient, asr_message
-from asr.frame_arrivals import AudioArrivals
 from tierdial.messages import AsrProgress, AudioGaps, FinalTranscript, PartialTranscript
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class _TapHandler(socketserver.BaseRequestHandler):
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         parser = wire.FrameParser()
         call_id, stream_uuid, client = "", "", None
-        arrivals = AudioArrivals(FRAME_MS)
+        arrivals, broken, read_at_ms = AudioArrivals(FRAME_MS), BrokenAudio(), READ_EVERY_MS
         try:
             while data := self.request.recv(65536):
                 for frame in parser.feed(data):
@@ -103,6 +103,9 @@ class _TapHandler(socketserver.BaseRequestHandler):
                             self.server.audio_flowing(call_id)
                         client.send(frame.payload)
                         arrivals.arrived(len(frame.payload) / 2 * 1000 / wire.SAMPLE_RATES[frame.kind])
+                        if arrivals.received_ms >= read_at_ms:
+                            broken.read(0, arrivals.missing_ms())
+                            read_at_ms += READ_EVERY_MS
                     elif frame.kind == wire.KIND_HANGUP:
                         return
         except (wire.FramingError, ValueError, OSError) as exc:
@@ -110,7 +113,8 @@ class _TapHandler(socketserver.BaseRequestHandler):
         finally:
             if client is not None:
                 # Asterisk conceals nothing on this path: what is missing is all that broke.
-                self.server.on_transcript(AudioGaps(call_id, 0, arrivals.missing_ms()))
+                broken.read(0, arrivals.missing_ms())
+                self.server.on_transcript(AudioGaps(call_id, 0, broken.missing_ms, broken.longest_ms))
                 client.finish(timeout=10)  # the last words still get their results
             self.server.forget(call_id)
 

@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 from asr.load import AsrLoad
 from console.auth import MANAGERS, api_for
 from tierdial.bus import EventBus
-from tierdial.messages import AudioGaps, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
+from tierdial.messages import AUDIBLE_GAP_MS, AudioGaps, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
 
 
 class AsrLoadCollector(Collector):
@@ -63,7 +63,8 @@ class LiveMetrics:
             ["kind"],
         )
         self.calls_with_broken_audio = counter(
-            "tierdial_calls_with_broken_audio", "Answered calls that lost any of the callee's audio"
+            "tierdial_calls_with_broken_audio",
+            f"Answered calls that lost {AUDIBLE_GAP_MS} ms or more of the callee's audio at once",
         )
         self.transcription_lag = gauge(
             "tierdial_transcription_lag_seconds", "Audio waiting to be transcribed on the call furthest behind"
@@ -82,7 +83,7 @@ class LiveMetrics:
         elif isinstance(message, AudioGaps):
             self.audio_broken.labels("concealed").inc(message.concealed_ms / 1000)
             self.audio_broken.labels("missing").inc(message.missing_ms / 1000)
-            if message.total_ms:
+            if message.audible:
                 self.calls_with_broken_audio.inc()
         elif isinstance(message, PacingUpdate):
             name = message.campaign

@@ -65,7 +65,6 @@ SILENCE_HANGUP_SECONDS = 10.0
 ASR_STALE_SECONDS = 2.0
 TAKEOVER_WAIT_SECONDS = 10.0  # a hot call offered to agents; after this, the bot books a callback
 MAX_BOT_SECONDS = 120.0
-AUDIO_GAP_WARN_MS = 200  # less is a blip the recogniser rides over; more may cost words (an overloaded machine)
 # After each final utterance of the callee, the bot answers according to the tier.
 REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "opt_out"}
 CLOSING = {"callback", "goodbye", "opt_out"}
@@ -361,9 +360,10 @@ class CallFlow:
     @staticmethod
     def _note_gaps(call: LiveCall, gaps: AudioGaps) -> None:
         if gaps.total_ms:
-            level = logging.WARNING if gaps.total_ms >= AUDIO_GAP_WARN_MS else logging.INFO
-            log.log(level, "callee audio broken for %d ms (%d concealed, %d not delivered)", gaps.total_ms,
-                    gaps.concealed_ms, gaps.missing_ms, extra={"call_id": call.call_id})  # fmt: skip
+            level = logging.WARNING if gaps.audible else logging.INFO
+            log.log(level, "callee audio broken for %d ms (%d concealed, %d not delivered; %d ms at once)",
+                    gaps.total_ms, gaps.concealed_ms, gaps.missing_ms, gaps.longest_ms,
+                    extra={"call_id": call.call_id})  # fmt: skip
 
     def _agent_leg_event(self, message: object) -> None:
         leg = getattr(message, "call_id", "")

@@ -107,21 +107,31 @@ class CallEnded:
     reason: str
 
 
+# Three frames and more broken at once is past what packet-loss concealment hides: a syllable may be lost.
+AUDIBLE_GAP_MS = 60
+
+
 @dataclass(frozen=True, slots=True)
 class AudioGaps:
     """How much of an answered callee's audio reached the recogniser broken, told once as the call ends.
 
     `concealed_ms`: what the jitter buffer had to fill in (packets that came late or never);
-    `missing_ms`: what the SIP process's bridge never delivered (a process starved of CPU).
+    `missing_ms`: what never came through (the SIP process's bridge skipped it, a stream stopped);
+    `longest_ms`: the most of either within one half-second reading.
     """
 
     call_id: str
     concealed_ms: int
     missing_ms: int
+    longest_ms: int
 
     @property
     def total_ms(self) -> int:
         return self.concealed_ms + self.missing_ms
+
+    @property
+    def audible(self) -> bool:
+        return self.longest_ms >= AUDIBLE_GAP_MS
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import pjsua2 as pj
 
-from asr.frame_arrivals import AudioArrivals
+from asr.audio_breaks import AudioArrivals
 
 BRIDGE_RATE = 16_000
 CODEC_PRIORITY = {"G722/16000/1": 255, "PCMU/8000/1": 200, "PCMA/8000/1": 199}

@@ -264,7 +264,7 @@ class Pjsua2Engine(TelephonyEngine):
         if kind == "asr":
             return asr_message(call_id, rest[0])
         if kind == "audio":
-            return AudioGaps(call_id, int(rest[0]), int(rest[1]))
+            return AudioGaps(call_id, *map(int, rest[:3]))
         if kind == "bridged":
             return Bridged(call_id, rest[0])
         if kind == "bridge_failed":

@@ -17,6 +17,7 @@ from typing import Any
 
 import pjsua2 as pj
 
+from asr.audio_breaks import READ_EVERY_MS, BrokenAudio
 from asr.client import AsrClient
 from dialer.telephony.engine import Dial
 from dialer.telephony.pjsua2.endpoint import (
@@ -64,8 +65,8 @@ class Slot:
     monitoring: Slot | None = None  # a supervisor's leg: the call it hears
     whispering: bool = False  # a supervisor's leg: the agent on that call hears it too
     audio_index: int = -1  # the call's audio stream, once up
-    concealed_frames: int = 0  # frames the jitter buffer filled in, as last read
-    jitter_read_at: float = 0.0
+    broken: BrokenAudio = field(default_factory=BrokenAudio)  # of the callee's audio, read as the call goes on
+    broken_read_at: float = 0.0
 
 
 class _Call(pj.Call):
@@ -128,7 +129,6 @@ class Worker:
             slot.answered = True  # announced with its codec once media is up ("media")
         elif state == pj.PJSIP_INV_STATE_DISCONNECTED and not slot.ended:
             slot.ended = True
-            self._read_jitter(slot)
             outcome = outcome_of(status, answered=slot.answered, rang=slot.rang, timed_out=slot.timed_out)
             slot.tap.sink = None
             if slot.asr is not None:
@@ -168,7 +168,7 @@ class Worker:
             self.send("ended", dial.call_id, "failed", 0, "worker has no free call slot")
             return
         slot.dial, slot.deadline = dial, time.monotonic() + dial.ring_timeout_seconds
-        slot.audio_index, slot.concealed_frames = -1, 0
+        slot.audio_index, slot.broken = -1, BrokenAudio()
         slot.rang = slot.answered = slot.timed_out = slot.ended = False
         slot.call = _Call(self, self._account_for(dial), slot)
         param = pj.CallOpParam(True)
@@ -290,6 +290,8 @@ class Worker:
     def hangup(self, call_id: str) -> None:
         slot = self._slot(call_id)
         if slot is not None and slot.call is not None and not slot.ended:
+            self._read_broken_audio(slot)
+            slot.tap.sink = None  # what the buffer fills in while the far end answers the hang-up is no gap
             slot.call.hangup(pj.CallOpParam())
 
     # loop ---------------------------------------------------------------------------------------
@@ -340,9 +342,9 @@ class Worker:
                 slot.call.hangup(pj.CallOpParam())
             if slot.retired_players:
                 slot.retired_players.clear()
-            if slot.tap.sink is not None and now - slot.jitter_read_at >= 1.0:
-                slot.jitter_read_at = now
-                self._read_jitter(slot)
+            if slot.tap.sink is not None and now - slot.broken_read_at >= READ_EVERY_MS / 1000:
+                slot.broken_read_at = now
+                self._read_broken_audio(slot)
             if slot.ended:
                 self._release(slot)
 
@@ -352,7 +354,8 @@ class Worker:
         # registered thread, destroys it.
         call_id, report = slot.dial.call_id, slot.end_report
         if slot.dial.listen and slot.audio_index >= 0:  # before "ended": the dialer still knows the call
-            self.send("audio", call_id, slot.concealed_frames * FRAME_USEC // 1000, slot.tap.arrivals.missing_ms())
+            broken = slot.broken
+            self.send("audio", call_id, broken.concealed_ms, broken.missing_ms, broken.longest_ms)
         for supervisor in self.slots:
             if supervisor.monitoring is slot:  # the call is over: so is listening to it
                 supervisor.monitoring = None
@@ -366,15 +369,20 @@ class Worker:
             self.send("ended", call_id, *report)
 
     @staticmethod
-    def _read_jitter(slot: Slot) -> None:
-        """Note how many frames the jitter buffer has filled in so far: empty when a frame was due, or lost."""
+    def _read_broken_audio(slot: Slot) -> None:
+        """Frames the jitter buffer filled in so far (empty when one was due, or lost), and audio the bridge skipped.
+
+        Read as the call goes on and before our own hang-up, never once it has ended: between the far end's last
+        packet and the end the buffer runs empty, which is no gap in what the callee said.
+        """
         if slot.call is None or slot.audio_index < 0:
             return
         try:
             jitter = slot.call.getStreamStat(slot.audio_index).jbuf
         except pj.Error:  # the stream is already gone: the last reading stands
             return
-        slot.concealed_frames = jitter.empty + jitter.lost
+        concealed_ms = (jitter.empty + jitter.lost) * FRAME_USEC // 1000
+        slot.broken.read(concealed_ms, slot.tap.arrivals.missing_ms())
 
     def _slot(self, call_id: str) -> Slot | None:
         return next((s for s in self.slots if s.dial is not None and s.dial.call_id == call_id), None)
