@@ -15,7 +15,7 @@ from flask import current_app
 
 from console.hot_leads import HotLeadWaits
 from tierdial.bus import EventBus
-from tierdial.messages import AgentStatus, CallEnded, PacingUpdate, PartialTranscript
+from tierdial.messages import AgentStatus, AudioGaps, CallEnded, PacingUpdate, PartialTranscript
 
 CLIENT_BACKLOG = 1000
 
@@ -71,6 +71,8 @@ class LiveFeed:
         bus.subscribe(self._fan_out)
 
     def _fan_out(self, message: object) -> None:
+        if isinstance(message, AudioGaps):  # for operations (logs, /metrics); on Asterisk it may follow the end
+            return
         data = to_json(message)
         call_id = getattr(message, "call_id", "")
         with self._lock:
