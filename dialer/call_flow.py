@@ -508,11 +508,8 @@ class CallFlow:
                 self._book_hot_callback(session, contact, call)
             elif tier == "C" and not call.taken_over_by:
                 self._book_asked_callback(session, contact, call)
-            elif tier == "F" and is_wrong_number(call.final_text):
-                contact.status, contact.next_attempt_at = ContactStatus.closed, None
-                audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
-                             reason="wrong number", call_id=call.call_id)  # fmt: skip
-            closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry)
+            wrong_number = tier == "F" and is_wrong_number(call.final_text)
+            closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry, wrong_number)
             if closed:
                 audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
                              reason=closed, call_id=call.call_id)  # fmt: skip

@@ -45,9 +45,18 @@ def retry_delay(outcome: str, retry: RetryHours) -> dt.timedelta:
 
 
 def after_attempt(
-    contact: Contact, campaign: Campaign, outcome: str, tier: str | None, now: dt.datetime, retry: RetryHours
+    contact: Contact,
+    campaign: Campaign,
+    outcome: str,
+    tier: str | None,
+    now: dt.datetime,
+    retry: RetryHours,
+    wrong_number: bool = False,
 ) -> str | None:
-    """Count the attempt and decide when, if ever, the contact is due again; returns why it closed, if it did."""
+    """Count the attempt and decide when, if ever, the contact is due again; returns why it closed, if it did.
+
+    `wrong_number`: the callee said the number is not the contact's; it is removed, not tried again.
+    """
     zones = contact.timezone.split()
     today = local_day(zones, now)
     if contact.attempt_day == today:
@@ -60,8 +69,10 @@ def after_attempt(
         return None  # an agent's disposition during the call (not interested, do not call) closed it already
     booked = contact.status is ContactStatus.callback and contact.next_attempt_at and contact.next_attempt_at > now
     callback = contact.next_attempt_at if booked else None
-    if contact.attempts >= campaign.max_attempts_total or (tier in CLOSING_TIERS and callback is None):
+    if wrong_number or contact.attempts >= campaign.max_attempts_total or (tier in CLOSING_TIERS and callback is None):
         contact.status, contact.next_attempt_at = ContactStatus.closed, None
+        if wrong_number:
+            return "wrong number"
         if tier in CLOSING_TIERS and callback is None:
             return "declined" if tier == "D" else "opted out"
         return f"attempt cap reached ({contact.attempts} of {campaign.max_attempts_total})"

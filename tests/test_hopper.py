@@ -96,3 +96,13 @@ def test_a_contact_closes_with_a_reason_on_a_refusal_or_at_the_cap(sessions) -> 
         closing = after_attempt(_contact(s, "0002"), campaign, "busy", None, day + dt.timedelta(days=1), retry)
         assert closing == "attempt cap reached (2 of 2)"
     assert _served(sessions) == ["0003", "0004", "0005"]
+
+
+def test_a_wrong_number_closes_at_once_whatever_attempts_are_left(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as s:
+        campaign, retry = s.get(Campaign, 1), RetryHours()
+        wrong = _contact(s, "0000")
+        assert after_attempt(wrong, campaign, "answered", "F", NOON_SEOUL, retry, wrong_number=True) == "wrong number"
+        assert (wrong.status, wrong.next_attempt_at, wrong.attempts) == (ContactStatus.closed, None, 1)
+        assert after_attempt(_contact(s, "0001"), campaign, "answered", "F", NOON_SEOUL, retry) is None  # tried again
+    assert "0000" not in _served(sessions, now=NOON_SEOUL + dt.timedelta(days=3))
