@@ -151,11 +151,63 @@ def _found_in_ci(ring: float, ring_sd: float, talk: float, talk_sd: float, wrap:
                 "abandon_cap": 0.01,
             }
         ),
+        # Found by a wider search of looser reserves (one abandon; two since): the answer rate trebles halfway.
+        PacingScenario.model_validate(
+            {
+                "name": "found",
+                "agents": 24,
+                "duration_hours": 1.5,
+                "seed": 605,
+                "answer_rate": 0.09156910386009745,
+                "machine_rate": 0.0,
+                "busy_rate": 0.05994450129723866,
+                "ring_seconds": {"dist": "lognormal", "mean": 8.745291209720971, "sd": 2.9150970699069902},
+                "no_answer_timeout": 30.0,
+                "talk_seconds": {"dist": "lognormal", "mean": 179.65216666764772, "sd": 82.63523549549757},
+                "wrap_seconds": {"dist": "lognormal", "mean": 24.66489303663419, "sd": 6.749236264730385},
+                "amd_seconds": 3.9999999999999996,
+                "abandon_cap": 0.02769128726283849,
+                "breaks": {"every_minutes": 90.0, "minutes": 10.0},
+                "drift": [
+                    {
+                        "agents": 32,
+                        "answer_rate": 0.2726511245371465,
+                        "talk_seconds": {"dist": "lognormal", "mean": 258.77521016170726, "sd": 50.39861501396139},
+                        "at_hour": 0.75,
+                    }
+                ],
+            }
+        ),
+        PacingScenario.model_validate(
+            {
+                "name": "found",
+                "agents": 38,
+                "duration_hours": 1.0,
+                "seed": 371,
+                "answer_rate": 0.1024620703222821,
+                "machine_rate": 0.0,
+                "busy_rate": 0.05193376589959062,
+                "ring_seconds": {"dist": "lognormal", "mean": 8.128279995148462, "sd": 1.5562473421057448},
+                "no_answer_timeout": 25.0,
+                "talk_seconds": {"dist": "lognormal", "mean": 241.40258502491167, "sd": 110.09966567524461},
+                "wrap_seconds": {"dist": "lognormal", "mean": 60.0, "sd": 9.659094320721724},
+                "amd_seconds": 1.9168344257917138,
+                "abandon_cap": 0.020290630277889042,
+                "drift": [
+                    {
+                        "agents": 46,
+                        "answer_rate": 0.36793541956336373,
+                        "talk_seconds": {"dist": "lognormal", "mean": 173.70548178013956, "sd": 84.95111341000205},
+                        "at_hour": 0.5,
+                    }
+                ],
+            }
+        ),
     ],
-    ids=["answer-cluster", "rings-cut-short", "one-percent-cap"],
+    ids=["answer-cluster", "rings-cut-short", "one-percent-cap", "answers-treble-24", "answers-treble-38"],
 )
 def test_runs_the_property_once_found_over_the_cap_end_under_it(scenario: PacingScenario) -> None:
-    """Found by the property above (in CI runs and a wider search) when little budget was left: each ended one
-    abandon over the cap."""
+    """Found by the property above (in CI runs and wider searches) when little budget was left: each ended one or
+    two abandons over the cap."""
     result = simulate(scenario, "tierdial")
     assert result["abandoned"] <= scenario.abandon_cap * result["live_answers"], result

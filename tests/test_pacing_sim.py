@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,6 +150,25 @@ def test_bench_pacing_prints_json_and_draws_the_plot(tmp_path: Path, cli_env: di
     assert all(keys <= set(r) for r in figures["results"])
     assert "pacing runs" in result.stderr  # the progress bar
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_headroom_bench_splits_the_gap_to_the_oracle(tmp_path: Path, cli_env: dict) -> None:
+    """bench/pacing_headroom.py: tierdial told the agents' ends of call, beside VICIdial's method and the oracle."""
+    short = tmp_path / "short.yaml"
+    short.write_text(
+        "agents: 4\nduration_hours: 0.5\nseed: 1\nanswer_rate: 0.3\nring_seconds: {mean: 10, sd: 4}\n"
+        "talk_seconds: {mean: 90, sd: 30}\n",
+        encoding="utf-8",
+    )
+    script = Path(__file__).parents[1] / "bench" / "pacing_headroom.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--scenario", str(short)], capture_output=True, text=True, env=cli_env
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    (figures,) = json.loads(result.stdout)["results"]
+    assert figures["scenario"] == "short" and figures["oracle"]["abandon_rate"] == 0
+    assert len(figures["told_agents"]) == 8 and "pacing runs" in result.stderr
+    assert figures["talk_for_1_15x_vicidial"] == round(1.15 * figures["vicidial"]["talk_minutes_per_agent_hour"], 1)
 
 
 def test_bench_pacing_names_an_unknown_controller(tmp_path: Path, cli_env: dict) -> None:

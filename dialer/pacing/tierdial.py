@@ -51,6 +51,9 @@ RECENT_SECONDS = 60.0
 
 class TierdialController:
     name = "tierdial"
+    # The budget rules, as attributes so that a study (bench/pacing_headroom.py) can vary them.
+    target_share, base_threshold, budget_scale = TARGET_SHARE, BASE_THRESHOLD, BUDGET_SCALE
+    reserve_abandons, careful_margin = RESERVE_ABANDONS, CAREFUL_MARGIN
 
     def __init__(self, settings: PacingSettings) -> None:
         self.settings = settings
@@ -91,8 +94,8 @@ class TierdialController:
     # -- deciding -----------------------------------------------------------------------------
 
     def threshold(self, state: CampaignState) -> float:
-        budget = TARGET_SHARE * state.abandon_cap * state.live_answers - state.abandoned
-        return min(MAX_THRESHOLD, max(MIN_THRESHOLD, BASE_THRESHOLD * math.exp(budget / BUDGET_SCALE)))
+        budget = self.target_share * state.abandon_cap * state.live_answers - state.abandoned
+        return min(MAX_THRESHOLD, max(MIN_THRESHOLD, self.base_threshold * math.exp(budget / self.budget_scale)))
 
     def decide(self, state: CampaignState) -> int:
         if state.free_lines <= 0:
@@ -121,11 +124,11 @@ class TierdialController:
         # still cost, and the last minute's abandons (a sign the forecast is off), dial only for ready agents.
         while self._recent_abandons and self._recent_abandons[0] < state.now - RECENT_SECONDS:
             self._recent_abandons.popleft()
-        reserve = RESERVE_ABANDONS + len(self._recent_abandons) + float(expected[0])
+        reserve = self.reserve_abandons + len(self._recent_abandons) + float(expected[0])
         budget_left = state.abandon_cap * state.live_answers - state.abandoned
         if budget_left < reserve:
             dials = 0
-        elif budget_left < reserve + CAREFUL_MARGIN:
+        elif budget_left < reserve + self.careful_margin:
             # Little budget left: a cluster of answers could spend it. Hold the hand-overs in flight, at their upper
             # tail, to the agents expected free by the end of the horizon.
             tail = mean[:, -1] + TAIL_SDS * np.sqrt(var[:, -1])  # both counts' variance
