@@ -124,13 +124,19 @@ def test_the_oracle_needs_the_simulator() -> None:
         build_controller("oracle", PacingSettings(abandon_cap=0.03))
 
 
-def test_bench_pacing_prints_json_and_draws_the_plot(tmp_path: Path, cli_env: dict) -> None:
-    short = tmp_path / "short.yaml"
+def short_scenario_file(folder: Path) -> Path:
+    """Half an hour of four agents, as a file: for the benchmarks' command lines."""
+    short = folder / "short.yaml"
     short.write_text(
         "agents: 4\nduration_hours: 0.5\nseed: 1\nanswer_rate: 0.3\nring_seconds: {mean: 10, sd: 4}\n"
         "talk_seconds: {mean: 90, sd: 30}\n",
         encoding="utf-8",
     )
+    return short
+
+
+def test_bench_pacing_prints_json_and_draws_the_plot(tmp_path: Path, cli_env: dict) -> None:
+    short = short_scenario_file(tmp_path)
     plot = tmp_path / "pacing.png"
     result = run_cli("bench", "pacing", "--scenario", str(short), "--plot", str(plot), "--json", env=cli_env)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -154,12 +160,7 @@ def test_bench_pacing_prints_json_and_draws_the_plot(tmp_path: Path, cli_env: di
 
 def test_headroom_bench_splits_the_gap_to_the_oracle(tmp_path: Path, cli_env: dict) -> None:
     """bench/pacing_headroom.py: tierdial told the agents' ends of call, beside VICIdial's method and the oracle."""
-    short = tmp_path / "short.yaml"
-    short.write_text(
-        "agents: 4\nduration_hours: 0.5\nseed: 1\nanswer_rate: 0.3\nring_seconds: {mean: 10, sd: 4}\n"
-        "talk_seconds: {mean: 90, sd: 30}\n",
-        encoding="utf-8",
-    )
+    short = short_scenario_file(tmp_path)
     script = Path(__file__).parents[1] / "bench" / "pacing_headroom.py"
     result = subprocess.run(
         [sys.executable, str(script), "--scenario", str(short)], capture_output=True, text=True, env=cli_env
