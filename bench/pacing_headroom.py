@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dialer.pacing.controller import CampaignState, PacingSettings
 from dialer.pacing.simulator.engine import Simulation
-from dialer.pacing.simulator.run import simulate
+from dialer.pacing.simulator.run import simulate, simulate_with
 from dialer.pacing.simulator.scenario import PacingScenario, load_pacing_scenario
 from dialer.pacing.tierdial import TierdialController
 
@@ -59,15 +59,8 @@ def _run(job: Job) -> dict[str, float | int | str]:
     scenario, controller, base, scale = job
     if controller != ToldAgentsController.name:
         return simulate(scenario, controller)
-    settings = PacingSettings(abandon_cap=scenario.abandon_cap, grace_seconds=scenario.grace_seconds)
-    metrics = Simulation(scenario, lambda sim: ToldAgentsController(settings, sim, base, scale)).run()
-    summary = metrics.summary(scenario.duration_hours * 3600)
-    return {
-        "scenario": scenario.name,
-        "controller": controller,
-        "base_threshold": base,
-        "budget_scale": scale,
-    } | summary
+    run = simulate_with(scenario, controller, lambda settings, sim: ToldAgentsController(settings, sim, base, scale))
+    return run | {"base_threshold": base, "budget_scale": scale}
 
 
 def main() -> None:
