@@ -110,13 +110,13 @@ class AudioTap(pj.AudioMediaPort):
 
     def __init__(self, name: str) -> None:
         super().__init__()
-        self.sink: Any = None
-        self.arrivals = AudioArrivals(FRAME_USEC // 1000)
+        self.start(None)
         self.createPort(name, audio_format())
 
     def start(self, sink: Any) -> None:
+        """Hand frames to `sink` (None: to nobody), counting them afresh."""
+        self.sink: Any = sink
         self.arrivals = AudioArrivals(FRAME_USEC // 1000)
-        self.sink = sink
 
     def onFrameReceived(self, frame: Any) -> None:
         sink = self.sink
