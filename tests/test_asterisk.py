@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dialer.telephony.asterisk.ami import AmiError
-from dialer.telephony.asterisk.follower import CallFollower
+from dialer.telephony.asterisk.follower import NO_SUCH_CHANNEL, CallFollower
 from dialer.telephony.engine import Dial
 from intent.live import LiveScorer
 from tests.helpers import following_calls, free_udp_port, heard_pcm, messages_until, pieces_heard, sipp
@@ -63,6 +63,9 @@ def test_originate_reports_answered_busy_congestion_and_no_answer(calls, callees
         follower.originate(Dial(behaviour, _callee(callees, behaviour), "+8225550100", "Acme", ring_timeout_seconds=3))
     seen = messages_until(messages, lambda m: isinstance(m, Answered))
     follower.hangup("answers")  # as the agent or the bot would
+    follower.hangup("answers")  # both ending it at once: the second finds it gone, which is no error
+    with pytest.raises(AmiError, match=NO_SUCH_CHANNEL):  # what Asterisk says of a channel that is gone
+        follower.ami.action({"Action": "Hangup", "Channel": "PJSIP/nobody-00000000"})
     ends: dict[str, CallEnded] = {}
     for message in seen:
         if isinstance(message, CallEnded):

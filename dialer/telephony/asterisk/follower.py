@@ -24,6 +24,8 @@ from tierdial.messages import Answered, Bridged, CallEnded, Monitoring, PromptFi
 
 log = logging.getLogger(__name__)
 
+NO_SUCH_CHANNEL = "No such channel"  # Asterisk's answer to an action on a channel that is gone
+
 
 class CallFollower:
     def __init__(
@@ -159,7 +161,13 @@ class CallFollower:
 
     def hangup(self, call_id: str) -> None:
         if channel := self.channel_of(call_id):
-            self.ami.action({"Action": "Hangup", "Channel": channel, "Cause": "16"})
+            try:
+                self.ami.action({"Action": "Hangup", "Channel": channel, "Cause": "16"})
+            except AmiError as exc:
+                # It ended before the action arrived (its far end hung up, or it was a leg bridged or listening
+                # to a call that ended): what was asked is done, and its end is on its way as events.
+                if not str(exc).endswith(NO_SUCH_CHANNEL):
+                    raise
 
     def live(self) -> list[str]:
         with self._lock:
