@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, jsonify, request
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
@@ -34,12 +36,20 @@ from tierdial.config import Config
 MAX_UPLOAD_BYTES = 2 * 1024**3  # a list of several million contacts
 
 
-def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionmaker[Session] | None = None) -> Flask:
-    """The console; `live` attaches it to a running dialer (events out, commands in)."""
+def create_app(
+    config: Config,
+    live: LiveFeed | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    readiness: Callable[[], dict[str, bool]] | None = None,
+) -> Flask:
+    """The console; `live` attaches it to a running dialer (events out, commands in); `readiness` adds the
+    station's own checks to `/readyz`."""
     app = Flask(__name__)
     app.config["TIERDIAL"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
     database = app.extensions["tierdial.database"] = Database(config, sessions)
+    if readiness is not None:
+        app.extensions["tierdial.readiness"] = readiness
     if live is not None:
         app.extensions["tierdial.live"] = live
         app.extensions["tierdial.metrics"] = LiveMetrics(live.bus, getattr(live.control, "asr_load", None))
@@ -80,6 +90,18 @@ def create_app(config: Config, live: LiveFeed | None = None, sessions: sessionma
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
+        """Alive: the process answers (a load balancer restarts it when this fails)."""
         return jsonify(status="ok", version=__version__, live=live is not None)
+
+    @app.get("/readyz")
+    def ready():  # type: ignore[no-untyped-def]
+        """Ready for work: the database answers and, on a station, its engine and ASR service are up (a load
+        balancer sends no one here while this says 503)."""
+        checks = {"database": database.reachable()}
+        station_checks = app.extensions.get("tierdial.readiness")
+        if station_checks is not None:
+            checks.update(station_checks())
+        ready = all(checks.values())
+        return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
 
     return app

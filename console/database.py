@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tierdial.config import Config
@@ -25,6 +26,15 @@ class Database:
                 self._swept = True
                 self._sweep(self._sessions)
             return self._sessions
+
+    def reachable(self) -> bool:
+        """The database answers a trivial query now."""
+        try:
+            with self.sessions()() as session:
+                session.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach it is "not ready", never an error page
+            return False
+        return True
 
     @staticmethod
     def _sweep(sessions: sessionmaker[Session]) -> None:

@@ -128,8 +128,11 @@ class CallFlow:
         model: IntentModel,
         bus: EventBus,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        station_id: str | None = None,
     ) -> None:
         self.config = config
+        # Whose claims and calls these are in the database: the station's instance (a process of its own by default).
+        self.station_id = station_id or uuid.uuid4().hex
         self.clock = clock
         self.sessions = sessions
         self.model = model
@@ -153,22 +156,30 @@ class CallFlow:
         with self.sessions.begin() as session:
             session.add(
                 CallAttempt(
-                    call_id=call_id, campaign_id=campaign_id, contact_id=contact_id, caller_number=caller_number
+                    call_id=call_id,
+                    campaign_id=campaign_id,
+                    contact_id=contact_id,
+                    caller_number=caller_number,
+                    station=self.station_id,
                 )
             )
         with self._lock:
             self.calls[call_id] = LiveCall(call_id, campaign, campaign_id, contact_id, phone, time.monotonic())
         trunk = self.config.trunk_for(caller_number)
-        self.engine.originate(
-            Dial(
-                call_id,
-                f"sip:{phone}@{trunk.uri.split(':', 1)[1]}",
-                caller_number,
-                self.config.organisation.name,
-                self.config.campaign_defaults.ring_timeout_seconds,
-                trunk=trunk.name,
-            )
+        dial = Dial(
+            call_id,
+            f"sip:{phone}@{trunk.uri.split(':', 1)[1]}",
+            caller_number,
+            self.config.organisation.name,
+            self.config.campaign_defaults.ring_timeout_seconds,
+            trunk=trunk.name,
         )
+        try:
+            self.engine.originate(dial)
+        except Exception as exc:  # no line free, the engine stopping: the attempt fails and the contact is freed
+            log.warning("not dialled: %s", exc, extra={"call_id": call_id, "campaign": campaign})
+            self.on_event(CallEnded(call_id, "failed", 0, str(exc)[:80]))
+            return call_id
         log.info("dialling", extra={"call_id": call_id, "campaign": campaign})
         self.bus.publish(CallStarted(call_id, campaign, mask_number(phone)))
         return call_id
@@ -502,6 +513,8 @@ class CallFlow:
             attempt.answered_at, attempt.ended_at = call.answered_on, utcnow()
             attempt.final_tier = tier
             contact = session.get(Contact, call.contact_id)
+            if contact.claimed_by == self.station_id:
+                contact.claimed_by = None  # with the outcome, in one transaction: served again only once it is closed
             campaign = session.get(Campaign, contact.campaign_id)
             retry = retry_rules(campaign, self.config.campaign_defaults.retry_hours)
             if tier in HOT_TIERS and not call.taken_over_by and contact.status is not ContactStatus.closed:

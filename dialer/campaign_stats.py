@@ -73,8 +73,11 @@ def _counts(
     """Counts of the calls started in [since, until), by campaign id or by `key`."""
     key = CallAttempt.campaign_id if key is None else key
     answered = CallAttempt.outcome == CallOutcome.answered
-    live = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned])
-    connected = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned, CallOutcome.machine])
+    # A live answer cut by a station's death counts as answered, and as abandoned unless an agent had it.
+    cut = (CallAttempt.outcome == CallOutcome.interrupted) & CallAttempt.answered_at.is_not(None)
+    cut_alone = cut & CallAttempt.connected_at.is_(None)
+    live = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned]) | cut
+    connected = CallAttempt.outcome.in_([CallOutcome.answered, CallOutcome.abandoned, CallOutcome.machine]) | cut
     talk = func.sum(
         case(
             (answered & CallAttempt.answered_at.is_not(None) & CallAttempt.ended_at.is_not(None),
@@ -88,7 +91,7 @@ def _counts(
             func.count(),
             func.count().filter(connected),
             func.count().filter(live),
-            func.count().filter(CallAttempt.outcome == CallOutcome.abandoned),
+            func.count().filter((CallAttempt.outcome == CallOutcome.abandoned) | cut_alone),
             func.count().filter(answered & CallAttempt.final_tier.in_(HOT_TIERS)),
             func.count().filter(CallAttempt.agent_name.is_not(None)),
             talk,

@@ -27,26 +27,6 @@ def _triage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    if args.offline:
-        from dialer.demo import run_demo
-
-        return run_demo(config, samples_per_tier=args.samples)
-    from dialer.live_demo import run_live_demo
-
-    return run_live_demo(config, args.config, contacts=args.contacts, lines=args.lines, start_delay=args.start_delay)
-
-
-def _bench_live(args: argparse.Namespace) -> int:
-    from dialer.bench_live import run_bench_live
-
-    config = load_config(args.config)
-    figures = run_bench_live(config, args.config, args.engine, calls=args.calls, lines=args.lines)
-    print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
-    return 0
-
-
 def _bench_import(args: argparse.Namespace) -> int:
     from dialer.lists.bench import run_import_bench
 
@@ -104,7 +84,8 @@ def _sim_agent(args: argparse.Namespace) -> int:
     return serve_agent(args.port, Path(args.record_dir) if args.record_dir else None)
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Returns the `bench` group, for the station's benchmarks."""
     import dialer.contacts_cli
     import dialer.lists.cli
     import dialer.telephony.asterisk.cli
@@ -116,32 +97,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     triage.add_argument("file", help="mono 16-bit PCM WAV at 8 or 16 kHz")
     triage.add_argument("--json", action="store_true")
     triage.set_defaults(run=_triage)
-    demo = commands.add_parser("demo", help="dial a demo campaign of simulated callees over SIP on this machine")
-    demo.add_argument(
-        "--contacts",
-        type=int,
-        default=20,
-        choices=range(1, 21),
-        metavar="1-20",
-        help="how many of the 20 demo callees to dial (default 20)",
-    )
-    demo.add_argument(
-        "--lines", type=int, default=3, choices=range(1, 4), metavar="1-3", help="calls at once (default 3)"
-    )
-    demo.add_argument(
-        "--offline", action="store_true", help="no calls: report the intent model and triage bundled recordings"
-    )
-    demo.add_argument("--samples", type=int, default=1, help="with --offline: recordings per tier (default 1)")
-    demo.add_argument("--start-delay", type=float, default=10, help="seconds to open the console before dialling")
-    demo.set_defaults(run=_demo)
-
     bench = commands.add_parser("bench", help="benchmarks that print JSON").add_subparsers(dest="action", required=True)
-    live = bench.add_parser("live", help="takeover and tier latency, concurrency and ASR load on real SIP calls")
-    live.add_argument("--engine", default="pjsua2", choices=["pjsua2", "asterisk"])
-    live.add_argument("--calls", type=int, default=12, help="simulated hot calls to place (default 12)")
-    live.add_argument("--lines", type=int, default=3, help="calls at once, 1-60 (default 3)")
-    live.add_argument("--json", action="store_true", help="one line of JSON")
-    live.set_defaults(run=_bench_live)
     imports = bench.add_parser("import", help="load a generated list of N contacts, then time the hopper on it")
     imports.add_argument("--rows", type=int, default=1_000_000)
     imports.add_argument("--json", action="store_true")
@@ -167,3 +123,4 @@ def register(commands: argparse._SubParsersAction) -> None:
     agent.add_argument("--port", type=int, default=0, help="SIP port on 127.0.0.1 (0: any free port)")
     agent.add_argument("--record-dir", help="save what the agent heard as WAV files here")
     agent.set_defaults(run=_sim_agent)
+    return bench

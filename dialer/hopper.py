@@ -3,7 +3,7 @@
 A contact is served only if it is on no do-not-call list (the campaign's, the internal
 one, a registry number or prefix), it is inside its local calling window in every zone
 the number may be in, it is under the campaign's attempt caps, its retry time has come
-and it is not already in a call. Order: callbacks due, then new contacts, then retries.
+and it is not already in a call (claimed by a station). Order: callbacks due, then new contacts, then retries.
 
 Each class is one indexed query that stops at `limit`, so a campaign of a million
 contacts costs the same as one of a hundred. Time zones are opened in Python once per
@@ -62,6 +62,7 @@ def next_callable(
         Contact.campaign_id == campaign.id,
         Contact.attempts < campaign.max_attempts_total,
         Contact.id.not_in(list(in_flight)),
+        Contact.claimed_by.is_(None),  # a station is dialling it (this one or another)
         open_zones(session, campaign, now),
         not_blocked(campaign.id),
     )

@@ -33,6 +33,7 @@ class CallOutcome(enum.StrEnum):
     machine = "machine"
     abandoned = "abandoned"
     failed = "failed"
+    interrupted = "interrupted"  # the station placing it died mid-call; closed by the station that noticed
 
 
 class Disposition(enum.StrEnum):
@@ -115,6 +116,8 @@ class Contact(Base):
     last_outcome: Mapped[str | None] = mapped_column(String(20))
     next_attempt_at: Mapped[dt.datetime | None]
     created_at: Mapped[CreatedAt]
+    # The station dialling it, from the claim until the attempt is closed: no other station serves it meanwhile.
+    claimed_by: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
 class CallAttempt(Base):
@@ -136,6 +139,7 @@ class CallAttempt(Base):
     agent_name: Mapped[str | None] = mapped_column(String(100))
     disposition: Mapped[str | None] = mapped_column(String(30))
     notes: Mapped[str | None] = mapped_column(Text)
+    station: Mapped[str | None] = mapped_column(String(40), index=True)  # the station instance holding the call
 
 
 class DoNotCall(Base):

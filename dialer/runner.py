@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.agent_time import CONFIRM_EVERY
 from dialer.call_flow import TAKEOVER_WAIT_SECONDS, CallFlow
+from dialer.claims import claim, release
 from dialer.dial_check import plan_dial
 from dialer.dnc_registry import stale_registries
 from dialer.hopper import next_callable
@@ -59,9 +60,13 @@ class CampaignRunner:
         lines: int,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         pacing: str | None = None,
+        station_lines: Callable[[], int] | None = None,
     ) -> None:
+        """`station_lines`: how many more calls the station may place now, over all its campaigns (None: no cap
+        beyond `lines`)."""
         self.config, self.sessions, self.flow = config, sessions, flow
         self.campaign_id, self.lines, self.clock = campaign_id, lines, clock
+        self.station_lines = station_lines
         with sessions.begin() as session:
             campaign = session.get(Campaign, campaign_id)
             if campaign is None:
@@ -86,7 +91,8 @@ class CampaignRunner:
         if self.pacing.lines < before:
             lines, campaign = self.pacing.lines, self.campaign_name
             log.warning("transcription %.1f s behind: down to %d lines", lag, lines, extra={"campaign": campaign})
-        return self.pacing.dials(agents_connected=self.flow.agents_ready())
+        wanted = self.pacing.dials(agents_connected=self.flow.agents_ready())
+        return wanted if self.station_lines is None else max(0, min(wanted, self.station_lines()))
 
     def tick(self) -> bool:
         """Dial what may be dialled now; False when the campaign has nothing left to do."""
@@ -111,11 +117,15 @@ class CampaignRunner:
             picked = [c.id for c in contacts[:free]]
             more_to_call = bool(contacts)
         for contact_id in picked:
-            # Checked again immediately before the dial, each in its own transaction, then dialled.
+            # Claimed, then checked again immediately before the dial, each in its own transaction, then dialled.
             with self.sessions.begin() as session:
+                if not claim(session, contact_id, self.flow.station_id):
+                    continue  # another station is dialling it
                 campaign, contact = session.get(Campaign, self.campaign_id), session.get(Contact, contact_id)
                 plan = plan_dial(session, campaign, contact, self.clock())
                 name, phone = campaign.name, contact.phone_e164
+                if plan.caller_number is None:
+                    release(session, contact_id, self.flow.station_id)
             if plan.caller_number is None:
                 log.info("not dialled: %s", plan.refusal, extra={"campaign": name})
                 continue
@@ -160,10 +170,14 @@ class CampaignRunner:
             )
         )
 
+    def close(self) -> None:
+        """Stop following the campaign's calls (the pacing's view of them)."""
+        self._unsubscribe()
+
     def run(self, max_seconds: float = 3600.0) -> None:
         deadline = time.monotonic() + max_seconds
         try:
             while time.monotonic() < deadline and self.tick():
                 time.sleep(TICK_SECONDS)
         finally:
-            self._unsubscribe()
+            self.close()

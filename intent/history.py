@@ -44,3 +44,14 @@ def redact_history_before(session: Session, cutoff: dt.datetime) -> int:
 def erase_history(session: Session, call_ids: list[str]) -> int:
     """Delete the calls' tier decisions, which quote what the callee said; returns how many went."""
     return session.execute(delete(TierDecision).where(TierDecision.call_id.in_(call_ids))).rowcount
+
+
+def last_final_tier(session: Session, call_id: str) -> str | None:
+    """The tier of the call's last final decision, if it had one."""
+    query = (
+        select(TierDecision.tier)
+        .where(TierDecision.call_id == call_id, TierDecision.is_final.is_(True))
+        .order_by(TierDecision.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from dialer.call_flow import CallFlow
-from dialer.live_demo import connect_sim_agent
 from dialer.runner import CampaignRunner
+from dialer.sim.setup import connect_sim_agent
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel

@@ -42,10 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     import dialer.cli
     import intent.cli
     import number_pool.cli
+    import station.cli
 
     parser = argparse.ArgumentParser(prog="tierdial", description="Compliance-first outbound dialer with live triage")
     parser.add_argument("--config", help="configuration file (default: $TIERDIAL_CONFIG, ./config.yaml, or built-in)")
-    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default: INFO for services, else WARNING"
+    )
+    parser.add_argument(
+        "--log-format", default="text", choices=["text", "json"], help="json: one object a line, for log shippers"
+    )
     parser.add_argument("--version", action="version", version=f"tierdial {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -59,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     intent.cli.register(commands)
     asr.cli.register(commands)
-    dialer.cli.register(commands)
+    bench = dialer.cli.register(commands)
+    station.cli.register(commands, bench)
     console.cli.register(commands)
     console.accounts_cli.register(commands)
     number_pool.cli.register(commands)
@@ -69,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.log_level)
+    setup_logging(args.log_level or getattr(args, "default_log_level", "WARNING"), args.log_format)
     try:
         return int(args.run(args) or 0)
     except UserError as exc:

@@ -70,6 +70,27 @@ class Intent(_Section):
 class Console(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    threads: Annotated[int, Field(ge=4, le=2000)] = Field(
+        default=64, description="requests served at once; each open page holds one for its live events"
+    )
+
+
+class Station(_Section):
+    """This node: `tierdial serve` runs one station per machine; several share one PostgreSQL database."""
+
+    name: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")] | None = Field(
+        default=None, description="how the other nodes and the console name this one; default: the host name"
+    )
+    lines: Annotated[int, Field(ge=1, le=1000)] = Field(
+        default=12, description="the most calls this node has up at once, over all its campaigns"
+    )
+    drain_seconds: Annotated[float, Field(ge=0, le=3600)] = Field(
+        default=120, description="on SIGTERM: no new dials; calls in progress get this long to end, then are hung up"
+    )
+    asr_services: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:\[\]-]+:[0-9]{1,5}$")]] = Field(
+        default_factory=list,
+        description="host:port of ASR services (`tierdial asr serve`) on other machines; empty: one starts here",
+    )
 
 
 class Trunk(_Section):
@@ -173,6 +194,11 @@ class Agent(_Section):
         default=None,
         description="with Asterisk: the password the agent's phone registers with (its endpoint is the agent's name)",
     )
+    shift: bool = Field(
+        default=True,
+        description="`tierdial serve` rings this phone for the shift and keeps it up (agents); false for a supervisor "
+        "whose phone only rings to listen in",
+    )
 
 
 class Asterisk(_Section):
@@ -232,6 +258,7 @@ class Config(_Section):
     asterisk: Asterisk = Asterisk()
     intent: Intent = Intent()
     console: Console = Console()
+    station: Station = Station()
     trunks: list[Trunk] = Field(default_factory=list)
     caller_numbers: list[CallerNumber] = Field(default_factory=list)
     campaign_defaults: CampaignDefaults = CampaignDefaults()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import collections
+import ctypes
+import signal
 import subprocess
 import sys
 import threading
@@ -12,6 +14,7 @@ from typing import IO
 
 READY_LINES = 50  # a service prints its address within its first lines, or it failed
 KEPT_ERROR_LINES = 500
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class Service:
@@ -57,6 +60,13 @@ def _drain(stream: IO[str] | None, keep: Callable[[str], None]) -> None:
             keep(line)
 
 
+def _end_with_parent() -> None:
+    """In the child: the kernel sends it SIGTERM when the process that started it dies, even by kill -9, so a
+    station that is killed leaves no ASR service or simulator behind holding ports and calls."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start_service(command: list[str], ready: str, cwd: Path | None = None) -> Service:
     """Run `tierdial COMMAND...` and wait for the line that says where it listens ("... HOST:PORT")."""
     process = subprocess.Popen(
@@ -65,6 +75,7 @@ def start_service(command: list[str], ready: str, cwd: Path | None = None) -> Se
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_end_with_parent if sys.platform == "linux" else None,
     )
     assert process.stdout is not None and process.stderr is not None
     for _ in range(READY_LINES):

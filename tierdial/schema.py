@@ -20,6 +20,7 @@ TABLE_MODULES = (
     "dialer.models",
     "intent.models",
     "number_pool.models",
+    "station.models",
     "tierdial.audit",
 )
 

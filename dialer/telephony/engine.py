@@ -35,6 +35,10 @@ class TelephonyEngine(ABC):
     def stop(self) -> None:
         """Hang up whatever is still up and release everything."""
 
+    def healthy(self) -> bool:
+        """Able to place calls now (its worker processes alive, its PBX link up): a station's readiness."""
+        return True
+
     @abstractmethod
     def originate(self, dial: Dial) -> None: ...
 

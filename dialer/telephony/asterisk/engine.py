@@ -43,6 +43,9 @@ class AsteriskEngine(TelephonyEngine):
         self._calls.start()
         self._worker.start()
 
+    def healthy(self) -> bool:
+        return self._calls.ami.connected
+
     def stop(self) -> None:
         for call_id in self._calls.live():
             self._do(call_id, self._calls.hangup, call_id)

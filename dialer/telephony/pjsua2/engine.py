@@ -107,6 +107,10 @@ class Pjsua2Engine(TelephonyEngine):
             self._workers.append(handle)
         threading.Thread(target=self._read_events, args=(handle,), daemon=True, name="sip-events").start()
 
+    def healthy(self) -> bool:
+        with self._lock:
+            return bool(self._workers) and all(w.process.is_alive() for w in self._workers)
+
     def stop(self) -> None:
         self._stopping = True
         with self._lock:

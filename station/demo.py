@@ -1,56 +1,41 @@
 """The live demo: a campaign of simulated callees dialled over real SIP on this machine.
 
-Starts the ASR service and the callee simulator as their own processes, loads the
-bundled demo campaign, dials it through the embedded engine and prints what happens
+The same station `tierdial serve` runs, on a database of the demo's own, with simulated
+callees as its trunk and a simulated headset as agent1's phone; it prints what happens
 on each call as it happens.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import secrets
 import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import dialer.sim
 from console.accounts import create_account
-from console.app import create_app
-from console.live import LiveFeed
 from console.models import Role
-from console.server import serve_in_thread
 from dialer.call_flow import CallFlow
-from dialer.campaigns import create_campaign
-from dialer.lists.importer import ListTerms, import_list
-from dialer.lists.rows import RowReader
-from dialer.models import CallAttempt, CampaignStatus, DoNotCall
-from dialer.runner import CampaignRunner
+from dialer.models import CallAttempt, DoNotCall
 from dialer.sim.scenario import load_scenario
-from dialer.telephony.registry import make_engine as make_telephony
+from dialer.sim.setup import AGENT, create_sim_campaign, noon_in_seoul_clock, wait_for_agent
 from dialer.telephony.registry import pbx_for
 from intent.tiers import MEANING
-from intent.training import model_for
-from tierdial.bus import EventBus
+from station.assembly import Station
 from tierdial.config import Config, parse_config
-from tierdial.db import make_engine, make_sessions
-from tierdial.errors import UserError
 from tierdial.logs import mask_number
 from tierdial.messages import Answered, CallEnded, FinalTranscript, TierDecided
 from tierdial.processes import start_service
-from tierdial.schema import upgrade
+from tierdial.schema import open_database
 
-SCENARIO = Path(__file__).with_name("sim") / "demo.yaml"
+SCENARIO = Path(dialer.sim.__file__).with_name("demo.yaml")
 DEMO_CALLER_NUMBER = "+82 2 3456 7890"
-SEOUL = ZoneInfo("Asia/Seoul")
-AGENT = "agent1"
 SUPERVISOR = "supervisor"
 DEMO_DATABASE = "demo.db"
 
@@ -70,8 +55,16 @@ def fresh_demo_database(config: Config) -> Config:
     return parse_config(data, "demo configuration")
 
 
-def sim_trunk_config(config: Config, sim_port: int) -> Config:
+def sim_trunk_config(config: Config, sim_port: int, headset_port: int, lines: int) -> Config:
+    """The demo's trunk is the callee simulator; agent1's phone, and the supervisor's for listening in, the
+    simulated headset."""
     data = config.model_dump(mode="json")
+    headset = f"127.0.0.1:{headset_port}"
+    data["agents"] = [
+        {"name": AGENT, "display_name": "Agent One", "phone": f"sip:{AGENT}@{headset}"},
+        {"name": SUPERVISOR, "display_name": "Sam Supervisor", "phone": f"sip:{SUPERVISOR}@{headset}", "shift": False},
+    ]
+    data["station"]["lines"] = lines
     data["trunks"] = [{"name": "demo-sim", "uri": f"sip:127.0.0.1:{sim_port}"}]
     if not data["caller_numbers"]:
         data["caller_numbers"] = [
@@ -87,26 +80,6 @@ def sim_trunk_config(config: Config, sim_port: int) -> Config:
         for number in data["caller_numbers"]:
             number["trunk"] = "demo-sim"
     return parse_config(data, "demo configuration")
-
-
-def noon_in_seoul_clock() -> tuple[dt.datetime, Callable[[], dt.datetime]]:
-    """Noon in Seoul, moving with real time: the simulated callees' calling window is open whenever the demo runs."""
-    now = dt.datetime.now(dt.UTC)
-    noon = now.astimezone(SEOUL).replace(hour=12, minute=0, second=0, microsecond=0)
-    offset = noon - now
-    return noon, lambda: dt.datetime.now(dt.UTC) + offset
-
-
-def create_sim_campaign(sessions, name: str, list_name: str, phones: list[str], config: Config) -> int:  # type: ignore[no-untyped-def]
-    """A running campaign of simulated contacts, loaded as any list is (source, basis, checks); returns its id."""
-    with sessions.begin() as session:
-        campaign_id = create_campaign(session, name, config.campaign_defaults, status=CampaignStatus.running).id
-    rows = io.BytesIO(("phone\n" + "\n".join(phones) + "\n").encode())
-    terms = ListTerms("tierdial simulated callees", "existing_customer", "KR", list_name, imported_by="demo")
-    report = import_list(sessions, campaign_id, RowReader(rows, list_name, "csv"), terms)
-    if report.rejected:
-        raise UserError(f"simulated contacts rejected: {report.rejections[:3]}")
-    return campaign_id
 
 
 class _Feed:
@@ -155,21 +128,11 @@ def demo_accounts(sessions: sessionmaker[Session]) -> dict[str, str]:
     return passwords
 
 
-def _serve_console(demo: Config, feed: LiveFeed, sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
-    app = create_app(demo, feed, sessions)
+def _station(demo: Config, config_path: str | None, sessions: sessionmaker[Session], clock) -> Station:  # type: ignore[no-untyped-def]
     try:
-        return serve_in_thread(app, demo.console.host, demo.console.port)
-    except OSError:  # the configured port is taken on this machine: any free one will do for a demo
-        return serve_in_thread(app, demo.console.host, 0)
-
-
-def connect_sim_agent(flow: CallFlow, agent_port: int) -> bool:
-    """Ring agent1's simulated headset and wait for it to answer; False if it never does."""
-    flow.connect_agent(AGENT, f"sip:{AGENT}@127.0.0.1:{agent_port}")
-    deadline = time.monotonic() + 15
-    while AGENT not in flow.agent_legs and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return AGENT in flow.agent_legs
+        return Station(demo, config_path, sessions=sessions, clock=clock)
+    except OSError:  # the configured console port is taken on this machine: any free one will do for a demo
+        return Station(demo, config_path, sessions=sessions, clock=clock, console_port=0)
 
 
 def _exit_on_terminate(signum: int, _frame: object) -> None:
@@ -182,57 +145,37 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
     scenario = load_scenario(SCENARIO)
     phones = list(scenario.numbers)[:contacts]
     config = fresh_demo_database(config)
-    database = make_engine(config.database_url)
-    upgrade(database)
-    sessions = make_sessions(database)
-    passwords = demo_accounts(sessions)
-    model = model_for(config)
-    prefix = ["--config", config_path] if config_path else []
-    asr = start_service([*prefix, "asr", "serve", "--port", "0"], "listening on")
     callees = start_service(["sim", "callees", "--scenario", str(SCENARIO)], "callee simulator listening on")
     agent_recordings = config.data_dir / "agent-recordings"
     headset = start_service(["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on")
-    pbx = contextlib.ExitStack()
     noon, clock = noon_in_seoul_clock()
     try:
-        demo = pbx.enter_context(pbx_for(sim_trunk_config(config, callees.address[1])))
-        campaign_id = create_sim_campaign(
-            sessions, f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}", "demo.yaml", phones, demo
-        )
-        bus = EventBus()
-        flow = CallFlow(demo, sessions, model, bus, clock=clock)
-        bus.subscribe(_Feed(flow))
-        console = _serve_console(demo, LiveFeed(bus, flow), sessions)
-        engine = make_telephony(demo, flow.on_event, asr.address)
-        flow.engine = engine
-        engine.start()
-        try:
-            agent_ready = connect_sim_agent(flow, headset.address[1])
-            # The supervisor's phone for listening in: the same simulated headset answers it and records it too.
-            flow.phones[SUPERVISOR] = f"sip:{SUPERVISOR}@127.0.0.1:{headset.address[1]}"
-            print(f"console: http://{demo.console.host}:{console.server_port}/  (live calls, transcripts, tiers)")
-            print(f"  log in as {AGENT} / {passwords[AGENT]} (agent) or {SUPERVISOR} / {passwords[SUPERVISOR]}"
-                  " (supervisor: the dashboard); passwords made for this run")  # fmt: skip
-            if agent_ready:
-                print(f"  click 'Take over' on a hot call: the callee is bridged to {AGENT}'s simulated headset,")
-                print(f"  which records what it hears in {agent_recordings}/; as {SUPERVISOR}, 'Listen' and 'Whisper'")
-                print(f"  on a call ring {SUPERVISOR}'s simulated phone there too")
-            print(
-                f"demo campaign: {len(phones)} simulated callees, {lines} lines, caller number "
-                f"{demo.caller_numbers[0].number}; calling as if it were {noon:%H:%M} in Seoul, inside the "
-                f"08:00-21:00 window; dialling in {start_delay:.0f} s",
-                flush=True,
-            )
-            time.sleep(start_delay)
-            CampaignRunner(demo, sessions, flow, campaign_id, lines=lines, clock=clock, pacing="lines").run(
-                max_seconds=1800
-            )
-        finally:
-            engine.stop()
-            console.shutdown()
+        with pbx_for(sim_trunk_config(config, callees.address[1], headset.address[1], lines)) as demo:
+            sessions = open_database(demo.database_url)
+            passwords = demo_accounts(sessions)
+            station = _station(demo, config_path, sessions, clock)
+            station.bus.subscribe(_Feed(station.flow))
+            with station:
+                agent_ready = wait_for_agent(station.flow)
+                print(f"console: {station.console_url}/  (live calls, transcripts, tiers)")
+                print(f"  log in as {AGENT} / {passwords[AGENT]} (agent) or {SUPERVISOR} / {passwords[SUPERVISOR]}"
+                      " (supervisor: the dashboard); passwords made for this run")  # fmt: skip
+                if agent_ready:
+                    print(f"  click 'Take over' on a hot call: the callee is bridged to {AGENT}'s simulated headset,")
+                    print(f"  which records what it hears in {agent_recordings}/; as {SUPERVISOR}, 'Listen' and")
+                    print(f"  'Whisper' on a call ring {SUPERVISOR}'s simulated phone there too")
+                print(
+                    f"demo campaign: {len(phones)} simulated callees, {lines} lines, caller number "
+                    f"{demo.caller_numbers[0].number}; calling as if it were {noon:%H:%M} in Seoul, inside the "
+                    f"08:00-21:00 window; dialling in {start_delay:.0f} s",
+                    flush=True,
+                )
+                time.sleep(start_delay)
+                name = f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}"
+                campaign_id = create_sim_campaign(sessions, name, "demo.yaml", phones, demo, pacing="lines")
+                station.wait_campaign_done(campaign_id, timeout=1800)
     finally:
-        pbx.close()
-        for service in (headset, callees, asr):
+        for service in (headset, callees):
             service.stop()
     _summary(sessions, campaign_id, demo.database_url)
     return 0

@@ -22,7 +22,6 @@ API, as an agent would, and the headset notes when it first hears the callee. Fi
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -39,25 +38,17 @@ from types import SimpleNamespace
 
 from tqdm import tqdm
 
-from console.app import create_app
-from console.live import LiveFeed
-from console.server import serve_in_thread
 from console.tokens import create_token
 from dialer.call_flow import CallFlow
-from dialer.live_demo import AGENT, connect_sim_agent, create_sim_campaign, noon_in_seoul_clock
-from dialer.runner import CampaignRunner
+from dialer.sim.setup import AGENT, create_sim_campaign, noon_in_seoul_clock, wait_for_agent
 from dialer.telephony.pjsua2.endpoint import call_limit
 from dialer.telephony.registry import ENGINES, pbx_for
-from dialer.telephony.registry import make_engine as make_telephony
-from intent.training import model_for
 from number_pool.assignment import stable_pick
-from tierdial.bus import EventBus
+from station.assembly import Station
 from tierdial.config import Config, parse_config
-from tierdial.db import make_engine, make_sessions
 from tierdial.errors import UserError
 from tierdial.messages import Answered, AudioGaps, CallEnded, TierDecided
 from tierdial.processes import start_service
-from tierdial.schema import upgrade
 
 HOT_LINE = "heldout/ko_A_003.wav"
 # After the hot line the callee goes on talking, so the agent has someone to hear at takeover.
@@ -89,7 +80,9 @@ def _scenario(phones: list[str]) -> dict:
     return {"numbers": {phone: {"say": say, "hangup_after_seconds": 60} for phone in phones}}
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int | None) -> float:
+    if pid is None:  # remote ASR services: their CPU is not measured here
+        return 0.0
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -236,11 +229,17 @@ def _phones_taking_turns(calls: int, sims: int) -> list[str]:
     return [phone for turn in zip(*buckets, strict=False) for phone in turn][:calls]
 
 
-def _bench_config(config: Config, engine_name: str, sim_ports: list[int], lines: int) -> Config:
-    """The configuration on `engine_name` with a trunk and an owned caller number per callee simulator, and SIP
-    workers for `lines` calls; for Asterisk, a sandbox unless config.yaml names an Asterisk of its own."""
+def _bench_config(
+    config: Config, workdir: Path, engine_name: str, sim_ports: list[int], headset_port: int, lines: int
+) -> Config:
+    """The configuration on `engine_name` with a database of the run's own, a trunk and an owned caller number per
+    callee simulator, agent1's phone on the simulated headset, and SIP workers for `lines` calls; for Asterisk, a
+    sandbox unless config.yaml names an Asterisk of its own."""
     data = config.model_dump(mode="json")
     data["engine"] = engine_name
+    data["database"]["url"] = f"sqlite:///{workdir / 'bench.db'}"
+    data["station"] = {**data["station"], "lines": lines, "name": f"bench-{os.getpid()}", "asr_services": []}
+    data["agents"] = [{"name": AGENT, "phone": f"sip:{AGENT}@127.0.0.1:{headset_port}"}]
     data["trunks"] = [{"name": f"sim-{k}", "uri": f"sip:127.0.0.1:{port}"} for k, port in enumerate(sim_ports)]
     data["caller_numbers"] = [
         {"number": _bench_number(k), "trunk": f"sim-{k}", "region": "KR", "owned": True} for k in range(len(sim_ports))
@@ -263,54 +262,39 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     phones = _phones_taking_turns(calls, sims)
     scenario = workdir / "scenario.json"
     scenario.write_text(json.dumps(_scenario(phones)), encoding="utf-8")
-    database = make_engine(f"sqlite:///{workdir / 'bench.db'}")
-    upgrade(database)
-    sessions = make_sessions(database)
-    model = model_for(config)
-    prefix = ["--config", config_path] if config_path else []
-    asr_command = [*prefix, "asr", "serve", "--port", "0", "--recognizers", str(lines)]
-    asr = start_service(asr_command, "listening on")
     callee_sims = [start_service(["sim", "callees", "--scenario", str(scenario)], "listening on") for _ in range(sims)]
     sim_ports = [sim.address[1] for sim in callee_sims]
     headset = start_service(["sim", "agent"], "listening on")
-    pbx = contextlib.ExitStack()
     _, clock = noon_in_seoul_clock()
     run = _Run()
     phone_of: dict[str, str] = {}
     try:
-        bench = pbx.enter_context(pbx_for(_bench_config(config, engine_name, sim_ports, lines)))
-        campaign_id = create_sim_campaign(sessions, "bench live", "bench", phones, bench)
-        bus = EventBus()
-        flow = CallFlow(bench, sessions, model, bus, clock=clock)
-        console = serve_in_thread(create_app(bench, LiveFeed(bus, flow), sessions), "127.0.0.1", 0)
-        with sessions.begin() as session:
-            token = create_token(session, "bench live", ["calls:write"], "bench")
-        bus.subscribe(lambda message: _observe(run, message))
-        bus.subscribe(lambda message: _remember_phone(flow, phone_of, message), Answered)
-        bus.subscribe(_Agent(f"http://127.0.0.1:{console.server_port}", token, flow, run))
-        progress = tqdm(total=calls, desc="calls", unit="call", file=sys.stderr)
-        bus.subscribe(lambda message: None if message.call_id.startswith("agent-") else progress.update(1), CallEnded)
-        engine = make_telephony(bench, flow.on_event, asr.address)
-        flow.engine = engine
-        engine.start()
-        cpu_before, wall_before = _cpu_seconds(asr.pid), time.monotonic()
-        try:
-            if not connect_sim_agent(flow, headset.address[1]):
-                raise UserError("the simulated agent's headset did not answer")
-            CampaignRunner(bench, sessions, flow, campaign_id, lines=lines, clock=clock, pacing="lines").run(
-                max_seconds=60 * calls
+        with pbx_for(_bench_config(config, workdir, engine_name, sim_ports, headset.address[1], lines)) as bench:
+            station = Station(bench, config_path, clock=clock, console_port=0)
+            flow = station.flow
+            with station.sessions.begin() as session:
+                token = create_token(session, "bench live", ["calls:write"], "bench")
+            station.bus.subscribe(lambda message: _observe(run, message))
+            station.bus.subscribe(lambda message: _remember_phone(flow, phone_of, message), Answered)
+            station.bus.subscribe(_Agent(station.console_url or "", token, flow, run))
+            progress = tqdm(total=calls, desc="calls", unit="call", file=sys.stderr)
+            station.bus.subscribe(
+                lambda message: None if message.call_id.startswith("agent-") else progress.update(1), CallEnded
             )
-            cpu_used = _cpu_seconds(asr.pid) - cpu_before
-            wall = time.monotonic() - wall_before
-        finally:
-            engine.stop()
-            console.shutdown()
+            with station:
+                asr_pid = station.asr.local.pid if station.asr.local else None
+                if not wait_for_agent(flow):
+                    raise UserError("the simulated agent's headset did not answer")
+                cpu_before, wall_before = _cpu_seconds(asr_pid), time.monotonic()
+                sessions = station.sessions
+                campaign_id = create_sim_campaign(sessions, "bench live", "bench", phones, bench, pacing="lines")
+                station.wait_campaign_done(campaign_id, timeout=60 * calls)
+                cpu_used = _cpu_seconds(asr_pid) - cpu_before
+                wall = time.monotonic() - wall_before
             progress.close()
     finally:
-        pbx.close()
         agent_out = headset.stop()
         callee_out = "\n".join(sim.stop() for sim in callee_sims)
-        asr.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     callee_log = {e["number"]: e for e in map(json.loads, filter(_is_json, callee_out.splitlines()))}
     agent_onsets = [t for e in map(json.loads, filter(_is_json, agent_out.splitlines())) for t in e["sound_onsets"]]

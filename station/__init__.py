@@ -1,0 +1,1 @@
+"""A station: one node of tierdial, everything `config.yaml` describes assembled in one place (`tierdial serve`)."""

@@ -1,0 +1,208 @@
+"""A station: everything `config.yaml` describes, built in one place and run until it is stopped.
+
+The ASR service (started here, or remote ones), the telephony engine, the call flow, a
+runner per campaign this station paces, the console with its live feed, and the
+periodic jobs (heartbeat, recovery of dead stations, agents' phones for the shift).
+`tierdial serve`, the demo and the live benchmark are all this class; the demo and the
+benchmark only add simulated callees and a headset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.app import create_app
+from console.live import LiveFeed
+from dialer.call_flow import CallFlow
+from dialer.interrupted import recover_station
+from dialer.telephony.registry import make_engine as make_telephony
+from intent.classifier import IntentModel
+from intent.training import model_for
+from station import members
+from station.asr_services import AsrServices
+from station.pacer import CampaignPacer
+from station.web import ConsoleServer
+from tierdial.bus import EventBus
+from tierdial.config import Config
+from tierdial.schema import open_database
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 0.2
+AGENT_RING_EVERY_SECONDS = 30.0
+
+
+class _Every:
+    """Due on the first look, then again once `seconds` have passed since it was last due."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self._last = seconds, -float("inf")
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
+class Station:
+    def __init__(
+        self,
+        config: Config,
+        config_path: str | None = None,
+        *,
+        sessions: sessionmaker[Session] | None = None,
+        model: IntentModel | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        console: bool = True,
+        console_port: int | None = None,
+    ) -> None:
+        self.config, self.clock = config, clock
+        self.name = members.node_name(config)
+        self.instance = uuid.uuid4().hex
+        self.sessions = sessions or open_database(config.database_url)
+        self.model = model or model_for(config)
+        self.bus = EventBus()
+        self.flow = CallFlow(config, self.sessions, self.model, self.bus, clock=clock, station_id=self.instance)
+        self.asr = AsrServices(config, config_path, recognizers=config.station.lines)
+        self.pacer = CampaignPacer(config, self.sessions, self.flow, clock, config.station.lines)
+        self.feed = LiveFeed(self.bus, self.flow)
+        self.console: ConsoleServer | None = None
+        if console:
+            app = create_app(config, self.feed, self.sessions, readiness=self.readiness)
+            self.console = ConsoleServer(app, config.console, console_port)
+        self.draining = threading.Event()
+        self._stop = threading.Event()
+        self._loop = threading.Thread(target=self._run, name="station", daemon=True)
+        self._beat, self._recover = _Every(members.HEARTBEAT_SECONDS), _Every(members.HEARTBEAT_SECONDS)
+        self._look, self._ring_agents = _Every(3.0), _Every(AGENT_RING_EVERY_SECONDS)
+        self._started = False
+
+    @property
+    def console_url(self) -> str | None:
+        return self.console.url if self.console else None
+
+    # life ----------------------------------------------------------------------------------------
+    def start(self) -> Station:
+        with self.sessions.begin() as session:
+            members.register(session, self.instance, self.name, self.console_url)
+        self._started = True
+        self._recover_dead()  # this node's previous run, if it died, before anything is dialled
+        address = self.asr.start()
+        engine = make_telephony(self.config, self.flow.on_event, address)
+        self.flow.engine = engine
+        engine.start()
+        if self.console:
+            self.console.start()
+        self._loop.start()
+        log.info("station %s started (engine %s, %d lines)", self.name, self.config.engine, self.config.station.lines)
+        return self
+
+    def drain(self, limit: float | None = None) -> int:
+        """No new dials; wait up to `limit` seconds (station.drain_seconds) for calls in progress to end, then
+        hang up what is left. Returns how many calls had to be hung up."""
+        self.draining.set()
+        limit = self.config.station.drain_seconds if limit is None else limit
+        log.info("draining: no new dials; %d calls in progress get %.0f s to end", len(self.flow.calls), limit)
+        deadline = time.monotonic() + limit
+        while self.flow.calls and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = list(self.flow.calls)
+        for call_id in left:
+            with contextlib.suppress(Exception):  # it may end by itself meanwhile
+                self.flow.hang_up(call_id)
+        deadline = time.monotonic() + 10
+        while self.flow.calls and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return len(left)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._loop.is_alive():
+            self._loop.join(timeout=10)
+        self.pacer.let_go_all()
+        if self.flow.engine is not None:
+            self.flow.engine.stop()
+        if self.console:
+            self.console.shutdown()
+        self.asr.stop()
+        if self._started:
+            with self.sessions.begin() as session:
+                members.stopped(session, self.instance)
+        log.info("station %s stopped", self.name)
+
+    def __enter__(self) -> Station:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def wait_campaign_done(self, campaign_id: int, timeout: float) -> bool:
+        """Wait until the campaign has nobody left to call now and no call in progress (demo, benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if campaign_id in self.pacer.finished and not self.flow.calls:
+                return True
+            time.sleep(0.2)
+        return False
+
+    # what a load balancer asks ---------------------------------------------------------------------
+    def readiness(self) -> dict[str, bool]:
+        engine = self.flow.engine
+        return {
+            "engine": engine is not None and engine.healthy(),
+            "asr": self.asr.answering(),
+            "accepting_calls": not self.draining.is_set(),
+        }
+
+    # the loop --------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._step()
+            except Exception:  # the database away for a moment, say: log it, keep the calls, try again
+                log.exception("station step failed")
+                self._stop.wait(1.0)
+            self._stop.wait(TICK_SECONDS)
+
+    def _step(self) -> None:
+        if self._beat.due():
+            with self.sessions.begin() as session:
+                members.beat(session, self.instance, self.draining.is_set(), self.console_url)
+        if self._recover.due():
+            self._recover_dead()
+        if self.draining.is_set():
+            self.flow.watchdog()
+            return
+        if self._ring_agents.due():
+            self._ring_shift_phones()
+        if self._look.due():
+            self.pacer.look()
+        self.pacer.tick()
+
+    def _recover_dead(self) -> None:
+        with self.sessions() as session:
+            dead = [(r.instance, r.name) for r in members.to_recover(session, self.instance, self.name)]
+        for instance, name in dead:
+            why = f"station {name} stopped answering"
+            recover_station(self.sessions, instance, why, self.config.campaign_defaults.retry_hours, self.clock())
+            with self.sessions.begin() as session:
+                members.mark_recovered(session, instance)
+
+    def _ring_shift_phones(self) -> None:
+        """Agents' phones are called once for the shift and kept up; one that dropped is called again."""
+        for agent in self.config.agents:
+            uri = agent.phone or (agent.name if agent.sip_secret else None)
+            if not agent.shift or uri is None:
+                continue
+            if self.flow.agent_status(agent.name).phone == "not connected":
+                log.info("ringing %s's phone for the shift", agent.name)
+                self.flow.connect_agent(agent.name, uri)

@@ -1,0 +1,127 @@
+"""`tierdial serve`, `tierdial console serve`, `tierdial demo` and `tierdial bench live`: stations, and consoles."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import threading
+
+from tierdial.config import load_config
+
+log = logging.getLogger(__name__)
+
+
+class _Stopping:
+    """The first SIGTERM or Ctrl-C asks for a graceful stop; a second one stops at once."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.asked.is_set():
+            raise SystemExit(128 + signum)
+        log.warning("%s: stopping (again to stop at once)", signal.Signals(signum).name)
+        self.asked.set()
+
+    def wait(self) -> None:
+        while not self.asked.wait(1.0):  # a timed wait: signals are handled between its rounds
+            pass
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from station.assembly import Station
+
+    stopping = _Stopping()
+    config = load_config(args.config)
+    station = Station(config, args.config, console=not args.no_console)
+    station.start()
+    try:
+        web = station.console
+        where = f"console listening on {web.host}:{web.port}" if web else "no console"
+        print(f"station {station.name} serving ({config.engine}, {config.station.lines} lines); {where}", flush=True)
+        stopping.wait()
+        left = station.drain()
+        if left:
+            log.warning("drain limit reached: %d calls hung up", left)
+    finally:
+        station.stop()
+    return 0
+
+
+def _console_serve(args: argparse.Namespace) -> int:
+    from console.app import create_app
+    from station.web import ConsoleServer
+    from tierdial.schema import open_database
+
+    stopping = _Stopping()
+    config = load_config(args.config)
+    server = ConsoleServer(create_app(config, None, open_database(config.database_url)), config.console, args.port)
+    server.start()
+    print(f"console listening on {server.host}:{server.port}", flush=True)
+    try:
+        stopping.wait()
+    finally:
+        server.shutdown()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.offline:
+        from dialer.demo import run_demo
+
+        return run_demo(config, samples_per_tier=args.samples)
+    from station.demo import run_live_demo
+
+    return run_live_demo(config, args.config, contacts=args.contacts, lines=args.lines, start_delay=args.start_delay)
+
+
+def _bench_live(args: argparse.Namespace) -> int:
+    from station.bench_live import run_bench_live
+
+    config = load_config(args.config)
+    figures = run_bench_live(config, args.config, args.engine, calls=args.calls, lines=args.lines)
+    print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
+    return 0
+
+
+def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve", help="run this node: dial every running campaign, serve the console, until SIGTERM (then drain)"
+    )
+    serve.add_argument("--no-console", action="store_true", help="serve no console here (run one apart)")
+    serve.set_defaults(run=_serve, default_log_level="INFO")
+    console = commands.add_parser("console", help="the web console").add_subparsers(dest="action", required=True)
+    console_serve = console.add_parser("serve", help="run only the console (an extra console node)")
+    console_serve.add_argument("--port", type=int, help="TCP port (0: any free one; default: console.port)")
+    console_serve.set_defaults(run=_console_serve, default_log_level="INFO")
+
+    demo = commands.add_parser("demo", help="dial a demo campaign of simulated callees over SIP on this machine")
+    demo.add_argument(
+        "--contacts",
+        type=int,
+        default=20,
+        choices=range(1, 21),
+        metavar="1-20",
+        help="how many of the 20 demo callees to dial (default 20)",
+    )
+    demo.add_argument(
+        "--lines", type=int, default=3, choices=range(1, 4), metavar="1-3", help="calls at once (default 3)"
+    )
+    demo.add_argument(
+        "--offline", action="store_true", help="no calls: report the intent model and triage bundled recordings"
+    )
+    demo.add_argument("--samples", type=int, default=1, help="with --offline: recordings per tier (default 1)")
+    demo.add_argument("--start-delay", type=float, default=10, help="seconds to open the console before dialling")
+    demo.set_defaults(run=_demo)
+
+    live = bench.add_parser("live", help="takeover and tier latency, concurrency and ASR load on real SIP calls")
+    live.add_argument("--engine", default="pjsua2", choices=["pjsua2", "asterisk"])
+    live.add_argument("--calls", type=int, default=12, help="simulated hot calls to place (default 12)")
+    live.add_argument("--lines", type=int, default=3, help="calls at once, 1-60 (default 3)")
+    live.add_argument("--json", action="store_true", help="one line of JSON")
+    live.set_defaults(run=_bench_live)
