@@ -351,6 +351,7 @@ class CallFlow:
             if isinstance(message, Answered):
                 call.answered_at, call.answered_on = time.monotonic(), utcnow()
                 self._say(call, "opening")
+                self._store_answer(call)
             elif isinstance(message, MachineDetected):
                 # The opening still plays to the end (a person misjudged as a machine hears who called and how to
                 # stop calls; a voicemail records it); then the call ends.
@@ -367,6 +368,12 @@ class CallFlow:
                     self._observe(call, out)
                 return
         self.bus.publish(message)
+
+    def _store_answer(self, call: LiveCall) -> None:
+        """Kept at once, not only at the end: if this station dies mid-call, the call is known to have been answered
+        (it counts as an attempt, and as abandoned unless an agent had it)."""
+        with self.sessions.begin() as session:
+            session.query(CallAttempt).filter_by(call_id=call.call_id).update({"answered_at": call.answered_on})
 
     @staticmethod
     def _note_gaps(call: LiveCall, gaps: AudioGaps) -> None:

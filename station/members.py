@@ -37,7 +37,7 @@ def register(session: Session, instance: str, name: str, console_url: str | None
             StationRecord.heartbeat_at > now - dt.timedelta(seconds=DEAD_AFTER_SECONDS),
         )
     ).first()
-    if alive is not None:
+    if alive is not None and not _gone(alive):
         raise UserError(
             f"a station named {name!r} is already running on {alive.host} (pid {alive.pid}); give each node its own "
             "station.name in config.yaml"
@@ -45,6 +45,19 @@ def register(session: Session, instance: str, name: str, console_url: str | None
     record = StationRecord(instance=instance, name=name, host=socket.gethostname(), pid=os.getpid())
     record.console_url, record.started_at, record.heartbeat_at = console_url, now, now
     session.add(record)
+
+
+def _gone(record: StationRecord) -> bool:
+    """A run on this host whose process no longer exists (killed a moment ago: its last beat is still fresh)."""
+    if record.host != socket.gethostname():
+        return False
+    try:
+        os.kill(record.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def beat(session: Session, instance: str, draining: bool, console_url: str | None) -> None:

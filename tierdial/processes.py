@@ -61,8 +61,9 @@ def _drain(stream: IO[str] | None, keep: Callable[[str], None]) -> None:
 
 
 def _end_with_parent() -> None:
-    """In the child: the kernel sends it SIGTERM when the process that started it dies, even by kill -9, so a
-    station that is killed leaves no ASR service or simulator behind holding ports and calls."""
+    """In the child: the kernel sends it SIGTERM when the thread that started it ends, or its whole process dies,
+    even by kill -9, so a station that is killed leaves no ASR service or simulator behind holding ports and calls.
+    Start services from a thread that lives as long as they should (the main thread)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
