@@ -31,6 +31,7 @@ from console.openapi import openapi_document
 from console.pages import pages
 from console.webhook_sender import WebhookSender
 from tierdial import __version__
+from tierdial.bus import EventBus
 from tierdial.config import Config
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # a list of several million contacts
@@ -41,9 +42,11 @@ def create_app(
     live: LiveFeed | None = None,
     sessions: sessionmaker[Session] | None = None,
     readiness: Callable[[], dict[str, bool]] | None = None,
+    station_bus: EventBus | None = None,
 ) -> Flask:
     """The console; `live` attaches it to a running dialer (events out, commands in); `readiness` adds the
-    station's own checks to `/readyz`."""
+    station's own checks to `/readyz`. With several nodes, `live` carries every node's events and `station_bus`
+    this node's own: metrics and webhooks count those, so each event is counted and sent once."""
     app = Flask(__name__)
     app.config["TIERDIAL"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
@@ -52,8 +55,9 @@ def create_app(
         app.extensions["tierdial.readiness"] = readiness
     if live is not None:
         app.extensions["tierdial.live"] = live
-        app.extensions["tierdial.metrics"] = LiveMetrics(live.bus, getattr(live.control, "asr_load", None))
-        app.extensions["tierdial.webhooks"] = WebhookSender(live.bus, database.sessions())
+        own = station_bus or live.bus
+        app.extensions["tierdial.metrics"] = LiveMetrics(own, getattr(live.control, "asr_load", None))
+        app.extensions["tierdial.webhooks"] = WebhookSender(own, database.sessions())
         app.extensions["tierdial.kpi_watch"] = KpiWatcher(live.bus, database.sessions(), live.hot_leads)
     init_auth(app, config)
     init_login(app)

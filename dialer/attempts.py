@@ -99,3 +99,9 @@ def recent_attempts(session: Session, campaign: str | None, limit: int = 200) ->
     """The newest attempts first, for people reviewing calls."""
     query = _of_campaign(session, campaign).order_by(CallAttempt.id.desc())
     return _records(session, query.limit(min(max(limit, 1), MAX_PAGE)))
+
+
+def station_holding(session: Session, call_id: str) -> str | None:
+    """The station instance holding a call in progress; None if the call is over or unknown."""
+    query = select(CallAttempt.station).where(CallAttempt.call_id == call_id, CallAttempt.outcome == "in_progress")
+    return session.scalar(query)

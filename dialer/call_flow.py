@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from asr.load import AsrLoad
 from asr.transcripts import record_final
 from dialer.agent_time import OFFLINE, confirm_states, record_state
-from dialer.callbacks import callback_moment, callee_zone
+from dialer.callbacks import callee_zone
 from dialer.dnc import add_opt_out
-from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
+from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus
 from dialer.prompt_uploads import approved_prompt
 from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
+from dialer.wrap_up import CallCommandError, dispose
 from intent.asked_time import asked_time
 from intent.classifier import IntentModel
 from intent.history import record_decision
@@ -42,7 +43,6 @@ from tierdial import audit
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.db import utcnow
-from tierdial.errors import UserError
 from tierdial.logs import mask_number
 from tierdial.messages import (
     AgentStatus,
@@ -68,12 +68,6 @@ MAX_BOT_SECONDS = 120.0
 # After each final utterance of the callee, the bot answers according to the tier.
 REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "opt_out"}
 CLOSING = {"callback", "goodbye", "opt_out"}
-
-
-class CallCommandError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -302,33 +296,8 @@ class CallFlow:
             return sum(1 for agent in self.agent_legs if agent not in self.paused_agents)
 
     def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
-        """Record the wrap-up of a call, live or ended; "do_not_call" puts the number on the list at once.
-        A callback may name a time on the callee's clock (`2026-11-24T15:30`); else it is a day later."""
-        try:
-            chosen = Disposition(disposition)
-        except ValueError:
-            allowed = ", ".join(d.value for d in Disposition)
-            raise CallCommandError(400, f"disposition must be one of {allowed}") from None
-        with self.sessions.begin() as session:
-            attempt = session.query(CallAttempt).filter_by(call_id=call_id).one_or_none()
-            if attempt is None:
-                raise CallCommandError(404, f"no call {call_id}")
-            attempt.disposition, attempt.notes = chosen.value, notes[:5000] or None
-            attempt.wrapped_at = attempt.wrapped_at or utcnow()
-            contact = session.get(Contact, attempt.contact_id)
-            if chosen is Disposition.do_not_call:
-                add_opt_out(session, contact.phone_e164, "marked do-not-call by an agent", f"{by}, call {call_id}")
-            if chosen is Disposition.callback:
-                contact.status = ContactStatus.callback
-                contact.next_attempt_at = self.clock() + dt.timedelta(days=1)
-                if callback_at:
-                    try:
-                        contact.next_attempt_at = callback_moment(callback_at, contact.timezone, self.clock())
-                    except UserError as exc:
-                        raise CallCommandError(400, str(exc)) from None
-            elif chosen is not Disposition.other:
-                contact.status, contact.next_attempt_at = ContactStatus.closed, None
-        log.info("disposition %s by %s", chosen.value, by, extra={"call_id": call_id})
+        """Record the wrap-up of a call, live or ended (see `dialer.wrap_up`)."""
+        dispose(self.sessions, call_id, disposition, notes, by, callback_at, self.clock())
 
     def in_flight(self) -> set[int]:
         with self._lock:

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.app import create_app
@@ -28,7 +29,9 @@ from intent.classifier import IntentModel
 from intent.training import model_for
 from station import members
 from station.asr_services import AsrServices
+from station.control import ClusterControl, carry_out
 from station.pacer import CampaignPacer
+from station.relay import Relay, on_postgresql
 from station.web import ConsoleServer
 from tierdial.bus import EventBus
 from tierdial.config import Config
@@ -74,10 +77,18 @@ class Station:
         self.flow = CallFlow(config, self.sessions, self.model, self.bus, clock=clock, station_id=self.instance)
         self.asr = AsrServices(config, config_path, recognizers=config.station.lines)
         self.pacer = CampaignPacer(config, self.sessions, self.flow, clock, config.station.lines)
-        self.feed = LiveFeed(self.bus, self.flow)
+        self.relay: Relay | None = None
+        console_bus, control = self.bus, self.flow
+        if on_postgresql(self.sessions):  # several nodes may share it: consoles see every node's calls
+            console_bus = EventBus()
+            self.relay = Relay(self._engine(), self.instance, console_bus, lambda op, a: carry_out(self.flow, op, a))
+            self.bus.subscribe(console_bus.publish)
+            self.bus.subscribe(self.relay.share)
+            control = ClusterControl(self.sessions, self.relay, self.flow)
+        self.feed = LiveFeed(console_bus, control)
         self.console: ConsoleServer | None = None
         if console:
-            app = create_app(config, self.feed, self.sessions, readiness=self.readiness)
+            app = create_app(config, self.feed, self.sessions, readiness=self.readiness, station_bus=self.bus)
             self.console = ConsoleServer(app, config.console, console_port)
         self.draining = threading.Event()
         self._stop = threading.Event()
@@ -85,6 +96,9 @@ class Station:
         self._beat, self._recover = _Every(members.HEARTBEAT_SECONDS), _Every(members.HEARTBEAT_SECONDS)
         self._look, self._ring_agents = _Every(3.0), _Every(AGENT_RING_EVERY_SECONDS)
         self._started = False
+
+    def _engine(self) -> Engine:
+        return self.sessions.kw["bind"]
 
     @property
     def console_url(self) -> str | None:
@@ -96,6 +110,8 @@ class Station:
             members.register(session, self.instance, self.name, self.console_url)
         self._started = True
         self._recover_dead()  # this node's previous run, if it died, before anything is dialled
+        if self.relay is not None:
+            self.relay.start()
         address = self.asr.start()
         engine = make_telephony(self.config, self.flow.on_event, address)
         self.flow.engine = engine
@@ -133,6 +149,8 @@ class Station:
             self.flow.engine.stop()
         if self.console:
             self.console.shutdown()
+        if self.relay is not None:
+            self.relay.stop()
         self.asr.stop()
         if self._started:
             with self.sessions.begin() as session:

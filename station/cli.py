@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import threading
+import uuid
 
 from tierdial.config import load_config
 
@@ -54,18 +55,30 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _console_serve(args: argparse.Namespace) -> int:
     from console.app import create_app
+    from console.live import LiveFeed
+    from station.control import ClusterControl
+    from station.relay import Relay, on_postgresql
     from station.web import ConsoleServer
+    from tierdial.bus import EventBus
     from tierdial.schema import open_database
 
     stopping = _Stopping()
     config = load_config(args.config)
-    server = ConsoleServer(create_app(config, None, open_database(config.database_url)), config.console, args.port)
-    server.start()
+    sessions = open_database(config.database_url)
+    relay, live = None, None
+    if on_postgresql(sessions):  # the stations' live calls, and commands to them, through the database
+        console_bus = EventBus()
+        relay = Relay(sessions.kw["bind"], uuid.uuid4().hex, console_bus).start()
+        live = LiveFeed(console_bus, ClusterControl(sessions, relay))
+    app = create_app(config, live, sessions, station_bus=EventBus())
+    server = ConsoleServer(app, config.console, args.port).start()
     print(f"console listening on {server.host}:{server.port}", flush=True)
     try:
         stopping.wait()
     finally:
         server.shutdown()
+        if relay is not None:
+            relay.stop()
     return 0
 
 
