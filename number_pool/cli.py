@@ -6,12 +6,12 @@ import argparse
 import json
 
 from dialer.campaigns import find_campaign
-from dialer.lists.cli import open_database
 from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from number_pool.pool import sync_numbers
 from number_pool.reputation import ReportKind, number_summaries, release, report
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
+from tierdial.db import open_database
 from tierdial.errors import UserError
 
 
