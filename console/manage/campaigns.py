@@ -133,7 +133,9 @@ def numbers(campaign_id: int) -> Response:
     """The numbers offered to the campaign's new contacts; none ticked offers every active number."""
     chosen = request.form.getlist("number")
     with sessions().begin() as session:
-        name = choose_numbers(session, campaign_id, chosen, g.actor).name
+        campaign = find_campaign(session, campaign_id)
+        choose_numbers(session, campaign.id, chosen, g.actor)
+        name = campaign.name
     offered = ", ".join(chosen) if chosen else "every active number"
     return done(f"{name}: new contacts are given one of {offered}; contacts already called keep theirs", ".campaign",
                 campaign_id=campaign_id)  # fmt: skip
