@@ -28,14 +28,19 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from console.accounts import create_account
 from console.app import create_app
+from console.headless import chromium, log_in
 from console.live import LiveFeed
 from console.server import serve_in_thread
-from tests.browser import chromium, log_in
-from tests.helpers import PASSWORD, RecordingControl, add_account, api_token, migrated_sessions
+from console.testing import RecordingControl
+from console.tokens import create_token
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
+from tierdial.db import open_database
 from tierdial.messages import CallStarted, PartialTranscript
+
+PASSWORD = "a long bench password"  # the one agent's, typed into the log-in page by Chromium
 
 
 def _listen(port: int, token: str, expected: int, connected: threading.Event, latencies: list[float]) -> None:
@@ -101,11 +106,13 @@ def main() -> None:
     parser.add_argument("--browser-samples", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        sessions = migrated_sessions(Path(data) / "bench.db")
-        add_account(sessions, "ann", "agent")
-        token = api_token(sessions, "events:read")
+        config = parse_config({"data_dir": data})
+        sessions = open_database(config)
+        with sessions.begin() as session:
+            create_account(session, "ann", "agent", PASSWORD, "bench")
+            token = create_token(session, "bench", ["events:read"], "bench")
         bus = EventBus()
-        app = create_app(parse_config({"data_dir": data}), LiveFeed(bus, RecordingControl()), sessions)
+        app = create_app(config, LiveFeed(bus, RecordingControl()), sessions)
         server = serve_in_thread(app, "127.0.0.1", 0)
         port = server.server_port
         processes = max(1, min(8, args.agents // 50))

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from console.accounts import create_account, list_accounts, set_password, unlock
 from console.models import Agent, Role
-from dialer.lists.cli import open_database
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
+from tierdial.db import open_database
 from tierdial.errors import UserError
 
 

@@ -95,7 +95,7 @@ def tune(campaign: str):  # type: ignore[no-untyped-def]
         if retry is not None:
             set_retry_rules(session, campaign, g.actor, retry)
         if numbers is not None:
-            choose_numbers(session, campaign, numbers, g.actor)
+            choose_numbers(session, found.id, numbers, g.actor)
         return jsonify(campaign=found.name, status=found.status.value, abandon_cap=found.abandon_cap,
                        pacing=found.pacing, retry_hours=found.retry_hours,
                        caller_numbers=chosen_numbers(session).get(found.id, []))  # fmt: skip

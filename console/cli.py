@@ -6,9 +6,9 @@ import argparse
 import json
 
 from console.tokens import SCOPES, create_token, list_tokens, revoke_token
-from dialer.lists.cli import open_database
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
+from tierdial.db import open_database
 
 
 def _create(args: argparse.Namespace) -> int:

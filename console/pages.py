@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, send_file
 from asr.transcripts import transcript_of
 from console.auth import MANAGERS, PEOPLE, page_for, sessions
 from dialer.attempts import attempt_by_call, recent_attempts
+from dialer.pacing.registry import LIVE_MODES
 from dialer.recordings import recording_path
 from intent.history import tier_history
 from tierdial.config import Config
@@ -26,7 +27,7 @@ def agent() -> str:
 @pages.get("/supervisor")
 @page_for(*MANAGERS)
 def supervisor() -> str:
-    return render_template("supervisor.html")
+    return render_template("supervisor.html", modes=LIVE_MODES)
 
 
 @pages.get("/calls")

@@ -27,6 +27,7 @@ from dialer.agent_time import OFFLINE, confirm_states, record_state
 from dialer.callbacks import callee_zone
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus
+from dialer.number_reports import report
 from dialer.prompt_uploads import approved_prompt
 from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
@@ -38,7 +39,7 @@ from intent.history import record_decision
 from intent.live import LiveScorer
 from intent.rules import is_machine_greeting, is_wrong_number
 from intent.tiers import HOT_TIERS
-from number_pool.reputation import ReportKind, report
+from number_pool.reputation import ReportKind
 from tierdial import audit
 from tierdial.bus import EventBus
 from tierdial.config import Config

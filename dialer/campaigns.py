@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.models import Campaign, CampaignStatus
-from dialer.pacing.live import PACING_MODES
+from dialer.pacing.registry import LIVE_MODES
 from tierdial import audit
 from tierdial.config import CallingWindow, CampaignDefaults, RetryHours
 from tierdial.errors import NotFound, UserError
@@ -100,8 +100,8 @@ def tune_campaign(
                      now=abandon_cap)  # fmt: skip
         campaign.abandon_cap = abandon_cap
     if pacing is not None:
-        if pacing not in PACING_MODES:
-            raise UserError(f"pacing: one of {', '.join(PACING_MODES)} (got {pacing!r})")
+        if pacing not in LIVE_MODES:
+            raise UserError(f"pacing: one of {', '.join(LIVE_MODES)} (got {pacing!r})")
         audit.record(session, actor, "campaign_pacing_changed", "campaign", str(campaign.id), was=campaign.pacing,
                      now=pacing)  # fmt: skip
         campaign.pacing = pacing

@@ -89,6 +89,7 @@ def register(commands: argparse._SubParsersAction) -> argparse._SubParsersAction
     import dialer.contacts_cli
     import dialer.lists.cli
     import dialer.telephony.asterisk.cli
+    from dialer.pacing.registry import CONTROLLERS
 
     dialer.lists.cli.register(commands)
     dialer.contacts_cli.register(commands)
@@ -106,7 +107,7 @@ def register(commands: argparse._SubParsersAction) -> argparse._SubParsersAction
     pacing.add_argument("--scenario", action="extend", nargs="+", metavar="FILE", help="YAML files (one or more)")
     pacing.add_argument("--generated", type=int, default=0, metavar="N", help="also N random scenarios (4 h each)")
     pacing.add_argument("--seed", type=int, default=1, help="seed of the random scenarios (default 1)")
-    pacing.add_argument("--controllers", default="progressive,vicidial,tierdial,oracle", help="comma-separated")
+    pacing.add_argument("--controllers", default=",".join(CONTROLLERS), help="comma-separated")
     pacing.add_argument("--plot", metavar="PNG", help="also draw talk time against abandonment to this file")
     pacing.add_argument("--json", action="store_true", help="one line of JSON")
     pacing.set_defaults(run=_bench_pacing)

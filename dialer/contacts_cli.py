@@ -9,11 +9,11 @@ import json
 import sys
 from pathlib import Path
 
-from dialer.lists.cli import open_database
 from dialer.privacy import erase_contact, export_contact
 from dialer.retention import apply_retention
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
+from tierdial.db import open_database
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dialer.models import Campaign, Contact
 from number_pool.campaign_numbers import offered_numbers
 from number_pool.models import CallerNumber, NumberAssignment
 from tierdial.errors import UserError
@@ -16,6 +16,21 @@ from tierdial.errors import UserError
 
 class NoNumberOffered(UserError):
     """A new contact cannot be given a number: none the campaign offers is active."""
+
+
+class Callee(Protocol):
+    """What the assignment reads of a contact (the dialer's `Contact`)."""
+
+    id: int
+    phone_e164: str
+    region: str
+
+
+class OfferingCampaign(Protocol):
+    """What the assignment reads of the contact's campaign (the dialer's `Campaign`)."""
+
+    id: int
+    local_presence: bool
 
 
 def stable_pick(phone_e164: str, numbers: Sequence[CallerNumber]) -> CallerNumber:
@@ -27,7 +42,7 @@ def stable_pick(phone_e164: str, numbers: Sequence[CallerNumber]) -> CallerNumbe
     return ordered[digest % len(ordered)]
 
 
-def number_for(session: Session, contact: Contact, campaign: Campaign) -> CallerNumber:
+def number_for(session: Session, contact: Callee, campaign: OfferingCampaign) -> CallerNumber:
     """The contact's number: the one assigned before, whatever its state since, or a new assignment.
 
     A quarantined or retired number stays the contact's number; the dialer then refuses to
@@ -40,7 +55,7 @@ def number_for(session: Session, contact: Contact, campaign: Campaign) -> Caller
     )
     if assigned is not None:
         return assigned
-    offered = offered_numbers(session, campaign)
+    offered = offered_numbers(session, campaign.id)
     local = [n for n in offered if n.region == contact.region]
     chosen = stable_pick(contact.phone_e164, local if campaign.local_presence and local else offered)
     session.add(NumberAssignment(contact_id=contact.id, campaign_id=campaign.id, caller_number_id=chosen.id))

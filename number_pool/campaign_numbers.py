@@ -8,8 +8,6 @@ from collections import Counter, defaultdict
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dialer.campaigns import find_campaign
-from dialer.models import Campaign
 from number_pool.models import CallerNumber, CampaignNumber, NumberAssignment, NumberStatus
 from number_pool.reputation import find_number
 from tierdial import audit
@@ -23,10 +21,10 @@ def _chosen_ids(session: Session, campaign_id: int) -> set[int]:
     )
 
 
-def offered_numbers(session: Session, campaign: Campaign) -> list[CallerNumber]:
+def offered_numbers(session: Session, campaign_id: int) -> list[CallerNumber]:
     """The active numbers a new contact of the campaign may be given: those chosen for it, else every active one."""
     active = select(CallerNumber).where(CallerNumber.status == NumberStatus.active)
-    if chosen := _chosen_ids(session, campaign.id):
+    if chosen := _chosen_ids(session, campaign_id):
         active = active.where(CallerNumber.id.in_(chosen))
     return list(session.scalars(active))
 
@@ -42,13 +40,12 @@ def chosen_numbers(session: Session) -> dict[int, list[str]]:
     return dict(chosen)
 
 
-def choose_numbers(session: Session, name_or_id: str | int, numbers: list[str], actor: str) -> Campaign:
+def choose_numbers(session: Session, campaign_id: int, numbers: list[str], actor: str) -> None:
     """Set the numbers a campaign offers new contacts; an empty list offers every active number again.
 
     Only active numbers can be chosen: a quarantined one waits for its review, and a retired one is no longer
     owned. Contacts already called keep their number whatever the choice.
     """
-    campaign = find_campaign(session, name_or_id)
     wanted: dict[str, CallerNumber] = {}
     for raw in numbers:
         try:
@@ -58,16 +55,15 @@ def choose_numbers(session: Session, name_or_id: str | int, numbers: list[str], 
         if number.status is not NumberStatus.active:
             raise UserError(f"caller numbers: {number.e164} is {number.status}; only numbers in use can be chosen")
         wanted[number.e164] = number
-    was = chosen_numbers(session).get(campaign.id, [])
+    was = chosen_numbers(session).get(campaign_id, [])
     if sorted(wanted) == was:
-        return campaign
-    session.execute(delete(CampaignNumber).where(CampaignNumber.campaign_id == campaign.id))
-    session.add_all(CampaignNumber(campaign_id=campaign.id, caller_number_id=n.id, chosen_by=actor[:100])
+        return
+    session.execute(delete(CampaignNumber).where(CampaignNumber.campaign_id == campaign_id))
+    session.add_all(CampaignNumber(campaign_id=campaign_id, caller_number_id=n.id, chosen_by=actor[:100])
                     for n in wanted.values())  # fmt: skip
-    audit.record(session, actor, "campaign_numbers_chosen", "campaign", str(campaign.id), was=was or "all",
+    audit.record(session, actor, "campaign_numbers_chosen", "campaign", str(campaign_id), was=was or "all",
                  now=sorted(wanted) or "all")  # fmt: skip
     session.flush()
-    return campaign
 
 
 def campaign_number_rows(session: Session, campaign_id: int) -> list[dict[str, object]]:

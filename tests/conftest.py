@@ -122,7 +122,8 @@ def served_console(tmp_path: Path):  # type: ignore[no-untyped-def]
     from console.app import create_app
     from console.live import LiveFeed
     from console.server import serve_in_thread
-    from tests.helpers import RecordingControl, add_account, migrated_sessions
+    from console.testing import RecordingControl
+    from tests.helpers import add_account, migrated_sessions
     from tierdial.bus import EventBus
     from tierdial.config import parse_config
 

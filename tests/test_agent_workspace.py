@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from console.app import create_app
+from console.headless import chromium, log_in
 from console.live import LiveFeed
 from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, Contact
-from tests.browser import chromium, log_in, screenshot
+from tests.browser import screenshot
 from tests.helpers import (
     NOON_IN_SEOUL,
     PASSWORD,

@@ -33,6 +33,7 @@ def test_shipped_config_file_is_valid() -> None:
         ({"campaign_defaults": {"calling_window": {"start": "07:00"}}}, "calling_window", "08:00-21:00"),
         ({"campaign_defaults": {"ring_timeout_seconds": 10}}, "ring_timeout_seconds", "15"),
         ({"campaign_defaults": {"retry_hours": {"abandoned": 24}}}, "retry_hours.abandoned", "72"),
+        ({"campaign_defaults": {"pacing": "turbo"}}, "campaign_defaults.pacing", "tierdial"),
         ({"campaing_defaults": {}}, "campaing_defaults", "unknown key"),
         ({"asr": {"thread": 2}}, "asr.thread", "unknown key"),
         ({"engine": "freeswitch"}, "engine", "pjsua2"),

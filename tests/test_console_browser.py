@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import chromium, log_in, screenshot
+from console.headless import chromium, log_in
+from tests.browser import screenshot
 from tests.helpers import PASSWORD
 from tierdial.messages import Answered, CallStarted, FinalTranscript, PartialTranscript, TierDecided
 

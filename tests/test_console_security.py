@@ -10,7 +10,8 @@ import pytest
 from console.accounts import set_password, unlock
 from console.app import create_app
 from console.live import LiveFeed
-from tests.helpers import PASSWORD, RecordingControl, add_account, api_token, migrated_sessions, run_cli, signed_in
+from console.testing import RecordingControl
+from tests.helpers import PASSWORD, add_account, api_token, migrated_sessions, run_cli, signed_in
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium, log_in, screenshot
+from console.headless import chromium, log_in
+from tests.browser import screenshot
 from tierdial.processes import Service
 
 ACCOUNTS = re.compile(r"log in as (\S+) / (\S+) \(agent\) or (\S+) / (\S+) \(supervisor")

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from console.app import create_app
 from console.live import LiveFeed
+from console.testing import RecordingControl
 from dialer.models import CallAttempt, Contact
-from tests.helpers import RecordingControl, add_account, api_token, migrated_sessions, seed_campaign, signed_in
+from tests.helpers import add_account, api_token, migrated_sessions, seed_campaign, signed_in
 from tierdial.audit import AuditEntry
 from tierdial.bus import EventBus
 from tierdial.config import parse_config

@@ -113,7 +113,8 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
 def test_only_supervisors_listen_in_and_a_script_names_whose_phone_rings(tmp_path: Path) -> None:
     from console.app import create_app
     from console.live import LiveFeed
-    from tests.helpers import RecordingControl, add_account, api_token, migrated_sessions, signed_in
+    from console.testing import RecordingControl
+    from tests.helpers import add_account, api_token, migrated_sessions, signed_in
     from tierdial.config import parse_config
 
     sessions = migrated_sessions(tmp_path / "console.db")

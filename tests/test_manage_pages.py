@@ -212,8 +212,9 @@ def test_supervisors_look_after_agents_and_admins_after_everyone(console) -> Non
 def test_a_supervisor_manages_from_the_browser(console, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The management pages in Chromium at 1366x768: a list uploaded with its report, a number quarantined, a
     do-not-call search; a screenshot of each page."""
+    from console.headless import chromium, log_in
     from console.server import serve_in_thread
-    from tests.browser import chromium, log_in, screenshot
+    from tests.browser import screenshot
 
     app, sessions = console
     server = serve_in_thread(app, "127.0.0.1", 0)

@@ -14,11 +14,12 @@ from dialer.dial_check import plan_dial
 from dialer.lists.importer import ListTerms, import_list
 from dialer.lists.rows import RowReader
 from dialer.models import Campaign, CampaignStatus, Contact
+from dialer.number_reports import report
 from dialer.retry import after_attempt
 from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from number_pool.models import CallerNumber, NumberStatus
 from number_pool.pool import sync_numbers
-from number_pool.reputation import ReportKind, release, report
+from number_pool.reputation import ReportKind, release
 from tests.helpers import migrated_sessions
 from tierdial.audit import AuditEntry
 from tierdial.config import CampaignDefaults, Config, RetryHours, parse_config
@@ -151,17 +152,18 @@ def test_a_campaign_offers_only_its_chosen_numbers_to_new_contacts_and_called_on
     sessions = _open(db)
     before = {f"{i:04d}": _dial(sessions, "spring", f"{i:04d}", TUESDAY_NOON_SEOUL).caller_number for i in range(5)}
     with sessions.begin() as s:
+        spring = find_campaign(s, "spring").id
         with pytest.raises(UserError, match="not one of the organisation's"):
-            choose_numbers(s, "spring", ["+82 2 9999 0000"], "sam")
+            choose_numbers(s, spring, ["+82 2 9999 0000"], "sam")
         with pytest.raises(UserError, match="not a phone number"):
-            choose_numbers(s, "spring", ["tomorrow"], "sam")
-        choose_numbers(s, "spring", ["+82 2 3456 7892"], "sam")  # written as a person types it
+            choose_numbers(s, spring, ["tomorrow"], "sam")
+        choose_numbers(s, spring, ["+82 2 3456 7892"], "sam")  # written as a person types it
     later = TUESDAY_NOON_SEOUL + dt.timedelta(days=1)
     assert {k: _dial(sessions, "spring", k, later).caller_number for k in before} == before
     fresh = {_dial(sessions, "spring", f"{i:04d}", TUESDAY_NOON_SEOUL).caller_number for i in range(20, 40)}
     assert fresh == {"+82234567892"}
     with sessions() as s:
-        rows = {r["number"]: r for r in campaign_number_rows(s, find_campaign(s, "spring").id)}
+        rows = {r["number"]: r for r in campaign_number_rows(s, spring)}
         assert rows["+82234567892"]["chosen"] and rows["+82234567892"]["offered"]
         assert not rows["+82234567890"]["offered"] and sum(r["contacts"] for r in rows.values()) == 25
 
@@ -169,13 +171,13 @@ def test_a_campaign_offers_only_its_chosen_numbers_to_new_contacts_and_called_on
         outcome = report(s, "+82234567892", ReportKind.spam_label, "carrier label", Config().quarantine_after)
         assert "spring" in outcome.paused
         with pytest.raises(UserError, match="quarantined; only numbers in use"):
-            choose_numbers(s, "spring", ["+82234567892"], "sam")
+            choose_numbers(s, spring, ["+82234567892"], "sam")
 
 
 def test_a_campaign_with_no_offered_number_in_use_pauses_instead_of_refusing_every_contact(db: Path) -> None:
     sessions = _open(db)
     with sessions.begin() as s:
-        choose_numbers(s, "spring", ["+82234567891"], "sam")
+        choose_numbers(s, find_campaign(s, "spring").id, ["+82234567891"], "sam")
         s.get(CallerNumber, s.scalar(select(CallerNumber.id).where(CallerNumber.e164 == "+82234567891"))).status = (
             NumberStatus.quarantined)  # fmt: skip
     refused = _dial(sessions, "spring", "0003", TUESDAY_NOON_SEOUL)
@@ -184,7 +186,7 @@ def test_a_campaign_with_no_offered_number_in_use_pauses_instead_of_refusing_eve
         spring = find_campaign(s, "spring")
         assert spring.status is CampaignStatus.paused and "choose its numbers" in spring.status_reason
     with sessions.begin() as s:  # offering every number again lets it go on
-        choose_numbers(s, "spring", [], "sam")
+        choose_numbers(s, spring.id, [], "sam")
         find_campaign(s, "spring").status = CampaignStatus.running
     assert _dial(sessions, "spring", "0003", TUESDAY_NOON_SEOUL).caller_number in {"+82234567890", "+82234567892",
                                                                                      "+12125550100"}  # fmt: skip

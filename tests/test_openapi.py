@@ -14,8 +14,10 @@ from schemathesis.checks import positive_data_acceptance
 
 from console.app import create_app
 from console.live import LiveFeed
+from console.openapi import openapi_document
 from console.tokens import SCOPES
 from dialer.call_flow import CallFlow
+from dialer.pacing.registry import LIVE_MODES
 from tests.helpers import add_account, api_token, migrated_sessions, seed_campaign
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
@@ -42,6 +44,12 @@ def console(tmp_path_factory: pytest.TempPathFactory, intent_model):  # type: ig
 def api_schema(console):  # type: ignore[no-untyped-def]
     app, _ = console
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+def test_the_document_offers_the_pacing_modes_a_campaign_can_run_on() -> None:
+    tune = openapi_document()["paths"]["/api/v1/campaigns/{campaign}"]["patch"]
+    pacing = tune["requestBody"]["content"]["application/json"]["schema"]["properties"]["pacing"]
+    assert pacing["enum"] == list(LIVE_MODES)  # openapi.yaml is written by hand: a new mode is added there too
 
 
 def test_the_document_is_valid_openapi_and_names_every_api_route(console) -> None:  # type: ignore[no-untyped-def]

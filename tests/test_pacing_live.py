@@ -9,6 +9,7 @@ import pytest
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.pacing.live import LivePacing
+from dialer.pacing.registry import LIVE_MODES
 from tests.helpers import api_token, migrated_sessions
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
@@ -27,7 +28,7 @@ def hot(call_id: str) -> TierDecided:
     return TierDecided(call_id, "A", 0.9, ("가격",), "가격 알려 주세요", is_final=True)
 
 
-@pytest.mark.parametrize("mode", ["progressive", "vicidial", "tierdial"])
+@pytest.mark.parametrize("mode", LIVE_MODES)
 def test_a_controller_paces_live_calls_within_the_lines(mode: str) -> None:
     clock = Clock()
     pacing = LivePacing(mode, abandon_cap=0.03, lines=4, grace_seconds=10, clock=clock)

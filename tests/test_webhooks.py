@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from console.app import create_app
 from console.live import LiveFeed
+from console.testing import RecordingControl
 from console.webhook_sender import WebhookSender
 from dialer.models import CallAttempt, Contact
-from tests.helpers import RecordingControl, WebhookReceiver, api_token, migrated_sessions, seed_campaign
+from tests.helpers import WebhookReceiver, api_token, migrated_sessions, seed_campaign
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 from tierdial.messages import CallEnded, KpiAlert, TierDecided

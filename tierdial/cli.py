@@ -40,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     import console.accounts_cli
     import console.cli
     import dialer.cli
+    import dialer.numbers_cli
     import intent.cli
-    import number_pool.cli
     import station.cli
 
     parser = argparse.ArgumentParser(prog="tierdial", description="Compliance-first outbound dialer with live triage")
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     station.cli.register(commands, bench)
     console.cli.register(commands)
     console.accounts_cli.register(commands)
-    number_pool.cli.register(commands)
+    dialer.numbers_cli.register(commands)
     return parser
 
 

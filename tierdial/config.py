@@ -25,6 +25,9 @@ LATEST_CALL = time(21, 0)
 MIN_RING_SECONDS = 15
 MIN_ABANDONED_RETRY_HOURS = 72
 CONFIG_ENV = "TIERDIAL_CONFIG"
+# The modes a campaign can run on, named as in the dialer's table of them (dialer/pacing/registry.py, which says
+# what each does); the shared plumbing does not import the dialer, so a test keeps the two equal.
+PACING_MODES = ("lines", "progressive", "vicidial", "tierdial")
 
 
 class _Section(BaseModel):
@@ -155,9 +158,7 @@ class RetryHours(_Section):
 
 class CampaignDefaults(_Section):
     abandon_cap: Annotated[float, Field(gt=0, le=MAX_ABANDON_CAP)] = MAX_ABANDON_CAP
-    # tierdial: forecast and abandonment budget; vicidial: its adaptive method; progressive: a dial per free
-    # agent; lines: keep every line busy (the bot answers each call; for demos and load tests)
-    pacing: Literal["tierdial", "vicidial", "progressive", "lines"] = "tierdial"
+    pacing: str = "tierdial"  # one of PACING_MODES
     calling_window: CallingWindow = CallingWindow()
     ring_timeout_seconds: Annotated[int, Field(ge=MIN_RING_SECONDS, le=120)] = 25
     max_attempts_per_day: Annotated[int, Field(ge=1, le=10)] = 2
@@ -172,6 +173,13 @@ class CampaignDefaults(_Section):
         description="a hot lead no agent took (the bot promised a call back, or they hung up waiting) "
         "is called back after this, inside the calling window and the attempt caps",
     )
+
+    @field_validator("pacing")
+    @classmethod
+    def _known_pacing(cls, mode: str) -> str:
+        if mode not in PACING_MODES:
+            raise ValueError(f"one of {', '.join(PACING_MODES)}")
+        return mode
 
 
 class Reputation(_Section):

@@ -12,7 +12,9 @@ from typing import Annotated, ClassVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+
+from tierdial.config import Config
 
 # Stable constraint names let Alembic alter and drop constraints on every backend.
 NAMING = {
@@ -85,3 +87,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def make_sessions(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_database(config: Config) -> sessionmaker[Session]:
+    """Sessions on the configured database, its schema migrated to the newest version first (every command's way in)."""
+    from tierdial.schema import open_database as open_url  # Alembic is loaded only by what opens a database
+
+    return open_url(config.database_url)

@@ -22,7 +22,7 @@ from dialer.campaigns import (
     tune_campaign,
 )
 from dialer.lists.listing import list_summaries
-from dialer.pacing.live import PACING_MODES
+from dialer.pacing.registry import LIVE_MODES
 from dialer.prompt_uploads import campaign_prompts, prompt_file, review_prompt, upload_prompt
 from dialer.retry import retry_rules
 from dialer.script import prompt_wav, script
@@ -45,7 +45,7 @@ def _page(error: str | None = None) -> str:
         numbers = campaign_number_rows(session, campaign.id)
         return render_template(
             "manage/campaign.html", campaign=campaign, lists=list_summaries(session, campaign.id), numbers=numbers,
-            retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(), modes=PACING_MODES,
+            retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(), modes=LIVE_MODES,
             error=error,
             default_pacing=config.campaign_defaults.pacing, retry_fields=RETRY_FIELDS,
             uploads=campaign_prompts(session, campaign.id),
@@ -133,7 +133,9 @@ def numbers(campaign_id: int) -> Response:
     """The numbers offered to the campaign's new contacts; none ticked offers every active number."""
     chosen = request.form.getlist("number")
     with sessions().begin() as session:
-        name = choose_numbers(session, campaign_id, chosen, g.actor).name
+        campaign = find_campaign(session, campaign_id)
+        choose_numbers(session, campaign.id, chosen, g.actor)
+        name = campaign.name
     offered = ", ".join(chosen) if chosen else "every active number"
     return done(f"{name}: new contacts are given one of {offered}; contacts already called keep theirs", ".campaign",
                 campaign_id=campaign_id)  # fmt: skip

@@ -7,14 +7,16 @@ from werkzeug.wrappers import Response
 
 from console.auth import MANAGERS, page_for, sessions
 from console.manage.forms import done, required, show_errors_on
-from number_pool.reputation import number_summaries, quarantine_by_hand, release
+from dialer.campaigns import campaign_names
+from dialer.number_reports import quarantine_by_hand
+from number_pool.reputation import number_summaries, release
 
 manage_numbers = Blueprint("manage_numbers", __name__, url_prefix="/manage/numbers")
 
 
 def _page(error: str | None = None) -> str:
     with sessions()() as session:
-        rows = number_summaries(session)
+        rows = number_summaries(session, campaign_names(session))
     return render_template("manage/numbers.html", rows=rows, error=error)
 
 

@@ -9,19 +9,13 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.lists.importer import CONSENT_BASES, ImportReport, ListTerms, import_list, import_workers
 from dialer.lists.rows import RowReader, detect_format
 from tierdial.audit import command_line_actor
-from tierdial.config import Config, load_config
+from tierdial.config import load_config
+from tierdial.db import open_database
 from tierdial.errors import UserError
-
-
-def open_database(config: Config) -> sessionmaker[Session]:
-    from tierdial.schema import open_database as open_url
-
-    return open_url(config.database_url)
 
 
 def _campaigns_create(args: argparse.Namespace) -> int:

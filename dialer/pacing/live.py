@@ -26,12 +26,10 @@ from dialer.pacing.controller import (
     PacingController,
     PacingSettings,
     PacingStatus,
-    dial_level,
 )
-from dialer.pacing.registry import build_controller
+from dialer.pacing.lines import FillLines
+from dialer.pacing.registry import LIVE_MODES, build_controller
 from tierdial.messages import Answered, CallEnded, CallStarted, Takeover, TierDecided
-
-PACING_MODES = ("lines", "progressive", "vicidial", "tierdial")
 
 
 @dataclass
@@ -43,24 +41,7 @@ class _Call:
     late: bool = False
 
 
-class FillLines:
-    """Keep every line the campaign has busy: the bot answers each call, so nothing waits on an agent."""
-
-    name = "lines"
-
-    def decide(self, state: CampaignState) -> int:
-        return max(0, state.free_lines)
-
-    def observe(self, event: object) -> None:
-        pass
-
-    def status(self, state: CampaignState) -> PacingStatus:
-        return PacingStatus(self.name, dial_level(state), {}, 0.0)
-
-
 def _controller(mode: str, abandon_cap: float, grace_seconds: float) -> PacingController:
-    if mode == "lines":
-        return FillLines()  # type: ignore[return-value]
     return build_controller(mode, PacingSettings(abandon_cap=abandon_cap, grace_seconds=grace_seconds))
 
 
@@ -73,8 +54,8 @@ class LivePacing:
         grace_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if mode not in PACING_MODES:
-            raise ValueError(f"unknown pacing mode {mode!r}; choose one of {', '.join(PACING_MODES)}")
+        if mode not in LIVE_MODES:
+            raise ValueError(f"unknown pacing mode {mode!r}; choose one of {', '.join(LIVE_MODES)}")
         self.mode = mode
         self.controller: PacingController = _controller(mode, abandon_cap, grace_seconds)
         self.alone = FillLines()
@@ -152,7 +133,7 @@ class LivePacing:
         """A supervisor's change, live: the cap counts from the next decision; a new mode starts learning afresh."""
         with self._lock:
             self.cap = abandon_cap
-            if mode != self.mode and mode in PACING_MODES:
+            if mode != self.mode and mode in LIVE_MODES:
                 self.mode, self.controller = mode, _controller(mode, abandon_cap, self.grace)
 
     @property

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dialer.pacing.bench import Result
-
-MARKERS = {"progressive": "s", "vicidial": "v", "tierdial": "o", "oracle": "*"}
+from dialer.pacing.registry import MARKERS
 
 
 def plot_results(results: list[Result], path: Path) -> None:

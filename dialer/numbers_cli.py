@@ -1,17 +1,19 @@
-"""`tierdial numbers`: the caller numbers, their reputation, reports and release from quarantine."""
+"""`tierdial numbers`: the caller numbers, their reputation, reports and release from quarantine, and the numbers
+each campaign offers. It lives with the dialer because it joins numbers to campaigns."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from dialer.campaigns import find_campaign
-from dialer.lists.cli import open_database
+from dialer.campaigns import campaign_names, find_campaign
+from dialer.number_reports import report
 from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from number_pool.pool import sync_numbers
-from number_pool.reputation import ReportKind, number_summaries, release, report
+from number_pool.reputation import ReportKind, number_summaries, release
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
+from tierdial.db import open_database
 from tierdial.errors import UserError
 
 
@@ -19,7 +21,7 @@ def _list(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_database(config).begin() as session:
         sync_numbers(session, config.caller_numbers)
-        rows = number_summaries(session)
+        rows = number_summaries(session, campaign_names(session))
     if args.json:
         print(json.dumps(rows))
     for r in [] if args.json else rows:
