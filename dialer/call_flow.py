@@ -315,6 +315,9 @@ class CallFlow:
                     call.asr_heard_ms, call.asr_decode_ms = message.heard_ms, message.decode_ms
                 return
             if call is None:
+                if isinstance(message, FinalTranscript):  # the recogniser's last words of a call that just ended
+                    with self.sessions.begin() as session:
+                        record_final(session, message)
                 self._agent_leg_event(message)
                 self.bus.publish(message)
                 return
@@ -397,16 +400,17 @@ class CallFlow:
 
     # reactions ----------------------------------------------------------------------------------
     def _observe(self, call: LiveCall, message: object) -> None:
-        if not isinstance(message, TierDecided):
-            self.bus.publish(message)  # the transcript first, then the tier it caused
-        if isinstance(message, PartialTranscript) and call.listening_since:
-            call.listening_since = time.monotonic()  # the callee is speaking: not silence, however long
         if isinstance(message, FinalTranscript):
             call.listening_since = time.monotonic() if not call.closing else 0.0
             call.machine = call.machine or is_machine_greeting(message.text)
             with self.sessions.begin() as session:
                 record_final(session, message)
+            self.bus.publish(message)  # once stored: what a console has shown is never lost with the station
             return
+        if not isinstance(message, TierDecided):
+            self.bus.publish(message)  # the transcript first, then the tier it caused
+        if isinstance(message, PartialTranscript) and call.listening_since:
+            call.listening_since = time.monotonic()  # the callee is speaking: not silence, however long
         if not isinstance(message, TierDecided):
             return
         with self.sessions.begin() as session:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.app import create_app
 from console.live import LiveFeed
+from dialer.agent_time import CONFIRM_EVERY
 from dialer.call_flow import CallFlow
 from dialer.interrupted import recover_station
 from dialer.telephony.registry import make_engine as make_telephony
@@ -95,6 +96,7 @@ class Station:
         self._loop = threading.Thread(target=self._run, name="station", daemon=True)
         self._beat, self._recover = _Every(members.HEARTBEAT_SECONDS), _Every(members.HEARTBEAT_SECONDS)
         self._look, self._ring_agents = _Every(3.0), _Every(AGENT_RING_EVERY_SECONDS)
+        self._confirm = _Every(CONFIRM_EVERY.total_seconds())
         self._started = False
 
     def _engine(self) -> Engine:
@@ -197,8 +199,10 @@ class Station:
                 members.beat(session, self.instance, self.draining.is_set(), self.console_url)
         if self._recover.due():
             self._recover_dead()
+        self.flow.watchdog()  # silent callees, hot leads nobody took: whether or not any campaign is paced here
+        if self._confirm.due():
+            self.flow.confirm_agent_states()
         if self.draining.is_set():
-            self.flow.watchdog()
             return
         if self._ring_agents.due():
             self._ring_shift_phones()

@@ -102,6 +102,14 @@ def _bench_live(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_cluster(args: argparse.Namespace) -> int:
+    from station.bench_cluster import run_bench_cluster
+
+    figures = run_bench_cluster(load_config(args.config), args.nodes)
+    print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
+    return 0
+
+
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
         "serve", help="run this node: dial every running campaign, serve the console, until SIGTERM (then drain)"
@@ -138,3 +146,9 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     live.add_argument("--lines", type=int, default=3, help="calls at once, 1-60 (default 3)")
     live.add_argument("--json", action="store_true", help="one line of JSON")
     live.set_defaults(run=_bench_live)
+    cluster = bench.add_parser(
+        "cluster", help="stations and a console node on one PostgreSQL database, one killed: failover, nothing lost"
+    )
+    cluster.add_argument("--nodes", type=int, default=2, help="stations, 2-4 (default 2)")
+    cluster.add_argument("--json", action="store_true", help="one line of JSON")
+    cluster.set_defaults(run=_bench_cluster)

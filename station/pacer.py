@@ -1,13 +1,16 @@
 """The station's campaigns: every running campaign whose lease this station holds gets a runner that dials it.
 
 A campaign started, paused or stopped from any console is taken up at the next look
-(every few seconds); a paused one keeps its runner until its calls in progress end.
+(every few seconds). With several stations each takes its share of the running campaigns
+(a campaign is paced by one station at a time); one that dies has its leases expire, and
+the others take its campaigns over.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -17,6 +20,7 @@ from dialer.call_flow import CallFlow
 from dialer.models import Campaign, CampaignStatus
 from dialer.runner import CampaignRunner
 from station.leases import hold, let_go
+from station.members import live_stations
 from tierdial.config import Config
 from tierdial.db import utcnow
 
@@ -45,16 +49,24 @@ class CampaignPacer:
         return max(0, self.lines - len(self.flow.calls))
 
     def look(self) -> None:
-        """Take the leases of running campaigns, renew ours, let go of those that no longer need us."""
+        """Take the leases of running campaigns up to this station's fair share of them, renew ours, let go of
+        those that no longer need us (or that another station should take: a node joined)."""
         now = utcnow()
         with self.sessions() as session:
-            wanted = set(session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.running)))
+            running = set(session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.running)))
+            stations = max(1, len(live_stations(session)))
+        share = math.ceil(len(running) / stations)
         busy = {call.campaign_id for call in list(self.flow.calls.values())}
-        for campaign_id in sorted(wanted | set(self.runners)):
+        mine = [c for c in self.runners if c in running]
+        # Over our share: give up first the campaigns with no call of ours in progress.
+        surplus = sorted(mine, key=lambda c: (c in busy, c))[: max(0, len(mine) - share)]
+        for campaign_id in sorted(running | set(self.runners)):
             with self.sessions.begin() as session:
-                if campaign_id not in wanted and campaign_id not in busy:
+                if campaign_id in surplus or campaign_id not in running:
                     let_go(session, campaign_id, self.instance)
                     held = False
+                elif campaign_id not in self.runners and len(self.runners) >= share:
+                    held = False  # our share is taken: left for another station
                 else:
                     held = hold(session, campaign_id, self.instance, now)
             if held and campaign_id not in self.runners:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import glob
 import http.server
 import io
 import os
-import pwd
 import queue
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import wave
@@ -24,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from asr.audio import ToModelRate, read_wav
+from station.postgres_sandbox import PostgresServer  # noqa: F401  (tests import it from here)
 from tierdial.ports import free_port, free_udp_port, free_udp_range  # noqa: F401  (tests import them from here)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,64 +45,6 @@ def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1, wid
         out.setframerate(rate)
         out.writeframes(samples.tobytes())
     return path
-
-
-class PostgresServer:
-    """A throwaway PostgreSQL cluster on a free loopback port, run as the `postgres` user when we are root."""
-
-    def __init__(self) -> None:
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-        if not found:
-            raise RuntimeError("PostgreSQL binaries not found: run scripts/setup.sh --test (installs postgresql)")
-        self.bin = Path(found[-1]).parent
-        # Its own folder: pytest's temporary folders are private to the user running the tests.
-        base = Path(tempfile.mkdtemp(prefix="tierdial-pg-"))
-        self.data = base / "pgdata"
-        self.port = free_port()
-        self._as_user: list[str] = []
-        if os.geteuid() == 0:  # initdb refuses to run as root
-            user = pwd.getpwnam("postgres")
-            shutil.chown(base, user.pw_uid, user.pw_gid)
-            self._as_user = ["runuser", "-u", "postgres", "--"]
-        self.socket_dir = base
-
-    def _run(self, *command: str) -> None:
-        subprocess.run([*self._as_user, *command], check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "tierdial", "--auth=trust", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-w",
-            "-l",
-            str(self.socket_dir / "pg.log"),
-            "start",
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-
-    def new_database(self, name: str) -> str:
-        """An empty database of its own, for a test that must not share one; returns its URL."""
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "tierdial", name)
-        return f"postgresql+psycopg://tierdial@127.0.0.1:{self.port}/{name}"
-
-    def stop(self) -> None:
-        subprocess.run(
-            [*self._as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"],
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
 # For tests that dial: noon in Seoul, where the simulated callees live, so the calling window is open.

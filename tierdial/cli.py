@@ -13,13 +13,20 @@ from tierdial.errors import UserError
 from tierdial.logs import setup_logging
 
 
+def _shown(url: str) -> str:
+    """A database URL without its password: what the command prints may end up in a ticket or a log."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _config_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.json:
         print(json.dumps(config.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(
-            f"configuration OK: engine {config.engine}, database {config.database_url}, "
+            f"configuration OK: engine {config.engine}, database {_shown(config.database_url)}, "
             f"{len(config.trunks)} trunk(s), {len(config.caller_numbers)} caller number(s)"
         )
     return 0
@@ -31,7 +38,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     upgrade(make_engine(config.database_url))
-    print(f"database schema up to date: {config.database_url}")
+    print(f"database schema up to date: {_shown(config.database_url)}")
     return 0
 
 

@@ -57,7 +57,11 @@ class Database(_Section):
 class Asr(_Section):
     model_path: Path | None = Field(default=None, description="a Vosk model folder; default: the packaged Korean model")
     threads: Annotated[int, Field(ge=1, le=64)] = 2
-    host: Literal["127.0.0.1", "localhost", "::1"] = "127.0.0.1"
+    host: str = Field(
+        default="127.0.0.1",
+        description="address `tierdial asr serve` listens on: loopback, or a private network's address for stations "
+        "on other machines (callees' audio travels unencrypted: never a public address)",
+    )
     port: Annotated[int, Field(ge=0, le=65535)] = 0
 
 

@@ -22,6 +22,26 @@ from tierdial.errors import UserError
 SEOUL = ZoneInfo("Asia/Seoul")
 AGENT = "agent1"
 
+# Mobile numbers of three regions 5 to 9 hours apart: at any hour of the day one of them is inside 08:00-21:00.
+REGIONS = (
+    ("Asia/Seoul", "+8210300{:05d}"),
+    ("Europe/London", "+4479111{:05d}"),
+    ("America/Bogota", "+57300123{:04d}"),
+)
+
+
+def phones_inside_calling_window(count: int, first: int = 1, minutes_needed: int = 30) -> list[str]:
+    """Numbers of a region where it is now at least 08:30 and the window stays open for `minutes_needed`: a station
+    dials by the real clock, and a benchmark or test of stations must not depend on the hour it runs at."""
+    now = dt.datetime.now(dt.UTC)
+    for zone, pattern in REGIONS:
+        local = now.astimezone(ZoneInfo(zone))
+        opens = local.replace(hour=8, minute=30, second=0, microsecond=0)
+        closes = local.replace(hour=21, minute=0, second=0, microsecond=0) - dt.timedelta(minutes=minutes_needed)
+        if opens <= local <= closes:
+            return [pattern.format(k) for k in range(first, first + count)]
+    raise UserError("no region is inside its calling window now (cannot happen with these three)")
+
 
 def noon_in_seoul_clock() -> tuple[dt.datetime, Callable[[], dt.datetime]]:
     """Noon in Seoul, moving with real time: the simulated callees' calling window is open whenever the demo runs."""
