@@ -177,3 +177,20 @@ def shift_by_hour(session: Session, since: dt.datetime, until: dt.datetime) -> l
                       "connect_rate": figures.connect_rate})  # fmt: skip
         hour += dt.timedelta(hours=1)
     return hours
+
+
+def hot_lead_record(session: Session, campaign_id: int, now: dt.datetime) -> tuple[int, int]:
+    """The campaign's hot leads offered to agents over the last 30 days, and those nobody took: the live dialer's
+    answers and abandons, from the records, so a station taking the campaign over keeps its budget. A call cut by
+    a station's death before an agent had it counts as both."""
+    offered = (CallAttempt.final_tier == "A") | (
+        (CallAttempt.outcome == CallOutcome.interrupted) & CallAttempt.answered_at.is_not(None)
+    )
+    row = session.execute(
+        select(func.count().filter(offered), func.count().filter(offered & CallAttempt.connected_at.is_(None))).where(
+            CallAttempt.campaign_id == campaign_id,
+            CallAttempt.started_at >= now - dt.timedelta(days=30),
+            CallAttempt.outcome != CallOutcome.in_progress,
+        )
+    ).one()
+    return int(row[0]), int(row[1])

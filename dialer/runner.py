@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.agent_time import CONFIRM_EVERY
 from dialer.call_flow import TAKEOVER_WAIT_SECONDS, CallFlow
+from dialer.campaign_stats import hot_lead_record
 from dialer.claims import claim, release
 from dialer.dial_check import plan_dial
 from dialer.dnc_registry import stale_registries
@@ -72,12 +73,13 @@ class CampaignRunner:
             if campaign is None:
                 raise ValueError(f"no campaign {campaign_id}")
             self.campaign_name, cap, campaign_pacing = campaign.name, campaign.abandon_cap, campaign.pacing
+            record = hot_lead_record(session, campaign_id, dt.datetime.now(dt.UTC))
             sync_numbers(session, config.caller_numbers)
             for warning in stale_registries(session, clock()):
                 log.warning(warning, extra={"campaign": campaign.name})
         self.default_pacing = pacing or config.campaign_defaults.pacing  # until a supervisor chooses one
         self.pacing = LivePacing(
-            campaign_pacing or self.default_pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS
+            campaign_pacing or self.default_pacing, cap, lines, grace_seconds=TAKEOVER_WAIT_SECONDS, record=record
         )
         self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)

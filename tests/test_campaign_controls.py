@@ -11,12 +11,13 @@ from console.app import create_app
 from console.live import LiveFeed
 from dialer.call_flow import CallFlow
 from dialer.campaigns import find_campaign
-from dialer.models import CampaignStatus
+from dialer.models import CallAttempt, CampaignStatus, Contact
 from dialer.runner import CampaignRunner
 from tests.helpers import add_account, migrated_sessions, seed_campaign, signed_in
 from tierdial.audit import AuditEntry
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
+from tierdial.db import utcnow
 
 
 @pytest.fixture
@@ -79,3 +80,26 @@ def test_the_running_dialer_deletes_what_callees_said_past_its_retention_period(
     runner.tick()
     with sessions() as session:
         assert set(session.scalars(select(TranscriptSegment.call_id))) == {"c-new"}
+
+
+def test_a_station_taking_a_campaign_over_keeps_its_abandonment_budget(tmp_path: Path, intent_model) -> None:  # type: ignore[no-untyped-def]
+    """The budget is the campaign's, from its records: hot leads another station offered and lost, and a call cut
+    by a station's death before an agent had it, count against the cap on the station that paces it next."""
+    sessions = migrated_sessions(tmp_path / "dialer.db")
+    phones = [f"+8210300000{k:02d}" for k in range(1, 6)]
+    campaign_id = seed_campaign(sessions, "spring", phones)
+    now = utcnow()
+    with sessions.begin() as session:
+        contacts = session.scalars(select(Contact.id).order_by(Contact.id)).all()
+        for k, (outcome, tier, taken) in enumerate([
+            ("answered", "A", True), ("answered", "A", False), ("answered", "C", False), ("interrupted", None, False),
+        ]):  # fmt: skip
+            session.add(CallAttempt(
+                call_id=f"call-{k}", campaign_id=campaign_id, contact_id=contacts[k], caller_number="+8223456789",
+                outcome=outcome, final_tier=tier, answered_at=now, connected_at=now if taken else None,
+            ))  # fmt: skip
+    config = parse_config({"data_dir": str(tmp_path)})
+    flow = CallFlow(config, sessions, intent_model, EventBus())
+    runner = CampaignRunner(config, sessions, flow, campaign_id, lines=2, pacing="tierdial")
+    state = runner.pacing.state(agents_connected=1)
+    assert (state.live_answers, state.abandoned) == (3, 2)

@@ -53,7 +53,9 @@ class LivePacing:
         lines: int,
         grace_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        record: tuple[int, int] = (0, 0),
     ) -> None:
+        """`record`: hot leads the campaign already offered and lost (its abandonment so far, from the database)."""
         if mode not in LIVE_MODES:
             raise ValueError(f"unknown pacing mode {mode!r}; choose one of {', '.join(LIVE_MODES)}")
         self.mode = mode
@@ -61,7 +63,7 @@ class LivePacing:
         self.alone = FillLines()
         self.lines, self.grace, self.cap, self.clock = lines, grace_seconds, abandon_cap, clock
         self._calls: dict[str, _Call] = {}
-        self._hot = self._late = 0
+        self._hot, self._late = record
         self._lock = threading.Lock()
         self.last_status = PacingStatus(self.controller.name, 0.0)
 
