@@ -30,25 +30,11 @@ from dialer.retention import apply_retention
 from number_pool.pool import sync_numbers
 from tierdial.config import Config
 from tierdial.messages import PacingUpdate
+from tierdial.periodic import Every
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 STATUS_EVERY_SECONDS = 2.0
-
-
-class _Every:
-    """Due on the first look, then again once `seconds` have passed since it was last due."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._last: float | None = None
-
-    def due(self) -> bool:
-        now = time.monotonic()
-        if self._last is not None and now - self._last < self.seconds:
-            return False
-        self._last = now
-        return True
 
 
 class CampaignRunner:
@@ -83,8 +69,8 @@ class CampaignRunner:
         )
         self.headroom = TranscriptionHeadroom(lines)
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
-        self._status_due, self._confirm_due = _Every(STATUS_EVERY_SECONDS), _Every(CONFIRM_EVERY.total_seconds())
-        self._retention_due = _Every(RETENTION_EVERY.total_seconds())
+        self._status_due, self._confirm_due = Every(STATUS_EVERY_SECONDS), Every(CONFIRM_EVERY.total_seconds())
+        self._retention_due = Every(RETENTION_EVERY.total_seconds())
 
     def lines_to_fill(self) -> int:
         before = self.headroom.lines

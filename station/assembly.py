@@ -36,25 +36,12 @@ from station.relay import Relay, on_postgresql
 from station.web import ConsoleServer
 from tierdial.bus import EventBus
 from tierdial.config import Config
+from tierdial.periodic import Every
 from tierdial.schema import open_database
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 AGENT_RING_EVERY_SECONDS = 30.0
-
-
-class _Every:
-    """Due on the first look, then again once `seconds` have passed since it was last due."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self._last = seconds, -float("inf")
-
-    def due(self) -> bool:
-        now = time.monotonic()
-        if now - self._last < self.seconds:
-            return False
-        self._last = now
-        return True
 
 
 class Station:
@@ -94,9 +81,9 @@ class Station:
         self.draining = threading.Event()
         self._stop = threading.Event()
         self._loop = threading.Thread(target=self._run, name="station", daemon=True)
-        self._beat, self._recover = _Every(members.HEARTBEAT_SECONDS), _Every(members.HEARTBEAT_SECONDS)
-        self._look, self._ring_agents = _Every(3.0), _Every(AGENT_RING_EVERY_SECONDS)
-        self._confirm = _Every(CONFIRM_EVERY.total_seconds())
+        self._beat, self._recover = Every(members.HEARTBEAT_SECONDS), Every(members.HEARTBEAT_SECONDS)
+        self._look, self._ring_agents = Every(3.0), Every(AGENT_RING_EVERY_SECONDS)
+        self._confirm = Every(CONFIRM_EVERY.total_seconds())
         self._started = False
 
     def _engine(self) -> Engine:
