@@ -19,9 +19,9 @@ class Database:
     def sessions(self) -> sessionmaker[Session]:
         with self._lock:
             if self._sessions is None:
-                from tierdial.schema import open_database
+                from tierdial.schema import migrated_database
 
-                self._sessions = open_database(self._config.database_url)
+                self._sessions = migrated_database(self._config.database_url)
             if not self._swept:
                 self._swept = True
                 self._sweep(self._sessions)

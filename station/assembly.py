@@ -37,7 +37,7 @@ from station.web import ConsoleServer
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.periodic import Every
-from tierdial.schema import open_database
+from tierdial.schema import migrated_database
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
@@ -59,7 +59,7 @@ class Station:
         self.config, self.clock = config, clock
         self.name = members.node_name(config)
         self.instance = uuid.uuid4().hex
-        self.sessions = sessions or open_database(config.database_url)
+        self.sessions = sessions or migrated_database(config.database_url)
         self.model = model or model_for(config)
         self.bus = EventBus()
         self.flow = CallFlow(config, self.sessions, self.model, self.bus, clock=clock, station_id=self.instance)

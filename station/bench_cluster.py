@@ -47,7 +47,7 @@ from station.sim_nodes import scenario_file, station_config
 from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.processes import Service, start_service
-from tierdial.schema import open_database
+from tierdial.schema import migrated_database
 
 HOT = [{"wav": "heldout/ko_A_003.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 1.5}]
 OPT_OUT = [{"wav": "heldout/ko_E_040.wav"}]
@@ -104,7 +104,7 @@ def _wait(probe, timeout: float, what: str):  # type: ignore[no-untyped-def]
 class _Cluster:
     def __init__(self, config: Config, nodes: int, workdir: Path, url: str) -> None:
         self.config, self.nodes, self.workdir, self.url = config, nodes, workdir, url
-        self.sessions: sessionmaker[Session] = open_database(url)
+        self.sessions: sessionmaker[Session] = migrated_database(url)
         self.services: list[Service] = []
         self.stations: list[Service] = []
         self.configs: list[Path] = []

@@ -60,11 +60,11 @@ def _console_serve(args: argparse.Namespace) -> int:
     from station.relay import Relay, on_postgresql
     from station.web import ConsoleServer
     from tierdial.bus import EventBus
-    from tierdial.schema import open_database
+    from tierdial.schema import migrated_database
 
     stopping = _Stopping()
     config = load_config(args.config)
-    sessions = open_database(config.database_url)
+    sessions = migrated_database(config.database_url)
     relay, live = None, None
     if on_postgresql(sessions):  # the stations' live calls, and commands to them, through the database
         console_bus = EventBus()

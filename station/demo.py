@@ -32,7 +32,7 @@ from tierdial.config import Config, parse_config
 from tierdial.logs import mask_number
 from tierdial.messages import Answered, CallEnded, FinalTranscript, TierDecided
 from tierdial.processes import start_service
-from tierdial.schema import open_database
+from tierdial.schema import migrated_database
 
 SCENARIO = Path(dialer.sim.__file__).with_name("demo.yaml")
 DEMO_CALLER_NUMBER = "+82 2 3456 7890"
@@ -151,7 +151,7 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
     noon, clock = noon_in_seoul_clock()
     try:
         with pbx_for(sim_trunk_config(config, callees.address[1], headset.address[1], lines)) as demo:
-            sessions = open_database(demo.database_url)
+            sessions = migrated_database(demo.database_url)
             passwords = demo_accounts(sessions)
             station = _station(demo, config_path, sessions, clock)
             station.bus.subscribe(_Feed(station.flow))

@@ -109,9 +109,9 @@ def seed_campaign(sessions, name: str, phones: list[str]) -> int:  # type: ignor
 
 def migrated_sessions(path: Path):  # type: ignore[no-untyped-def]
     """Sessions on a SQLite file with every migration applied, as `tierdial db upgrade` leaves it."""
-    from tierdial.schema import open_database
+    from tierdial.schema import migrated_database
 
-    return open_database(f"sqlite:///{path}")
+    return migrated_database(f"sqlite:///{path}")
 
 
 # Calls and what was heard on them --------------------------------------------------------------

@@ -22,7 +22,7 @@ from tests.helpers import WebhookReceiver, seed_campaign
 from tierdial.audit import AuditEntry
 from tierdial.bus import EventBus
 from tierdial.messages import KpiAlert
-from tierdial.schema import open_database
+from tierdial.schema import migrated_database
 
 pytestmark = pytest.mark.postgres
 _databases = itertools.count()
@@ -32,7 +32,7 @@ _databases = itertools.count()
 def two_nodes(postgres_server):  # type: ignore[no-untyped-def]
     """Two nodes' own connections to one database of this test's own."""
     url = postgres_server.new_database(f"nodes{next(_databases)}")
-    return open_database(url), open_database(url)
+    return migrated_database(url), migrated_database(url)
 
 
 def test_each_webhook_delivery_is_sent_by_one_node(two_nodes) -> None:  # type: ignore[no-untyped-def]

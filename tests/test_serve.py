@@ -27,7 +27,7 @@ from tests.stations import (
     station_config,
 )
 from tierdial.db import utcnow
-from tierdial.schema import open_database
+from tierdial.schema import migrated_database
 
 HOT = [{"wav": "heldout/ko_A_003.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 1.5}]
 LATER = [{"wav": "heldout/ko_C_020.wav"}]
@@ -78,7 +78,7 @@ def test_serve_dials_a_campaign_started_while_it_runs_and_drains_on_sigterm(
             "database": True, "engine": True, "asr": True, "accepting_calls": True,
         }, ready  # fmt: skip
         _load_campaign(config, tmp_path, phones)  # started from the command line while the station runs
-        sessions = open_database(f"sqlite:///{tmp_path / 'var' / 'tierdial.db'}")
+        sessions = migrated_database(f"sqlite:///{tmp_path / 'var' / 'tierdial.db'}")
 
         def answered() -> int:
             with sessions() as session:
@@ -110,7 +110,7 @@ def test_a_killed_station_loses_nothing_and_its_restart_dials_nobody_twice(
         campaign_defaults={"pacing": "lines"},  # every line busy: several calls up when the station dies
     )  # fmt: skip
     node = serve(config)
-    sessions = open_database(f"sqlite:///{tmp_path / 'var' / 'tierdial.db'}")
+    sessions = migrated_database(f"sqlite:///{tmp_path / 'var' / 'tierdial.db'}")
     try:
         _load_campaign(config, tmp_path, phones[:4])
 

@@ -91,6 +91,6 @@ def make_sessions(engine: Engine) -> sessionmaker:
 
 def open_database(config: Config) -> sessionmaker[Session]:
     """Sessions on the configured database, its schema migrated to the newest version first (every command's way in)."""
-    from tierdial.schema import open_database as open_url  # Alembic is loaded only by what opens a database
+    from tierdial.schema import migrated_database  # Alembic is loaded only by what opens a database
 
-    return open_url(config.database_url)
+    return migrated_database(config.database_url)

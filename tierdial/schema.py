@@ -42,7 +42,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def open_database(url: str) -> sessionmaker[Session]:
+def migrated_database(url: str) -> sessionmaker[Session]:
     """Sessions on the database at `url`, its schema migrated to the newest version first."""
     from tierdial.db import make_engine, make_sessions
 

@@ -22,7 +22,7 @@ from dialer.lists.importer import ListTerms, import_list, import_workers
 from dialer.lists.rows import RowReader
 from dialer.models import CampaignStatus
 from tierdial.config import CampaignDefaults
-from tierdial.schema import open_database
+from tierdial.schema import migrated_database
 
 NOON_IN_SEOUL = dt.datetime(2026, 3, 3, 3, 0, tzinfo=dt.UTC)
 NAMES = ["김민지", "王伟", "Alex Kim", "이서준", "陈静", "Maria Lopez"]
@@ -49,7 +49,7 @@ def run_import_bench(rows: int, hopper_runs: int = 20, progress: bool = True) ->
         folder = Path(scratch)
         list_file = folder / "contacts.csv"
         write_list(list_file, rows)
-        sessions = open_database(f"sqlite:///{folder / 'bench.db'}")
+        sessions = migrated_database(f"sqlite:///{folder / 'bench.db'}")
         with sessions.begin() as session:
             create_campaign(session, "bench", CampaignDefaults(), status=CampaignStatus.running)
             load_registry(session, ["010-2000-1*", "010 2001 0000"], "national registry", "KR", actor="bench")
