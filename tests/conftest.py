@@ -4,12 +4,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from asr.engine import AsrEngine
 from intent.corpus import bundled_data_dir, speech_manifest
 from intent.training import train_from_dir
 from tests.helpers import ROOT, PostgresServer, asterisk_config, require_sandbox_tools
 from tierdial import processes
+
+# Every run searches afresh, and a failure prints the blob that replays it (`@reproduce_failure`). Hypothesis loads
+# its own "ci" profile when a CI variable is set, and that one fixes the examples (`derandomize`): a CI run would then
+# try the same ones every time and never look further.
+settings.register_profile("tierdial", derandomize=False, print_blob=True)
+settings.load_profile("tierdial")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Shared test helpers: running the CLI, free ports, a real PostgreSQL server."""
+"""Shared test helpers: running the CLI, free ports, a real PostgreSQL server, waiting for what a test expects."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,6 +26,18 @@ from tierdial.ports import free_port, free_udp_port, free_udp_range  # noqa: F40
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT / "intent" / "data" / "speech"
+T = TypeVar("T")
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+    """Asks `predicate` until its answer is true, and returns that answer; fails naming `what` once `timeout`
+    seconds have passed without it."""
+    deadline = time.monotonic() + timeout
+    while not (answer := predicate()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(interval)
+    return answer
 
 
 def run_cli(

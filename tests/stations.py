@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from dialer.sim.setup import phones_inside_calling_window  # noqa: F401  (tests import it from here)
 from station.sim_nodes import scenario_file, station_config  # noqa: F401  (tests import them from here)
 from tests.helpers import ROOT
 from tierdial import processes
-
-T = TypeVar("T")
-
-
-def poll_until(probe: Callable[[], T], timeout: float, what: str, every: float = 0.2) -> T:
-    """The first truthy value of `probe()`, polled until `timeout` seconds; fails naming `what` was awaited."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 def serve(config: Path, *extra: str) -> processes.Service:

@@ -6,7 +6,8 @@ import json
 import queue
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +17,14 @@ from dialer.telephony.asterisk.ami import AmiError
 from dialer.telephony.asterisk.follower import NO_SUCH_CHANNEL, CallFollower
 from dialer.telephony.engine import Dial
 from intent.live import LiveScorer
-from tests.helpers import following_calls, free_udp_port, heard_pcm, messages_until, pieces_heard, sipp
+from tests.helpers import following_calls, free_udp_port, heard_pcm, messages_until, pieces_heard, sipp, wait_until
 from tierdial.messages import (
     Answered,
     Bridged,
     CallEnded,
     FinalTranscript,
     Monitoring,
+    PartialTranscript,
     PromptFinished,
     Ringing,
     TierDecided,
@@ -30,6 +32,10 @@ from tierdial.messages import (
 
 OPENING = Path(__file__).parents[1] / "dialer" / "prompts" / "ko" / "opening.wav"
 SPEECH = Path(__file__).parents[1] / "intent" / "data" / "speech"
+# A phone's recording is written when its call ends, and nothing tells what it has heard before then: once the last
+# words have been sent, the media path (jitter buffers both sides of Asterisk) gets this long to deliver them before
+# the call is hung up. Where the phone itself can answer what it heard, tests wait for that instead.
+AUDIO_IN_FLIGHT_SECONDS = 1.0
 pytestmark = pytest.mark.asterisk
 
 
@@ -106,8 +112,10 @@ def test_calls_are_resynchronised_after_the_ami_link_drops(asterisk, calls, call
     follower.hangup("stays")
     ended = messages_until(messages, lambda m: isinstance(m, CallEnded))[-1]
     assert isinstance(ended, CallEnded) and ended.call_id == "stays" and ended.outcome == "answered"
-    time.sleep(0.5)
-    assert not any(isinstance(m, CallEnded) for m in list(messages.queue)) and follower.live() == []
+    # No second end for either call: one would be reported before the end of a call placed after them.
+    follower.originate(Dial("later", _callee(callees, "busy"), "+8225550100", "Acme"))
+    after = messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == "later")
+    assert [m.call_id for m in after if isinstance(m, CallEnded)] == ["later"] and follower.live() == []
 
 
 def test_the_callees_words_reach_the_asr_over_audiosocket_and_get_their_tier(  # type: ignore[no-untyped-def]
@@ -136,9 +144,11 @@ def test_a_prompt_played_into_the_call_is_what_the_callee_hears(calls, start_ser
     follower, messages = calls
     phone = "+821020000002"
     scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(json.dumps({"numbers": {phone: {"action": "answer", "ring_seconds": 0.2}}}))
+    # The callee answers the prompt once they have heard it end: what they say tells that all of it has arrived.
+    line = {"wav": str(SPEECH / "heldout" / "ko_D_030.wav"), "after": "prompt", "pause": 0}
+    scenario.write_text(json.dumps({"numbers": {phone: {"action": "answer", "ring_seconds": 0.2, "say": [line]}}}))
     heard_dir = tmp_path / "heard"
-    (_, port), stop_sim = start_service(
+    (_, port), _ = start_service(
         "sim", "callees", "--scenario", str(scenario), "--record-dir", str(heard_dir), ready="listening on"
     )
     follower.originate(Dial("greeted", f"sip:{phone}@127.0.0.1:{port}", "+8225550100", "Acme"))
@@ -147,24 +157,36 @@ def test_a_prompt_played_into_the_call_is_what_the_callee_hears(calls, start_ser
     assert messages_until(messages, lambda m: isinstance(m, PromptFinished), timeout=30)[-1] == PromptFinished(
         "greeted", "opening"
     )
-    time.sleep(0.5)
+    said = messages_until(messages, lambda m: isinstance(m, PartialTranscript | FinalTranscript) and bool(m.text), 15)
+    assert said[-1].call_id == "greeted"  # type: ignore[attr-defined]
     follower.hangup("greeted")
     messages_until(messages, lambda m: isinstance(m, CallEnded))
-    (entry,) = _sim_log(stop_sim, heard_dir)
     # The whole prompt is in what the callee heard, clean (G.722 both ways, 16 kHz throughout). On a loaded test
     # machine one quarter second may carry a hiccup (a frame late); more than one is a defect.
-    pieces = pieces_heard(heard_pcm(Path(entry["recording"])), heard_pcm(OPENING))
+    pieces = pieces_heard(heard_pcm(_recording(heard_dir)), heard_pcm(OPENING))
     clean = sum(piece > 0.9 for piece in pieces)
     assert len(pieces) >= 40 and clean >= len(pieces) - 1 and np.median(pieces) > 0.99, [round(p, 3) for p in pieces]
 
 
-def _sim_log(stop: Callable[[], str], record_dir: Path) -> list[dict]:
-    """The simulator's log of ended calls, once it has written the recording of the call (it logs it then)."""
-    deadline = time.monotonic() + 10
-    while not any(record_dir.glob("*.wav")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.3)
-    return [json.loads(line) for line in stop().splitlines() if line.startswith("{")]
+def _recording(record_dir: Path) -> Path:
+    """The one recording a simulated phone made of its call, once the simulator has written all of it."""
+
+    def written() -> list[Path]:
+        return [path for path in record_dir.glob("*.wav") if _whole(path)]
+
+    (recording,) = wait_until(written, 10, f"the recording in {record_dir}")
+    return recording
+
+
+def _whole(path: Path) -> bool:
+    """Whether the WAV holds all the audio its header announces: the simulator writes the header, with the
+    length, first."""
+    try:
+        with wave.open(str(path)) as audio:
+            size = audio.getnframes() * audio.getsampwidth() * audio.getnchannels()
+            return len(audio.readframes(audio.getnframes())) == size
+    except (EOFError, wave.Error):
+        return False  # not even the header yet
 
 
 def test_takeover_lets_the_agent_hear_the_callee_while_transcription_goes_on(  # type: ignore[no-untyped-def]
@@ -176,9 +198,7 @@ def test_takeover_lets_the_agent_hear_the_callee_while_transcription_goes_on(  #
     line = {"wav": str(words), "after": "pause", "pause": 3.0}
     scenario.write_text(json.dumps({"numbers": {phone: {"action": "answer", "ring_seconds": 0.2, "say": [line]}}}))
     (_, callee_port), _ = start_service("sim", "callees", "--scenario", str(scenario), ready="listening on")
-    (_, agent_port), stop_agent = start_service(
-        "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
-    )
+    (_, agent_port), _ = start_service("sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator")
     leg = follower.connect_agent(f"sip:agent1@127.0.0.1:{agent_port}", "agent-agent1")
     messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == leg)
     follower.originate(Dial("hot", f"sip:{phone}@127.0.0.1:{callee_port}", "+8225550100", "Acme"))
@@ -189,27 +209,32 @@ def test_takeover_lets_the_agent_hear_the_callee_while_transcription_goes_on(  #
     )
     assert Bridged("hot", leg) in seen  # taken over before the callee spoke, and still transcribed after
     follower.hangup("hot")
-    messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == "hot")
-    time.sleep(0.5)
-    assert follower.channel_of(leg) is not None, "the agent's leg stays up for the next call"
+    after = messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == "hot")
+    # The agent's leg stays up for the next call: one is put through to it.
+    follower.originate(Dial("next", f"sip:{phone}@127.0.0.1:{callee_port}", "+8225550100", "Acme"))
+    after += messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == "next")
+    follower.bridge("next", leg)  # refused if the agent's leg were gone
+    follower.hangup("next")
+    after += messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == "next")
+    assert Bridged("next", leg) in after and not any(isinstance(m, CallEnded) and m.call_id == leg for m in after)
     follower.hangup(leg)
     messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == leg)
-    (entry,) = _sim_log(stop_agent, tmp_path / "agent")
-    pieces = pieces_heard(heard_pcm(Path(entry["recording"])), heard_pcm(words))
+    pieces = pieces_heard(heard_pcm(_recording(tmp_path / "agent")), heard_pcm(words))
     # Through ChanSpy, at 8 kHz: the higher band is gone, the speech is all there.
     assert pieces and min(pieces) > 0.8, [round(p, 3) for p in pieces]
 
 
-def _phones(start_service, tmp_path: Path, scenarios: dict[str, dict]) -> tuple[dict[str, int], dict]:  # type: ignore[no-untyped-def]
-    """One simulated phone (a callee simulator recording what it hears) per scenario: its port, and its stop."""
-    ports, stops = {}, {}
+def _phones(start_service, tmp_path: Path, scenarios: dict[str, dict]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """One simulated phone (a callee simulator recording what it hears in tmp_path/its name) per scenario: its
+    port."""
+    ports = {}
     for name, scenario in scenarios.items():
         (tmp_path / f"{name}.yaml").write_text(json.dumps(scenario))
-        (_, ports[name]), stops[name] = start_service(
+        (_, ports[name]), _ = start_service(
             "sim", "callees", "--scenario", str(tmp_path / f"{name}.yaml"), "--record-dir", str(tmp_path / name),
             ready="listening on",
         )  # fmt: skip
-    return ports, stops
+    return ports
 
 
 def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # type: ignore[no-untyped-def]
@@ -225,10 +250,8 @@ def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # typ
         "callee": {"numbers": {phone: speaks(said, 9)}},
         "supervisor": {"numbers": {"sam": speaks(whisper, 2)}},
     }
-    ports, stops = _phones(start_service, tmp_path, scenarios)
-    (_, agent_port), stops["agent"] = start_service(
-        "sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator"
-    )
+    ports = _phones(start_service, tmp_path, scenarios)
+    (_, agent_port), _ = start_service("sim", "agent", "--record-dir", str(tmp_path / "agent"), ready="agent simulator")
     agent = follower.connect_agent(f"sip:agent1@127.0.0.1:{agent_port}", "agent-agent1")
     messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == agent)
     follower.originate(Dial("hot", f"sip:{phone}@127.0.0.1:{ports['callee']}", "+8225550100", "Acme"))
@@ -239,11 +262,11 @@ def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # typ
     follower.listen_in("hot", "agent-sam-listen-1", f"sip:sam@127.0.0.1:{ports['supervisor']}", whisper=True)
     messages_until(messages, lambda m: m == Monitoring("hot", "agent-sam-listen-1", True))
     messages_until(messages, lambda m: isinstance(m, FinalTranscript) and m.call_id == "hot" and bool(m.text), 40)
-    time.sleep(1)
+    time.sleep(AUDIO_IN_FLIGHT_SECONDS)  # the callee's last words, on their way to the supervisor
     for leg in ("hot", "agent-sam-listen-1", agent):
         follower.hangup(leg)
         messages_until(messages, lambda m, leg=leg: isinstance(m, CallEnded) and m.call_id == leg)
-    heard = {name: Path(_sim_log(stops[name], tmp_path / name)[0]["recording"]) for name in stops}
+    heard = {name: _recording(tmp_path / name) for name in ("callee", "supervisor", "agent")}
 
     def clear(recording: Path, sent: Path) -> float:
         """The share of `sent`'s quarter seconds in `recording` at a correlation over 0.8 (ChanSpy is 8 kHz);
@@ -269,25 +292,33 @@ def test_a_supervisor_listening_before_the_takeover_hears_the_agent_after_it(  #
                                                                      "pause": 9}]}}},
         "supervisor": {"numbers": {"sam": {"ring_seconds": 0}}},
     }  # fmt: skip
-    ports, stops = _phones(start_service, tmp_path, scenarios)
+    ports = _phones(start_service, tmp_path, scenarios)
     agent = follower.connect_agent(f"sip:agent2@127.0.0.1:{ports['agent']}", "agent-agent2")
     messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == agent)
     follower.originate(Dial("warm", f"sip:{phone}@127.0.0.1:{ports['callee']}", "+8225550100", "Acme"))
     messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == "warm")
     follower.listen_in("warm", "agent-sam-listen-2", f"sip:sam@127.0.0.1:{ports['supervisor']}", whisper=False)
     messages_until(messages, lambda m: m == Monitoring("warm", "agent-sam-listen-2", False))
-    time.sleep(1)
+    wait_until(lambda: _running(follower, "agent-sam-listen-2") == "ChanSpy", 10, "the supervisor's leg to listen in")
     follower.bridge("warm", agent)  # the supervisor was listening to the callee and the bot
     messages_until(messages, lambda m: isinstance(m, FinalTranscript) and m.call_id == "warm" and bool(m.text), 40)
-    time.sleep(1)
+    time.sleep(AUDIO_IN_FLIGHT_SECONDS)  # the callee's last words, on their way to the supervisor
     legs, ended = {"warm", "agent-sam-listen-2", agent}, set()
     for leg in legs:
         follower.hangup(leg)
     messages_until(messages, lambda m: isinstance(m, CallEnded) and (ended.add(m.call_id) or ended >= legs))
-    supervisor = heard_pcm(Path(_sim_log(stops["supervisor"], tmp_path / "supervisor")[0]["recording"]))
+    supervisor = heard_pcm(_recording(tmp_path / "supervisor"))
 
     def clear(sent: Path) -> float:
         return float(np.mean(np.array(pieces_heard(supervisor, heard_pcm(sent))) > 0.8))
 
     assert clear(agent_says) > 0.7  # the agent, heard only once the listen-in moved to the agent's channel
     assert clear(said) > 0.7  # and the callee, whom the agent hears
+
+
+def _running(follower: CallFollower, leg: str) -> str:
+    """The dialplan application the leg's channel is running, as Asterisk tells it."""
+    if (channel := follower.channel_of(leg)) is None:
+        return ""
+    replies = follower.ami.action({"Action": "Status", "Channel": channel}, as_list=True)
+    return next((reply.get("Application", "") for reply in replies if reply.get("Event") == "Status"), "")

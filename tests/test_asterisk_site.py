@@ -25,8 +25,9 @@ from tests.helpers import (
     require_sandbox_tools,
     run_cli,
     sipp,
+    wait_until,
 )
-from tierdial.messages import Answered, CallEnded
+from tierdial.messages import Answered, CallEnded, FinalTranscript
 
 pytestmark = pytest.mark.asterisk
 
@@ -146,15 +147,15 @@ def test_answered_calls_are_recorded_when_enabled(asr_service, start_service, tm
     ):
         follower.originate(Dial("recorded", f"sip:{phone}@127.0.0.1:{callee_port}", "+8225550100", trunk="sim"))
         messages_until(seen, lambda m: isinstance(m, Answered), 15)
-        time.sleep(4.5)  # the callee's line, and a little after
+        answered_at = time.monotonic()
+        messages_until(seen, lambda m: isinstance(m, FinalTranscript) and bool(m.text), 15)  # the line was said
+        # The call lasts 4.5 s (longer if the line came late), the length its recording is checked against.
+        time.sleep(max(0.0, answered_at + 4.5 - time.monotonic()))
         follower.hangup("recorded")
         messages_until(seen, lambda m: isinstance(m, CallEnded), 15)
         recording = sandbox.outside(sandboxed.asterisk.recordings_dir) / "recorded.wav"
         assert sandboxed.asterisk.recordings_readable_at / "recorded.wav" == recording  # where call review finds it
-        deadline = time.monotonic() + 5
-        while not recording.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert recording.exists(), sorted(recording.parent.glob("*"))
+        wait_until(recording.exists, 5, f"Asterisk's recording of the call, {recording}")
         with wave.open(str(recording)) as w:
             assert 3.5 < w.getnframes() / w.getframerate() < 8
         pieces = pieces_heard(heard_pcm(recording), heard_pcm(words))

@@ -42,6 +42,8 @@ def test_a_stall_shows_as_a_gap_in_the_callee_audio(tmp_path: Path, asr_service,
         seen = messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == steady)
         if not any(isinstance(m, Answered) and m.call_id == stalling for m in seen):
             seen += messages_until(messages, lambda m: isinstance(m, Answered) and m.call_id == stalling)
+        # The calls' course is what is measured, and it is timed: two seconds of steady audio, a stall of a known
+        # length, two more seconds (the broken audio is read every half second while a call is up).
         time.sleep(2)
         [worker] = engine.worker_pids
         stalled = stalling_sim.pid if stalls == "far end" else worker

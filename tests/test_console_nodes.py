@@ -7,10 +7,9 @@ import datetime as dt
 import itertools
 import json
 import threading
-import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from console.kpi_report import kpi_report
 from console.kpis import set_target
@@ -18,7 +17,7 @@ from console.models import WebhookDelivery
 from console.webhook_sender import WebhookSender
 from console.webhooks import add_webhook, queue_event
 from dialer.models import CallAttempt, Contact
-from tests.helpers import WebhookReceiver, seed_campaign
+from tests.helpers import WebhookReceiver, seed_campaign, wait_until
 from tierdial.audit import AuditEntry
 from tierdial.bus import EventBus
 from tierdial.messages import KpiAlert
@@ -35,6 +34,31 @@ def two_nodes(postgres_server):  # type: ignore[no-untyped-def]
     return migrated_database(url), migrated_database(url)
 
 
+class _RacingSender(WebhookSender):
+    """One node's sender, whose first claim waits at `barrier` until the other node's sender has read the due
+    deliveries as well: the two then race for every one. Counts the claims it tried and those it won."""
+
+    def __init__(self, sessions, barrier: threading.Barrier) -> None:  # type: ignore[no-untyped-def]
+        self.barrier, self.tried, self.won = barrier, 0, 0
+        self.raced = threading.Event()  # set once a sending pass that tried claims is over
+        super().__init__(EventBus(), sessions)  # starts its thread: what it uses is set above
+
+    def _claim(self, delivery_id: int, due_at: dt.datetime, now: dt.datetime) -> bool:
+        if not self.tried:
+            self.barrier.wait()
+        self.tried += 1
+        won = super()._claim(delivery_id, due_at, now)
+        self.won += won
+        return won
+
+    def send_due(self) -> int:
+        try:
+            return super().send_due()
+        finally:
+            if self.tried:
+                self.raced.set()
+
+
 def test_each_webhook_delivery_is_sent_by_one_node(two_nodes) -> None:  # type: ignore[no-untyped-def]
     first, second = two_nodes
     receiver = WebhookReceiver({})
@@ -43,18 +67,19 @@ def test_each_webhook_delivery_is_sent_by_one_node(two_nodes) -> None:  # type: 
         hook, _ = add_webhook(session, receiver.url("/crm"), ["call.ended"], "tests")
         for n in range(40):  # what one node's calls produced; the other node's sender sees them due too
             queue_event(session, [hook.id], "call.ended", json.dumps({"event": "call.ended", "n": n}), now)
-    senders = [WebhookSender(EventBus(), first), WebhookSender(EventBus(), second)]
+    barrier = threading.Barrier(2, timeout=30)
+    senders = [_RacingSender(first, barrier), _RacingSender(second, barrier)]
     try:
-        deadline = time.monotonic() + 30
-        while len(receiver.received) < 40 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1)  # room for a second sending of any delivery
+        for node, sender in enumerate(senders, 1):
+            assert sender.raced.wait(30), f"node {node} never tried to claim the due deliveries"
     finally:
         for sender in senders:
             sender.stop()
+    # Both nodes read all 40 as due before either claimed one: without the claim each would have sent all 40.
+    assert [sender.tried for sender in senders] == [40, 40] and sum(sender.won for sender in senders) == 40
     ids = [headers["X-Tierdial-Delivery"] for _, headers, _ in receiver.received]
     assert len(ids) == 40 and len(set(ids)) == 40
-    with second() as session:
+    with second() as session:  # all sent and done with: nothing is left for a later pass to send again
         log = session.scalars(select(WebhookDelivery)).all()
         assert {(d.status, d.attempts) for d in log} == {("delivered", 1)}
 
@@ -72,9 +97,11 @@ def test_a_kpi_alert_is_announced_once_when_two_nodes_evaluate_together(two_node
     for bus in buses:
         bus.subscribe(lambda m: announced.append(m) if isinstance(m, KpiAlert) else None)
     evaluated, commit = threading.Event(), threading.Event()
+    holder: list[int] = []  # node one's database connection, which holds the alert's row until it commits
 
     def node_one() -> None:
         with first.begin() as session:
+            holder.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
             kpi_report(session, dt.datetime.now(dt.UTC), None, buses[0])
             evaluated.set()
             commit.wait(10)  # the second node evaluates while this one has not committed yet
@@ -85,8 +112,20 @@ def test_a_kpi_alert_is_announced_once_when_two_nodes_evaluate_together(two_node
     reports: list[dict] = []
     two = threading.Thread(target=lambda: reports.append(_evaluate(second, buses[1])))
     two.start()
-    time.sleep(1)
-    commit.set()
+
+    def evaluated_meanwhile() -> bool:
+        """Node two read the target while node one had not committed: it has started the alert too and waits on the
+        row node one's alert holds, or (were nothing to hold it) it is done."""
+        if not two.is_alive():
+            return True
+        with first() as session:
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"
+            return session.execute(text(waiting), {"holder": holder[0]}).scalar_one() > 0
+
+    try:
+        wait_until(evaluated_meanwhile, 10, "the second node to evaluate before the first commits")
+    finally:
+        commit.set()
     one.join(10)
     two.join(10)
     assert len(announced) == 1 and announced[0].kpi == "connect_rate"

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, note, seed, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
@@ -44,7 +44,6 @@ OUTCOMES = [
     "callback",
 ]  # callback: booked by an agent
 RETRY = RetryHours()
-SERVED: list[int] = []
 
 
 @dataclass
@@ -105,34 +104,26 @@ def make_sessions():  # type: ignore[no-untyped-def]
     return sessionmaker(engine, expire_on_commit=False)
 
 
-# A failing shift is reported as generated: shrinking one takes many minutes.
-@settings(
-    phases=[Phase.explicit, Phase.generate],
-    max_examples=60,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
-@given(
-    phones=st.lists(
+# A shift: the contacts, the rules and caps, and the steps the clock takes with what each call does.
+SHIFTS = {
+    "phones": st.lists(
         st.tuples(st.sampled_from(RANGES), st.integers(0, 9999)).map(lambda t: t[0].format(t[1])),
         min_size=1,
         max_size=14,
         unique=True,
     ),
-    data=st.data(),
-    rules=calling_rules(),
-    per_day=st.integers(1, 3),
-    total=st.integers(1, 6),
-    lowered=st.tuples(st.integers(1, 12), st.integers(1, 3)),  # a supervisor lowers the cap at some step
+    "data": st.data(),
+    "rules": calling_rules(),
+    "per_day": st.integers(1, 3),
+    "total": st.integers(1, 6),
+    "lowered": st.tuples(st.integers(1, 12), st.integers(1, 3)),  # a supervisor lowers the cap at some step
     # Shifts start mostly in East Asian daytime, so many contacts are callable and the rules are exercised.
-    start=st.builds(
+    "start": st.builds(
         lambda day, minute: dt.datetime(2026, 3, day, tzinfo=dt.UTC) + dt.timedelta(minutes=minute),
         st.integers(1, 6),
         st.one_of(st.integers(-60, 600), st.integers(0, 24 * 60)),
     ),
-    steps=st.lists(
+    "steps": st.lists(
         st.tuples(
             st.one_of(st.integers(1, 90), st.integers(90, 1500)),
             st.integers(1, 6),
@@ -141,15 +132,31 @@ def make_sessions():  # type: ignore[no-untyped-def]
         min_size=3,
         max_size=25,
     ),
+}
+
+
+# A failing shift is reported as generated, with the blob that replays it: shrinking one takes many minutes.
+@settings(
+    phases=[Phase.explicit, Phase.generate],
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
+@given(**SHIFTS)
 def test_the_hopper_serves_only_contacts_it_may_call(
     phones, data, rules, per_day, total, lowered, start, steps
 ) -> None:  # type: ignore[no-untyped-def]
+    run_shift(phones, data, rules, per_day, total, lowered, start, steps)
+
+
+def run_shift(phones, data, rules, per_day, total, lowered, start, steps) -> list[int]:  # type: ignore[no-untyped-def]
+    """Runs the shift, checking every contact served; returns how many were served at each step."""
     sessions = make_sessions()
     defaults = CampaignDefaults(max_attempts_per_day=per_day, max_attempts_total=total, calling_window=rules)
     numbers = [normalise(p, "KR") for p in phones]
     listed = set(data.draw(st.lists(st.sampled_from(phones), max_size=3)))
     prefixes = {p[: data.draw(st.integers(7, 11))] for p in data.draw(st.lists(st.sampled_from(phones), max_size=2))}
+    note(f"{phones=} {listed=} {prefixes=} {rules=} {per_day=} {total=} {lowered=} {start=} {steps=}")
     with sessions.begin() as s:
         campaign = create_campaign(s, "spring", defaults, status=CampaignStatus.running)
         other = create_campaign(s, "autumn", defaults)
@@ -172,7 +179,7 @@ def test_the_hopper_serves_only_contacts_it_may_call(
         )
         s.add(DoNotCall(phone_e164=phones[0], scope=DncScope.campaign, campaign_id=other.id, reason="t", source="t"))
         campaign_id = campaign.id
-    shift, now = Shift(), start
+    shift, now, served_at_steps = Shift(), start, []
     for step, (advance, limit, outcomes) in enumerate(steps):
         now += dt.timedelta(minutes=advance)
         with sessions.begin() as s:
@@ -181,7 +188,7 @@ def test_the_hopper_serves_only_contacts_it_may_call(
                 total = campaign.max_attempts_total = min(total, lowered[1])
             served = next_callable(s, campaign, now=now, in_flight=shift.in_flight, limit=limit)
             assert len(served) <= limit
-            SERVED.append(len(served))
+            served_at_steps.append(len(served))
             for contact in served:
                 phone, history = contact.phone_e164, shift.ended.get(contact.id, [])
                 assert contact.id not in shift.in_flight, "already in a call"
@@ -208,6 +215,7 @@ def test_the_hopper_serves_only_contacts_it_may_call(
                     shift.in_flight.add(contact.id)
                 else:
                     _end(s, shift, contact.id, campaign, outcome, now)
+    return served_at_steps
 
 
 def _end(session, shift: Shift, contact_id: int, campaign, outcome: str, now: dt.datetime) -> None:  # type: ignore[no-untyped-def]
@@ -222,7 +230,23 @@ def _end(session, shift: Shift, contact_id: int, campaign, outcome: str, now: dt
         shift.closed.add(contact_id)
 
 
-def test_the_property_run_served_many_contacts() -> None:
-    # Not vacuous: across the generated shifts the hopper did serve contacts, often several at once.
-    test_the_hopper_serves_only_contacts_it_may_call()
-    assert sum(SERVED) > 100 and max(SERVED) > 1
+def test_the_generated_shifts_serve_many_contacts() -> None:
+    """Not vacuous: across the generated shifts the hopper does serve contacts, often several at once. Counted on a
+    fixed set of shifts (seeded, no example database): the random search above serves anywhere from about 50 to 400
+    in a run, and a bar must not depend on the day's luck."""
+    served: list[int] = []
+
+    @seed(0)
+    @settings(
+        phases=[Phase.generate],
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        database=None,
+    )
+    @given(**SHIFTS)
+    def shifts(phones, data, rules, per_day, total, lowered, start, steps) -> None:  # type: ignore[no-untyped-def]
+        served.extend(run_shift(phones, data, rules, per_day, total, lowered, start, steps))
+
+    shifts()
+    assert sum(served) > 100 and max(served) > 1

@@ -260,10 +260,9 @@ def test_a_sip_worker_that_dies_ends_its_calls_and_another_takes_its_place(
     import os
     import queue
     import signal
-    import time
 
     from dialer.telephony.engine import Dial
-    from tests.helpers import messages_until
+    from tests.helpers import messages_until, wait_until
 
     long_call, busy = "+821020000101", "+821020000102"
     first, second = str(uuid.uuid4()), str(uuid.uuid4())  # call ids are UUIDs: the ASR stream is named by one
@@ -281,10 +280,10 @@ def test_a_sip_worker_that_dies_ends_its_calls_and_another_takes_its_place(
         os.kill(dead, signal.SIGKILL)
         ended = messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == first)[-1]
         assert isinstance(ended, CallEnded) and ended.outcome == "failed"
-        for _ in range(100):  # the replacement starts in the background
-            if engine.worker_pids and engine.worker_pids != [dead]:
-                break
-            time.sleep(0.1)
+        # The replacement starts in the background.
+        wait_until(
+            lambda: engine.worker_pids and engine.worker_pids != [dead], 30, "a SIP worker in the dead one's place"
+        )
         engine.originate(Dial(second, f"sip:{busy}@127.0.0.1:{trunk_port}", "+82234567890", "tierdial", 15))
         again = messages_until(messages, lambda m: isinstance(m, CallEnded) and m.call_id == second, timeout=30)[-1]
         assert isinstance(again, CallEnded) and again.outcome == "busy"

@@ -17,11 +17,10 @@ from dialer.campaign_stats import campaign_stats
 from dialer.models import CallAttempt, CallOutcome, Contact, ContactStatus, DoNotCall
 from intent.models import TierDecision
 from station.models import StationRecord
-from tests.helpers import run_cli
+from tests.helpers import run_cli, wait_until
 from tests.stations import (
     get_json,
     phones_inside_calling_window,
-    poll_until,
     scenario_file,
     serve,
     station_config,
@@ -84,7 +83,7 @@ def test_serve_dials_a_campaign_started_while_it_runs_and_drains_on_sigterm(
             with sessions() as session:
                 return session.scalar(select(func.count()).where(CallAttempt.answered_at.is_not(None)))
 
-        poll_until(answered, 90, "a call of the campaign started meanwhile to be answered")
+        wait_until(answered, 90, "a call of the campaign started meanwhile to be answered")
         node.process.send_signal(signal.SIGTERM)
         asked_to_stop = utcnow()
         assert node.process.wait(timeout=90) == 0
@@ -126,7 +125,7 @@ def test_a_killed_station_loses_nothing_and_its_restart_dials_nobody_twice(
                 ]
             return talking if len(talking) >= 2 else None
 
-        cut = poll_until(mid_call, 120, "an opt-out committed and two calls up with words transcribed")
+        cut = wait_until(mid_call, 120, "an opt-out committed and two calls up with words transcribed")
         with sessions() as session:
             heard_before = session.scalar(select(func.count()).select_from(TranscriptSegment))
             tiers_before = session.scalar(select(func.count()).select_from(TierDecision))
@@ -144,7 +143,7 @@ def test_a_killed_station_loses_nothing_and_its_restart_dials_nobody_twice(
                 rows = list(session.scalars(select(CallAttempt).where(CallAttempt.call_id.in_(cut_ids))))
             return rows if all(a.outcome is CallOutcome.interrupted for a in rows) else None
 
-        for attempt in poll_until(closed, 30, "the cut calls to be closed as interrupted"):
+        for attempt in wait_until(closed, 30, "the cut calls to be closed as interrupted"):
             assert attempt.ended_at is not None and attempt.hangup_cause.startswith("station node-a")
         # A contact loaded after the restart is dialled: the restarted station has served the campaign since.
         _load_more(config, tmp_path, phones[4:])
@@ -154,7 +153,7 @@ def test_a_killed_station_loses_nothing_and_its_restart_dials_nobody_twice(
                 contact = session.scalar(select(Contact.id).where(Contact.phone_e164 == phones[4]))
                 return bool(session.scalar(select(func.count()).where(CallAttempt.contact_id == contact)))
 
-        poll_until(dialled_new, 90, "the contact loaded after the restart to be dialled")
+        wait_until(dialled_new, 90, "the contact loaded after the restart to be dialled")
     finally:
         node.stop()
     with sessions() as session:

@@ -37,32 +37,42 @@ config = pj.AccountConfig()
 config.idUri = f"sip:me@127.0.0.1:{port}"
 account.create(config)
 
-def poll(seconds):
+def run_until(done, what, seconds=10):
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    while not done():
+        if time.monotonic() > end:
+            raise SystemExit(f"waited {seconds} s for {what}")
         endpoint.libHandleEvents(10)
         retired.sweep()
 
-def dial(user):
+def dial(user, answered):
     call = pj.Call(account)
     call.makeCall(f"sip:{user}@127.0.0.1:{port}", pj.CallOpParam(True))
-    poll(0.5)
+    run_until(lambda: answered(call), f"{user} to answer")
     return call
 
-ended = [dial("reject"), dial("reject")]
+def rejected(call):
+    return not call.isActive() and not account.incoming[-1].isActive()
+
+def ringing_now(call):
+    return call.getInfo().state == pj.PJSIP_INV_STATE_EARLY
+
+ended = [dial("reject", rejected), dial("reject", rejected)]
 first_ids = [ended[0].getId(), account.incoming[0].getId()]
-ringing = dial("ring")
+ringing = dial("ring", ringing_now)
 reused = [ringing.getId(), account.incoming[-1].getId()] == first_ids
 for call in ended + account.incoming[:2]:
     retired.add(call)
 del ended, call
 account.incoming[:2] = []
 gc.collect()
-poll(1.0)
+# A dropped wrapper ending the ringing call would send its CANCEL or 603 before a later call's INVITE goes out, on
+# the same loopback transport: once that later call has been rejected, the ringing call's state shows it.
+later = dial("reject", rejected)
 still_ringing = ringing.getInfo().stateText
 held = len(retired)
 ringing.hangup(pj.CallOpParam())
-poll(1.0)
+run_until(lambda: not len(retired), "the retired wrappers to be dropped once their ids are free")
 print(json.dumps({"reused": reused, "still_ringing": still_ringing, "held": held, "held_after": len(retired)}))
 """
 

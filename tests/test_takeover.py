@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -28,7 +27,7 @@ from dialer.runner import CampaignRunner
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
-from tests.helpers import NOON_IN_SEOUL, api_token, dialling_config, seed_campaign
+from tests.helpers import NOON_IN_SEOUL, api_token, dialling_config, seed_campaign, wait_until
 from tierdial.bus import EventBus
 from tierdial.db import make_engine, make_sessions
 from tierdial.schema import upgrade
@@ -57,12 +56,16 @@ def _post(url: str, body: dict, token: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def _watch_and_take_over(base: str, token: str, seen: list[dict], replies: list[int]) -> None:
+def _watch_and_take_over(
+    base: str, token: str, seen: list[dict], replies: list[int], connected: threading.Event
+) -> None:
     """What an agent does: follow the event stream, take over once a hot call's sentence is complete."""
     events = urllib.request.Request(f"{base}/api/v1/events", headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(events, timeout=120) as stream:
         for raw in stream:
             line = raw.decode().strip()
+            if line == ": connected":  # the stream's first line, sent once it follows the bus
+                connected.set()
             if not line.startswith("data: "):
                 continue
             event = json.loads(line[6:])
@@ -121,13 +124,13 @@ def test_agent_takes_over_a_hot_call(
     caplog.set_level(logging.INFO, logger="dialer.telephony.pjsua2.engine")
     try:
         flow.connect_agent("agent1", f"sip:agent1@127.0.0.1:{agent_port}")
-        deadline = time.monotonic() + 15
-        while "agent1" not in flow.agent_legs and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "agent1" in flow.agent_legs, "the agent's phone never answered"
-        watcher = threading.Thread(target=_watch_and_take_over, args=(base, token, seen, replies), daemon=True)
+        wait_until(lambda: "agent1" in flow.agent_legs, 15, "the agent's phone to answer")
+        connected = threading.Event()
+        watcher = threading.Thread(
+            target=_watch_and_take_over, args=(base, token, seen, replies, connected), daemon=True
+        )
         watcher.start()
-        time.sleep(0.5)  # the browser is connected before the first call
+        assert connected.wait(15), "the agent's event stream never opened"  # open before the first call
         CampaignRunner(config, sessions, flow, campaign_id, lines=1, clock=lambda: NOON_IN_SEOUL).run(max_seconds=120)
         watcher.join(timeout=10)
         assert _post(f"{base}/api/v1/calls/no-such-call/takeover", {"agent": "agent1"}, token)[0] == 404

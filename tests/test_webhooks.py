@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,10 @@ from console.live import LiveFeed
 from console.testing import RecordingControl
 from console.webhook_sender import WebhookSender
 from dialer.models import CallAttempt, Contact
-from tests.helpers import WebhookReceiver, api_token, migrated_sessions, seed_campaign
+from tests.helpers import WebhookReceiver, api_token, migrated_sessions, seed_campaign, wait_until
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
 from tierdial.messages import CallEnded, KpiAlert, TierDecided
-
-
-def _wait_for(condition, timeout: float = 15):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not (found := condition()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return found
 
 
 @pytest.fixture
@@ -60,9 +52,8 @@ def test_events_arrive_signed_once_each_and_are_retried_until_delivered(console)
     bus.publish(TierDecided("c1", "A", 0.95, ("when",), "when can you come", True))  # still the same hot lead
     bus.publish(TierDecided("c2", "E", 1.0, ("stop",), "stop calling me", True, by_rule=True))  # not subscribed
     bus.publish(CallEnded("c1", "answered", 200, "BYE"))
-    delivered = _wait_for(lambda: len({h["X-Tierdial-Delivery"] for _, h, _ in receiver.received}) == 2 and
-                          len(receiver.received) == 3)  # fmt: skip
-    assert delivered, receiver.received
+    wait_until(lambda: len({h["X-Tierdial-Delivery"] for _, h, _ in receiver.received}) == 2 and
+               len(receiver.received) == 3, 15, "two deliveries, one of them sent twice")  # fmt: skip
     by_event: dict[str, list] = {}
     for _, sent_headers, body in receiver.received:
         timestamp = sent_headers["X-Tierdial-Timestamp"]
@@ -97,9 +88,16 @@ def test_a_kpi_alert_reaches_a_webhook_once_with_no_dashboard_open(console) -> N
     watcher = client.application.extensions["tierdial.kpi_watch"]
     watcher.check()  # what its thread does every 15 s
     watcher.check()  # the alert goes on, and is not announced again
-    assert _wait_for(lambda: receiver.received), "no kpi.alert delivery"
-    time.sleep(0.5)
-    assert len(receiver.received) == 1 and len(announced) == 1
+    wait_until(lambda: receiver.received, 15, "the kpi.alert delivery")
+    # Sent once: a second delivery of the alert would be stored, and so sent, before an event that comes after it,
+    # and the one delivery is done with (no retry to come).
+    later = {"url": receiver.url("/later"), "events": ["call.ended"]}
+    assert client.post("/api/v1/webhooks", json=later, headers=headers).status_code == 201
+    bus.publish(CallEnded("c1", "answered", 200, "BYE"))
+    wait_until(lambda: any(path == "/later" for path, _, _ in receiver.received), 15, "the later call.ended delivery")
+    assert [path for path, _, _ in receiver.received] == ["/chat", "/later"] and len(announced) == 1
+    log = client.get(f"/api/v1/webhooks/{hook.json['id']}/deliveries", headers=headers).json["deliveries"]
+    assert [(d["status"], d["attempts"]) for d in log] == [("delivered", 1)]
     _, sent_headers, body = receiver.received[0]
     alert = json.loads(body)
     assert sent_headers["X-Tierdial-Event"] == "kpi.alert" and "call" not in alert
@@ -113,10 +111,12 @@ def test_a_receiver_that_never_answers_well_fails_after_the_last_retry(console) 
                         headers=headers).json  # fmt: skip
     bus.publish(TierDecided("c2", "E", 1.0, ("stop",), "stop calling me", True, by_rule=True))
     url = f"/api/v1/webhooks/{added['id']}/deliveries"
-    failed = _wait_for(lambda: client.get(url, headers=headers).json["deliveries"][0]["status"] == "failed"
-                       if client.get(url, headers=headers).json["deliveries"] else False)  # fmt: skip
-    assert failed
-    delivery = client.get(url, headers=headers).json["deliveries"][0]
+
+    def failed_for_good() -> dict | None:
+        deliveries = client.get(url, headers=headers).json["deliveries"]
+        return deliveries[0] if deliveries and deliveries[0]["status"] == "failed" else None
+
+    delivery = wait_until(failed_for_good, 15, "the delivery to fail after its last retry")
     assert delivery["attempts"] == 4 and delivery["last_status"] == 500 and "HTTP 500" in delivery["last_error"]
     assert len(receiver.received) == 4
     listed = client.get("/api/v1/webhooks", headers=headers).json["webhooks"]
