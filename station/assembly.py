@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.app import create_app
@@ -25,6 +25,7 @@ from console.live import LiveFeed
 from dialer.agent_time import CONFIRM_EVERY
 from dialer.call_flow import CallFlow
 from dialer.interrupted import recover_station
+from dialer.models import Campaign
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
 from intent.training import model_for
@@ -153,10 +154,14 @@ class Station:
         self.stop()
 
     def wait_campaign_done(self, campaign_id: int, timeout: float) -> bool:
-        """Wait until the campaign has nobody left to call now and no call in progress (demo, benchmarks)."""
+        """Wait until the campaign has nobody left to call now, or is no longer running (paused, stopped), and no
+        call of it is in progress (the demo, the benchmarks)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if campaign_id in self.pacer.finished and not self.flow.calls:
+            with self.sessions() as session:
+                running = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id)) == "running"
+            calls = any(call.campaign_id == campaign_id for call in list(self.flow.calls.values()))
+            if not calls and (campaign_id in self.pacer.finished or not running):
                 return True
             time.sleep(0.2)
         return False

@@ -22,9 +22,9 @@ import dialer.sim
 from console.accounts import create_account
 from console.models import Role
 from dialer.call_flow import CallFlow
-from dialer.models import CallAttempt, DoNotCall
+from dialer.models import CallAttempt, CampaignStatus, DoNotCall
 from dialer.sim.scenario import load_scenario
-from dialer.sim.setup import AGENT, create_sim_campaign, noon_in_seoul_clock, wait_for_agent
+from dialer.sim.setup import AGENT, create_sim_campaign, noon_in_seoul_clock, start_campaign, wait_for_agent
 from dialer.telephony.registry import pbx_for
 from intent.tiers import MEANING
 from station.assembly import Station
@@ -153,6 +153,10 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
         with pbx_for(sim_trunk_config(config, callees.address[1], headset.address[1], lines)) as demo:
             sessions = migrated_database(demo.database_url)
             passwords = demo_accounts(sessions)
+            name = f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}"  # shown on the dashboard from the start
+            campaign_id = create_sim_campaign(
+                sessions, name, "demo.yaml", phones, demo, status=CampaignStatus.draft, pacing="lines"
+            )
             station = _station(demo, config_path, sessions, clock)
             station.bus.subscribe(_Feed(station.flow))
             with station:
@@ -171,8 +175,7 @@ def run_live_demo(config: Config, config_path: str | None, contacts: int, lines:
                     flush=True,
                 )
                 time.sleep(start_delay)
-                name = f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}"
-                campaign_id = create_sim_campaign(sessions, name, "demo.yaml", phones, demo, pacing="lines")
+                start_campaign(sessions, campaign_id)  # the station takes it up at its next look
                 station.wait_campaign_done(campaign_id, timeout=1800)
     finally:
         for service in (headset, callees):

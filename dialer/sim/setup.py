@@ -71,9 +71,14 @@ def create_sim_campaign(
     report = import_list(sessions, campaign_id, RowReader(rows, list_name, "csv"), terms)
     if report.rejected:
         raise UserError(f"simulated contacts rejected: {report.rejections[:3]}")
-    with sessions.begin() as session:  # started once its contacts are in: a station paces it from the first row
-        session.get(Campaign, campaign_id).status = status  # type: ignore[union-attr]
+    if status is CampaignStatus.running:  # started once its contacts are in: a station paces it from the first row
+        start_campaign(sessions, campaign_id)
     return campaign_id
+
+
+def start_campaign(sessions: sessionmaker[Session], campaign_id: int) -> None:
+    with sessions.begin() as session:
+        session.get(Campaign, campaign_id).status = CampaignStatus.running  # type: ignore[union-attr]
 
 
 def wait_for_agent(flow: CallFlow, agent: str = AGENT, timeout: float = 15) -> bool:
