@@ -34,6 +34,7 @@ from dialer.lists.rows import RowReader
 from dialer.models import CallAttempt, CampaignStatus, DoNotCall
 from dialer.runner import CampaignRunner
 from dialer.sim.scenario import load_scenario
+from dialer.telephony.legs import LegKind, leg_of
 from dialer.telephony.registry import make_engine as make_telephony
 from dialer.telephony.registry import pbx_for
 from intent.tiers import MEANING
@@ -119,12 +120,13 @@ class _Feed:
 
     def __call__(self, message: object) -> None:
         call_id = getattr(message, "call_id", "")
-        if call_id.startswith("agent-"):
+        leg = leg_of(call_id)
+        if leg.kind is not LegKind.callee:
             if isinstance(message, Answered | CallEnded):
                 state = "connected" if isinstance(message, Answered) else "hung up"
                 who = f"{AGENT}'s headset"
-                if "-listen-" in call_id:  # a supervisor's phone listening in
-                    who = f"{call_id[len('agent-') : call_id.rindex('-listen-')]}'s phone (listening in)"
+                if leg.kind is LegKind.listener:  # a supervisor's phone listening in
+                    who = f"{leg.person}'s phone (listening in)"
                 with self.lock:
                     print(f"  {who} {state}", flush=True)
             return

@@ -331,8 +331,10 @@ class RecordingControl:
         return self.states.get(agent, AgentStatus(agent, "ready", "", "connected"))
 
     def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
+        from dialer.telephony.legs import LegKind, new_leg
+
         self.listening.append((call_id, supervisor, whisper))
-        return f"agent-{supervisor}-listen-1"
+        return new_leg(LegKind.listener, supervisor)
 
     def stop_listening(self, call_id: str, supervisor: str) -> int:
         before = len(self.listening)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from dialer.telephony.asterisk.ami import AmiAddress, AmiError
 from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
 from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from dialer.telephony.legs import LegKind, new_leg
 from tierdial.config import Config
 from tierdial.messages import StageError
 
@@ -69,7 +69,7 @@ class AsteriskEngine(TelephonyEngine):
 
     def connect_agent(self, agent: str, uri: str) -> str:
         """`uri`: the agent's phone, a SIP URI or the name of the endpoint it registers to."""
-        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+        leg = new_leg(LegKind.agent, agent)
         self._do(leg, self._calls.connect_agent, uri, leg, self._agent_endpoint)
         return leg
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-import uuid
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from asr.client import asr_message
 from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from dialer.telephony.legs import LegKind, new_leg
 from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.messages import (
@@ -141,7 +141,7 @@ class Pjsua2Engine(TelephonyEngine):
         self._to_call(call_id, ("play", call_id, str(wav), prompt))
 
     def connect_agent(self, agent: str, uri: str) -> str:
-        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+        leg = new_leg(LegKind.agent, agent)
         with self._lock:
             self._agent_legs.add(leg)
         # An internal leg to our own agent's phone: it presents as tierdial, never as a phone number.
