@@ -1,9 +1,9 @@
 """The interface every telephony engine implements.
 
-Commands go in as method calls; everything the engine observes comes out as messages
-of `tierdial.messages` (Ringing, Answered, AudioChunk-free transcripts, PromptFinished,
-CallEnded) passed to the `on_event` callback given at construction. Engines call it
-from their own threads: receivers hand the message on and return quickly.
+Commands go in as method calls; everything the engine observes comes out as an
+`EngineEvent`, a message of `tierdial.messages`, passed to the `on_event` callback given
+at construction. Engines call it from their own threads: receivers hand the message on
+and return quickly.
 """
 
 from __future__ import annotations
@@ -13,7 +13,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-EventSink = Callable[[object], None]
+from tierdial.messages import (
+    Answered,
+    AsrProgress,
+    AudioGaps,
+    Bridged,
+    CallEnded,
+    FinalTranscript,
+    MachineDetected,
+    Monitoring,
+    PartialTranscript,
+    PromptFinished,
+    Ringing,
+    StageError,
+)
+
+# What the recogniser makes of a callee's audio; the engine passes it on under the call's id.
+AsrEvent = PartialTranscript | FinalTranscript | AsrProgress
+# Everything an engine reports. A failed command is a StageError; every call and leg placed ends with a CallEnded.
+EngineEvent = (
+    Ringing
+    | Answered
+    | MachineDetected
+    | PromptFinished
+    | Bridged
+    | Monitoring
+    | AudioGaps
+    | CallEnded
+    | StageError
+    | AsrEvent
+)
+EventSink = Callable[[EngineEvent], None]
 
 
 @dataclass(frozen=True, slots=True)

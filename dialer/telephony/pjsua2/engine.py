@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from asr.client import asr_message
-from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from dialer.telephony.engine import Dial, EngineEvent, EventSink, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
 from tierdial.config import Config
 from tierdial.errors import UserError
@@ -252,7 +252,7 @@ class Pjsua2Engine(TelephonyEngine):
         if other is not None:
             self._to_call(other, ("unbridge", other))
 
-    def _message(self, kind: str, call_id: str, rest: list) -> object | None:
+    def _message(self, kind: str, call_id: str, rest: list) -> EngineEvent | None:
         if kind == "ringing":
             return Ringing(call_id)
         if kind == "media":
