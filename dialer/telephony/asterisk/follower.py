@@ -14,10 +14,10 @@ import uuid
 from pathlib import Path
 
 from asr.audio import ToModelRate, read_wav
-from asr.tap_server import TapServer
 from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.asterisk.confgen import AGENT_HOLD_CONTEXT, LISTEN_CONTEXT, TAKEOVER_CONTEXT
+from dialer.telephony.asterisk.tap_server import TapServer
 from dialer.telephony.engine import Dial, EventSink
 from tierdial.messages import Answered, Bridged, CallEnded, Monitoring, PromptFinished
 

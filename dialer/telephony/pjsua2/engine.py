@@ -14,7 +14,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from asr.client import asr_message
+from asr.client import AsrAudio
 from dialer.telephony.engine import Dial, EngineEvent, EventSink, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
 from tierdial.config import Config
@@ -58,7 +58,7 @@ class Pjsua2Engine(TelephonyEngine):
     ) -> None:
         trunk = config.trunks[0].model_dump() if config.trunks else None
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-        self._settings = {"host": config.sip.host, "asr": asr_address, "trunk": trunk, "log_level": level}
+        self._settings = {"host": config.sip.host, "audio": AsrAudio(*asr_address), "trunk": trunk, "log_level": level}
         self._worker_count = config.sip.workers
 
         self._on_event = on_event
@@ -262,7 +262,7 @@ class Pjsua2Engine(TelephonyEngine):
         if kind == "ended":
             return CallEnded(call_id, rest[0], int(rest[1]), str(rest[2]))
         if kind == "asr":
-            return asr_message(call_id, rest[0])
+            return rest[0]  # already a message: the audio sink made it
         if kind == "audio":
             return AudioGaps(call_id, *map(int, rest[:3]))
         if kind == "bridged":

@@ -1,8 +1,9 @@
 """A SIP worker process: one PJSUA2 endpoint holding up to `call_limit()` calls.
 
 The parent sends commands over a pipe and reads events back (see `protocol`). The
-callee's audio goes from the bridge tap straight to the ASR service over TCP; the
-tap callback only copies bytes, so nothing heavy ever runs beside the bridge clock.
+callee's audio goes from the bridge tap straight to the audio sink (the ASR service,
+over TCP); the tap callback only copies bytes, so nothing heavy ever runs beside the
+bridge clock.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from typing import Any
 import pjsua2 as pj
 
 from asr.audio_breaks import READ_EVERY_MS, BrokenAudio
-from asr.client import AsrClient
-from dialer.telephony.engine import Dial
+from dialer.telephony.engine import AudioStream, Dial
 from dialer.telephony.pjsua2.endpoint import (
     FRAME_USEC,
     AudioTap,
@@ -49,7 +49,7 @@ class Slot:
     dial: Dial | None = None
     call: Any = None
     media: Any = None
-    asr: AsrClient | None = None
+    asr: AudioStream | None = None
     player: Any = None
     prompt: str = ""
     deadline: float = 0.0
@@ -143,14 +143,11 @@ class Worker:
             self.send("media", slot.dial.call_id, codec, slot.relay.port)
             return
         if slot.asr is None:
-            host, port = self.settings["asr"]
             call_id = slot.dial.call_id
-            slot.asr = AsrClient(
-                host,
-                port,
+            slot.asr = self.settings["audio"].open(
                 call_id,
                 16000,
-                on_result=lambda result, c=call_id: self.send("asr", c, result),
+                on_result=lambda message, c=call_id: self.send("asr", c, message),
                 thread_init=lambda: self.endpoint.libRegisterThread(f"asr-{call_id[:8]}"),
             )
             slot.tap.start(slot.asr.send)
