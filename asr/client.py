@@ -1,5 +1,8 @@
 """Streaming one call's audio to the ASR service and reading its results.
 
+`AsrAudio` is the service as the telephony engines see it: the audio sink of their
+contract, opening one stream (one connection) per call.
+
 `send` never blocks: it is called from a SIP process's media clock, and a wait there
 would break the audio of every call in that process. When the service falls behind,
 audio queues here up to `MAX_QUEUED_SECONDS`; beyond that the oldest frames go.
@@ -12,15 +15,17 @@ import json
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from asr import audiosocket as wire
 from tierdial.messages import AsrProgress, FinalTranscript, PartialTranscript, Word
 
 ResultHandler = Callable[[dict], None]
+AsrMessage = PartialTranscript | FinalTranscript | AsrProgress
 MAX_QUEUED_SECONDS = 10.0
 
 
-def asr_message(call_id: str, result: dict) -> PartialTranscript | FinalTranscript | AsrProgress:
+def asr_message(call_id: str, result: dict) -> AsrMessage:
     """A result as the ASR service sends it, as the message every stage understands."""
     if result["type"] == "partial":
         return PartialTranscript(call_id, result["text"], result["at_ms"])
@@ -133,3 +138,27 @@ class AsrClient:
         finally:
             self._socket.close()
             self._done.set()
+
+
+@dataclass(frozen=True, slots=True)
+class AsrAudio:
+    """The ASR service at `host`:`port` as an engine's audio sink. Small and picklable: a SIP worker process is
+    handed one."""
+
+    host: str
+    port: int
+
+    def open(
+        self,
+        call_id: str,
+        sample_rate: int,
+        on_result: Callable[[AsrMessage], None],
+        stream_uuid: str = "",
+        thread_init: Callable[[], None] | None = None,
+    ) -> AsrClient:
+        """A stream of the call's audio; its results come to `on_result` as messages under `call_id`."""
+
+        def deliver(result: dict) -> None:
+            on_result(asr_message(call_id, result))
+
+        return AsrClient(self.host, self.port, stream_uuid or call_id, sample_rate, deliver, thread_init)

@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 
 from asr.load import AsrLoad
 from console.auth import MANAGERS, api_for
+from dialer.telephony.legs import LegKind, leg_of
 from tierdial.bus import EventBus
 from tierdial.messages import AUDIBLE_GAP_MS, AudioGaps, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
 
@@ -74,7 +75,7 @@ class LiveMetrics:
     def observe(self, message: object) -> None:
         if isinstance(message, CallStarted):
             self.calls_started.labels(message.campaign).inc()
-        elif isinstance(message, CallEnded) and not message.call_id.startswith("agent-"):
+        elif isinstance(message, CallEnded) and leg_of(message.call_id).kind is LegKind.callee:
             self.calls_ended.labels(message.outcome).inc()
         elif isinstance(message, TierDecided) and message.is_final:
             self.tiers.labels(message.tier).inc()

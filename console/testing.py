@@ -39,7 +39,9 @@ class RecordingControl:
 
     def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
         self.listening.append((call_id, supervisor, whisper))
-        return f"agent-{supervisor}-listen-1"
+        from dialer.telephony.legs import LegKind, new_leg
+
+        return new_leg(LegKind.listener, supervisor)
 
     def stop_listening(self, call_id: str, supervisor: str) -> int:
         before = len(self.listening)

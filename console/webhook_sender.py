@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.models import Webhook, WebhookDelivery
 from console.webhooks import RETRY_DELAYS, queue_event, signature, subscriptions
 from dialer.attempts import attempt_by_call
+from dialer.telephony.legs import LegKind, leg_of
 from intent.tiers import HOT_TIERS, Tier
 from tierdial.bus import EventBus
 from tierdial.db import utcnow
@@ -61,7 +62,7 @@ class WebhookSender:
             detail = {"tier": message.tier, "confidence": message.confidence, "evidence": list(message.evidence),
                       "text": message.text, "by_rule": message.by_rule}  # fmt: skip
             self._incoming.put((event, message.call_id, detail))
-        elif isinstance(message, CallEnded) and not message.call_id.startswith("agent-"):
+        elif isinstance(message, CallEnded) and leg_of(message.call_id).kind is LegKind.callee:
             self._announced = {key for key in self._announced if key[0] != message.call_id}
             self._incoming.put(("call.ended", message.call_id, {"outcome": message.outcome}))
         elif isinstance(message, KpiAlert):

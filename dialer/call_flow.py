@@ -32,6 +32,7 @@ from dialer.prompt_uploads import approved_prompt
 from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
+from dialer.telephony.legs import LegKind, new_leg
 from dialer.wrap_up import CallCommandError, dispose
 from intent.asked_time import asked_time
 from intent.classifier import IntentModel
@@ -221,7 +222,7 @@ class CallFlow:
                 raise CallCommandError(404, f"no live call {call_id}")
             if whisper and not call.taken_over_by:
                 raise CallCommandError(409, "whispering is to the agent, and no agent has taken this call: listen in")
-            leg = f"agent-{supervisor}-listen-{uuid.uuid4().hex[:8]}"  # a leg to one of our people: not a call
+            leg = new_leg(LegKind.listener, supervisor)  # a leg to one of our people: not a call
             call.listeners[leg] = supervisor
         assert self.engine is not None  # there are live calls
         self.engine.listen_in(call_id, leg, phone, whisper)

@@ -41,6 +41,7 @@ from tqdm import tqdm
 from console.tokens import create_token
 from dialer.call_flow import CallFlow
 from dialer.sim.setup import AGENT, create_sim_campaign, noon_in_seoul_clock, wait_for_agent
+from dialer.telephony.legs import LegKind, leg_of
 from dialer.telephony.pjsua2.endpoint import call_limit
 from dialer.telephony.registry import ENGINES, pbx_for
 from number_pool.assignment import stable_pick
@@ -130,7 +131,7 @@ def _observe(run: _Run, message: object) -> None:
     with run.lock:
         if isinstance(message, TierDecided):
             run.tiers.setdefault(message.call_id, []).append((now, message.tier, message.is_final))
-        elif isinstance(message, Answered) and not message.call_id.startswith("agent-"):
+        elif isinstance(message, Answered) and leg_of(message.call_id).kind is LegKind.callee:
             run.answered[message.call_id] = now
             up = sum(1 for call in run.answered if call not in run.ended)
             run.peak_up = max(run.peak_up, up)
@@ -169,7 +170,7 @@ def _takeover_ms(run: _Run, callee_log: dict[str, dict], agent_onsets: list[floa
 def _share_tiered(run: _Run) -> float:
     """Of the answered calls, the share whose hot line came out tier A while the call was up: under that, the
     transcription did not keep up (or misheard), and the concurrency was not sustained."""
-    answered = [call for call in run.answered if not call.startswith("agent-")]
+    answered = [call for call in run.answered if leg_of(call).kind is LegKind.callee]
     hot = [call for call in answered if any(t == "A" and final for _, t, final in run.tiers.get(call, []))]
     return len(hot) / len(answered) if answered else 0.0
 
@@ -279,7 +280,8 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
             station.bus.subscribe(_Agent(station.console_url or "", token, flow, run))
             progress = tqdm(total=calls, desc="calls", unit="call", file=sys.stderr)
             station.bus.subscribe(
-                lambda message: None if message.call_id.startswith("agent-") else progress.update(1), CallEnded
+                lambda message: progress.update(1) if leg_of(message.call_id).kind is LegKind.callee else None,
+                CallEnded,
             )
             with station:
                 asr_pid = station.asr.local.pid if station.asr.local else None

@@ -25,6 +25,7 @@ from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, CampaignStatus, DoNotCall
 from dialer.sim.scenario import load_scenario
 from dialer.sim.setup import AGENT, create_sim_campaign, noon_in_seoul_clock, start_campaign, wait_for_agent
+from dialer.telephony.legs import LegKind, leg_of
 from dialer.telephony.registry import pbx_for
 from intent.tiers import MEANING
 from station.assembly import Station
@@ -92,12 +93,13 @@ class _Feed:
 
     def __call__(self, message: object) -> None:
         call_id = getattr(message, "call_id", "")
-        if call_id.startswith("agent-"):
+        leg = leg_of(call_id)
+        if leg.kind is not LegKind.callee:
             if isinstance(message, Answered | CallEnded):
                 state = "connected" if isinstance(message, Answered) else "hung up"
                 who = f"{AGENT}'s headset"
-                if "-listen-" in call_id:  # a supervisor's phone listening in
-                    who = f"{call_id[len('agent-') : call_id.rindex('-listen-')]}'s phone (listening in)"
+                if leg.kind is LegKind.listener:  # a supervisor's phone listening in
+                    who = f"{leg.person}'s phone (listening in)"
                 with self.lock:
                     print(f"  {who} {state}", flush=True)
             return

@@ -174,13 +174,14 @@ def sipp(scenario: str, *args: str, port: int = 0) -> subprocess.Popen[bytes]:
 @contextlib.contextmanager
 def following_calls(config, asr_address: tuple[str, int], trunk: str | None = None):  # type: ignore[no-untyped-def]
     """Calls through the Asterisk `config` points at, with the messages they produce, transcripts included."""
-    from asr.tap_server import TapServer
+    from asr.client import AsrAudio
     from dialer.telephony.asterisk.ami import AmiAddress
     from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
     from dialer.telephony.asterisk.follower import CallFollower
+    from dialer.telephony.asterisk.tap_server import TapServer
 
     messages: queue.Queue[object] = queue.Queue()
-    taps = TapServer(asr_address, messages.put)
+    taps = TapServer(AsrAudio(*asr_address), messages.put)
     taps.serve_in_thread()
     follower = CallFollower(AmiAddress.of(config.asterisk), messages.put, taps, ANSWERED_CONTEXT, trunk).start()
     try:

@@ -14,6 +14,7 @@ import pytest
 from dialer.call_flow import CallFlow
 from dialer.runner import CampaignRunner
 from dialer.sim.setup import connect_sim_agent
+from dialer.telephony.legs import Leg, LegKind, leg_of
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
@@ -128,7 +129,7 @@ def test_only_supervisors_listen_in_and_a_script_names_whose_phone_rings(tmp_pat
     assert supervisor.post("/api/v1/calls/c1/listen", json={"whisper": "yes"}, headers={"X-CSRFToken": csrf}
                            ).status_code == 400  # fmt: skip
     reply = supervisor.post("/api/v1/calls/c1/listen", json={"whisper": True}, headers={"X-CSRFToken": csrf})
-    assert reply.status_code == 202 and reply.json["leg"].startswith("agent-sam-listen-")
+    assert reply.status_code == 202 and leg_of(reply.json["leg"]) == Leg(LegKind.listener, "sam")
     script = {"Authorization": f"Bearer {api_token(sessions, 'calls:listen')}"}
     assert app.test_client().post("/api/v1/calls/c2/listen", json={}, headers=script).status_code == 400
     assert app.test_client().post("/api/v1/calls/c2/listen", json={"supervisor": "sam"}, headers=script

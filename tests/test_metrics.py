@@ -11,6 +11,7 @@ from asr.load import AsrLoad
 from console.app import create_app
 from console.live import LiveFeed
 from console.tokens import create_token
+from dialer.telephony.legs import LegKind, new_leg
 from tests.helpers import migrated_sessions
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
@@ -51,7 +52,7 @@ def test_metrics_count_calls_tiers_and_show_pacing(tmp_path: Path) -> None:
     bus.publish(AudioGaps("c1", concealed_ms=240, missing_ms=60, longest_ms=280))  # an overloaded moment
     bus.publish(CallEnded("c0", "answered", 200, "Normal call clearing"))
     bus.publish(CallEnded("c2", "busy", 486, "Busy Here"))
-    bus.publish(CallEnded("agent-agent1-1", "answered", 200, ""))  # an agent's own leg is not a call
+    bus.publish(CallEnded(new_leg(LegKind.agent, "agent1"), "answered", 200, ""))  # an agent's own leg is not a call
     pacing = PacingUpdate("spring", "tierdial", 1.5, {}, 2.0, 1, 1, lines=6, transcription_lag=0.4)
     bus.publish(dataclasses.replace(pacing, hot_leads=4, hot_leads_lost=1))
 

@@ -24,6 +24,7 @@ from dialer.agent_time import agent_time
 from dialer.call_flow import CallFlow
 from dialer.models import AgentState, CallAttempt, Contact
 from dialer.runner import CampaignRunner
+from dialer.telephony.legs import LegKind, leg_of
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
@@ -75,7 +76,7 @@ def _watch_and_take_over(
                 replies.append(_post(f"{call}/takeover", {"agent": "agent1"}, token)[0])
             elif event["type"] == "FinalTranscript" and len(replies) == 1:
                 replies.append(_post(f"{call}/hangup", {}, token)[0])  # the agent heard the callee and ends the call
-            elif event["type"] == "CallEnded" and not event["call_id"].startswith("agent-"):
+            elif event["type"] == "CallEnded" and leg_of(event["call_id"]).kind is LegKind.callee:
                 replies.append(
                     _post(
                         f"{call}/disposition", {"disposition": "sale", "notes": "two units", "agent": "agent1"}, token

@@ -1,9 +1,12 @@
 """The interface every telephony engine implements.
 
-Commands go in as method calls; everything the engine observes comes out as messages
-of `tierdial.messages` (Ringing, Answered, AudioChunk-free transcripts, PromptFinished,
-CallEnded) passed to the `on_event` callback given at construction. Engines call it
-from their own threads: receivers hand the message on and return quickly.
+Commands go in as method calls; everything the engine observes comes out as an
+`EngineEvent`, a message of `tierdial.messages`, passed to the `on_event` callback given
+at construction. Engines call it from their own threads: receivers hand the message on
+and return quickly.
+
+A callee's audio does not pass through the interface: each engine streams it to an
+`AudioSink` (the ASR service's client implements one) and relays what comes back.
 """
 
 from __future__ import annotations
@@ -12,8 +15,68 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-EventSink = Callable[[object], None]
+from tierdial.messages import (
+    Answered,
+    AsrProgress,
+    AudioGaps,
+    Bridged,
+    CallEnded,
+    FinalTranscript,
+    MachineDetected,
+    Monitoring,
+    PartialTranscript,
+    PromptFinished,
+    Ringing,
+    StageError,
+)
+
+# What the recogniser makes of a callee's audio; the engine passes it on under the call's id.
+AsrEvent = PartialTranscript | FinalTranscript | AsrProgress
+# Everything an engine reports. A failed command is a StageError; every call and leg placed ends with a CallEnded.
+EngineEvent = (
+    Ringing
+    | Answered
+    | MachineDetected
+    | PromptFinished
+    | Bridged
+    | Monitoring
+    | AudioGaps
+    | CallEnded
+    | StageError
+    | AsrEvent
+)
+EventSink = Callable[[EngineEvent], None]
+
+
+class AudioStream(Protocol):
+    """One call's audio on its way to the recogniser."""
+
+    def send(self, pcm: bytes) -> None:
+        """Signed 16-bit little-endian mono PCM at the stream's rate; never blocks (a media clock calls it)."""
+
+    def hang_up(self) -> None:
+        """End the stream without waiting: the last results still arrive."""
+
+    def finish(self, timeout: float = 30.0) -> bool:
+        """End the stream and wait for the last results; False if they did not come within `timeout` seconds."""
+
+
+class AudioSink(Protocol):
+    """Where an engine sends the callees' audio to be recognised: the ASR side implements it."""
+
+    def open(
+        self,
+        call_id: str,
+        sample_rate: int,
+        on_result: Callable[[AsrEvent], None],
+        stream_uuid: str = "",
+        thread_init: Callable[[], None] | None = None,
+    ) -> AudioStream:
+        """Start a call's stream. Results arrive on `on_result`, under `call_id`, from a thread of the sink's that
+        runs `thread_init` first. `stream_uuid` names the stream to the recogniser (by default the call id, which
+        is then a UUID)."""
 
 
 @dataclass(frozen=True, slots=True)

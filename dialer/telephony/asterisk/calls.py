@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialer.telephony.asterisk.confgen import AMD_EVENT
-from dialer.telephony.engine import Dial
+from dialer.telephony.engine import Dial, EngineEvent
 from tierdial.messages import Answered, CallEnded, MachineDetected, Ringing
 
 ORIGINATE_PREFIX = "originate-"
@@ -92,12 +92,12 @@ class CallTracker:
         """Taken just before asking Asterisk for its channels: calls placed after it are not in the answer."""
         return self.serial + 1
 
-    def resync(self, channels: list[dict[str, str]], mark: int, now: float = 0.0) -> list[object]:
+    def resync(self, channels: list[dict[str, str]], mark: int, now: float = 0.0) -> list[EngineEvent]:
         """After a reconnect: what `CoreShowChannels` lists is live (with the state changes missed meanwhile);
         a call placed before `mark` that it does not list ended while events were not arriving, unless it may
         still be waiting for its channel."""
         live = {c.get("Uniqueid", ""): c for c in channels if c.get("Event") == "CoreShowChannel"}
-        messages: list[object] = []
+        messages: list[EngineEvent] = []
         for call_id, call in list(self.calls.items()):
             if call.serial >= mark:
                 continue
@@ -120,7 +120,7 @@ class CallTracker:
         call = self.calls.get(call_id)
         return call.channel if call and call.channel else None
 
-    def on_event(self, event: dict[str, str]) -> list[object]:
+    def on_event(self, event: dict[str, str]) -> list[EngineEvent]:
         kind = event.get("Event", "")
         if kind == "OriginateResponse":
             return self._originate_response(event)
@@ -141,7 +141,7 @@ class CallTracker:
             return [self._ended(call, event.get("Cause", "16"), event.get("Cause-txt", ""), call_id)]
         return []
 
-    def _newstate(self, call_id: str, call: _Call, state: str) -> list[object]:
+    def _newstate(self, call_id: str, call: _Call, state: str) -> list[EngineEvent]:
         if state == RINGING and not call.rang:
             call.rang = True
             return [Ringing(call_id)]
@@ -150,7 +150,7 @@ class CallTracker:
             return [Answered(call_id)]
         return []
 
-    def _originate_response(self, event: dict[str, str]) -> list[object]:
+    def _originate_response(self, event: dict[str, str]) -> list[EngineEvent]:
         call_id = event.get("ActionID", "").removeprefix(ORIGINATE_PREFIX)
         call = self.calls.get(call_id)
         reason = event.get("Reason", "0")

@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from asr.tap_server import TapServer
+from asr.client import AsrAudio
 from dialer.telephony.asterisk.ami import AmiAddress, AmiError
 from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
 from dialer.telephony.asterisk.follower import CallFollower
+from dialer.telephony.asterisk.tap_server import TapServer
 from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from dialer.telephony.legs import LegKind, new_leg
 from tierdial.config import Config
 from tierdial.messages import StageError
 
@@ -29,7 +30,7 @@ class AsteriskEngine(TelephonyEngine):
     def __init__(self, config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> None:
         settings = config.asterisk
         self._on_event = on_event
-        self._taps = TapServer(asr_address, on_event, host=settings.audio_host)
+        self._taps = TapServer(AsrAudio(*asr_address), on_event, host=settings.audio_host)
         self._calls = CallFollower(
             AmiAddress.of(settings), on_event, self._taps, ANSWERED_CONTEXT, settings.trunk_endpoint
         )
@@ -72,7 +73,7 @@ class AsteriskEngine(TelephonyEngine):
 
     def connect_agent(self, agent: str, uri: str) -> str:
         """`uri`: the agent's phone, a SIP URI or the name of the endpoint it registers to."""
-        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+        leg = new_leg(LegKind.agent, agent)
         self._do(leg, self._calls.connect_agent, uri, leg, self._agent_endpoint)
         return leg
 

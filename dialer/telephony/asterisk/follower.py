@@ -11,15 +11,14 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from asr.audio import ToModelRate, read_wav
-from asr.tap_server import TapServer
 from dialer.telephony.asterisk.ami import AmiAddress, AmiClient, AmiError
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.asterisk.confgen import AGENT_HOLD_CONTEXT, LISTEN_CONTEXT, TAKEOVER_CONTEXT
-from dialer.telephony.engine import Dial
+from dialer.telephony.asterisk.tap_server import TapServer
+from dialer.telephony.engine import Dial, EventSink
 from tierdial.messages import Answered, Bridged, CallEnded, Monitoring, PromptFinished
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ class CallFollower:
     def __init__(
         self,
         address: AmiAddress,
-        on_message: Callable[[object], None],
+        on_message: EventSink,
         taps: TapServer,
         context: str,
         trunk: str | None = None,
@@ -177,9 +176,9 @@ class CallFollower:
         with self._lock:
             messages = self._tracker.on_event(event)
             for message in list(messages):
-                monitor = self._monitors.get(message.call_id)  # type: ignore[attr-defined]
+                monitor = self._monitors.get(message.call_id)
                 if monitor is not None and isinstance(message, Answered):
-                    messages.append(Monitoring(monitor[0], message.call_id, monitor[1]))  # type: ignore[attr-defined]
+                    messages.append(Monitoring(monitor[0], message.call_id, monitor[1]))
                 elif monitor is not None and isinstance(message, CallEnded):
                     del self._monitors[message.call_id]
         for message in messages:

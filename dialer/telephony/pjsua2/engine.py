@@ -9,26 +9,32 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
-import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from asr.client import asr_message
+from asr.client import AsrAudio
 from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from dialer.telephony.legs import LegKind, new_leg
+from dialer.telephony.pjsua2.protocol import (
+    Bridge,
+    Command,
+    Hangup,
+    MediaUp,
+    Monitor,
+    Originate,
+    Play,
+    Ready,
+    Relay,
+    Shutdown,
+    StopPlaying,
+    Unbridge,
+    WorkerSettings,
+)
 from tierdial.config import Config
 from tierdial.errors import UserError
-from tierdial.messages import (
-    Answered,
-    AudioGaps,
-    Bridged,
-    CallEnded,
-    Monitoring,
-    PromptFinished,
-    Ringing,
-    StageError,
-)
+from tierdial.messages import Answered, CallEnded, StageError
 
 log = logging.getLogger(__name__)
 START_TIMEOUT = 30
@@ -58,7 +64,7 @@ class Pjsua2Engine(TelephonyEngine):
     ) -> None:
         trunk = config.trunks[0].model_dump() if config.trunks else None
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-        self._settings = {"host": config.sip.host, "asr": asr_address, "trunk": trunk, "log_level": level}
+        self._settings = WorkerSettings(config.sip.host, AsrAudio(*asr_address), trunk, level)
         self._worker_count = config.sip.workers
 
         self._on_event = on_event
@@ -99,10 +105,10 @@ class Pjsua2Engine(TelephonyEngine):
         process.start()
         if not parent.poll(START_TIMEOUT):
             raise UserError("a SIP worker did not start within 30 s")
-        kind, capacity, _port = parent.recv()
-        if kind != "ready":
-            raise UserError(f"a SIP worker failed to start: {kind}")
-        handle = _WorkerHandle(process, parent, int(capacity), threading.Lock(), set())
+        ready = parent.recv()
+        if not isinstance(ready, Ready):
+            raise UserError(f"a SIP worker failed to start: {ready}")
+        handle = _WorkerHandle(process, parent, ready.capacity, threading.Lock(), set())
         with self._lock:
             self._workers.append(handle)
         threading.Thread(target=self._read_events, args=(handle,), daemon=True, name="sip-events").start()
@@ -116,7 +122,7 @@ class Pjsua2Engine(TelephonyEngine):
         with self._lock:
             workers = list(self._workers)
         for worker in workers:
-            self._send(worker, ("shutdown",))
+            self._send(worker, Shutdown())
         for worker in workers:
             worker.process.join(timeout=10)
             if worker.process.is_alive():
@@ -137,15 +143,15 @@ class Pjsua2Engine(TelephonyEngine):
             worker = roomy[0] if roomy else min(free, key=lambda w: len(w.calls))
             worker.calls.add(dial.call_id)
             self._route[dial.call_id] = worker
-        if not self._send(worker, ("originate", asdict(dial))):
+        if not self._send(worker, Originate(dial)):
             self._forget(worker, dial.call_id)
             self._on_event(CallEnded(dial.call_id, "failed", 0, "SIP worker process ended"))
 
     def play(self, call_id: str, wav: Path, prompt: str = "") -> None:
-        self._to_call(call_id, ("play", call_id, str(wav), prompt))
+        self._to_call(call_id, Play(call_id, str(wav), prompt))
 
     def connect_agent(self, agent: str, uri: str) -> str:
-        leg = f"agent-{agent}-{uuid.uuid4().hex[:8]}"
+        leg = new_leg(LegKind.agent, agent)
         with self._lock:
             self._agent_legs.add(leg)
         # An internal leg to our own agent's phone: it presents as tierdial, never as a phone number.
@@ -169,7 +175,7 @@ class Pjsua2Engine(TelephonyEngine):
             self._on_event(StageError(call_id, "listen", reason))
             return
         dial = Dial(leg, phone, AGENT_LEG_CALLER, "tierdial listen-in", ring_timeout_seconds=60, listen=False)
-        if not self._send(worker, ("originate", asdict(dial))):
+        if not self._send(worker, Originate(dial)):
             self._forget(worker, leg)
 
     def bridge(self, call_id: str, agent_leg: str) -> None:
@@ -187,11 +193,11 @@ class Pjsua2Engine(TelephonyEngine):
         with self._lock:
             self._bridges[call_id], self._bridges[agent_leg] = agent_leg, call_id
         if callee_worker is agent_worker:
-            self._send(callee_worker, ("bridge", call_id, agent_leg))
+            self._send(callee_worker, Bridge(call_id, agent_leg))
         else:
             log.info("bridging %s across SIP workers (audio relayed)", agent_leg, extra={"call_id": call_id})
-            self._send(agent_worker, ("relay", agent_leg, callee_port, ""))
-            self._send(callee_worker, ("relay", call_id, agent_port, agent_leg))
+            self._send(agent_worker, Relay(agent_leg, callee_port, ""))
+            self._send(callee_worker, Relay(call_id, agent_port, agent_leg))
 
     def unbridge(self, call_id: str) -> None:
         with self._lock:
@@ -200,21 +206,21 @@ class Pjsua2Engine(TelephonyEngine):
                 self._bridges.pop(other, None)
         for leg in (call_id, other):
             if leg is not None:
-                self._to_call(leg, ("unbridge", leg))
+                self._to_call(leg, Unbridge(leg))
 
     def stop_playing(self, call_id: str) -> None:
-        self._to_call(call_id, ("stop_playing", call_id))
+        self._to_call(call_id, StopPlaying(call_id))
 
     def hangup(self, call_id: str) -> None:
-        self._to_call(call_id, ("hangup", call_id))
+        self._to_call(call_id, Hangup(call_id))
 
-    def _to_call(self, call_id: str, command: tuple) -> None:
+    def _to_call(self, call_id: str, command: Command) -> None:
         with self._lock:
             worker = self._route.get(call_id)
         if worker is not None:
             self._send(worker, command)
 
-    def _send(self, worker: _WorkerHandle, command: tuple) -> bool:
+    def _send(self, worker: _WorkerHandle, command: Command) -> bool:
         with worker.lock:
             try:
                 worker.conn.send(command)
@@ -226,21 +232,23 @@ class Pjsua2Engine(TelephonyEngine):
     def _read_events(self, worker: _WorkerHandle) -> None:
         while True:
             try:
-                kind, call_id, *rest = worker.conn.recv()
+                reply = worker.conn.recv()
             except (EOFError, OSError):
                 self._worker_died(worker)
                 return
-            message = self._message(kind, call_id, rest)
-            if kind == "media":
+            if isinstance(reply, Ready):
+                continue  # read by _start_worker: a worker says it once
+            if isinstance(reply, MediaUp):
                 with self._lock:
-                    self._relay_ports[call_id] = int(rest[1])
-                    monitor = self._monitors.get(call_id)
+                    self._relay_ports[reply.call_id] = reply.relay_port
+                    monitor = self._monitors.get(reply.call_id)
                 if monitor is not None:
-                    self._send(worker, ("monitor", call_id, *monitor))
-            if kind == "ended":
-                self._forget(worker, call_id)
-            if message is not None:
-                self._on_event(message)
+                    self._send(worker, Monitor(reply.call_id, *monitor))
+                self._on_event(Answered(reply.call_id, reply.codec))
+                continue
+            if isinstance(reply, CallEnded):
+                self._forget(worker, reply.call_id)
+            self._on_event(reply)
 
     def _forget(self, worker: _WorkerHandle, call_id: str) -> None:
         """A leg ended: the leg it was bridged to stops exchanging audio with it (an agent stays up)."""
@@ -254,30 +262,7 @@ class Pjsua2Engine(TelephonyEngine):
             if other is not None:
                 self._bridges.pop(other, None)
         if other is not None:
-            self._to_call(other, ("unbridge", other))
-
-    def _message(self, kind: str, call_id: str, rest: list) -> object | None:
-        if kind == "ringing":
-            return Ringing(call_id)
-        if kind == "media":
-            return Answered(call_id, rest[0])
-        if kind == "prompt_finished":
-            return PromptFinished(call_id, rest[0])
-        if kind == "ended":
-            return CallEnded(call_id, rest[0], int(rest[1]), str(rest[2]))
-        if kind == "asr":
-            return asr_message(call_id, rest[0])
-        if kind == "audio":
-            return AudioGaps(call_id, *map(int, rest[:3]))
-        if kind == "bridged":
-            return Bridged(call_id, rest[0])
-        if kind == "bridge_failed":
-            return StageError(call_id, "bridge", rest[0])
-        if kind == "monitoring":
-            return Monitoring(rest[0], call_id, bool(rest[1]))
-        if kind == "monitor_failed":
-            return StageError(rest[0], "listen", rest[1])
-        return None
+            self._to_call(other, Unbridge(other))
 
     def _worker_died(self, worker: _WorkerHandle) -> None:
         """Calls of a crashed worker end as failed, so nothing stays 'in progress'; a new worker takes its place."""

@@ -1,8 +1,9 @@
 """A SIP worker process: one PJSUA2 endpoint holding up to `call_limit()` calls.
 
 The parent sends commands over a pipe and reads events back (see `protocol`). The
-callee's audio goes from the bridge tap straight to the ASR service over TCP; the
-tap callback only copies bytes, so nothing heavy ever runs beside the bridge clock.
+callee's audio goes from the bridge tap straight to the audio sink (the ASR service,
+over TCP); the tap callback only copies bytes, so nothing heavy ever runs beside the
+bridge clock.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from typing import Any
 import pjsua2 as pj
 
 from asr.audio_breaks import READ_EVERY_MS, BrokenAudio
-from asr.client import AsrClient
-from dialer.telephony.engine import Dial
+from dialer.telephony.engine import AudioStream, Dial
 from dialer.telephony.pjsua2.endpoint import (
     FRAME_USEC,
     AudioTap,
@@ -30,9 +30,26 @@ from dialer.telephony.pjsua2.endpoint import (
     start_endpoint,
 )
 from dialer.telephony.pjsua2.outcome import outcome_of
+from dialer.telephony.pjsua2.protocol import (
+    Bridge,
+    Command,
+    Hangup,
+    MediaUp,
+    Monitor,
+    Originate,
+    Play,
+    Ready,
+    Relay,
+    Reply,
+    Shutdown,
+    StopPlaying,
+    Unbridge,
+    WorkerSettings,
+)
 from dialer.telephony.pjsua2.relay import RelayPort
 from dialer.telephony.pjsua2.retired_calls import RetiredCalls
 from tierdial.logs import setup_logging
+from tierdial.messages import AudioGaps, Bridged, CallEnded, Monitoring, PromptFinished, Ringing, StageError
 
 log = logging.getLogger(__name__)
 POLL_MS = 10
@@ -49,7 +66,7 @@ class Slot:
     dial: Dial | None = None
     call: Any = None
     media: Any = None
-    asr: AsrClient | None = None
+    asr: AudioStream | None = None
     player: Any = None
     prompt: str = ""
     deadline: float = 0.0
@@ -103,28 +120,33 @@ class _Player(pj.AudioMediaPlayer):
 
 
 class Worker:
-    def __init__(self, conn: Connection, settings: dict) -> None:
+    def __init__(self, conn: Connection, settings: WorkerSettings) -> None:
         self.conn = conn
         self.settings = settings
         self.send_lock = threading.Lock()
-        self.endpoint, self.port = start_endpoint(settings["host"])
-        host = settings["host"]
+        self.endpoint, self.port = start_endpoint(settings.host)
+        host = settings.host
         self.slots = [Slot(AudioTap(f"tap{i}"), RelayPort(f"relay{i}", host)) for i in range(call_limit())]
         self.accounts: dict[str, Any] = {}
         self.retired_calls = RetiredCalls()
         self.running = True
 
     # events -------------------------------------------------------------------------------------
-    def send(self, *event: object) -> None:
+    def send(self, reply: Reply) -> None:
         with self.send_lock:
-            self.conn.send(event)
+            try:
+                self.conn.send(reply)
+            except OSError:
+                if self.running:
+                    raise
+                # Shutting down after the station died: nobody is left to tell.
 
     def call_state(self, slot: Slot, state: int, status: int, reason: str) -> None:
         call_id = slot.dial.call_id
         log.debug("state %s status %s %s", state, status, reason, extra={"call_id": call_id})
         if state == pj.PJSIP_INV_STATE_EARLY and not slot.rang:
             slot.rang = True
-            self.send("ringing", call_id)
+            self.send(Ringing(call_id))
         elif state == pj.PJSIP_INV_STATE_CONFIRMED:
             slot.answered = True  # announced with its codec once media is up ("media")
         elif state == pj.PJSIP_INV_STATE_DISCONNECTED and not slot.ended:
@@ -140,32 +162,29 @@ class Worker:
         slot.media = media
         log.debug("media up: %s", codec, extra={"call_id": slot.dial.call_id})
         if not slot.dial.listen:
-            self.send("media", slot.dial.call_id, codec, slot.relay.port)
+            self.send(MediaUp(slot.dial.call_id, codec, slot.relay.port))
             return
         if slot.asr is None:
-            host, port = self.settings["asr"]
             call_id = slot.dial.call_id
-            slot.asr = AsrClient(
-                host,
-                port,
+            slot.asr = self.settings.audio.open(
                 call_id,
                 16000,
-                on_result=lambda result, c=call_id: self.send("asr", c, result),
+                on_result=self.send,
                 thread_init=lambda: self.endpoint.libRegisterThread(f"asr-{call_id[:8]}"),
             )
             slot.tap.start(slot.asr.send)
         media.startTransmit(slot.tap)
-        self.send("media", slot.dial.call_id, codec, slot.relay.port)
+        self.send(MediaUp(slot.dial.call_id, codec, slot.relay.port))
 
     def prompt_done(self, slot: Slot) -> None:
         if slot.dial is not None:
-            self.send("prompt_finished", slot.dial.call_id, slot.prompt)
+            self.send(PromptFinished(slot.dial.call_id, slot.prompt))
 
     # commands -----------------------------------------------------------------------------------
     def originate(self, dial: Dial) -> None:
         slot = next((s for s in self.slots if s.dial is None), None)
         if slot is None:
-            self.send("ended", dial.call_id, "failed", 0, "worker has no free call slot")
+            self.send(CallEnded(dial.call_id, "failed", 0, "worker has no free call slot"))
             return
         slot.dial, slot.deadline = dial, time.monotonic() + dial.ring_timeout_seconds
         slot.audio_index, slot.broken = -1, BrokenAudio()
@@ -174,7 +193,7 @@ class Worker:
         param = pj.CallOpParam(True)
         identity = pj.SipHeader()
         identity.hName = "P-Asserted-Identity"
-        identity.hValue = f"<sip:{dial.caller_number}@{self.settings['host']}>"
+        identity.hValue = f"<sip:{dial.caller_number}@{self.settings.host}>"
         param.txOption.headers.append(identity)
         try:
             slot.call.makeCall(dial.destination, param)
@@ -206,7 +225,7 @@ class Worker:
         if callee is None or callee.media is None:
             return
         if agent is None or agent.media is None:
-            self.send("bridge_failed", call_id, f"agent leg {agent_leg} is not up")
+            self.send(StageError(call_id, "bridge", f"agent leg {agent_leg} is not up"))
             return
         self.stop_playing(call_id)
         self._unbridge(agent)  # an agent talks to one callee at a time
@@ -214,7 +233,7 @@ class Worker:
         agent.media.startTransmit(callee.media)
         callee.bridged_to, agent.bridged_to = agent, callee
         self._feed_monitors(callee)
-        self.send("bridged", call_id, agent_leg)
+        self.send(Bridged(call_id, agent_leg))
 
     def relay(self, call_id: str, peer_port: int, announce_as: str) -> None:
         """The other leg is in another worker: exchange this leg's audio with its relay port.
@@ -225,18 +244,18 @@ class Worker:
         slot = self._slot(call_id)
         if slot is None or slot.media is None:
             if announce_as:
-                self.send("bridge_failed", call_id, "the call is no longer up")
+                self.send(StageError(call_id, "bridge", "the call is no longer up"))
             return
         self._unbridge(slot)
         if announce_as:
             self.stop_playing(call_id)
-        slot.relay.connect(self.settings["host"], peer_port)
+        slot.relay.connect(self.settings.host, peer_port)
         slot.media.startTransmit(slot.relay)
         slot.relay.startTransmit(slot.media)
         slot.relaying = True
         if announce_as:
             self._feed_monitors(slot)
-            self.send("bridged", call_id, announce_as)
+            self.send(Bridged(call_id, announce_as))
 
     def monitor(self, leg: str, call_id: str, whisper: bool) -> None:
         """A supervisor's leg, up in this worker, starts hearing the call (and whispering to its agent)."""
@@ -244,12 +263,12 @@ class Worker:
         if supervisor is None or supervisor.media is None:
             return
         if call is None or call.media is None or call.ended:
-            self.send("monitor_failed", leg, call_id, "the call has ended")
+            self.send(StageError(call_id, "listen", "the call has ended"))
             self.hangup(leg)
             return
         supervisor.monitoring, supervisor.whispering = call, whisper
         self._feed_monitors(call)
-        self.send("monitoring", leg, call_id, whisper)
+        self.send(Monitoring(call_id, leg, whisper))
 
     def _feed_monitors(self, call: Slot) -> None:
         """Connect what is heard on `call` now (the callee, the bot's prompt, the agent) to every supervisor's leg
@@ -296,40 +315,46 @@ class Worker:
 
     # loop ---------------------------------------------------------------------------------------
     def run(self) -> None:
-        self.send("ready", len(self.slots), self.port)
+        self.send(Ready(len(self.slots), self.port))
         while self.running:
             self.endpoint.libHandleEvents(POLL_MS)
-            while self.conn.poll():
-                command = self.conn.recv()
+            while self.running and self.conn.poll():
+                try:
+                    command = self.conn.recv()
+                except EOFError:  # the station is gone (killed): hang up our calls, then end
+                    log.warning("the station that ran this SIP worker is gone: hanging up its calls")
+                    self.running = False
+                    break
                 try:
                     self._dispatch(command)
                 except pj.Error as exc:
                     # A command can race the call's end (PJSIP has already dropped its media); the
                     # other calls of this worker must not die with it.
-                    log.warning("%s failed: %s", command[0], exc.info(), extra={"call_id": _call_of(command)})
+                    failed = type(command).__name__
+                    log.warning("%s failed: %s", failed, exc.info(), extra={"call_id": _call_of(command)})
             self._housekeeping()
         self._shutdown()
 
-    def _dispatch(self, command: tuple) -> None:
-        name, *args = command
-        if name == "originate":
-            self.originate(Dial(**args[0]))
-        elif name == "play":
-            self.play(*args)
-        elif name == "stop_playing":
-            self.stop_playing(*args)
-        elif name == "hangup":
-            self.hangup(*args)
-        elif name == "bridge":
-            self.bridge(*args)
-        elif name == "relay":
-            self.relay(*args)
-        elif name == "unbridge":
-            self.unbridge(*args)
-        elif name == "monitor":
-            self.monitor(*args)
-        elif name == "shutdown":
-            self.running = False
+    def _dispatch(self, command: Command) -> None:
+        match command:
+            case Originate(dial):
+                self.originate(dial)
+            case Play(call_id, wav, prompt):
+                self.play(call_id, wav, prompt)
+            case StopPlaying(call_id):
+                self.stop_playing(call_id)
+            case Hangup(call_id):
+                self.hangup(call_id)
+            case Bridge(call_id, agent_leg):
+                self.bridge(call_id, agent_leg)
+            case Relay(call_id, peer_port, announce_as):
+                self.relay(call_id, peer_port, announce_as)
+            case Unbridge(call_id):
+                self.unbridge(call_id)
+            case Monitor(leg, call_id, whisper):
+                self.monitor(leg, call_id, whisper)
+            case Shutdown():
+                self.running = False
 
     def _housekeeping(self) -> None:
         self.retired_calls.sweep()
@@ -355,7 +380,7 @@ class Worker:
         call_id, report = slot.dial.call_id, slot.end_report
         if slot.dial.listen and slot.audio_index >= 0:  # before "ended": the dialer still knows the call
             broken = slot.broken
-            self.send("audio", call_id, broken.concealed_ms, broken.missing_ms, broken.longest_ms)
+            self.send(AudioGaps(call_id, broken.concealed_ms, broken.missing_ms, broken.longest_ms))
         for supervisor in self.slots:
             if supervisor.monitoring is slot:  # the call is over: so is listening to it
                 supervisor.monitoring = None
@@ -366,7 +391,7 @@ class Worker:
         slot.player = slot.media = slot.call = slot.asr = slot.dial = slot.end_report = None
         if report is not None:
             # Only now: the dialer counts the line free when it hears the call ended, and may dial on it at once.
-            self.send("ended", call_id, *report)
+            self.send(CallEnded(call_id, *report))
 
     @staticmethod
     def _read_broken_audio(slot: Slot) -> None:
@@ -393,8 +418,8 @@ class Worker:
             self._forget_idle_accounts()
             config = pj.AccountConfig()
             name = f'"{dial.caller_name}" ' if dial.caller_name else ""
-            config.idUri = f"{name}<sip:{dial.caller_number}@{self.settings['host']}>"
-            trunk = self.settings.get("trunk") or {}
+            config.idUri = f"{name}<sip:{dial.caller_number}@{self.settings.host}>"
+            trunk = self.settings.trunk or {}
             if trunk.get("username"):
                 config.sipConfig.authCreds.append(
                     pj.AuthCredInfo("digest", "*", trunk["username"], 0, trunk.get("password") or "")
@@ -428,15 +453,19 @@ class Worker:
         # process ends right after (run_worker exits without Python's teardown); the OS frees the rest.
 
 
-def _call_of(command: tuple) -> str:
-    argument = command[1] if len(command) > 1 else ""
-    return argument.get("call_id", "") if isinstance(argument, dict) else str(argument)
+def _call_of(command: Command) -> str:
+    """The call a command is addressed to (a supervisor's leg for `Monitor`), for the log."""
+    if isinstance(command, Originate):
+        return command.dial.call_id
+    if isinstance(command, Monitor):
+        return command.leg
+    return getattr(command, "call_id", "")
 
 
-def run_worker(conn: Connection, settings: dict) -> None:
+def run_worker(conn: Connection, settings: WorkerSettings) -> None:
     """Process entry point."""
     silence_native_stdout()
-    setup_logging(settings.get("log_level", "WARNING"))
+    setup_logging(settings.log_level)
     worker = Worker(conn, settings)
     try:
         worker.run()

@@ -2,11 +2,11 @@
 
 Asterisk's `AudioSocket()` connects here, names the stream with a UUID frame and sends
 20 ms frames of signed linear audio (8 kHz, or 16 kHz when the channel has it). Results
-do not go back to Asterisk, which knows no result frames: the server opens its own
-connection to the ASR service for each stream and hands the transcripts on as messages,
-under the call id the engine registered for that UUID. Audio played into a call (the
-bot's prompts) goes back on the same connection, 20 ms at a time in real time: Asterisk
-plays what arrives to the callee.
+do not go back to Asterisk, which knows no result frames: the server opens a stream of
+its own to the engine's audio sink (the ASR service) for each, and hands the transcripts
+on as messages, under the call id the engine registered for that UUID. Audio played into
+a call (the bot's prompts) goes back on the same connection, 20 ms at a time in real
+time: Asterisk plays what arrives to the callee.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from collections.abc import Callable
 from asr import audiosocket as wire
 from asr.audio import FRAME_MS, MODEL_RATE
 from asr.audio_breaks import READ_EVERY_MS, AudioArrivals, BrokenAudio
-from asr.client import AsrClient, asr_message
-from tierdial.messages import AsrProgress, AudioGaps, FinalTranscript, PartialTranscript
+from dialer.telephony.engine import AsrEvent, AudioSink, AudioStream
+from tierdial.messages import AudioGaps
 
 log = logging.getLogger(__name__)
 
-TranscriptSink = Callable[[PartialTranscript | FinalTranscript | AsrProgress | AudioGaps], None]
+TranscriptSink = Callable[[AsrEvent | AudioGaps], None]
 
 
 FRAME_BYTES = MODEL_RATE * FRAME_MS // 1000 * 2
@@ -86,7 +86,8 @@ class _TapHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         parser = wire.FrameParser()
-        call_id, stream_uuid, client = "", "", None
+        call_id, stream_uuid = "", ""
+        stream: AudioStream | None = None
         arrivals, broken, read_at_ms = AudioArrivals(FRAME_MS), BrokenAudio(), READ_EVERY_MS
         try:
             while data := self.request.recv(65536):
@@ -98,10 +99,11 @@ class _TapHandler(socketserver.BaseRequestHandler):
                             log.warning("AudioSocket stream %s was not expected; closed", stream_uuid)
                             return
                     elif frame.kind in wire.SAMPLE_RATES and call_id:
-                        if client is None:
-                            client = self._open(call_id, stream_uuid, wire.SAMPLE_RATES[frame.kind])
+                        if stream is None:
+                            rate = wire.SAMPLE_RATES[frame.kind]
+                            stream = self.server.audio.open(call_id, rate, self.server.on_transcript, stream_uuid)
                             self.server.audio_flowing(call_id)
-                        client.send(frame.payload)
+                        stream.send(frame.payload)
                         arrivals.arrived(len(frame.payload) / 2 * 1000 / wire.SAMPLE_RATES[frame.kind])
                         if arrivals.received_ms >= read_at_ms:
                             broken.read(0, arrivals.missing_ms())
@@ -111,25 +113,20 @@ class _TapHandler(socketserver.BaseRequestHandler):
         except (wire.FramingError, ValueError, OSError) as exc:
             log.warning("AudioSocket stream ended: %s", exc, extra={"call_id": call_id})
         finally:
-            if client is not None:
+            if stream is not None:
                 # Asterisk conceals nothing on this path: what is missing is all that broke.
                 broken.read(0, arrivals.missing_ms())
                 self.server.on_transcript(AudioGaps(call_id, 0, broken.missing_ms, broken.longest_ms))
-                client.finish(timeout=10)  # the last words still get their results
+                stream.finish(timeout=10)  # the last words still get their results
             self.server.forget(call_id)
-
-    def _open(self, call_id: str, stream_uuid: str, rate: int) -> AsrClient:
-        host, port = self.server.asr_address
-        sink = self.server.on_transcript
-        return AsrClient(host, port, stream_uuid, rate, lambda result: sink(asr_message(call_id, result)))
 
 
 class TapServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, asr_address: tuple[str, int], on_transcript: TranscriptSink, host: str = "127.0.0.1") -> None:
-        self.asr_address, self.on_transcript = asr_address, on_transcript
+    def __init__(self, audio: AudioSink, on_transcript: TranscriptSink, host: str = "127.0.0.1") -> None:
+        self.audio, self.on_transcript = audio, on_transcript
         self._expected: dict[str, str] = {}  # stream UUID -> call id
         self._live: dict[str, _Outlet] = {}  # call id -> its connection's way back to Asterisk
         self._lock = threading.Lock()
