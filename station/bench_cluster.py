@@ -5,8 +5,9 @@ phone; there is a campaign per station, so each paces one. On a console-only nod
 benchmark watches the live event stream and, as an agent would, takes over a hot call
 held by each station. Then it kills the first station with SIGKILL and measures:
 
-- campaign_failover_s: from the kill to the first call another station places for the
-  campaign the dead one was pacing (its lease expires, its calls are recovered);
+- campaign_failover_s: from the kill to another station holding the lease of the campaign the
+  dead one was pacing (its lease expired); first_call_after_failover_s: to that station's first
+  call for it (it waits for one of its lines to come free);
 - takeover_failover_s: from the kill to a takeover, clicked on the console node, bridging
   a call of that campaign on its new station;
 
@@ -111,9 +112,10 @@ class _Cluster:
 
     def start(self, phones: list[list[str]]) -> None:
         model = {"model_path": str(self.config.intent_model_path.resolve())}
+        callees = {p: {"say": HOT, "hangup_after_seconds": 20} for campaign in phones for p in campaign[1:]}
+        callees.update({campaign[0]: {"say": OPT_OUT} for campaign in phones})
         for k in range(self.nodes):
-            callees = {p: {"say": HOT, "hangup_after_seconds": 20} for p in phones[k][1:]}
-            callees[phones[k][0]] = {"say": OPT_OUT}
+            # Every callee behind every node's trunk: whichever station paces a campaign reaches its callees.
             sim = self._start(["sim", "callees", "--scenario", str(scenario_file(self.workdir, callees, f"sim{k}"))])
             headset = self._start(["sim", "agent"])
             node = {"database_url": self.url, "name": f"node-{k}", "agent": f"agent{k}", "lines": LINES}
@@ -222,12 +224,14 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
             dead_campaign = _leased_by(cluster.sessions, "node-0")
             killed = time.monotonic()
             os.kill(cluster.stations[0].pid, signal.SIGKILL)
+            _wait(lambda: _held_by_other(cluster.sessions, dead_campaign), LEASE_SECONDS + 30, "its campaign's lease")
+            campaign_failover = time.monotonic() - killed
             new_calls = _wait(
                 lambda: _calls_by_others(stream, cluster, dead_campaign, killed),
                 LEASE_SECONDS + 60,
                 "another station to call for the dead station's campaign",
             )
-            campaign_failover = new_calls[0][0] - killed
+            first_call = new_calls[0][0] - killed
             progress.update(1)
             new_node = cluster.node_of(new_calls[0][1]["call_id"]) or ""
             agent = f"agent{new_node.removeprefix('node-')}"
@@ -235,6 +239,10 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
             progress.update(1)
             progress.close()
             _wait(lambda: _all_done(cluster.sessions, campaigns), 300, "every contact to be called")
+        except UserError:
+            for k, node in enumerate(cluster.stations):  # what the nodes said, for whoever reads the failure
+                print(f"--- node-{k} (last lines of its log)\n{node.errors()[-2000:]}", file=sys.stderr)
+            raise
         finally:
             stop_reading.set()
             cluster.stop()
@@ -242,8 +250,20 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
     finally:
         postgres.stop()
     figures["campaign_failover_s"] = round(campaign_failover, 1)
+    figures["first_call_after_failover_s"] = round(first_call, 1)
     figures["takeover_failover_s"] = round(takeover_failover, 1)
     return figures
+
+
+def _held_by_other(sessions: sessionmaker[Session], campaign_id: int) -> bool:
+    """The campaign's lease is held by a live station other than the dead node-0."""
+    with sessions() as session:
+        holder = session.scalar(
+            select(StationRecord.name)
+            .join(CampaignLease, CampaignLease.instance == StationRecord.instance)
+            .where(CampaignLease.campaign_id == campaign_id)
+        )
+    return holder is not None and holder != "node-0"
 
 
 def _leased_by(sessions: sessionmaker[Session], node: str) -> int:

@@ -45,8 +45,18 @@ class CampaignPacer:
     def instance(self) -> str:
         return self.flow.station_id
 
-    def free_lines(self) -> int:
-        return max(0, self.lines - len(self.flow.calls))
+    def free_lines_for(self, campaign_id: int) -> Callable[[], int]:
+        """How many more calls the campaign may place now: the station's free lines, and no more than its even share
+        of them while other campaigns are paced here (one campaign must not starve another, such as a campaign taken
+        over from a dead station)."""
+
+        def free() -> int:
+            calls = list(self.flow.calls.values())
+            share = math.ceil(self.lines / max(1, len(self.runners)))
+            own = sum(1 for call in calls if call.campaign_id == campaign_id)
+            return max(0, min(self.lines - len(calls), share - own))
+
+        return free
 
     def look(self) -> None:
         """Take the leases of running campaigns up to this station's fair share of them, renew ours, let go of
@@ -72,7 +82,7 @@ class CampaignPacer:
             if held and campaign_id not in self.runners:
                 self.runners[campaign_id] = runner = CampaignRunner(
                     self.config, self.sessions, self.flow, campaign_id, lines=self.lines, clock=self.clock,
-                    station_lines=self.free_lines,
+                    station_lines=self.free_lines_for(campaign_id),
                 )  # fmt: skip
                 log.info("pacing this campaign", extra={"campaign": runner.campaign_name})
             elif not held and campaign_id in self.runners:

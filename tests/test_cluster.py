@@ -23,4 +23,6 @@ def test_two_stations_and_a_console_node_lose_nothing_when_one_station_dies(cli_
     # The dead station's campaign moved to the other within 30 s, and a takeover clicked on the console node
     # reached a call of it there.
     assert figures["campaign_failover_s"] < 30, figures
-    assert figures["takeover_failover_s"] > figures["campaign_failover_s"], figures
+    assert figures["takeover_failover_s"] >= figures["first_call_after_failover_s"] >= figures["campaign_failover_s"], (
+        figures
+    )
