@@ -13,7 +13,9 @@ held by each station. Then it kills the first station with SIGKILL and measures:
 
 and then, from the database: contacts dialled twice (double_dials), opt-outs heard (a
 final tier E) without their do-not-call entry (lost_optouts), final transcripts the
-console showed that are not stored (lost_transcripts), and the calls each node placed.
+console showed that are not stored (lost_transcripts), and the calls each node placed;
+processes_left_by_killed_node counts the dead station's ASR service and SIP workers still
+running after its campaign moved (they must end with it, not hold ports and calls).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from station.postgres_sandbox import PostgresServer
 from station.sim_nodes import scenario_file, station_config
 from tierdial.config import Config
 from tierdial.errors import UserError
-from tierdial.processes import Service, start_service
+from tierdial.processes import Service, child_processes, running, start_service
 from tierdial.schema import migrated_database
 
 HOT = [{"wav": "heldout/ko_A_003.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 1.5}]
@@ -222,6 +224,7 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
                 _take_over_on(cluster, stream, token, f"node-{k}", f"agent{k}", started)
                 progress.update(1)
             dead_campaign = _leased_by(cluster.sessions, "node-0")
+            orphans = child_processes(cluster.stations[0].pid)
             killed = time.monotonic()
             os.kill(cluster.stations[0].pid, signal.SIGKILL)
             _wait(lambda: _held_by_other(cluster.sessions, dead_campaign), LEASE_SECONDS + 30, "its campaign's lease")
@@ -232,6 +235,8 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
                 "another station to call for the dead station's campaign",
             )
             first_call = new_calls[0][0] - killed
+            # By now (15 s or more after the kill) the dead station's ASR service and SIP workers have ended too.
+            processes_left = sum(running(pid) for pid in orphans)
             progress.update(1)
             new_node = cluster.node_of(new_calls[0][1]["call_id"]) or ""
             agent = f"agent{new_node.removeprefix('node-')}"
@@ -252,6 +257,7 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
     figures["campaign_failover_s"] = round(campaign_failover, 1)
     figures["first_call_after_failover_s"] = round(first_call, 1)
     figures["takeover_failover_s"] = round(takeover_failover, 1)
+    figures["processes_left_by_killed_node"] = processes_left
     return figures
 
 

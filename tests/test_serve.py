@@ -26,6 +26,7 @@ from tests.stations import (
     station_config,
 )
 from tierdial.db import utcnow
+from tierdial.processes import child_processes, running
 from tierdial.schema import migrated_database
 
 HOT = [{"wav": "heldout/ko_A_003.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 1.5}]
@@ -129,10 +130,14 @@ def test_a_killed_station_loses_nothing_and_its_restart_dials_nobody_twice(
         with sessions() as session:
             heard_before = session.scalar(select(func.count()).select_from(TranscriptSegment))
             tiers_before = session.scalar(select(func.count()).select_from(TierDecision))
+        children = child_processes(node.pid)
+        assert children, "the station runs its ASR service and SIP workers as processes of its own"
         os.kill(node.pid, signal.SIGKILL)
         node.process.wait(timeout=10)
     finally:
         node.stop()
+    # Nothing of the killed station keeps running, holding ports or calls: its ASR service and SIP workers end too.
+    wait_until(lambda: not [pid for pid in children if running(pid)], 20, "the killed station's processes to end")
     restarted_at = utcnow()
     node = serve(config)  # the same node again, seconds later
     try:

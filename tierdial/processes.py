@@ -54,6 +54,23 @@ class Service:
         return "".join(self._output)
 
 
+def child_processes(pid: int) -> list[int]:
+    """The processes `pid` started that still run (Linux: from /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting for its parent to reap it has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
 def _drain(stream: IO[str] | None, keep: Callable[[str], None]) -> None:
     if stream is not None:
         for line in stream:
