@@ -44,7 +44,7 @@ def run_cli(
     *args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 300, input_text: str | None = None
 ):  # type: ignore[no-untyped-def]
     """Run `tierdial ...` as a user would, in a fresh process."""
-    command = [sys.executable, "-m", "tierdial.cli", *args]
+    command = [sys.executable, "-m", "station", *args]
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, input=input_text

@@ -21,7 +21,7 @@ ACCOUNTS = re.compile(r"log in as (\S+) / (\S+) \(agent\) or (\S+) / (\S+) \(sup
 
 def _start_demo(cwd: Path) -> tuple[Service, str, dict[str, str]]:
     """The README's demo with six callees, dialling after 20 s: time for both people to log in."""
-    command = [sys.executable, "-m", "tierdial.cli", "demo", "--contacts", "6", "--start-delay", "20"]
+    command = [sys.executable, "-m", "station", "demo", "--contacts", "6", "--start-delay", "20"]
     env = {**os.environ, "TIERDIAL_CONFIG": ""}
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from station.command_line import build_parser
 from tests.helpers import ROOT, run_cli
-from tierdial.cli import build_parser
 
 UNITS = sorted((ROOT / "deploy").glob("*.service"))
 

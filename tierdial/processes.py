@@ -88,7 +88,7 @@ def _end_with_parent() -> None:
 def start_service(command: list[str], ready: str, cwd: Path | None = None) -> Service:
     """Run `tierdial COMMAND...` and wait for the line that says where it listens ("... HOST:PORT")."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tierdial.cli", *command],
+        [sys.executable, "-m", "station", *command],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
