@@ -4,7 +4,8 @@ Each frame is a 1-byte kind, a 2-byte big-endian payload length, then the payloa
 Asterisk's `AudioSocket()` sends KIND_UUID first, then 20 ms KIND_SLIN frames (8 kHz
 signed 16-bit little-endian) and KIND_HANGUP at the end. tierdial adds KIND_SLIN16
 for wideband audio from its own engine and KIND_RESULT for recognition results sent
-back to the client as UTF-8 JSON.
+back to the client as UTF-8 JSON, and KIND_STATUS: a connection that opens with it
+(instead of a UUID) is answered with one KIND_RESULT of the service's load, then closed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ KIND_SILENCE = 0x02
 KIND_SLIN = 0x10
 KIND_SLIN16 = 0x12
 KIND_RESULT = 0x20
+KIND_STATUS = 0x30
 KIND_ERROR = 0xFF
 SAMPLE_RATES = {KIND_SLIN: 8000, KIND_SLIN16: 16000}
 MAX_PAYLOAD = 0xFFFF

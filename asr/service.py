@@ -48,19 +48,19 @@ class _Progress:
     """Tells the client, every `PROGRESS_EVERY_MS` of audio, how much of it is still waiting to be decoded."""
 
     def __init__(self, call_id: str, rate: int) -> None:
-        self.call_id, self._bytes_per_ms = call_id, rate * 2 // 1000
+        self.call_id, self.bytes_per_ms = call_id, rate * 2 // 1000
         self._since = 0
         self.decode_seconds = 0.0  # spent decoding this call so far: over the audio's length, the real-time factor
 
     def due(self, audio_bytes: int) -> bool:
         self._since += audio_bytes
-        if self._since < PROGRESS_EVERY_MS * self._bytes_per_ms:
+        if self._since < PROGRESS_EVERY_MS * self.bytes_per_ms:
             return False
         self._since = 0
         return True
 
     def payload(self, heard_ms: int, waiting_bytes: int) -> bytes:
-        lag_ms = waiting_bytes // self._bytes_per_ms
+        lag_ms = waiting_bytes // self.bytes_per_ms
         message = {"type": "progress", "call_id": self.call_id, "heard_ms": heard_ms, "lag_ms": lag_ms,
                    "decode_ms": round(self.decode_seconds * 1000)}  # fmt: skip
         return json.dumps(message).encode()
@@ -82,6 +82,9 @@ class _CallHandler(socketserver.BaseRequestHandler):
                     break
                 frames = parser.feed(data)
                 for index, frame in enumerate(frames):
+                    if frame.kind == wire.KIND_STATUS:
+                        self.request.sendall(wire.encode(wire.KIND_RESULT, self.server.status()))
+                        return
                     if frame.kind == wire.KIND_UUID:
                         call_id = frame.call_uuid()
                     elif frame.kind in wire.SAMPLE_RATES:
@@ -91,6 +94,7 @@ class _CallHandler(socketserver.BaseRequestHandler):
                                 return
                             stream = self.server.engine.open_stream(call_id, wire.SAMPLE_RATES[frame.kind])
                             progress = _Progress(call_id, wire.SAMPLE_RATES[frame.kind])
+                            self.server.lag_ms[call_id] = 0
                         started = time.perf_counter()
                         results = stream.feed(frame.payload)
                         if progress is not None:
@@ -101,6 +105,7 @@ class _CallHandler(socketserver.BaseRequestHandler):
                             waiting = _unread_bytes(self.request) + parser.pending
                             waiting += sum(len(later.payload) for later in frames[index + 1 :])
                             payload = progress.payload(stream.position_ms, waiting)
+                            self.server.lag_ms[call_id] = waiting // progress.bytes_per_ms
                             self.request.sendall(wire.encode(wire.KIND_RESULT, payload))
                     elif frame.kind == wire.KIND_HANGUP:
                         if stream is not None:
@@ -115,6 +120,7 @@ class _CallHandler(socketserver.BaseRequestHandler):
         finally:
             if stream is not None:
                 stream.close()  # the recogniser goes back to the pool even if the caller vanished
+            self.server.lag_ms.pop(call_id, None)
 
     def _send_results(self, results: list[Result]) -> None:
         for result in results:
@@ -130,7 +136,13 @@ class AsrServer(socketserver.ThreadingTCPServer):
 
     def __init__(self, engine: AsrEngine, host: str = "127.0.0.1", port: int = 0) -> None:
         self.engine = engine
+        self.lag_ms: dict[str, int] = {}  # per call: the audio waiting to be decoded at its last progress point
         super().__init__((host, port), _CallHandler)
+
+    def status(self) -> bytes:
+        """The load a station weighs to choose among ASR services: calls streaming and the worst of their lags."""
+        lags = list(self.lag_ms.values())
+        return json.dumps({"type": "status", "streams": len(lags), "lag_ms": max(lags, default=0)}).encode()
 
     @property
     def port(self) -> int:

@@ -102,8 +102,7 @@ class Station:
         self._recover_dead()  # this node's previous run, if it died, before anything is dialled
         if self.relay is not None:
             self.relay.start()
-        address = self.asr.start()
-        engine = make_telephony(self.config, self.flow.on_event, address)
+        engine = make_telephony(self.config, self.flow.on_event, self.asr.start())
         self.flow.engine = engine
         engine.start()
         if self.console:

@@ -6,35 +6,35 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-from dialer.telephony.engine import EventSink, TelephonyEngine
+from dialer.telephony.engine import AudioSink, EventSink, TelephonyEngine
 from tierdial.config import Config
 from tierdial.errors import UserError
 
 
-def _pjsua2(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> TelephonyEngine:
+def _pjsua2(config: Config, on_event: EventSink, asr: AudioSink | tuple[str, int]) -> TelephonyEngine:
     from dialer.telephony.pjsua2.engine import Pjsua2Engine
 
-    return Pjsua2Engine(config, on_event, asr_address)
+    return Pjsua2Engine(config, on_event, asr)
 
 
-def _asterisk(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> TelephonyEngine:
+def _asterisk(config: Config, on_event: EventSink, asr: AudioSink | tuple[str, int]) -> TelephonyEngine:
     from dialer.telephony.asterisk.engine import AsteriskEngine
 
-    return AsteriskEngine(config, on_event, asr_address)
+    return AsteriskEngine(config, on_event, asr)
 
 
-ENGINES: dict[str, Callable[[Config, EventSink, tuple[str, int]], TelephonyEngine]] = {
+ENGINES: dict[str, Callable[[Config, EventSink, AudioSink | tuple[str, int]], TelephonyEngine]] = {
     "pjsua2": _pjsua2,
     "asterisk": _asterisk,
 }
 
 
-def make_engine(config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> TelephonyEngine:
+def make_engine(config: Config, on_event: EventSink, asr: AudioSink | tuple[str, int]) -> TelephonyEngine:
     try:
         factory = ENGINES[config.engine]
     except KeyError:
         raise UserError(f"engine: {config.engine!r} is not available yet (available: {', '.join(ENGINES)})") from None
-    return factory(config, on_event, asr_address)
+    return factory(config, on_event, asr)
 
 
 @contextlib.contextmanager

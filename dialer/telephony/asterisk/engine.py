@@ -18,7 +18,7 @@ from dialer.telephony.asterisk.ami import AmiAddress, AmiError
 from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
 from dialer.telephony.asterisk.follower import CallFollower
 from dialer.telephony.asterisk.tap_server import TapServer
-from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from dialer.telephony.engine import AudioSink, Dial, EventSink, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
 from tierdial.config import Config
 from tierdial.messages import StageError
@@ -27,10 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class AsteriskEngine(TelephonyEngine):
-    def __init__(self, config: Config, on_event: EventSink, asr_address: tuple[str, int]) -> None:
+    def __init__(self, config: Config, on_event: EventSink, asr: AudioSink | tuple[str, int]) -> None:
+        """`asr`: where the callees' audio goes (an ASR service's address, or a sink such as a pool of services)."""
         settings = config.asterisk
         self._on_event = on_event
-        self._taps = TapServer(AsrAudio(*asr_address), on_event, host=settings.audio_host)
+        self._taps = TapServer(AsrAudio(*asr) if isinstance(asr, tuple) else asr, on_event, host=settings.audio_host)
         self._calls = CallFollower(
             AmiAddress.of(settings), on_event, self._taps, ANSWERED_CONTEXT, settings.trunk_endpoint
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from asr.client import AsrAudio
-from dialer.telephony.engine import Dial, EventSink, TelephonyEngine
+from dialer.telephony.engine import AudioSink, Dial, EventSink, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
 from dialer.telephony.pjsua2.protocol import (
     Bridge,
@@ -59,12 +59,15 @@ class Pjsua2Engine(TelephonyEngine):
         self,
         config: Config,
         on_event: EventSink,
-        asr_address: tuple[str, int],
+        asr: AudioSink | tuple[str, int],
         keep_callees_with_agents: bool = True,
     ) -> None:
+        """`asr`: where the callees' audio goes (an ASR service's address, or a sink such as a pool of services)."""
         trunk = config.trunks[0].model_dump() if config.trunks else None
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-        self._settings = WorkerSettings(config.sip.host, AsrAudio(*asr_address), trunk, level)
+        self._settings = WorkerSettings(
+            config.sip.host, AsrAudio(*asr) if isinstance(asr, tuple) else asr, trunk, level
+        )
         self._worker_count = config.sip.workers
 
         self._on_event = on_event
