@@ -55,7 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = intent.add_subparsers(dest="action", required=True)
 
     train = actions.add_parser("train", help="train from a folder of .jsonl files")
-    train.add_argument("--data", help="folder of .jsonl files (default: the bundled corpus)")
+    train.add_argument("--data", help="folder of .jsonl files (default: the bundled corpus, and only it)")
     train.add_argument("--out", help="where to save the model (default: intent.model_path)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
