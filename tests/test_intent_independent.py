@@ -14,6 +14,7 @@ from intent.independent import independent_dir, read_independent
 from intent.text import normalize
 from intent.tiers import TIERS
 from intent.training import train_from_dir
+from tests.helpers import run_cli
 from tierdial.errors import UserError
 
 MIN_PER_TIER = 20
@@ -71,3 +72,21 @@ def test_training_refuses_a_test_set(name: str, tmp_path: Path) -> None:
     with pytest.raises(UserError, match=f"is the {name} test set"):
         train_from_dir(bundled_data_dir(name), tmp_path / "m.skops")
     assert not (tmp_path / "m.skops").exists()
+
+
+def test_eval_independent_reports_each_language_apart(cli_env: dict) -> None:
+    result = run_cli("intent", "eval", "--independent", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == set(LANGUAGES)
+    for lang, row in report.items():
+        assert set(row) >= {"n", "accuracy", "macro_f1", "e_recall", "e_as_lead", "e_total", "confusion"}
+        assert row["n"] == len(_rows(lang))
+        assert row["e_total"] == sum(r["tier"] == "E" for r in _rows(lang))
+        assert row["e_as_lead"] == row["confusion"]["E"]["A"] + row["confusion"]["E"]["B"]
+        assert 0 <= row["accuracy"] <= 1 and 0 <= row["macro_f1"] <= 1 and 0 <= row["e_recall"] <= 1
+    text = run_cli("intent", "eval", "--independent", env=cli_env)
+    assert text.returncode == 0, text.stderr
+    assert "E->A/B" in text.stdout and all(f"\n{lang} " in text.stdout for lang in LANGUAGES)
+    both = run_cli("intent", "eval", "--independent", "--data", "x.jsonl", env=cli_env)
+    assert both.returncode == 2 and "not allowed with" in both.stderr
