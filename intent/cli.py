@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from intent.corpus import bundled_data_dir, read_jsonl
 from intent.evaluate import evaluate, format_report
+from intent.independent import format_independent, score_independent
 from intent.store import load_model
 from intent.training import model_for, train_from_dir
 from tierdial.config import load_config
@@ -33,8 +34,12 @@ def _train(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    examples = read_jsonl(Path(args.data))
+    examples = None if args.independent else read_jsonl(Path(args.data))
     model = load_model(Path(args.model)) if args.model else model_for(config)
+    if examples is None:
+        report = score_independent(model)
+        print(json.dumps(report, ensure_ascii=False) if args.json else format_independent(report))
+        return 0
     report = evaluate(model, examples)
     print(json.dumps(report, ensure_ascii=False) if args.json else format_report(report))
     return 0
@@ -55,13 +60,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = intent.add_subparsers(dest="action", required=True)
 
     train = actions.add_parser("train", help="train from a folder of .jsonl files")
-    train.add_argument("--data", help="folder of .jsonl files (default: the bundled corpus)")
+    train.add_argument("--data", help="folder of .jsonl files (default: the bundled corpus, and only it)")
     train.add_argument("--out", help="where to save the model (default: intent.model_path)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
-    ev = actions.add_parser("eval", help="score the model on a labelled .jsonl file")
-    ev.add_argument("--data", required=True, help='JSON Lines: {"text": ..., "tier": "A".."F"}')
+    ev = actions.add_parser("eval", help="score the model on a labelled .jsonl file or on the independent test set")
+    source = ev.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help='JSON Lines: {"text": ..., "tier": "A".."F"}')
+    source.add_argument(
+        "--independent",
+        action="store_true",
+        help="each language's independent test set (public sources, never trained on), reported apart",
+    )
     ev.add_argument("--model", help="model file (default: intent.model_path)")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(run=_eval)
