@@ -38,6 +38,17 @@ def confirm_states(session: Session, agents: list[str], now: dt.datetime) -> Non
         session.execute(update(AgentState).where(AgentState.id.in_(latest)).values(confirmed_at=now))
 
 
+def paused_agents(session: Session, agents: list[str]) -> dict[str, str]:
+    """Of `agents`, those whose last choice was to pause, with its reason. A pause is the person's choice: it
+    outlives their phone dropping and their station restarting (offline records say nothing about it)."""
+    if not agents:
+        return {}
+    chosen = (AgentState.agent.in_(agents), AgentState.state.in_((READY, PAUSED)))
+    latest = select(func.max(AgentState.id)).where(*chosen).group_by(AgentState.agent)
+    rows = session.scalars(select(AgentState).where(AgentState.id.in_(latest)))
+    return {row.agent: row.reason for row in rows if row.state == PAUSED}
+
+
 @dataclass
 class AgentTime:
     ready_seconds: float = 0.0

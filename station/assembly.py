@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.app import create_app
 from console.live import LiveFeed
-from dialer.agent_time import CONFIRM_EVERY
+from dialer.agent_time import CONFIRM_EVERY, paused_agents
 from dialer.call_flow import CallFlow
 from dialer.interrupted import recover_station
 from dialer.models import Campaign
@@ -100,6 +100,7 @@ class Station:
             members.register(session, self.instance, self.name, self.console_url)
         self._started = True
         self._recover_dead()  # this node's previous run, if it died, before anything is dialled
+        self._restore_pauses()
         if self.relay is not None:
             self.relay.start()
         engine = make_telephony(self.config, self.flow.on_event, self.asr.start())
@@ -209,6 +210,14 @@ class Station:
             recover_station(self.sessions, instance, why, self.config.campaign_defaults.retry_hours, self.clock())
             with self.sessions.begin() as session:
                 members.mark_recovered(session, instance)
+
+    def _restore_pauses(self) -> None:
+        """Agents who paused before this station last stopped (or died) are still paused: the restart rings their
+        phones for the shift, and without this they would be offered calls during their break."""
+        with self.sessions() as session:
+            paused = paused_agents(session, [agent.name for agent in self.config.agents])
+        for agent, reason in paused.items():
+            self.flow.set_agent_state(agent, ready=False, reason=reason)
 
     def _ring_shift_phones(self) -> None:
         """Agents' phones are called once for the shift and kept up; one that dropped is called again."""

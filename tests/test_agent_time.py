@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from console.app import create_app
-from dialer.agent_time import agent_time, confirm_states, team_figures
+from dialer.agent_time import agent_time, confirm_states, paused_agents, team_figures
 from dialer.models import AgentState, CallAttempt, CallOutcome, Contact
 from tests.helpers import add_account, migrated_sessions, seed_campaign, signed_in
 from tierdial.config import parse_config
@@ -102,3 +102,15 @@ def test_a_running_dialer_confirms_its_agents_states(tmp_path: Path, intent_mode
     with sessions() as session:
         confirmed = {s.agent: s.confirmed_at for s in session.scalars(select(AgentState).order_by(AgentState.id))}
     assert confirmed["ann"] > stored["ann"] and confirmed["bo"] == stored["bo"]
+
+
+def test_a_pause_outlives_the_phone_dropping_and_the_station_restarting(tmp_path: Path) -> None:
+    sessions = migrated_sessions(tmp_path / "time.db")
+    with sessions.begin() as session:
+        for agent, state, reason, minute in [("ann", "ready", "", 0), ("ann", "paused", "lunch", 5),
+                                             ("ann", "offline", "", 6),  # her phone dropped, then the station died
+                                             ("bo", "paused", "training", 0), ("bo", "ready", "", 30),
+                                             ("cy", "offline", "", 0)]:  # fmt: skip
+            session.add(AgentState(agent=agent, state=state, reason=reason, at=_at(minute), confirmed_at=_at(minute)))
+    with sessions() as session:
+        assert paused_agents(session, ["ann", "bo", "cy", "di"]) == {"ann": "lunch"}

@@ -19,6 +19,7 @@ from intent.models import TierDecision
 from station.models import StationRecord
 from tests.helpers import run_cli, wait_until
 from tests.stations import (
+    Person,
     get_json,
     phones_inside_calling_window,
     scenario_file,
@@ -181,6 +182,36 @@ def test_a_killed_station_loses_nothing_and_its_restart_dials_nobody_twice(
         # The cut calls count against the campaign's abandonment: its budget does not forget them.
         today = campaign_stats(session, utcnow())["campaigns"][0]["today"]
         assert today["abandoned"] >= len(cut) and today["live_answers"] >= len(cut)
+
+
+def test_an_agent_paused_before_a_crash_is_still_paused_after_the_restart(
+    tmp_path: Path, model_file: Path, callees, start_service
+) -> None:
+    port = callees({})
+    headset, _ = start_service("sim", "agent")
+    config = station_config(tmp_path, port, headset_port=headset[1], lines=1, intent={"model_path": str(model_file)})
+    added = run_cli("--config", str(config), "accounts", "add", "agent1", "--role", "agent", "--password-stdin",
+                    input_text="a long enough passphrase\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    node = serve(config)
+    try:
+        agent = Person(f"http://{node.address[0]}:{node.address[1]}", "agent1", "a long enough passphrase")
+        wait_until(lambda: agent.get("/api/v1/agents/me")["phone"] == "connected", 30, "the shift phone to be up")
+        assert agent.post("/api/v1/agents/me/state", {"state": "paused", "reason": "lunch"})["state"] == "paused"
+        os.kill(node.pid, signal.SIGKILL)
+        node.process.wait(timeout=10)
+    finally:
+        node.stop()
+    node = serve(config)
+    try:
+        agent.console = f"http://{node.address[0]}:{node.address[1]}"  # the restarted console may have a new port
+        # The restart rings the phone for the shift again, and she is still on her break: offered no call.
+        status = wait_until(
+            lambda: (me := agent.get("/api/v1/agents/me"))["phone"] == "connected" and me, 30, "the phone rung again"
+        )
+        assert (status["state"], status["reason"]) == ("paused", "lunch"), status
+    finally:
+        node.stop()
 
 
 def _load_more(config: Path, folder: Path, phones: list[str]) -> None:
