@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 
 from asr.client import AsrAudio
 from asr.service_pool import AsrServicePool
@@ -14,6 +15,7 @@ from tierdial.processes import Service, start_service
 
 log = logging.getLogger(__name__)
 CONNECT_SECONDS = 1.0
+RESTART_WAIT_SECONDS = 2.0
 
 
 def answering(address: tuple[str, int]) -> bool:
@@ -31,12 +33,18 @@ def parse_address(text: str) -> tuple[str, int]:
 
 class AsrServices:
     """Starts a local ASR service unless `station.asr_services` names remote ones. With remote ones, the station
-    starts when at least one answers; afterwards each call chooses among them (`AsrServicePool`), skipping the dead."""
+    starts when at least one answers; afterwards each call chooses among them (`AsrServicePool`), skipping the dead.
+
+    A local service that dies (killed, out of memory) is started again on the same port, so the SIP workers' next
+    calls find it where they look; calls in progress when it died go on untranscribed, which the call flow treats as
+    not heard (its lag grows: no silence is assumed, no new dial is paced on it), never as silence."""
 
     def __init__(self, config: Config, config_path: str | None, recognizers: int) -> None:
         self.config, self.config_path, self.recognizers = config, config_path, recognizers
         self.local: Service | None = None
         self.sink: AsrAudio | AsrServicePool | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
 
     def start(self) -> AsrAudio | AsrServicePool:
         remote = [parse_address(a) for a in self.config.station.asr_services]
@@ -49,11 +57,37 @@ class AsrServices:
                     log.warning("ASR service %s:%d does not answer; calls go to the others", *address)
             self.sink = pool
             return pool
-        prefix = ["--config", self.config_path] if self.config_path else []
-        command = [*prefix, "asr", "serve", "--port", "0", "--recognizers", str(self.recognizers)]
-        self.local = start_service(command, "listening on")
+        self.local = start_service(self._command(0), "listening on")
         self.sink = AsrAudio(*self.local.address)
+        # Restarts are started from this thread: a child started with PR_SET_PDEATHSIG ends with the thread that
+        # started it, and this one lives until stop().
+        threading.Thread(target=self._supervise, name="asr-supervisor", daemon=True).start()
         return self.sink
+
+    def _command(self, port: int) -> list[str]:
+        prefix = ["--config", self.config_path] if self.config_path else []
+        return [*prefix, "asr", "serve", "--port", str(port), "--recognizers", str(self.recognizers)]
+
+    def _supervise(self) -> None:
+        assert self.local is not None and self.sink is not None
+        while True:
+            code = self.local.process.wait()
+            if self._stopping.is_set():
+                return
+            log.error("the ASR service ended (exit status %s); starting it again on port %d", code, self.sink.port)
+            while not self._stopping.is_set():
+                try:
+                    self.local = start_service(self._command(self.sink.port), "listening on")
+                except RuntimeError as exc:  # its port not free yet, say: try again shortly
+                    log.warning("the ASR service did not start again: %s", exc)
+                    self._stopping.wait(RESTART_WAIT_SECONDS)
+                    continue
+                if self._stopping.is_set():  # the station stopped meanwhile
+                    self.local.stop()
+                    return
+                self.restarts += 1
+                log.info("the ASR service runs again on port %d", self.sink.port)
+                break
 
     def answering(self) -> bool:
         if isinstance(self.sink, AsrServicePool):
@@ -61,5 +95,6 @@ class AsrServices:
         return self.sink is not None and answering((self.sink.host, self.sink.port))
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.local is not None:
             self.local.stop()

@@ -214,6 +214,37 @@ def test_an_agent_paused_before_a_crash_is_still_paused_after_the_restart(
         node.stop()
 
 
+def test_the_asr_service_killed_under_a_station_runs_again_and_the_next_calls_are_heard(
+    tmp_path: Path, model_file: Path, callees, start_service
+) -> None:
+    phones = phones_inside_calling_window(1)
+    port = callees({phones[0]: {"say": LATER}})
+    config = station_config(tmp_path, port, lines=1, intent={"model_path": str(model_file)})
+    node = serve(config)
+    try:
+        console = f"http://{node.address[0]}:{node.address[1]}"
+        children = child_processes(node.pid)
+        (asr,) = [pid for pid in children if b"asr\0serve" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        os.kill(asr, signal.SIGKILL)
+
+        def serving_again() -> bool:
+            status, ready = get_json(f"{console}/readyz")
+            return status == 200 and ready["checks"]["asr"] and asr not in child_processes(node.pid)
+
+        wait_until(serving_again, 60, "the station to start its ASR service again")
+        _load_campaign(config, tmp_path, phones)
+        sessions = migrated_database(f"sqlite:///{tmp_path / 'var' / 'tierdial.db'}")
+
+        def heard() -> int:
+            with sessions() as session:
+                return session.scalar(select(func.count()).select_from(TranscriptSegment))
+
+        wait_until(heard, 90, "the next call's words to be transcribed")
+    finally:
+        node.stop()
+    assert "the ASR service ended" in node.errors()
+
+
 def _load_more(config: Path, folder: Path, phones: list[str]) -> None:
     result = run_cli("--config", str(config), "lists", "import", str(_csv(folder, phones)), "--campaign", "spring",
                      "--source", "crm export", "--consent-basis", "existing_customer")  # fmt: skip
