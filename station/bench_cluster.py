@@ -284,15 +284,18 @@ def _leased_by(sessions: sessionmaker[Session], node: str) -> int:
 
 def _calls_by_others(stream: _Stream, cluster: _Cluster, campaign_id: int, since: float) -> list:
     """Calls started since `since` (the kill) for the campaign: only another station can have placed them."""
-    found = []
-    for at, event in stream.matching(lambda e: e["type"] == "CallStarted"):
-        if at < since:
-            continue
-        with cluster.sessions() as session:
-            placed_for = session.scalar(select(CallAttempt.campaign_id).where(CallAttempt.call_id == event["call_id"]))
-        if placed_for == campaign_id:
-            found.append((at, event))
-    return found
+    started = [(at, event) for at, event in stream.matching(lambda e: e["type"] == "CallStarted") if at >= since]
+    if not started:
+        return []
+    with cluster.sessions() as session:
+        ours = set(
+            session.scalars(
+                select(CallAttempt.call_id).where(
+                    CallAttempt.campaign_id == campaign_id, CallAttempt.call_id.in_([e["call_id"] for _, e in started])
+                )
+            )
+        )
+    return [(at, event) for at, event in started if event["call_id"] in ours]
 
 
 def _all_done(sessions: sessionmaker[Session], campaigns: list[int]) -> bool:
