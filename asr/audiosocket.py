@@ -25,6 +25,10 @@ KIND_ERROR = 0xFF
 SAMPLE_RATES = {KIND_SLIN: 8000, KIND_SLIN16: 16000}
 MAX_PAYLOAD = 0xFFFF
 _HEADER = struct.Struct(">BH")
+_KIND_NAMES = {KIND_HANGUP: "hang-up", KIND_UUID: "UUID", KIND_SILENCE: "silence", KIND_SLIN: "8 kHz audio",
+               KIND_SLIN16: "16 kHz audio", KIND_RESULT: "result", KIND_ERROR: "error"}  # fmt: skip
+# What a call's sender (Asterisk, or a telephony engine) may send: results only ever travel the other way.
+INBOUND_KINDS = frozenset({KIND_HANGUP, KIND_UUID, KIND_SILENCE, KIND_SLIN, KIND_SLIN16, KIND_ERROR})
 
 
 class FramingError(ValueError):
@@ -42,6 +46,29 @@ class Frame:
         return str(uuid.UUID(bytes=self.payload))
 
 
+def kind_name(kind: int) -> str:
+    return _KIND_NAMES.get(kind, f"unknown kind 0x{kind:02x}")
+
+
+def check_inbound(frame: Frame, seen_uuid: bool) -> None:
+    """Raise `FramingError` for a frame no honest sender of a call's audio sends, saying what is wrong with it.
+
+    `seen_uuid`: the connection has already named its call. A second name, or audio before the first, would put
+    one call's words under another's id.
+    """
+    if frame.kind not in INBOUND_KINDS:
+        raise FramingError(f"{kind_name(frame.kind)} frame of {len(frame.payload)} bytes is not accepted here")
+    if frame.kind == KIND_UUID:
+        if seen_uuid:
+            raise FramingError("a second UUID frame: a connection carries one call")
+        frame.call_uuid()
+    elif frame.kind in SAMPLE_RATES:
+        if not seen_uuid:
+            raise FramingError("audio before the call's UUID frame")
+        if len(frame.payload) % 2:
+            raise FramingError(f"{kind_name(frame.kind)} frame of {len(frame.payload)} bytes: not whole 16-bit samples")
+
+
 def encode(kind: int, payload: bytes = b"") -> bytes:
     if len(payload) > MAX_PAYLOAD:
         raise FramingError(f"payload of {len(payload)} bytes is over the {MAX_PAYLOAD}-byte frame limit")
@@ -55,14 +82,19 @@ def encode_uuid(call_uuid: str) -> bytes:
 class FrameParser:
     """Feed it bytes as they arrive; it returns the frames completed so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, kinds: frozenset[int] | None = None) -> None:
+        """`kinds`: the only kinds this end accepts; another is a `FramingError` as soon as its header is in, without
+        waiting for the payload it claims (garbage rarely claims a length that then comes)."""
         self._buffer = bytearray()
+        self._kinds = kinds
 
     def feed(self, data: bytes) -> list[Frame]:
         self._buffer += data
         frames = []
         while len(self._buffer) >= _HEADER.size:
             kind, length = _HEADER.unpack_from(self._buffer)
+            if self._kinds is not None and kind not in self._kinds:
+                raise FramingError(f"{kind_name(kind)} frame of {length} bytes is not accepted here")
             end = _HEADER.size + length
             if len(self._buffer) < end:
                 break
@@ -73,3 +105,12 @@ class FrameParser:
     @property
     def pending(self) -> int:
         return len(self._buffer)
+
+    def incomplete(self) -> str:
+        """What is missing of the frame begun and not finished ("" when none is): for the log of a stalled sender."""
+        if not self._buffer:
+            return ""
+        if len(self._buffer) < _HEADER.size:
+            return f"{len(self._buffer)} of a frame header's {_HEADER.size} bytes"
+        kind, length = _HEADER.unpack_from(self._buffer)
+        return f"{len(self._buffer) - _HEADER.size} of a {kind_name(kind)} frame's {length} bytes"

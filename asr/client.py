@@ -35,6 +35,16 @@ def asr_message(call_id: str, result: dict) -> AsrMessage:
     return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words)
 
 
+def _result(payload: bytes) -> dict:
+    try:
+        result = json.loads(payload)
+    except ValueError:
+        result = None
+    if not isinstance(result, dict) or result.get("type") not in ("partial", "final", "progress"):
+        raise wire.FramingError(f"a result frame that is not a result: {payload[:200]!r}")
+    return result
+
+
 _KIND_FOR_RATE = {rate: kind for kind, rate in wire.SAMPLE_RATES.items()}
 
 
@@ -128,11 +138,14 @@ class AsrClient:
                     break
                 for frame in parser.feed(data):
                     if frame.kind == wire.KIND_RESULT:
-                        self._on_result(json.loads(frame.payload))
+                        self._on_result(_result(frame.payload))
                     elif frame.kind == wire.KIND_ERROR:
                         self.errors.append(frame.payload.decode(errors="replace"))
                     elif frame.kind == wire.KIND_HANGUP:
                         return
+        except wire.FramingError as exc:
+            # Not the ASR service, or a broken one: the call goes on untranscribed, and says why.
+            self.errors.append(f"ASR service sent {exc}")
         except OSError:
             pass
         finally:

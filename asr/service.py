@@ -31,6 +31,10 @@ from tierdial.messages import FinalTranscript
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_MS = 500
+# A frame's bytes come together, a call is named as soon as it connects, and results are read as they come: a
+# sender stopped this long in the middle of a frame or before the UUID, or whose results wait this long to be
+# taken, is gone or stuck.
+STALL_SECONDS = 20.0
 
 
 def result_payload(result: Result) -> bytes:
@@ -48,7 +52,7 @@ class _Progress:
     """Tells the client, every `PROGRESS_EVERY_MS` of audio, how much of it is still waiting to be decoded."""
 
     def __init__(self, call_id: str, rate: int) -> None:
-        self.call_id, self.bytes_per_ms = call_id, rate * 2 // 1000
+        self.call_id, self.rate, self.bytes_per_ms = call_id, rate, rate * 2 // 1000
         self._since = 0
         self.decode_seconds = 0.0  # spent decoding this call so far: over the audio's length, the real-time factor
 
@@ -66,61 +70,114 @@ class _Progress:
         return json.dumps(message).encode()
 
 
+class _Dropped(Exception):
+    """The connection is ended for what its client did; the message says what, for the log and for the client."""
+
+
 class _CallHandler(socketserver.BaseRequestHandler):
+    """One call's connection. A client that breaks the framing, stalls in the middle of a frame (or before naming
+    its call) or stops reading its results loses its own connection, with one log line that names it, and nothing
+    else: every connection has its own thread, and a write or a read waits at most `stall_seconds`, so a stuck
+    client holds nothing (its recogniser goes back to the pool) and buffers nothing past the kernel's socket
+    buffers."""
+
     server: AsrServer
 
-    def handle(self) -> None:
-        parser = wire.FrameParser()
-        stream: AsrStream | None = None
-        progress: _Progress | None = None
-        call_id = ""
+    def setup(self) -> None:
+        self.call_id = ""
+        self.stream: AsrStream | None = None
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.request.settimeout(self.server.stall_seconds)
+
+    def handle(self) -> None:
         try:
-            while True:
-                data = self.request.recv(65536)
-                if not data:
-                    break
-                frames = parser.feed(data)
-                for index, frame in enumerate(frames):
-                    if frame.kind == wire.KIND_STATUS:
-                        self.request.sendall(wire.encode(wire.KIND_RESULT, self.server.status()))
-                        return
-                    if frame.kind == wire.KIND_UUID:
-                        call_id = frame.call_uuid()
-                    elif frame.kind in wire.SAMPLE_RATES:
-                        if stream is None:
-                            if not call_id:
-                                self._send_error("audio before the call's UUID frame")
-                                return
-                            stream = self.server.engine.open_stream(call_id, wire.SAMPLE_RATES[frame.kind])
-                            progress = _Progress(call_id, wire.SAMPLE_RATES[frame.kind])
-                            self.server.lag_ms[call_id] = 0
-                        started = time.perf_counter()
-                        results = stream.feed(frame.payload)
-                        if progress is not None:
-                            progress.decode_seconds += time.perf_counter() - started
-                        self._send_results(results)
-                        if progress is not None and progress.due(len(frame.payload)):
-                            # Unread bytes include the frames' 3-byte headers: under 1 % of the audio, left in.
-                            waiting = _unread_bytes(self.request) + parser.pending
-                            waiting += sum(len(later.payload) for later in frames[index + 1 :])
-                            payload = progress.payload(stream.position_ms, waiting)
-                            self.server.lag_ms[call_id] = waiting // progress.bytes_per_ms
-                            self.request.sendall(wire.encode(wire.KIND_RESULT, payload))
-                    elif frame.kind == wire.KIND_HANGUP:
-                        if stream is not None:
-                            self._send_results(stream.close())
-                            stream = None
-                        self.request.sendall(wire.encode(wire.KIND_HANGUP))
-                        return
+            self._serve()
+        except _Dropped as exc:
+            self._drop(str(exc), tell_client=True)
         except wire.FramingError as exc:
-            self._send_error(str(exc))
+            self._drop(f"broken framing: {exc}", tell_client=True)
+        except TimeoutError:
+            self._drop(f"stopped reading its results: a write waited {self.server.stall_seconds:g} s", False)
         except OSError as exc:
-            log.warning("connection lost: %s", exc, extra={"call_id": call_id})
+            self._drop(f"connection lost: {exc}", tell_client=False)
         finally:
-            if stream is not None:
-                stream.close()  # the recogniser goes back to the pool even if the caller vanished
-            self.server.lag_ms.pop(call_id, None)
+            if self.stream is not None:
+                self.stream.close()  # the recogniser goes back to the pool even if the caller vanished
+            self.server.lag_ms.pop(self.call_id, None)
+
+    def _serve(self) -> None:
+        parser = wire.FrameParser(wire.INBOUND_KINDS | {wire.KIND_STATUS})
+        progress: _Progress | None = None
+        while True:
+            try:
+                data = self.request.recv(65536)
+            except TimeoutError:
+                # Between whole frames a call may pause (a sender passing on a far end that sends nothing while
+                # silent); in the middle of one, or before naming its call, a sender is stuck or hostile.
+                if parser.pending:
+                    raise _Dropped(
+                        f"{parser.incomplete()} received, then nothing for {self.server.stall_seconds:g} s"
+                    ) from None
+                if not self.call_id:
+                    raise _Dropped(f"named no call in {self.server.stall_seconds:g} s") from None
+                continue
+            if not data:
+                if parser.pending:
+                    raise _Dropped(f"closed the connection with {parser.incomplete()} received")
+                return
+            frames = parser.feed(data)
+            for index, frame in enumerate(frames):
+                if frame.kind == wire.KIND_STATUS and not self.call_id:
+                    self.request.sendall(wire.encode(wire.KIND_RESULT, self.server.status()))
+                    return
+                wire.check_inbound(frame, seen_uuid=bool(self.call_id))
+                if frame.kind == wire.KIND_UUID:
+                    self.call_id = frame.call_uuid()
+                elif frame.kind in wire.SAMPLE_RATES:
+                    rate = wire.SAMPLE_RATES[frame.kind]
+                    if self.stream is None:
+                        self.stream = self.server.engine.open_stream(self.call_id, rate)
+                        progress = _Progress(self.call_id, rate)
+                        self.server.lag_ms[self.call_id] = 0
+                    elif progress is not None and progress.rate != rate:
+                        raise _Dropped(f"{wire.kind_name(frame.kind)} in a call that began at {progress.rate} Hz")
+                    started = time.perf_counter()
+                    results = self.stream.feed(frame.payload)
+                    if progress is not None:
+                        progress.decode_seconds += time.perf_counter() - started
+                    self._send_results(results)
+                    if progress is not None and progress.due(len(frame.payload)):
+                        # Unread bytes include the frames' 3-byte headers: under 1 % of the audio, left in.
+                        waiting = _unread_bytes(self.request) + parser.pending
+                        waiting += sum(len(later.payload) for later in frames[index + 1 :])
+                        payload = progress.payload(self.stream.position_ms, waiting)
+                        self.server.lag_ms[self.call_id] = waiting // progress.bytes_per_ms
+                        self.request.sendall(wire.encode(wire.KIND_RESULT, payload))
+                elif frame.kind == wire.KIND_ERROR:
+                    raise _Dropped(f"the client sent an error frame: {frame.payload[:200]!r}")
+                elif frame.kind == wire.KIND_HANGUP:
+                    if self.stream is not None:
+                        stream, self.stream = self.stream, None
+                        self._send_results(stream.close())
+                    self.request.sendall(wire.encode(wire.KIND_HANGUP))
+                    return
+                # KIND_SILENCE: Asterisk's "nothing to send now"; the gaps in the audio say the same.
+
+    def _drop(self, reason: str, tell_client: bool) -> None:
+        heard = self.stream.position_ms if self.stream is not None else 0
+        host, port = self.client_address[:2]
+        log.warning("ASR connection from %s:%s (call %s, %d ms heard) dropped: %s", host, port,
+                    self.call_id or "not named", heard, reason, extra={"call_id": self.call_id})  # fmt: skip
+        if not tell_client:
+            return
+        try:
+            if self.stream is not None:
+                # What was heard before the fault is still transcribed and sent: the call's words are not lost.
+                stream, self.stream = self.stream, None
+                self._send_results(stream.close())
+            self._send_error(reason)
+        except OSError:
+            pass  # it is being dropped already, and said so once
 
     def _send_results(self, results: list[Result]) -> None:
         for result in results:
@@ -133,9 +190,14 @@ class _CallHandler(socketserver.BaseRequestHandler):
 class AsrServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Calls answered together connect together: past a short backlog the kernel drops their handshakes, and each
+    # waits a retransmission (a second or more) before its audio is read.
+    request_queue_size = 128
 
-    def __init__(self, engine: AsrEngine, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.engine = engine
+    def __init__(
+        self, engine: AsrEngine, host: str = "127.0.0.1", port: int = 0, stall_seconds: float = STALL_SECONDS
+    ) -> None:
+        self.engine, self.stall_seconds = engine, stall_seconds
         self.lag_ms: dict[str, int] = {}  # per call: the audio waiting to be decoded at its last progress point
         super().__init__((host, port), _CallHandler)
 

@@ -47,3 +47,40 @@ def test_oversized_payload_and_bad_uuid_are_errors() -> None:
         wire.encode(wire.KIND_SLIN, b"\x00" * 70_000)
     with pytest.raises(wire.FramingError):
         wire.Frame(wire.KIND_UUID, b"short").call_uuid()
+
+
+def test_a_kind_not_accepted_is_an_error_as_soon_as_its_header_is_in() -> None:
+    parser = wire.FrameParser(wire.INBOUND_KINDS)
+    with pytest.raises(wire.FramingError, match="unknown kind 0x47 frame of 17748 bytes"):
+        parser.feed(b"GET / HTTP/1.1")  # the payload it claims never comes; the parser does not wait for it
+    with pytest.raises(wire.FramingError, match="result frame"):
+        wire.FrameParser(wire.INBOUND_KINDS).feed(wire.encode(wire.KIND_RESULT, b"{}")[:3])
+
+
+@pytest.mark.parametrize(
+    ("frame", "seen_uuid", "error"),
+    [
+        (wire.Frame(wire.KIND_SLIN16, bytes(640)), False, "before the call's UUID"),
+        (wire.Frame(wire.KIND_SLIN, bytes(321)), True, "not whole 16-bit samples"),
+        (wire.Frame(wire.KIND_UUID, uuid.UUID(CALL).bytes), True, "second UUID"),
+        (wire.Frame(wire.KIND_UUID, b"\x01" * 17), False, "16-byte UUID"),
+        (wire.Frame(0x33, b""), True, "unknown kind 0x33"),
+    ],
+)
+def test_inbound_frames_an_honest_sender_never_sends(frame: wire.Frame, seen_uuid: bool, error: str) -> None:
+    with pytest.raises(wire.FramingError, match=error):
+        wire.check_inbound(frame, seen_uuid)
+
+
+def test_inbound_frames_of_a_call_pass() -> None:
+    for frame in wire.FrameParser(wire.INBOUND_KINDS).feed(_stream()):
+        wire.check_inbound(frame, seen_uuid=frame.kind != wire.KIND_UUID)
+
+
+def test_a_frame_begun_says_what_is_missing() -> None:
+    parser = wire.FrameParser()
+    assert parser.incomplete() == ""
+    parser.feed(b"\x12")
+    assert parser.incomplete() == "1 of a frame header's 3 bytes"
+    parser.feed(b"\xff\xff" + bytes(10))
+    assert parser.incomplete() == "10 of a 16 kHz audio frame's 65535 bytes"

@@ -62,7 +62,7 @@ def normalise(raw: str, default_region: str, explicit_zone: str | None = None) -
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if explicit_zone:
         if explicit_zone not in _known_zones():
-            raise NumberRejected(f"unknown time zone {explicit_zone!r}", "unknown_region")
+            raise NumberRejected(f"unknown time zone {explicit_zone[:60]!r}", "unknown_region")
         return Normalised(e164, region, (explicit_zone,))
     geographic = is_number_type_geographical(kind, parsed.country_code)
     return Normalised(e164, region, _zones_of(e164, parsed, geographic))

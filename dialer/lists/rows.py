@@ -1,14 +1,20 @@
 """Rows of a list file, CSV or JSON Lines, one record per line, each with its line number.
 
+A file in UTF-16 (what spreadsheets save as "Unicode text"), told by its byte-order mark or
+by the NULs of its ASCII characters, is read as UTF-8 made from it as it streams; anything else
+is read as UTF-8, with or without its mark.
+
 The file is cut into blocks of whole lines (`RowReader.blocks`), each parsed on its own
 (`parse_block`): a big file's blocks go to worker processes as plain bytes. A line that
-cannot be read (a broken quote, not UTF-8, not a JSON object, absurdly long) becomes a
+cannot be read (a broken quote, not text in the file's encoding, not a JSON object, a
+NUL or half a surrogate pair, absurdly long) becomes a
 row with an error, so one bad line is reported and the rest still load. Parsing is line
 by line: a stray quote never swallows the rest of the file.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator
@@ -21,6 +27,10 @@ from tierdial.errors import UserError
 MAX_LINE_BYTES = 64 * 1024
 BLOCK_BYTES = 256 * 1024
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
+# What a broken UTF-16 sequence becomes in the UTF-8 made from it: a byte no UTF-8 has, so that its line is
+# reported as not text in the file's encoding, like a bad line of a UTF-8 file.
+_NOT_UTF8 = b"\xff"
 PHONE_COLUMNS = ("phone", "phone_number", "number", "tel", "mobile", "전화번호", "电话")
 FORMATS = ("csv", "jsonl")
 
@@ -51,6 +61,7 @@ class Layout:
     fmt: str
     columns: tuple[str, ...] = ()
     delimiter: str = ","
+    encoding: str = "UTF-8"  # of the file, for the report: its blocks are always UTF-8
 
 
 def detect_format(path: Path, head: bytes) -> str:
@@ -59,7 +70,40 @@ def detect_format(path: Path, head: bytes) -> str:
         return "jsonl"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
-    return "jsonl" if head.lstrip(BOM + b" \t\r\n").startswith(b"{") else "csv"
+    return "jsonl" if head.replace(b"\0", b"").lstrip(BOM + b"\xff\xfe \t\r\n").startswith(b"{") else "csv"
+
+
+def utf16_of(head: bytes) -> str | None:
+    """The UTF-16 codec a file starting with `head` is in, or None: by its byte-order mark, else by the NULs of its
+    first line (the high bytes of ASCII characters, all on one side; UTF-8 text has none)."""
+    for mark, codec in UTF16_BOMS.items():
+        if head.startswith(mark):
+            return codec
+    end = head.find(b"\n")
+    sample = head[: end if end > 0 else 400]  # the first line: a CSV's header, ASCII in every file seen
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if even + odd == 0 or even + odd < len(sample) // 8:
+        return None
+    if odd >= 9 * even:
+        return "utf-16-le"
+    if even >= 9 * odd:
+        return "utf-16-be"
+    return None
+
+
+class _Utf16AsUtf8:
+    """A UTF-16 stream read as UTF-8; broken sequences become a byte that is not UTF-8."""
+
+    def __init__(self, codec: str) -> None:
+        self._decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+        self._mark = codecs.BOM_UTF16_LE if codec.endswith("le") else codecs.BOM_UTF16_BE
+        self._first = True
+
+    def convert(self, chunk: bytes, last: bool = False) -> bytes:
+        if self._first:
+            chunk, self._first = chunk.removeprefix(self._mark), False
+        text = self._decoder.decode(chunk, final=last)
+        return text.encode("utf-8", errors="surrogatepass").replace("\ufffd".encode(), _NOT_UTF8)
 
 
 class RowReader:
@@ -70,6 +114,7 @@ class RowReader:
             raise UserError(f"{name}: unknown list format {fmt!r} (csv or jsonl)")
         self.stream, self.name, self.fmt = stream, name, fmt
         self.bytes_read = 0
+        self.encoding = "UTF-8"
         self._raw = self._line_blocks()
         self._after_header: Block | None = None
         self._layout: Layout | None = None
@@ -78,7 +123,7 @@ class RowReader:
     def layout(self) -> Layout:
         """Read from the header on first use; a file without a usable header is refused here."""
         if self._layout is None:
-            self._layout = Layout("jsonl") if self.fmt == "jsonl" else self._read_header()
+            self._layout = Layout("jsonl", encoding=self.encoding) if self.fmt == "jsonl" else self._read_header()
         return self._layout
 
     def blocks(self) -> Iterator[Block]:
@@ -92,10 +137,30 @@ class RowReader:
         for block in self.blocks():
             yield from parse_block(block, self.layout)
 
-    def _line_blocks(self) -> Iterator[Block]:
-        line, carry = 1, b""
+    def _chunks(self) -> Iterator[bytes]:
+        """The file's bytes as UTF-8 (or as they are, if not UTF-16)."""
+        first = self.stream.read(BLOCK_BYTES)
+        self.bytes_read += len(first)
+        codec = utf16_of(first)
+        if codec is None:
+            yield first
+            while chunk := self.stream.read(BLOCK_BYTES):
+                self.bytes_read += len(chunk)
+                yield chunk
+            return
+        self.encoding = "UTF-16"
+        utf8 = _Utf16AsUtf8(codec)
+        yield utf8.convert(first)
         while chunk := self.stream.read(BLOCK_BYTES):
             self.bytes_read += len(chunk)
+            yield utf8.convert(chunk)
+        yield utf8.convert(b"", last=True)
+
+    def _line_blocks(self) -> Iterator[Block]:
+        line, carry = 1, b""
+        for chunk in self._chunks():
+            if not chunk:
+                continue
             data = carry + chunk
             end = data.rfind(b"\n") + 1
             if end == 0:
@@ -112,7 +177,10 @@ class RowReader:
         for block in self._raw:
             lines = block.data.split(b"\n")
             for index, raw in enumerate(lines):
-                text, _ = _decode(block.first_line + index, raw)
+                text, error = _decode(block.first_line + index, raw, self.encoding)
+                if error:
+                    # Not skipped as blank: a later line taken for the header would misread every row.
+                    raise UserError(f"{self.name}: line {block.first_line + index}: the header is {error}")
                 if not text:
                     continue
                 rest = b"\n".join(lines[index + 1 :])
@@ -128,7 +196,7 @@ class RowReader:
             raise UserError(f"{self.name}: line {line}: cannot read the header: {exc}") from None
         if not any(c in PHONE_COLUMNS for c in columns):
             raise UserError(f"{self.name}: no phone column in the header (name one of: {', '.join(PHONE_COLUMNS)})")
-        return Layout("csv", columns, delimiter)
+        return Layout("csv", columns, delimiter, self.encoding)
 
 
 def parse_block(block: Block, layout: Layout) -> Iterator[Row]:
@@ -136,7 +204,7 @@ def parse_block(block: Block, layout: Layout) -> Iterator[Row]:
     parse = _csv_fields if layout.fmt == "csv" else _json_fields
     for index, raw in enumerate(block.data.split(b"\n")):
         number = block.first_line + index
-        text, error = _decode(number, raw)
+        text, error = _decode(number, raw, layout.encoding)
         if error:
             yield Row(number, {}, error)
         elif text:
@@ -146,7 +214,7 @@ def parse_block(block: Block, layout: Layout) -> Iterator[Row]:
                 yield Row(number, {}, str(exc))
 
 
-def _decode(number: int, raw: bytes) -> tuple[str, str | None]:
+def _decode(number: int, raw: bytes, encoding: str = "UTF-8") -> tuple[str, str | None]:
     """A line's text (empty when blank) or the reason it cannot be read."""
     if len(raw) > MAX_LINE_BYTES:
         return "", f"line longer than {MAX_LINE_BYTES // 1024} KB"
@@ -155,11 +223,18 @@ def _decode(number: int, raw: bytes) -> tuple[str, str | None]:
     try:
         text = raw.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
-        return "", "not UTF-8 text"
+        return "", f"not {encoding} text"
+    if "\0" in text:
+        # Python's CSV reader takes it, and no database stores it as text: one would fail the whole import.
+        return "", "a NUL character: not text"
     return ("", None) if not text.strip() else (text, None)
 
 
 def _csv_fields(text: str, layout: Layout) -> dict[str, str]:
+    if text.count('"') % 2:
+        # A quote left open: the first or last line of a cell that spans lines (which this line-by-line reading
+        # does not join), or a typo. Parsed anyway, its other half could pass for a row of its own.
+        raise Unreadable("CSV quoting (a quote left open: a cell spanning lines is not read)")
     try:
         values = next(csv.reader([text], delimiter=layout.delimiter, strict=True))
     except csv.Error as exc:
@@ -176,7 +251,16 @@ def _json_fields(text: str, layout: Layout) -> dict[str, str]:
         raise Unreadable(f"not JSON ({exc.msg})") from None
     if not isinstance(record, dict):
         raise Unreadable("not a JSON object")
-    return {str(k).strip().lower(): "" if v is None else str(v).strip() for k, v in record.items()}
+    fields = {str(k).strip().lower(): "" if v is None else str(v).strip() for k, v in record.items()}
+    for key, value in fields.items():
+        # JSON escapes can say what UTF-8 cannot: no database stores a NUL or half a surrogate pair as text.
+        if "\0" in key + value:
+            raise Unreadable(f"a NUL character in {key[:40]!r}")
+        try:
+            (key + value).encode("utf-8")
+        except UnicodeEncodeError:
+            raise Unreadable(f"half a surrogate pair in {key[:40]!r}: not Unicode text") from None
+    return fields
 
 
 def phone_field(fields: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ time: Asterisk plays what arrives to the callee.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import socketserver
@@ -38,6 +39,8 @@ class _Outlet:
 
     def __init__(self, connection: socket.socket) -> None:
         self.connection = connection
+        host, port = connection.getpeername()[:2]
+        self.peer = f"{host}:{port}"
         # Audio from the call means Asterisk has bridged it: what is sent before that is dropped.
         self.flowing = threading.Event()
         self._playing: threading.Event | None = None
@@ -72,6 +75,12 @@ class _Outlet:
             frame = pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
             try:
                 self.connection.sendall(wire.encode(wire.KIND_SLIN16, frame))
+            except TimeoutError:
+                # The far end stopped reading: the stream is no use for playing, and its reader ends on the close.
+                log.warning("AudioSocket stream from %s stopped taking the audio played into it; closed", self.peer)
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
             except OSError:
                 return
         if late_frames:
@@ -81,37 +90,64 @@ class _Outlet:
 
 
 class _TapHandler(socketserver.BaseRequestHandler):
+    """One stream from Asterisk. What breaks the framing (garbage, a kind Asterisk does not send, audio before the
+    stream's name), or stops in the middle of a frame (or before naming itself) for `stall_seconds`, ends this
+    stream alone, with one log line naming it: each stream has its own thread, and a write into it waits at most
+    `stall_seconds`. Whole frames may pause for any time (a far end that sends nothing while silent)."""
+
     server: TapServer
 
     def handle(self) -> None:
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        parser = wire.FrameParser()
+        self.request.settimeout(self.server.stall_seconds)
+        parser = wire.FrameParser(wire.INBOUND_KINDS)
         call_id, stream_uuid = "", ""
         stream: AudioStream | None = None
+        rate = 0
         arrivals, broken, read_at_ms = AudioArrivals(FRAME_MS), BrokenAudio(), READ_EVERY_MS
         try:
-            while data := self.request.recv(65536):
+            while True:
+                try:
+                    data = self.request.recv(65536)
+                except TimeoutError:
+                    if parser.pending:
+                        raise wire.FramingError(
+                            f"{parser.incomplete()} received, then nothing for {self.server.stall_seconds:g} s"
+                        ) from None
+                    if not stream_uuid:
+                        raise wire.FramingError(f"named no stream in {self.server.stall_seconds:g} s") from None
+                    continue
+                if not data:
+                    if parser.pending:
+                        raise wire.FramingError(f"closed with {parser.incomplete()} received")
+                    return
                 for frame in parser.feed(data):
+                    wire.check_inbound(frame, seen_uuid=bool(stream_uuid))
                     if frame.kind == wire.KIND_UUID:
                         stream_uuid = frame.call_uuid()
                         call_id = self.server.claim(stream_uuid, self.request)
                         if not call_id:
-                            log.warning("AudioSocket stream %s was not expected; closed", stream_uuid)
-                            return
-                    elif frame.kind in wire.SAMPLE_RATES and call_id:
+                            raise wire.FramingError(f"stream {stream_uuid} was not expected")
+                    elif frame.kind in wire.SAMPLE_RATES:
                         if stream is None:
                             rate = wire.SAMPLE_RATES[frame.kind]
                             stream = self.server.audio.open(call_id, rate, self.server.on_transcript, stream_uuid)
                             self.server.audio_flowing(call_id)
+                        elif wire.SAMPLE_RATES[frame.kind] != rate:
+                            raise wire.FramingError(f"{wire.kind_name(frame.kind)} in a stream that began at {rate} Hz")
                         stream.send(frame.payload)
                         arrivals.arrived(len(frame.payload) / 2 * 1000 / wire.SAMPLE_RATES[frame.kind])
                         if arrivals.received_ms >= read_at_ms:
                             broken.read(0, arrivals.missing_ms())
                             read_at_ms += READ_EVERY_MS
+                    elif frame.kind == wire.KIND_ERROR:
+                        raise wire.FramingError(f"Asterisk sent an error frame: {frame.payload[:200]!r}")
                     elif frame.kind == wire.KIND_HANGUP:
                         return
         except (wire.FramingError, ValueError, OSError) as exc:
-            log.warning("AudioSocket stream ended: %s", exc, extra={"call_id": call_id})
+            host, port = self.client_address[:2]
+            log.warning("AudioSocket stream from %s:%s (UUID %s, call %s) dropped: %s", host, port,
+                        stream_uuid or "not named", call_id or "none", exc, extra={"call_id": call_id})  # fmt: skip
         finally:
             if stream is not None:
                 # Asterisk conceals nothing on this path: what is missing is all that broke.
@@ -124,9 +160,14 @@ class _TapHandler(socketserver.BaseRequestHandler):
 class TapServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Streams of calls answered together connect together: past a short backlog the kernel drops their handshakes,
+    # and each waits a retransmission (a second or more) before its audio is read.
+    request_queue_size = 128
 
-    def __init__(self, audio: AudioSink, on_transcript: TranscriptSink, host: str = "127.0.0.1") -> None:
-        self.audio, self.on_transcript = audio, on_transcript
+    def __init__(
+        self, audio: AudioSink, on_transcript: TranscriptSink, host: str = "127.0.0.1", stall_seconds: float = 10.0
+    ) -> None:
+        self.audio, self.on_transcript, self.stall_seconds = audio, on_transcript, stall_seconds
         self._expected: dict[str, str] = {}  # stream UUID -> call id
         self._live: dict[str, _Outlet] = {}  # call id -> its connection's way back to Asterisk
         self._lock = threading.Lock()

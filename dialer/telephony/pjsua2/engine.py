@@ -52,6 +52,7 @@ class _WorkerHandle:
     capacity: int
     lock: threading.Lock
     calls: set[str]
+    port: int  # its SIP transport's, on the configured host
 
 
 class Pjsua2Engine(TelephonyEngine):
@@ -91,6 +92,12 @@ class Pjsua2Engine(TelephonyEngine):
             return [w.process.pid for w in self._workers]
 
     @property
+    def worker_ports(self) -> dict[int, int]:
+        """Each worker's SIP port, by its process id."""
+        with self._lock:
+            return {w.process.pid: w.port for w in self._workers}
+
+    @property
     def active_calls(self) -> int:
         with self._lock:
             return len(self._route)
@@ -111,7 +118,7 @@ class Pjsua2Engine(TelephonyEngine):
         ready = parent.recv()
         if not isinstance(ready, Ready):
             raise UserError(f"a SIP worker failed to start: {ready}")
-        handle = _WorkerHandle(process, parent, ready.capacity, threading.Lock(), set())
+        handle = _WorkerHandle(process, parent, ready.capacity, threading.Lock(), set(), ready.port)
         with self._lock:
             self._workers.append(handle)
         threading.Thread(target=self._read_events, args=(handle,), daemon=True, name="sip-events").start()
