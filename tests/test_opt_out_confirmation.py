@@ -58,12 +58,17 @@ def test_asked_when_opt_out_is_first_or_second_and_likely_enough() -> None:
         ("ko", "한 건 아니 에 요", Answer.no),  # 아니요 as the recogniser hears it
         ("ko", "괜찮습니다", Answer.no),
         ("ko", "뭐라고요", Answer.unclear),
+        ("ko", "어 네 맞아요", Answer.yes),  # a hesitation is not an answer
+        ("ko", "음 아니요", Answer.no),
+        ("ko", "아니 매일 전화 오는데 힘들어요", Answer.unclear),  # 아니 opening a complaint is no "no"
+        ("en", "um no", Answer.no),
         ("en", "Yes please", Answer.yes),
         ("en", "no thanks, I was just busy", Answer.no),
         ("en", "what is this about", Answer.unclear),
         ("zh", "是的", Answer.yes),
         ("zh", "不用 没关系", Answer.no),
         ("zh", "你说什么", Answer.unclear),
+        ("zh", "嗯 不用", Answer.no),
     ],
 )
 def test_yes_and_no_are_read_in_the_language_asked(language: str, text: str, answer: Answer) -> None:
