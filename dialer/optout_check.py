@@ -117,6 +117,7 @@ class OptOutCheck:
         evidence = (f"{RULE}: asked {QUESTION[self.language]!r}, answered {reading.value}: {said.text!r}",)
         if reading is Answer.yes:
             return replace(said, tier="E", confidence=RULE_CONFIDENCE, evidence=evidence + said.evidence, by_rule=True)
-        if reading is Answer.no:  # the call goes on as it would have without the question (a callback at the time
-            return replace(self.held, evidence=evidence + self.held.evidence)  # named then, say)
+        if reading is Answer.no:
+            # The call goes on as it would have without the question: a callback at the time named then, say.
+            return replace(self.held, evidence=evidence + self.held.evidence)
         return replace(said, evidence=evidence + said.evidence)  # neither: the bot answers what was said, as ever
