@@ -28,6 +28,8 @@ from dialer.callbacks import callee_zone
 from dialer.dnc import add_opt_out
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus
 from dialer.number_reports import report
+from dialer.optout_check import PROMPT as CONFIRM_OPT_OUT
+from dialer.optout_check import OptOutCheck
 from dialer.prompt_uploads import approved_prompt
 from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
@@ -97,6 +99,7 @@ class LiveCall:
     offered_at: float = 0.0
     taken_over_by: str | None = None
     listeners: dict[str, str] = field(default_factory=dict)  # supervisors' legs listening in -> who
+    opt_out_check: OptOutCheck = field(default_factory=OptOutCheck)  # asked once when an opt-out is in doubt
 
 
 def transcription_lag(call: LiveCall, now: float) -> float:
@@ -414,9 +417,16 @@ class CallFlow:
             call.listening_since = time.monotonic()  # the callee is speaking: not silence, however long
         if not isinstance(message, TierDecided):
             return
+        ask = False
+        if message.is_final and not (call.closing or call.taken_over_by or call.machine):
+            message, ask = call.opt_out_check.review(message, self.model.probabilities)
         with self.sessions.begin() as session:
             record_decision(session, message, self.model.version)
         self.bus.publish(message)
+        if ask:  # unanswered, the call ends on the tier put aside
+            call.final_tier, call.final_text = message.tier, message.text
+            self._say(call, CONFIRM_OPT_OUT)
+            return
         if not message.is_final or call.closing:
             return
         call.final_tier, call.final_text = message.tier, message.text

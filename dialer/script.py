@@ -15,6 +15,7 @@ WHEN = {
     "callback": "tier C: a callback is booked; ends the call",
     "goodbye": "tier D: declined; ends the call",
     "opt_out": "tier E: confirms the opt-out; ends the call",
+    "confirm_opt_out": "an opt-out heard but not surely: asks once whether to stop calling",
 }
 
 

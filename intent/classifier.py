@@ -80,6 +80,14 @@ class IntentModel:
         by_index = dict(zip(spoken, probabilities, strict=True))
         return [self._decide(text, by_index.get(i)) for i, text in enumerate(normalized)]
 
+    def probabilities(self, text: str) -> dict[str, float]:
+        """The model's probability of each tier for `text`, before any rule; empty when nothing was said."""
+        normalized = normalize(text)
+        if not normalized:
+            return {}
+        row = self.pipeline.predict_proba([normalized])[0]
+        return {tier: float(p) for tier, p in zip(self._classes, row, strict=True)}
+
     def _decide(self, text: str, probabilities: np.ndarray | None) -> Decision:
         if probabilities is None:
             return Decision("F", 1.0, NO_SPEECH_EVIDENCE)

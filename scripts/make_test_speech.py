@@ -6,6 +6,11 @@ prompts (`dialer/speech_render.py`: Kokoro-82M driven by espeak-ng's phonemes).
 
     python scripts/make_test_speech.py            # regenerate everything
     python scripts/make_test_speech.py --only heldout
+    python scripts/make_test_speech.py --only dialogue
+
+Kokoro does not render a sentence exactly alike twice, and the recogniser hears each rendering its own way: after
+regenerating, check that the tests still hear what they expect (the dialogue lines are chosen so that the live call
+hears them as tests/test_opt_out_confirmation.py expects).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from dialer.optout_check import QUESTION
 from dialer.speech_render import VOICE, Kokoro, wav_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +40,27 @@ PROMPTS = {
     "callback": "알겠습니다. 편하신 시간에 다시 연락드리겠습니다. 안녕히 계세요.",
     "goodbye": "알겠습니다. 시간 내 주셔서 감사합니다. 안녕히 계세요.",
     "opt_out": "수신 거부 처리되었습니다. 앞으로 전화드리지 않겠습니다. 안녕히 계세요.",
+    "confirm_opt_out": QUESTION["ko"],
 }
+
+
+# Callees' lines in conversations with the bot, as the tests' simulated callees say them (intent/data/speech/dialogue).
+DIALOGUE_DIR = SPEECH_DIR / "dialogue"
+DIALOGUE = {
+    # Complaints about repeated calls the model reads as an opt-out, but not surely: the bot asks before acting.
+    "ko_calls_every_day": "매일 전화 오는데 정말 힘들어요",
+    "ko_calls_too_often": "전화가 너무 자주 와서 힘들어요",
+    # Answers to "이 번호로 더 이상 전화드리지 않기를 원하십니까?"
+    "ko_yes_do_that": "네 맞아요 그렇게 해 주세요",
+    "ko_threat_to_report": "한 번만 더 전화하면 신고할 거예요",
+    "ko_no_not_that": "아니요 그건 아니에요",
+}
+
+
+def make_dialogue(kokoro: Kokoro) -> None:
+    DIALOGUE_DIR.mkdir(parents=True, exist_ok=True)
+    for name, text in tqdm(DIALOGUE.items(), desc="dialogue", unit="line"):
+        (DIALOGUE_DIR / f"{name}.wav").write_bytes(wav_bytes(kokoro.speak_korean(text)))
 
 
 def make_prompts(kokoro: Kokoro) -> None:
@@ -46,7 +72,7 @@ def make_prompts(kokoro: Kokoro) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=[*sorted(SPLITS), "prompts"], help="regenerate one part only")
+    parser.add_argument("--only", choices=[*sorted(SPLITS), "prompts", "dialogue"], help="regenerate one part only")
     args = parser.parse_args()
     if shutil.which("espeak-ng") is None:
         sys.exit("espeak-ng is not installed: apt-get install espeak-ng")
@@ -54,7 +80,9 @@ def main() -> int:
     kokoro = Kokoro(VOICE)
     if args.only in (None, "prompts"):
         make_prompts(kokoro)
-    if args.only == "prompts":
+    if args.only in (None, "dialogue"):
+        make_dialogue(kokoro)
+    if args.only in ("prompts", "dialogue"):
         return 0
     manifest_path = SPEECH_DIR / "manifest.jsonl"
     kept = []
