@@ -2,11 +2,11 @@
 
 Every rule has a name and a tier; a hit carries the words it matched, which become the decision's evidence. Tier E
 rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`), a
-threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`). A complaint or a
-threat is never a lead, whatever the model reads in the rest of the sentence. Tier F rules: a wrong number or a
-person who is not the contact (`wrong_number`, the contact is closed), the contact not there just now
-(`contact_absent`), the carrier's recorded announcements (`carrier_announcement`) and a company's phone menu or
-closed-office recording (`phone_system`).
+threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`), abuse
+(`abuse`). A complaint or a threat is never a lead, whatever the model reads in the rest of the sentence. Tier F
+rules: a wrong number or a person who is not the contact (`wrong_number`, the contact is closed), the contact not
+there just now (`contact_absent`), the carrier's recorded announcements (`carrier_announcement`) and a company's
+phone menu or closed-office recording (`phone_system`).
 
 Patterns run on normalised text; Korean and Chinese ones also on the text with its spaces removed, because the
 recogniser's word spacing varies. The Korean patterns accept the recogniser's usual mishearings, as seen in
@@ -56,6 +56,7 @@ _STOP_KO = [
     r"(?:명단|목록)에서.{0,8}(?:빼|삭제|지워)",
     r"스팸",
     r"귀찮게하지",
+    r"작작(?:좀)?(?:하|해)",
     rf"다시는.{{0,6}}(?:{_CALL_KO}|연락|걸)",
 ]
 _STOP_ZH = [
@@ -90,6 +91,7 @@ _STOP_EN = [
     r"\bunsubscribe\b",
     r"\bharass\w*\b",
     r"\bleave me alone\b",
+    r"\b(?:enough|stop|quit|done) with (?:the|these|your|all the|all these) (?:phone )?calls\b",
     r"\bno more (?:phone )?calls\b",
     r"\b(?:don t|do not) want (?:any |these |your |more |such )*calls\b",
     r"\bdelete (?:it|my|that|this)\b",
@@ -104,9 +106,10 @@ _REPEATED_KO = [
     rf"몇번(?:째|이나|을|씩).{{0,8}}(?:{_RING_KO}|걸)",
     r"(?:벌써|이게|오늘만|오늘)(?:.{0,3})(?:두|세|네|다섯|여러|몇)번째",
     r"몇번째(?:예요|에요|야|냐|인지|입니까|인데)",
+    r"(?:하루|하루에|일주일에|한시간에|한시간)(?:.{0,2})(?:몇|두|세|네|다섯|여섯|열|스무|수십|수백|\d+)번(?!째)",
     rf"(?:어제|아까|그저께|그제|오전|지난주|저번|저번주|지난번)(?:에)?도.{{0,6}}{_RING_KO}",
     rf"또{_CALL_KO}(?:했|하셨|하시네|하네|하는|왔|오네|이야|예요|에요|냐|야)",
-    r"또(?:너희|니네|당신|거기|그회사|이회사|그쪽|이번호|그번호)(?:야|예요|에요|냐|네|세요|이세요|입니까)",
+    r"또(?:너희들|너희|너네|니네|니들|당신|거기|그회사|이회사|그쪽|이번호|그번호)(?:야|예요|에요|냐|네|세요|이세요|입니까)",
     rf"{_CALL_KO}(?:를|을)?(?:자꾸|계속|맨날|만날|매일|날마다|하루종일|몇번씩)",
     r"지긋지긋",
 ]
@@ -115,7 +118,8 @@ _REPEATED_ZH = [
     rf"(?:天天|每天|成天|整天|老是|总是|一天到晚|三天两头|隔三差五|反反复复|反复|不停地?|一直)(?:都|在|给我|地|来|就|往我这)?(?:打|来电|骚扰){_NOT_A_CALL_ZH}",
     r"(?:打|来电|电话|打过来)了?(?:多少|好几|这么多|那么多|[两三四五六七八九十几]+)(?:次|遍|回|通)",
     r"第(?:几|[二三四五六七八九十]+)(?:次|个|通)(?:电话|了)",
-    r"一天(?:打|来)?了?(?:好几|几|[两三四五六七八九十]+)(?:个|次|遍|通)",
+    rf"又(?:打|来电|打电话){_NOT_A_CALL_ZH}",
+    r"一天(?:打|来)?了?(?:好几|几十|几|[两三四五六七八九十百]+)(?:个|次|遍|通)",
     r"说了(?:多少|几|好几|[两三四五六七八九十]+)(?:次|遍)",
     r"烦不烦|有完没完|没完没了|烦死了",
     r"又是你们|怎么又是",
@@ -141,6 +145,11 @@ _REPEATED_EN = [
     r"|an hour ago|before) (?:too|as well|and)\b",
     r"\bnot (?:you|y all|you guys|you people|this|them) again\b",
 ]
+
+# Abuse: the callee swears at the caller.
+_ABUSE_KO = [r"꺼져(?!있)", r"닥쳐", r"씨발|시발|씨바|개새|지랄|미친(?:놈|년|새)"]
+_ABUSE_ZH = [r"滚(?:蛋|开|吧|远点|犊子|啊|$)|^滚(?!动|烫|筒|轮|圆|雪)", r"神经病|有病吧|去死|他妈的|傻逼"]
+_ABUSE_EN = [r"\b(?:fuck|f ck|screw) (?:off|you)\b", r"\bpiss off\b", r"\bgo to hell\b", r"\bget lost\b"]
 
 # Threats to take the call to a regulator, the carrier, the police, a court.
 _REPORT_KO = [
@@ -188,7 +197,7 @@ _CATEGORY_KO = [
 _CATEGORY_ZH = [
     rf"(?:推销|营销|广告|电销|促销|推广|电话销售|卖东西)(?:类|性质|方面)?(?:的)?(?:电话|来电)?{_REFUSE_ZH}",
     rf"(?:保险|贷款|理财|投资|股票|装修|培训|房产|中介|这种|这类|这样的|此类|那种|那类|陌生)(?:的)?(?:电话|来电){_REFUSE_ZH}",
-    r"(?:不接|拒接|谢绝|不接受|不听|拒绝)(?:任何|一切|所有)?(?:的)?(?:推销|营销|广告|电销|电话推销|电话营销|销售电话|推广)",
+    r"(?:不接|拒接|谢绝|不接受|不听|拒绝)(?:任何|一切|所有)?(?:的)?(?:推销|营销|广告|电销|电话推销|电话营销|电话销售|销售电话|推广)",
     r"(?:电话里|电话上|在电话里)(?:我)?(?:从来|一律|都|从不)?(?:不买|不办|不签|不谈)",
 ]
 _CATEGORY_EN = [
@@ -250,7 +259,7 @@ _WRONG_EN = [
 _ABSENT_KO = [
     r"안계(?:세요|신데|십니다|시는데|셔요|셔서|시거든)",
     r"(?:그분|그사람|남편|아내|와이프|집사람|아들|딸|엄마|어머니|아버지|아빠|사장님|부장님|과장님|대표님)(?:은|는|이|가)?"
-    r"(?:지금|여기|집에|자리에|잠깐|아직|오늘){0,3}(?:없|외출|나갔|퇴근|출장|안들어)",
+    r"(?:지금|여기|집에|자리에|잠깐|아직|오늘){0,3}(?:[가-힣]{1,3}러)?(?:없|외출|나갔|퇴근|출장|안들어|출근안|안나오)",
 ]
 _ABSENT_ZH = [
     r"(?:他|她)(?:现在|这会儿|暂时|刚好|今天)?不在(?!乎|意|于)",
@@ -298,6 +307,7 @@ _CARRIER_EN = [
     r"\bat the (?:subscriber|customer|owner|user)(?: s)? request\b",
     r"\b(?:incoming )?calls (?:to this number )?(?:are|have been) (?:barred|restricted|blocked|suspended)\b",
     r"\bthis is a recording\b",
+    r"\ba number that (?:has been|is) (?:disconnected|no longer in service|not in service)\b",
     r"\bout of (?:the )?(?:coverage|service) area\b",
     r"\bplease (?:check the number|hang up and try again|try your call again)\b",
 ]
@@ -310,7 +320,7 @@ _SYSTEM_KO = [
     r"(?:업무|영업|상담|근무|진료)시간이?(?:아니|종료|끝|외)",
     r"(?:업무|영업|상담)(?:가|를)?(?:종료|마감)(?:하였|했|되었)",
     r"(?:지금은|현재는)(?:업무|영업|상담)시간",
-    r"(?:휴무|휴일|공휴일)(?:이오니|이므로|입니다)",
+    r"(?:휴무일?|휴일|공휴일|정기휴무)(?:이오니|이므로|입니다|이라)",
     r"상담원(?:이)?(?:모두)?(?:통화중|연결이어렵|부재)",
     r"고객센터입니다",
 ]
@@ -362,6 +372,7 @@ OPT_OUT_RULES = (
     _rule("repeated_calls", "E", _REPEATED_EN, _REPEATED_KO, _REPEATED_ZH),
     _rule("category_refusal", "E", _CATEGORY_EN, _CATEGORY_KO, _CATEGORY_ZH),
     _rule("opt_out", "E", _STOP_EN, _STOP_KO, _STOP_ZH),
+    _rule("abuse", "E", _ABUSE_EN, _ABUSE_KO, _ABUSE_ZH),
 )
 UNREACHABLE_RULES = (
     _rule("carrier_announcement", "F", _CARRIER_EN, _CARRIER_KO, _CARRIER_ZH),

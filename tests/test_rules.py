@@ -33,6 +33,8 @@ NOT_OPT_OUTS = [
     "계속 말씀하세요",
     "多少钱一个月",
     "打折吗 我还打算考虑一下",
+    "滚动播放的广告是什么价格",
+    "어제 폰이 꺼져 있었어요 무슨 일이세요",
     "나중에 다시 전화 주세요",
     "전화 주셔서 감사합니다",
     "晚点再打给我",
@@ -112,6 +114,10 @@ NAMED = [
     ("방통위에 바로 신고합니다", "E", "report_threat"),
     ("我要打12321举报你们", "E", "report_threat"),
     ("再打我就报警", "E", "report_threat"),
+    # abuse
+    ("oh piss off", "E", "abuse"),
+    ("꺼져 진짜", "E", "abuse"),
+    ("滚开", "E", "abuse"),
     # the contact is someone else, or not there
     ("that's not me, mate", "F", "wrong_number"),
     ("I don't know who that is", "F", "wrong_number"),
