@@ -92,7 +92,7 @@ def test_live_scoring_follows_the_turn_and_opt_out_holds(intent_model: IntentMod
         for m in scorer.process(FinalTranscript("c1", "how much does it cost per month", 0, 2000))
         if isinstance(m, TierDecided)
     ]
-    assert decided[-1].tier == "A" and decided[-1].is_final
+    assert decided[-1].tier == "B" and decided[-1].is_final  # a price question: warm, interested with a question
     decided = [
         m
         for m in scorer.process(FinalTranscript("c1", "actually no stop calling me", 2500, 4000))

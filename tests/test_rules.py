@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from intent.classifier import IntentModel
 from intent.corpus import bundled_data_dir, read_jsonl
 from intent.rules import find_opt_out, find_rule, is_wrong_number
 
@@ -150,6 +151,34 @@ def test_each_rule_names_itself(text: str, tier: str, rule: str) -> None:
     hit = find_rule(text)
     assert hit is not None and (hit.tier, hit.rule) == (tier, rule)
     assert hit.phrase and hit.phrase.replace(" ", "") in text.lower().replace(" ", "").replace("'", "")
+
+
+@pytest.mark.parametrize(("text", "tier", "rule"), NAMED)
+def test_the_classifier_follows_the_named_rule(intent_model: IntentModel, text: str, tier: str, rule: str) -> None:
+    decision = intent_model.classify(text)
+    assert (decision.tier, decision.rule, decision.by_rule) == (tier, rule, True)
+    assert decision.evidence == (find_rule(text).phrase,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sounds great, sign me up, but why do you keep calling me",
+        "how much is it? and I'm reporting this number to the FTC anyway",
+        "좋아요 근데 왜 자꾸 전화하세요",
+        "价格多少 不过你们天天打电话烦不烦",
+    ],
+)
+def test_a_complaint_or_threat_is_never_a_lead(intent_model: IntentModel, text: str) -> None:
+    assert intent_model.classify(text).tier == "E"
+
+
+def test_price_questions_are_warm_and_a_plain_opt_out_still_wins(intent_model: IntentModel) -> None:
+    for question in ("how much does it cost", "what's the rate", "금리가 어떻게 돼요", "利率是多少"):
+        assert find_rule(question) is None
+        assert intent_model.classify(question).tier == "B", question
+    stop = intent_model.classify("no, stop calling me")
+    assert (stop.tier, stop.rule) == ("E", "opt_out")
 
 
 def test_only_a_wrong_number_closes_the_contact() -> None:
