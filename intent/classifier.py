@@ -2,7 +2,8 @@
 
 A linear model over character and word n-grams: character n-grams carry Korean and
 Chinese (no tokenizer needed) and survive the recogniser's spacing and spelling
-slips; word n-grams carry English. The opt-out rule layer has the last word on E.
+slips; word n-grams carry English. The rule layer (`intent.rules`) has the last word: an opt-out,
+complaint or threat is E and a wrong number, carrier announcement or phone menu is F, whatever the model says.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from intent.corpus import Example
-from intent.rules import find_opt_out, find_wrong_number
+from intent.rules import find_rule
 from intent.text import candidate_phrases, normalize
 from intent.tiers import TIERS
 
@@ -38,6 +39,7 @@ class Decision:
     confidence: float
     evidence: tuple[str, ...]
     by_rule: bool = False
+    rule: str | None = None  # the rule that decided, by name, when one did
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -45,6 +47,7 @@ class Decision:
             "confidence": round(self.confidence, 4),
             "evidence": list(self.evidence),
             "by_rule": self.by_rule,
+            "rule": self.rule,
         }
 
 
@@ -91,13 +94,9 @@ class IntentModel:
     def _decide(self, text: str, probabilities: np.ndarray | None) -> Decision:
         if probabilities is None:
             return Decision("F", 1.0, NO_SPEECH_EVIDENCE)
-        hit = find_opt_out(text)
-        if hit is not None:
-            model_e = float(probabilities[self._classes.index("E")])
-            return Decision("E", max(RULE_CONFIDENCE, model_e), (hit.phrase,), by_rule=True)
-        if (wrong := find_wrong_number(text)) is not None:
-            model_f = float(probabilities[self._classes.index("F")])
-            return Decision("F", max(RULE_CONFIDENCE, model_f), (wrong,), by_rule=True)
+        if (hit := find_rule(text)) is not None:
+            model_p = float(probabilities[self._classes.index(hit.tier)])
+            return Decision(hit.tier, max(RULE_CONFIDENCE, model_p), (hit.phrase,), by_rule=True, rule=hit.rule)
         ranked = np.argsort(-probabilities)
         best = int(ranked[0])
         if self._classes[best] == "E" and not is_clear_opt_out(probabilities[best], probabilities[ranked[1]]):

@@ -1,9 +1,16 @@
-"""Opt-out phrases caught by rule, so a tier E never rests on the statistical model alone.
+"""Phrases caught by rule, so an opt-out never rests on the statistical model alone, and each named.
 
-Patterns run on normalised text; Korean and Chinese ones also on the text with its
-spaces removed, because the recogniser's word spacing varies. The Korean patterns
-accept the recogniser's usual mishearings, as seen in intent/data/corpus/ko_asr.jsonl:
-전화 is heard as 정화, 청화, 정호, 정우 or 성화; 하지 마 as 하디 마; 삭제 as 사채;
+Every rule has a name and a tier; a hit carries the words it matched, which become the decision's evidence. Tier E
+rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`), a
+threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`), abuse
+(`abuse`). A complaint or a threat is never a lead, whatever the model reads in the rest of the sentence. Tier F
+rules: a wrong number or a person who is not the contact (`wrong_number`, the contact is closed), the contact not
+there just now (`contact_absent`), the carrier's recorded announcements (`carrier_announcement`) and a company's
+phone menu or closed-office recording (`phone_system`).
+
+Patterns run on normalised text; Korean and Chinese ones also on the text with its spaces removed, because the
+recogniser's word spacing varies. The Korean patterns accept the recogniser's usual mishearings, as seen in
+intent/data/corpus/ko_asr.jsonl: 전화 is heard as 정화, 청화, 정호, 정우 or 성화; 하지 마 as 하디 마; 삭제 as 사채;
 신고 as 싱커.
 """
 
@@ -17,8 +24,20 @@ from intent.text import normalize
 _CALL_KO = r"(?:전|정|청|존|절|성)(?:화|하|호|와|우)"  # 전화 and how the recogniser hears it
 _DONT_KO = r"(?:하|허|해)?(?:지|디|자|치)(?:마|말)"  # 하지 마 / 하지 말아
 _DELETE_KO = r"(?:삭제|사채|지워|지우|치우|빼)"
+_RING_KO = rf"(?:{_CALL_KO}|걸어|거세|거시|거네|거는|걸고|연락)"  # calling, in any form
+# What a Chinese 打 starts besides "to call": 打算 (plan), 打折 (discount), 打听 (ask about), 打开, 打卡, 打车...
+_NOT_A_CALL_ZH = r"(?!算|折|听|开|卡|车|针|扫|扮|工|球|印|包|不通)"
+_REFUSE_ZH = (
+    r"(?:我|我们|我家|本人)?(?:一律|一概|从来|从不|都|全都|统统|通通|向来|是)?"
+    r"(?:不接|不听|不要|不需要|免谈|拒接|谢绝|拒绝|别打)"
+)
+_REFUSE_KO = (
+    r"(?:은|는|도|이|같은건|같은거|종류는)?(?:일절|절대|아예|전혀|원래|다|안)?"
+    r"(?:안받|받지않|받기싫|안해|사절|사양|거절|필요없)"
+)
 
-_KOREAN = [
+# Plain requests to stop calling, delete the number, leave the callee alone.
+_STOP_KO = [
     rf"{_CALL_KO}.{{0,8}}{_DONT_KO}",
     rf"{_CALL_KO}금지",
     rf"다시(?:는)?{_DONT_KO}",
@@ -35,15 +54,12 @@ _KOREAN = [
     r"거부(?:해|할|합|하|처리)",  # "거부해 주세요": the recogniser often loses 수신 but keeps 거부
     rf"(?:번호|정보).{{0,10}}{_DELETE_KO}",
     r"(?:명단|목록)에서.{0,8}(?:빼|삭제|지워)",
-    r"신고|싱커|싱고",
-    r"고소",
-    r"민원",
     r"스팸",
     r"귀찮게하지",
-    r"다시는.{0,6}(?:{_CALL_KO}|연락|걸)",
+    r"작작(?:좀)?(?:하|해)",
+    rf"다시는.{{0,6}}(?:{_CALL_KO}|연락|걸)",
 ]
-
-_CHINESE = [
+_STOP_ZH = [
     r"(?:别|不要|不准|不许|停止|不用)再?(?:给.{0,2}|跟我)?(?:打|联系|骚扰|烦|来电)",
     r"别.{0,4}打了",
     r"不想再(?:被.{0,4})?(?:接|联系)",
@@ -53,16 +69,12 @@ _CHINESE = [
     r"从.{0,4}名单",
     r"黑名单",
     r"免打扰",
-    r"投诉",
-    r"举报",
-    r"报警",
     r"骚扰",
     r"退订",
     r"拒绝接听",
     r"别烦我",
 ]
-
-_ENGLISH = [
+_STOP_EN = [
     r"\bstop (?:calling|ringing|phoning|harass|contacting|bothering)",
     r"\b(?:quit|cease) (?:calling|ringing|phoning)",
     r"\b(?:don t|dont|do not|never) (?:ever )?(?:call|ring|phone|contact)\b",
@@ -70,7 +82,6 @@ _ENGLISH = [
     r"\b(?:take|get|remove) (?:me|us|my \w+|this \w+|that \w+) (?:off|from)\b",
     r"\bnot to (?:call|ring|phone|contact)\b",
     r"\bdon t you (?:ever )?(?:call|ring|phone)\b",
-    r"\b(?:regulator|ombudsman)\b",
     r"\b(?:details|data|information|number) (?:deleted|erased|removed)\b",
     r"\b(?:don t|do not) want to be (?:contacted|called|phoned)\b",
     r"\bremove (?:me|my|this number)\b",
@@ -78,9 +89,9 @@ _ENGLISH = [
     r"\blose my number\b",
     r"\bopt(?:ing)? out\b",
     r"\bunsubscribe\b",
-    r"\breport(?:ing)? (?:you|this|your)\b",
-    r"\b(?:complaint|harass\w*)\b",
+    r"\bharass\w*\b",
     r"\bleave me alone\b",
+    r"\b(?:enough|stop|quit|done) with (?:the|these|your|all the|all these) (?:phone )?calls\b",
     r"\bno more (?:phone )?calls\b",
     r"\b(?:don t|do not) want (?:any |these |your |more |such )*calls\b",
     r"\bdelete (?:it|my|that|this)\b",
@@ -88,29 +99,316 @@ _ENGLISH = [
     r"\bhow did you get my number\b",
 ]
 
-_PATTERNS = [re.compile(p) for p in _ENGLISH]
-_UNSPACED_PATTERNS = [re.compile(p) for p in _KOREAN + _CHINESE]
+# "Why do you keep calling", "every single day", "this is the third time today".
+_REPEATED_KO = [
+    rf"(?:왜|뭘|뭐하러)(?:이렇게|자꾸|계속|또|맨날|만날|매일|자주|매번).{{0,6}}{_RING_KO}",
+    rf"(?:자꾸|계속|맨날|만날|매일|매번|날마다|허구한날|시도때도없이|하루종일|하루에도|하루에|일주일에).{{0,6}}{_RING_KO}",
+    rf"몇번(?:째|이나|을|씩).{{0,8}}(?:{_RING_KO}|걸)",
+    r"(?:벌써|이게|오늘만|오늘)(?:.{0,3})(?:두|세|네|다섯|여러|몇)번째",
+    r"몇번째(?:예요|에요|야|냐|인지|입니까|인데)",
+    r"(?:하루|하루에|일주일에|한시간에|한시간)(?:.{0,2})(?:몇|두|세|네|다섯|여섯|열|스무|수십|수백|\d+)번(?!째)",
+    rf"(?:어제|아까|그저께|그제|오전|지난주|저번|저번주|지난번)(?:에)?도.{{0,6}}{_RING_KO}",
+    rf"또{_CALL_KO}(?:했|하셨|하시네|하네|하는|왔|오네|이야|예요|에요|냐|야)",
+    r"또(?:너희들|너희|너네|니네|니들|당신|거기|그회사|이회사|그쪽|이번호|그번호)(?:야|예요|에요|냐|네|세요|이세요|입니까)",
+    rf"{_CALL_KO}(?:를|을)?(?:자꾸|계속|맨날|만날|매일|날마다|하루종일|몇번씩)",
+    r"지긋지긋",
+]
+_REPEATED_ZH = [
+    rf"(?:怎么|咋|为什么|为啥|干嘛|干什么)(?:又|老|总|老是|总是|天天|一直|还)(?:是|在|给我|来)?(?:打|来电|打电话|打来|打过来|打给){_NOT_A_CALL_ZH}",
+    rf"(?:天天|每天|成天|整天|老是|总是|一天到晚|三天两头|隔三差五|反反复复|反复|不停地?|一直)(?:都|在|给我|地|来|就|往我这)?(?:打|来电|骚扰){_NOT_A_CALL_ZH}",
+    r"(?:打|来电|电话|打过来)了?(?:多少|好几|这么多|那么多|[两三四五六七八九十几]+)(?:次|遍|回|通)",
+    r"第(?:几|[二三四五六七八九十]+)(?:次|个|通)(?:电话|了)",
+    rf"又(?:打|来电|打电话){_NOT_A_CALL_ZH}",
+    r"一天(?:打|来)?了?(?:好几|几十|几|[两三四五六七八九十百]+)(?:个|次|遍|通)",
+    r"说了(?:多少|几|好几|[两三四五六七八九十]+)(?:次|遍)",
+    r"烦不烦|有完没完|没完没了|烦死了",
+    r"又是你们|怎么又是",
+]
+_REPEATED_EN = [
+    r"\bwhy (?:do|are|does|did|would|must|d|re) (?:you|u|y all|you guys|you people|your company|they|your people) "
+    r"(?:guys |people |all )?(?:keep|always|constantly|still|continue to|keep on|continually|all) "
+    r"(?:calling|call|ringing|ring|phoning|phone|bugging|bothering)",
+    r"\b(?:you|y all|you guys|you people|they|somebody|someone|your company|your lot) (?:keep|keeps|kept|have been"
+    r"|ve been|are always|re always|are constantly|re constantly|continue to|keep on)"
+    r" (?:calling|ringing|phoning|bugging)\b",
+    r"\b(?:call|calls|called|calling|ring|ringing|rang|phoned|phoning)\b[\w ]{0,25}\b(?:every (?:single )?"
+    r"(?:day|morning|night|evening|week|hour|afternoon)|all (?:day|week)(?: long)?|day after day"
+    r"|again and again|over and over|non ?stop"
+    r"|(?:two|three|four|five|six|seven|eight|nine|ten|twenty|\d+|a dozen|a hundred|a million|so many) times"
+    r"|twice (?:a day|today|already|this))\b",
+    r"\b(?:every (?:single )?day|again and again|over and over|day after day)\b[\w ]{0,20}\b(?:call|calls|calling|ring"
+    r"|ringing|phone)\b",
+    r"\bhow many (?:more )?times (?:do|have|did|must|am|are|will|is) (?:i|you|y all|this)\b",
+    r"\bthe (?:second|third|fourth|fifth|sixth|tenth|\d+(?:st|nd|rd|th)|umpteenth|hundredth|millionth) (?:time|call) "
+    r"(?:today|this (?:week|morning|month|afternoon)|you|someone|somebody|y all|that you|i ve)\b",
+    r"\b(?:called|rang|phoned|calling) (?:me |here |us )?(?:yesterday|earlier|this morning|last week"
+    r"|an hour ago|before) (?:too|as well|and)\b",
+    r"\bnot (?:you|y all|you guys|you people|this|them) again\b",
+]
+
+# Abuse: the callee swears at the caller.
+_ABUSE_KO = [r"꺼져(?!있)", r"닥쳐", r"씨발|시발|씨바|개새|지랄|미친(?:놈|년|새)"]
+_ABUSE_ZH = [r"滚(?:蛋|开|吧|远点|犊子|啊|$)|^滚(?!动|烫|筒|轮|圆|雪)", r"神经病|有病吧|去死|他妈的|傻逼"]
+_ABUSE_EN = [r"\b(?:fuck|f ck|screw) (?:off|you)\b", r"\bpiss off\b", r"\bgo to hell\b", r"\bget lost\b"]
+
+# Threats to take the call to a regulator, the carrier, the police, a court.
+_REPORT_KO = [
+    r"신고|싱커|싱고",
+    r"고소|고발",
+    r"민원",
+    r"방통위|방송통신위|인터넷진흥원|소비자원|소비자보호원|공정위|공정거래위|금감원|금융감독원",
+    r"경찰(?:에|서|부|불|을|한테|신고|에다)",
+    r"(?:112|118)(?:에|로|번|신고)",
+    r"법적(?:으로|조치|대응)",
+    r"(?:통신사|kt|skt|sk|lg|유플러스)(?:에|한테|쪽에).{0,6}(?:말|얘기|알리|연락|항의|접수|넣)",
+]
+_REPORT_ZH = [
+    r"投诉",
+    r"举报",
+    r"报警|报案|打110|报110",
+    r"12321|12315|12345",
+    r"工信部|通信管理局|通管局|消协|消费者协会|市场监管|市监局|银保监|金管会",
+    r"告你们|起诉|法院见|律师函|曝光你们",
+]
+_REPORT_EN = [
+    r"\b(?:regulator|ombudsman)\b",
+    r"\breport(?:ing|ed)? (?:you|this|your|it|the number|y all)\b",
+    r"\bcomplaint\b",
+    r"\b(?:ftc|fcc|ofcom|acma|crtc|tps|attorney general|better business bureau|bbb|trading standards"
+    r"|federal trade commission|information commissioner|consumer protection)\b",
+    r"\b(?:call|calling|get|getting|phone|phoning|ring|ringing|contact|contacting|tell|telling|report \w+ to|going to"
+    r"|go to) (?:the )?(?:police|cops)\b",
+    r"\b(?:report|reporting|reported|complain|complaining|flag|flagging)\b[\w ]{0,25}\b(?:carrier"
+    r"|phone company|provider|network|operator|authorities|police|cops)\b",
+    r"\b(?:i ll|i will|i m going to|i am going to|gonna|going to|i m gonna) (?:report|sue|file)\b",
+    r"\b(?:sue|suing) (?:you|your|y all)\b",
+    r"\b(?:lawsuit|tcpa|legal action|my lawyer|my attorney)\b",
+    r"\b(?:i m|i am|i ve been|i have been) recording (?:this|you|the call)\b",
+]
+
+# "I don't take sales calls": not this offer but the whole kind of call.
+_CATEGORY_KO = [
+    rf"(?:광고|영업|홍보|판촉|판매|권유|텔레마케팅|마케팅|텔레|대출|보험|투자|리딩|카드|렌탈|여론조사|설문)(?:성|용|권유|상담)?"
+    rf"(?:{_CALL_KO}|콜){_REFUSE_KO}",
+    rf"(?:이런|그런|저런|이러한|이런식의|이런종류|이런류의|이런종류의)(?:{_CALL_KO}|콜){_REFUSE_KO}",
+    r"(?:광고|영업|홍보|판촉|텔레마케팅|마케팅)(?:는|은)(?:일절|절대|아예|전혀|원래)?(?:사절|사양|거절|안받|안해|받지않)",
+    rf"{_CALL_KO}(?:로|상으로)(?:는|은)?(?:아무것도|아무거나|뭐)?(?:안사|안삽|가입안|구매안|계약안|안해|안합|안들)",
+]
+_CATEGORY_ZH = [
+    rf"(?:推销|营销|广告|电销|促销|推广|电话销售|卖东西)(?:类|性质|方面)?(?:的)?(?:电话|来电)?{_REFUSE_ZH}",
+    rf"(?:保险|贷款|理财|投资|股票|装修|培训|房产|中介|这种|这类|这样的|此类|那种|那类|陌生)(?:的)?(?:电话|来电){_REFUSE_ZH}",
+    r"(?:不接|拒接|谢绝|不接受|不听|拒绝)(?:任何|一切|所有)?(?:的)?(?:推销|营销|广告|电销|电话推销|电话营销|电话销售|销售电话|推广)",
+    r"(?:电话里|电话上|在电话里)(?:我)?(?:从来|一律|都|从不)?(?:不买|不办|不签|不谈)",
+]
+_CATEGORY_EN = [
+    r"\b(?:don t|dont|do not|never|won t|will not|doesn t|does not) (?:take|accept|answer|do|entertain|want|need"
+    r"|respond to|deal with|pick up|listen to|talk to|speak to|speak with) (?:any |your |unsolicited |cold )*"
+    r"(?:sales|marketing|telemarketing|solicitation|cold|robo|promotional|advertising|unsolicited|survey|spam|junk"
+    r"|these|those|such|that kind of|these kinds? of|those kinds? of|this kind of) (?:phone )?calls\b",
+    r"\b(?:don t|dont|do not|never|won t|will not) (?:take|accept|answer|entertain|deal with|respond to|talk to"
+    r"|speak to|speak with|buy from|do business with|listen to) (?:any )?(?:telemarketers?|solicitors?|salespeople"
+    r"|sales people|salesmen|cold callers|marketers|call cent(?:er|re)s)\b",
+    r"\b(?:don t|dont|do not) do (?:telemarketing|phone sales|sales calls|cold calls)\b",
+    r"\bno (?:more )?(?:sales|marketing|telemarketing|solicitation|cold|robo|spam|junk|promotional) calls?\b",
+    r"\bno solicit(?:ing|ors?|ations?)\b",
+    r"\bnot interested in (?:any )?(?:sales|marketing|telemarketing|cold|robo) calls\b",
+    r"\b(?:don t|dont|do not|never|won t) (?:buy|purchase|order|sign up for|agree to) (?:anything |stuff |things )?"
+    r"(?:over|on|by) the phone\b",
+    r"\bpolicy (?:of not|against) (?:taking|accepting|answering|doing business)",
+]
+
+# A wrong number, or the person who answers is not the contact and does not know them: the contact is closed.
+# 잘못 거셨어요 is often heard 잠옷 것 이었어요.
+_WRONG_KO = [
+    r"(?:잘못|잠옷)(?:거|걸|것|하셨|아셨|누르|아신|알고|연락)",
+    r"그런(?:사람|분|폰).{0,4}(?:없|는데|안계|아니)",
+    r"(?:사람|분)아니",
+    r"(?:번호|주인)(?:가|이)?바뀌",
+    r"다른사람이(?:써|쓰)",
+    r"(?:없는|업는)(?:번|펀)(?:호|허|오)",
+    r"번호안써",
+    r"(?:저|전|제가|난)(?:는|요)?(?:그분|그사람|본인|[가-힣]{1,3}씨)?(?:이|가)?(?:아니|아닌|아녜|아냐)(?!라)",
+    r"(?:그분|그사람|그런분|그런사람|그이름|그런이름|그런분이름)(?:은|는|을|이|도)?(?:잘)?(?:모르|몰라)",
+    r"번호.{0,4}(?:거|것)아니",
+]
+_WRONG_ZH = [
+    r"打错了|打错电话",
+    r"没有这个人|没这个人|没有叫这个名字|没有这个名字",
+    r"空号",
+    r"我不是(?:他|她|你要找的|你找的|你说的|本人|那个人|这个人|那位|[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐|总|经理))",
+    r"不认识(?:这个人|那个人|这人|此人|他|她|你说的|叫)",
+    r"找错人",
+    r"(?:这|这个)(?:不是|号码不是|电话不是)(?:他|她)的",
+    r"(?:号码|这个号)(?:已经)?换(?:人|主人|了主人)",
+    r"我不叫",
+]
+_WRONG_EN = [
+    r"\bwrong (?:number|person)\b",
+    r"\bno (?:one|body) (?:here )?(?:lives here )?(?:by|called|named|with) that name\b",
+    r"\bnumber\b[\w ]{0,30}\b(?:not|no longer) in service\b",
+    r"\b(?:that s|that is|thats|it s|it is|its|this is) not (?:me|him|her)\b",
+    r"\bi m not (?:him|her|that person|the person you|who you|mr|mrs|ms|miss)\b",
+    r"\b(?:don t|do not|never) know (?:who that is|who you mean|who you re talking about|anyone|anybody|them|him|her"
+    r"|that person|any \w+ \w+)\b",
+    r"\bnever heard of (?:him|her|them|that person|that name|anyone|anybody)\b",
+    r"\b(?:he|she|they) (?:doesn t|does not|don t|do not) live here\b",
+    r"\bthere s no (?:\w+ ){1,2}(?:here|at this number)\b",
+]
+
+# The contact is not there just now: unreachable for this call, and tried again.
+_ABSENT_KO = [
+    r"안계(?:세요|신데|십니다|시는데|셔요|셔서|시거든)",
+    r"(?:그분|그사람|남편|아내|와이프|집사람|아들|딸|엄마|어머니|아버지|아빠|사장님|부장님|과장님|대표님)(?:은|는|이|가)?"
+    r"(?:지금|여기|집에|자리에|잠깐|아직|오늘){0,3}(?:[가-힣]{1,3}러)?(?:없|외출|나갔|퇴근|출장|안들어|출근안|안나오)",
+]
+_ABSENT_ZH = [
+    r"(?:他|她)(?:现在|这会儿|暂时|刚好|今天)?不在(?!乎|意|于)",
+    r"(?:他|她)(?:出去了|出门了|上班去了|不在家)",
+]
+_ABSENT_EN = [
+    r"\b(?:he|she|they) (?:s|is|are|re) not (?:here|in|home|around|available|in the office)\b",
+    r"\b(?:he|she) (?:s|is) (?:out|away|at work|not back)\b",
+    r"\b(?:he|she|they) (?:just )?(?:stepped|went|popped) out\b",
+    r"\bcan i take a message\b",
+]
+
+# What the carrier's network plays instead of the callee: switched off, barred, suspended, unreachable, engaged.
+_CARRIER_KO = [
+    r"전원(?:이|을)?(?:꺼져|꺼진|끈|꺼)",
+    r"꺼져(?:있어|있습|있으)",
+    r"소리샘",
+    r"(?:착신|발신)(?:이)?(?:정지|금지|제한|불가)",
+    r"(?:거신|걸으신)(?:번호|전화|분)",
+    r"고객(?:님)?의(?:사정|요청|전원|휴대폰|전화기)",
+    r"(?:이용|사용|서비스)(?:이)?(?:정지|중지|일시정지)(?:되|된)",
+    r"잠시후다시(?:걸어|전화|연락)",
+    r"다시걸어주시기",
+    r"통화중이오니",
+    r"연결(?:이)?되지않(?:아|습|으)",
+]
+_CARRIER_ZH = [
+    r"您(?:所)?拨打的|你(?:所)?拨打的",
+    r"已关机|已停机|已暂停服务|暂停服务",
+    r"(?:暂时)?无法接通",
+    r"不在服务区",
+    r"正在通话中",
+    r"呼叫(?:受限|限制)",
+    r"请稍后再拨",
+]
+_CARRIER_EN = [
+    r"\b(?:the )?(?:number|person|party|subscriber|customer|wireless customer|mobile customer|cellular customer|mobile"
+    r"|phone) you (?:have )?(?:dialed|dialled|called|are calling|re calling|are trying to reach|re trying to reach"
+    r"|have reached|ve reached|are trying to call)\b",
+    r"\b(?:phone|handset|mobile|device|number|line) (?:is|has been|was) (?:currently )?(?:switched off|turned off"
+    r"|powered off|disconnected|barred|suspended|temporarily (?:disconnected|suspended|unavailable|out of service))",
+    r"\b(?:not|no longer) in service\b",
+    r"\bcannot be (?:completed|connected|reached)\b",
+    r"\bis not reachable\b",
+    r"\bat the (?:subscriber|customer|owner|user)(?: s)? request\b",
+    r"\b(?:incoming )?calls (?:to this number )?(?:are|have been) (?:barred|restricted|blocked|suspended)\b",
+    r"\bthis is a recording\b",
+    r"\ba number that (?:has been|is) (?:disconnected|no longer in service|not in service)\b",
+    r"\bout of (?:the )?(?:coverage|service) area\b",
+    r"\bplease (?:check the number|hang up and try again|try your call again)\b",
+]
+
+# A company's phone menu or the recording of a closed office: no person will answer.
+_SYSTEM_KO = [
+    r"(?:\d|일|이|삼|사|오|육|칠|팔|구|공|영)번(?:을|를)?(?:누르|눌러)",
+    r"(?:우물정자|별표|샵)(?:를|을)?(?:누르|눌러)",
+    r"버튼을?(?:누르|눌러)",
+    r"(?:업무|영업|상담|근무|진료)시간이?(?:아니|종료|끝|외)",
+    r"(?:업무|영업|상담)(?:가|를)?(?:종료|마감)(?:하였|했|되었)",
+    r"(?:지금은|현재는)(?:업무|영업|상담)시간",
+    r"(?:휴무일?|휴일|공휴일|정기휴무)(?:이오니|이므로|입니다|이라)",
+    r"상담원(?:이)?(?:모두)?(?:통화중|연결이어렵|부재)",
+    r"고객센터입니다",
+]
+_SYSTEM_ZH = [
+    r"请按[\d一二三四五六七八九零#*井星]",
+    r"按[\d一二三四五六七八九零#*井星](?:键|号键)",
+    r"欢迎致电|欢迎来电",
+    r"非工作时间|下班时间|工作时间为|营业时间为",
+    r"(?:坐席|客服|话务员)(?:正)?忙",
+]
+_SYSTEM_EN = [
+    r"\bpress (?:\d|one|two|three|four|five|six|seven|eight|nine|zero|star|pound|hash)\b",
+    r"\b(?:our|the) (?:office|offices|business|store|clinic|lines|call center|call centre) (?:is|are) "
+    r"(?:currently |now )?(?:closed|not open)\b",
+    r"\b(?:business|office|opening|operating) hours (?:are|is)\b",
+    r"\boutside (?:of )?(?:our )?(?:normal |regular )?(?:business|office|opening) hours\b",
+    r"\bthank you for calling\b",
+    r"\byour call is (?:important|valuable) to us\b",
+    r"\b(?:all )?(?:of )?our (?:agents|representatives|operators|lines|staff) are (?:currently )?(?:busy|unavailable"
+    r"|assisting)\b",
+    r"\bcalls? (?:may|will) be (?:recorded|monitored)\b",
+    r"\b(?:main menu|following options|menu options)\b",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    tier: str
+    spaced: tuple[re.Pattern[str], ...]  # English, on normalised text
+    unspaced: tuple[re.Pattern[str], ...]  # Korean and Chinese, on normalised text without its spaces
 
 
 @dataclass(frozen=True, slots=True)
 class RuleHit:
     phrase: str
     pattern: str
+    rule: str
+    tier: str
+
+
+def _rule(name: str, tier: str, english: list[str], korean: list[str], chinese: list[str]) -> Rule:
+    return Rule(name, tier, tuple(re.compile(p) for p in english), tuple(re.compile(p) for p in korean + chinese))
+
+
+# Most specific first: a hit names the first rule that matches.
+OPT_OUT_RULES = (
+    _rule("report_threat", "E", _REPORT_EN, _REPORT_KO, _REPORT_ZH),
+    _rule("repeated_calls", "E", _REPEATED_EN, _REPEATED_KO, _REPEATED_ZH),
+    _rule("category_refusal", "E", _CATEGORY_EN, _CATEGORY_KO, _CATEGORY_ZH),
+    _rule("opt_out", "E", _STOP_EN, _STOP_KO, _STOP_ZH),
+    _rule("abuse", "E", _ABUSE_EN, _ABUSE_KO, _ABUSE_ZH),
+)
+UNREACHABLE_RULES = (
+    _rule("carrier_announcement", "F", _CARRIER_EN, _CARRIER_KO, _CARRIER_ZH),
+    _rule("phone_system", "F", _SYSTEM_EN, _SYSTEM_KO, _SYSTEM_ZH),
+    _rule("wrong_number", "F", _WRONG_EN, _WRONG_KO, _WRONG_ZH),
+    _rule("contact_absent", "F", _ABSENT_EN, _ABSENT_KO, _ABSENT_ZH),
+)
+CLOSES_CONTACT = ("wrong_number",)
+
+
+def _first_hit(rules: tuple[Rule, ...], text: str) -> RuleHit | None:
+    spaced = normalize(text)
+    unspaced = spaced.replace(" ", "")
+    for rule in rules:
+        for pattern in rule.spaced:
+            if match := pattern.search(spaced):
+                return RuleHit(match.group(0), pattern.pattern, rule.name, rule.tier)
+        for pattern in rule.unspaced:
+            if match := pattern.search(unspaced):
+                return RuleHit(match.group(0), pattern.pattern, rule.name, rule.tier)
+    return None
 
 
 def find_opt_out(text: str) -> RuleHit | None:
-    """The opt-out phrase in `text`, if any."""
-    spaced = normalize(text)
-    for pattern in _PATTERNS:
-        match = pattern.search(spaced)
-        if match:
-            return RuleHit(match.group(0), pattern.pattern)
-    unspaced = spaced.replace(" ", "")
-    for pattern in _UNSPACED_PATTERNS:
-        match = pattern.search(unspaced)
-        if match:
-            return RuleHit(match.group(0), pattern.pattern)
-    return None
+    """The opt-out, complaint or threat in `text`, if any."""
+    return _first_hit(OPT_OUT_RULES, text)
+
+
+def find_unreachable(text: str) -> RuleHit | None:
+    """A wrong number, an absent contact, a carrier's announcement or a phone menu in `text`, if any."""
+    return _first_hit(UNREACHABLE_RULES, text)
+
+
+def find_rule(text: str) -> RuleHit | None:
+    """The rule that decides `text`'s tier, if any: an opt-out before anything else."""
+    return find_opt_out(text) or find_unreachable(text)
 
 
 _MACHINE = re.compile(
@@ -125,22 +423,10 @@ def is_machine_greeting(text: str) -> bool:
     return bool(_MACHINE.search(spaced) or _MACHINE.search(spaced.replace(" ", "")))
 
 
-# A person saying the number is not the contact's (or a carrier saying it does not exist): tier F by rule, and the
-# contact is removed, not retried. 잘못 거셨어요 is often heard 잠옷 것 이었어요.
-_WRONG_NUMBER = re.compile(
-    r"(?:잘못|잠옷)(?:거|걸|것|하셨|아셨|누르)|그런(?:사람|분|폰).{0,4}(?:없|는데|안계|아니)|(?:사람|분)아니"
-    r"|(?:번호|주인)(?:가|이)?바뀌|다른사람이(?:써|쓰)"
-    r"|(?:없는|업는)(?:번|펀)(?:호|허|오)|번호안써"
-    r"|wrong number|no one (?:here )?(?:by|called) that name|number (?:is )?not in service"
-    r"|打错了|没有这个人|空号"
-)
-
-
 def find_wrong_number(text: str) -> str | None:
-    """The phrase saying this is not the contact's number (or the carrier's that it does not exist), if any."""
-    spaced = normalize(text)
-    found = _WRONG_NUMBER.search(spaced) or _WRONG_NUMBER.search(spaced.replace(" ", ""))
-    return found.group(0) if found else None
+    """The phrase saying this is not the contact's number or person (or the carrier's that it does not exist)."""
+    hit = _first_hit(tuple(r for r in UNREACHABLE_RULES if r.name in CLOSES_CONTACT), text)
+    return hit.phrase if hit else None
 
 
 def is_wrong_number(text: str) -> bool:

@@ -64,16 +64,18 @@ def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:
 
 
 def test_decisions_carry_confidence_and_evidence(intent_model: IntentModel) -> None:
-    decision = intent_model.classify("가격이 얼마인지 자세히 알려 주세요")
+    decision = intent_model.classify("네 좋아요 지금 바로 신청할게요")
     assert decision.tier == "A" and 0 < decision.confidence <= 1
-    assert decision.evidence and all(word in "가격이 얼마인지 자세히 알려 주세요" for word in decision.evidence)
+    assert decision.evidence and all(word in "네 좋아요 지금 바로 신청할게요" for word in decision.evidence)
+    assert not decision.by_rule and decision.rule is None
     opt_out = intent_model.classify("I'm not interested, stop calling me")
     assert opt_out.tier == "E" and opt_out.by_rule and "stop calling" in opt_out.evidence[0]
+    assert opt_out.rule == "opt_out" and opt_out.as_dict()["rule"] == "opt_out"
     silence = intent_model.classify("   ")
     assert silence.tier == "F"
     # "I think you have the wrong number", misheard over a call as "pyjamas...": a wrong number by rule, not a hot lead.
     wrong = intent_model.classify("잠옷 것인 것 같아요")
-    assert wrong.tier == "F" and wrong.by_rule and wrong.evidence == ("잠옷것",)
+    assert wrong.tier == "F" and wrong.by_rule and wrong.evidence == ("잠옷것",) and wrong.rule == "wrong_number"
 
 
 def test_every_misheard_opt_out_in_training_comes_out_e(intent_model: IntentModel) -> None:
@@ -90,7 +92,7 @@ def test_live_scoring_follows_the_turn_and_opt_out_holds(intent_model: IntentMod
         for m in scorer.process(FinalTranscript("c1", "how much does it cost per month", 0, 2000))
         if isinstance(m, TierDecided)
     ]
-    assert decided[-1].tier == "A" and decided[-1].is_final
+    assert decided[-1].tier == "B" and decided[-1].is_final  # a price question: warm, interested with a question
     decided = [
         m
         for m in scorer.process(FinalTranscript("c1", "actually no stop calling me", 2500, 4000))

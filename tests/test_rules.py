@@ -1,11 +1,12 @@
-"""The opt-out rule layer: every phrasing of "stop calling me" we know of, and nothing else."""
+"""The rule layer: every phrasing of "stop calling me" we know of and nothing else, and each rule named."""
 
 from __future__ import annotations
 
 import pytest
 
+from intent.classifier import IntentModel
 from intent.corpus import bundled_data_dir, read_jsonl
-from intent.rules import find_opt_out, is_wrong_number
+from intent.rules import find_opt_out, find_rule, is_wrong_number
 
 OPT_OUTS = [
     "please stop calling me",
@@ -25,6 +26,16 @@ OPT_OUTS = [
 NOT_OPT_OUTS = [
     "call me back tomorrow",
     "how much does it cost",
+    "how much does it cost per month, and can I get a discount",
+    "what's the rate",
+    "I'd like to report my meter reading",
+    "가격이 얼마예요",
+    "또 전화 주세요",
+    "계속 말씀하세요",
+    "多少钱一个月",
+    "打折吗 我还打算考虑一下",
+    "滚动播放的广告是什么价格",
+    "어제 폰이 꺼져 있었어요 무슨 일이세요",
     "나중에 다시 전화 주세요",
     "전화 주셔서 감사합니다",
     "晚点再打给我",
@@ -79,3 +90,98 @@ def test_rules_on_what_the_recogniser_heard() -> None:
 )
 def test_a_wrong_number_is_told_from_other_unreachable_calls(text: str, wrong: bool) -> None:
     assert is_wrong_number(text) is wrong
+
+
+# Each kind of phrasing the rules name, in each language: (text, tier, rule). None of these is in the corpus.
+NAMED = [
+    # complaints about being called again and again
+    ("why do y'all keep phoning me", "E", "repeated_calls"),
+    ("that's the fifth time you've called this week", "E", "repeated_calls"),
+    ("아니 왜 맨날 전화하시는 거예요", "E", "repeated_calls"),
+    ("오늘만 벌써 네 번째예요", "E", "repeated_calls"),
+    ("你们怎么老打电话过来", "E", "repeated_calls"),
+    ("一天打了三次了", "E", "repeated_calls"),
+    # refusing the whole kind of call
+    ("we do not take telemarketing calls", "E", "category_refusal"),
+    ("sorry, no cold calls", "E", "category_refusal"),
+    ("저는 영업 전화 안 받아요", "E", "category_refusal"),
+    ("이런 전화는 사양할게요", "E", "category_refusal"),
+    ("推销的我都不接", "E", "category_refusal"),
+    ("我不接受任何电话营销", "E", "category_refusal"),
+    # threats to report the call
+    ("I'm reporting this to my phone company", "E", "report_threat"),
+    ("next time I call the cops", "E", "report_threat"),
+    ("또 오면 경찰에 알릴 거예요", "E", "report_threat"),
+    ("방통위에 바로 신고합니다", "E", "report_threat"),
+    ("我要打12321举报你们", "E", "report_threat"),
+    ("再打我就报警", "E", "report_threat"),
+    # abuse
+    ("oh piss off", "E", "abuse"),
+    ("꺼져 진짜", "E", "abuse"),
+    ("滚开", "E", "abuse"),
+    # the contact is someone else, or not there
+    ("that's not me, mate", "F", "wrong_number"),
+    ("I don't know who that is", "F", "wrong_number"),
+    ("전 그분 아닌데요", "F", "wrong_number"),
+    ("그런 이름 몰라요", "F", "wrong_number"),
+    ("我不是你找的那个人", "F", "wrong_number"),
+    ("不认识这个人啊", "F", "wrong_number"),
+    ("she's not in today", "F", "contact_absent"),
+    ("사장님 지금 안 계세요", "F", "contact_absent"),
+    ("他现在不在", "F", "contact_absent"),
+    # the carrier's announcements
+    ("the mobile customer you are calling is not available", "F", "carrier_announcement"),
+    ("calls to this number have been barred at the customer's request", "F", "carrier_announcement"),
+    ("고객의 전원이 꺼져 있어 연결되지 않습니다", "F", "carrier_announcement"),
+    ("지금 거신 전화는 착신이 금지되어 있습니다", "F", "carrier_announcement"),
+    ("您拨打的电话已停机", "F", "carrier_announcement"),
+    ("对不起 您拨打的用户暂时无法接通", "F", "carrier_announcement"),
+    # phone menus and closed offices
+    ("for sales press one, for support press two", "F", "phone_system"),
+    ("our office is now closed", "F", "phone_system"),
+    ("상담원 연결은 0번을 눌러 주세요", "F", "phone_system"),
+    ("지금은 업무 시간이 아닙니다", "F", "phone_system"),
+    ("查询余额请按1", "F", "phone_system"),
+    ("现在是非工作时间", "F", "phone_system"),
+]
+
+
+@pytest.mark.parametrize(("text", "tier", "rule"), NAMED)
+def test_each_rule_names_itself(text: str, tier: str, rule: str) -> None:
+    hit = find_rule(text)
+    assert hit is not None and (hit.tier, hit.rule) == (tier, rule)
+    assert hit.phrase and hit.phrase.replace(" ", "") in text.lower().replace(" ", "").replace("'", "")
+
+
+@pytest.mark.parametrize(("text", "tier", "rule"), NAMED)
+def test_the_classifier_follows_the_named_rule(intent_model: IntentModel, text: str, tier: str, rule: str) -> None:
+    decision = intent_model.classify(text)
+    assert (decision.tier, decision.rule, decision.by_rule) == (tier, rule, True)
+    assert decision.evidence == (find_rule(text).phrase,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sounds great, sign me up, but why do you keep calling me",
+        "how much is it? and I'm reporting this number to the FTC anyway",
+        "좋아요 근데 왜 자꾸 전화하세요",
+        "价格多少 不过你们天天打电话烦不烦",
+    ],
+)
+def test_a_complaint_or_threat_is_never_a_lead(intent_model: IntentModel, text: str) -> None:
+    assert intent_model.classify(text).tier == "E"
+
+
+def test_price_questions_are_warm_and_a_plain_opt_out_still_wins(intent_model: IntentModel) -> None:
+    for question in ("how much does it cost", "what's the rate", "금리가 어떻게 돼요", "利率是多少"):
+        assert find_rule(question) is None
+        assert intent_model.classify(question).tier == "B", question
+    stop = intent_model.classify("no, stop calling me")
+    assert (stop.tier, stop.rule) == ("E", "opt_out")
+
+
+def test_only_a_wrong_number_closes_the_contact() -> None:
+    assert is_wrong_number("I don't know who that is") and is_wrong_number("the number you dialed is not in service")
+    assert not is_wrong_number("he's not here right now")  # tried again later
+    assert not is_wrong_number("您拨打的电话已关机")
