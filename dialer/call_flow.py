@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +25,7 @@ from asr.transcripts import record_final
 from dialer.agent_time import OFFLINE, confirm_states, record_state
 from dialer.callbacks import callee_zone
 from dialer.dnc import add_opt_out
+from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
 from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus
 from dialer.number_reports import report
 from dialer.prompt_uploads import approved_prompt
@@ -33,7 +33,7 @@ from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
-from dialer.wrap_up import CallCommandError, dispose
+from dialer.wrap_up import dispose
 from intent.asked_time import asked_time
 from intent.classifier import IntentModel
 from intent.history import record_decision
@@ -63,57 +63,11 @@ from tierdial.messages import (
 
 log = logging.getLogger(__name__)
 SILENCE_HANGUP_SECONDS = 10.0
-# The ASR service reports its progress every half second; this long without a report, it is behind.
-ASR_STALE_SECONDS = 2.0
 TAKEOVER_WAIT_SECONDS = 10.0  # a hot call offered to agents; after this, the bot books a callback
 MAX_BOT_SECONDS = 120.0
 # After each final utterance of the callee, the bot answers according to the tier.
 REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "opt_out"}
 CLOSING = {"callback", "goodbye", "opt_out"}
-
-
-@dataclass
-class LiveCall:
-    call_id: str
-    campaign: str
-    campaign_id: int
-    contact_id: int
-    phone: str
-    started: float
-    answered_at: float = 0.0  # monotonic; 0 until the callee answers
-    # The same moment as a record. Records keep real time; `CallFlow.clock` only judges calling windows and retries
-    # (a demo runs it at noon in Seoul).
-    answered_on: dt.datetime | None = None
-    listening_since: float = 0.0
-    asr_lag: float = 0.0  # seconds of the callee's audio waiting to be transcribed, as last reported
-    asr_reported_at: float = 0.0
-    asr_heard_ms: int = 0  # audio decoded and time spent decoding it, as last reported: for the real-time factor
-    asr_decode_ms: int = 0
-    closing: bool = False
-    machine: bool = False
-    playing: str = ""  # the bot's prompt being played, if any
-    final_tier: str | None = None
-    final_text: str = ""  # what the callee said that decided the final tier (tier C: when to call back)
-    offered_at: float = 0.0
-    taken_over_by: str | None = None
-    listeners: dict[str, str] = field(default_factory=dict)  # supervisors' legs listening in -> who
-
-
-def transcription_lag(call: LiveCall, now: float) -> float:
-    """Seconds of the call's audio the recogniser has yet to transcribe."""
-    if not call.answered_at:
-        return 0.0
-    # A service that has stopped reporting is behind by at least the time since its last report.
-    overdue = now - (call.asr_reported_at or call.answered_at) - ASR_STALE_SECONDS
-    return max(call.asr_lag, overdue, 0.0)
-
-
-def silence_heard(call: LiveCall, now: float) -> float:
-    """How long the callee has been silent while the bot listens, in audio the recogniser has got through:
-    words still queued for transcription are not silence."""
-    if not call.listening_since:
-        return 0.0
-    return max(0.0, now - transcription_lag(call, now) - call.listening_since)
 
 
 class CallFlow:
@@ -311,9 +265,7 @@ class CallFlow:
             call = self.calls.get(getattr(message, "call_id", ""))
             if isinstance(message, AsrProgress):
                 if call is not None:  # for the dialer alone: it paces and times silence by it
-                    call.asr_lag, call.asr_reported_at = message.lag_ms / 1000, time.monotonic()
-                    self.asr_load.add(message.heard_ms - call.asr_heard_ms, message.decode_ms - call.asr_decode_ms)
-                    call.asr_heard_ms, call.asr_decode_ms = message.heard_ms, message.decode_ms
+                    note_progress(call, message, self.asr_load, time.monotonic())
                 return
             if call is None:
                 if isinstance(message, FinalTranscript):  # the recogniser's last words of a call that just ended

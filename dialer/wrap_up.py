@@ -12,19 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.callbacks import callback_moment
 from dialer.dnc import add_opt_out
+from dialer.live_calls import CallCommandError
 from dialer.models import CallAttempt, Contact, ContactStatus, Disposition
 from tierdial.db import utcnow
 from tierdial.errors import UserError
 
 log = logging.getLogger(__name__)
-
-
-class CallCommandError(Exception):
-    """A command on a call refused, with the HTTP status the console answers with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def dispose(
