@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asr.load import AsrLoad
 from asr.transcripts import record_final
-from dialer.agent_time import OFFLINE, confirm_states, record_state
+from dialer.agent_desk import AgentDesk
 from dialer.callbacks import callee_zone
 from dialer.dnc import add_opt_out
 from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
@@ -88,16 +88,20 @@ class CallFlow:
         self.model = model
         self.scorer = LiveScorer(model)
         self.bus = bus
-        self.engine: TelephonyEngine | None = None
+        self.desk = AgentDesk(config, sessions, bus)
+        self._engine: TelephonyEngine | None = None
         self.calls: dict[str, LiveCall] = {}
-        self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
-        self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
-        self._stored_states: dict[str, str] = {}  # agent name -> the state last stored for occupancy
         self.asr_load = AsrLoad()
-        # Whom the dialer rings for a listen-in, by account name: a SIP URI, or the Asterisk endpoint of that name.
-        self.phones: dict[str, str] = {a.name: a.phone or a.name for a in config.agents if a.phone or a.sip_secret}
-        self.paused_agents: dict[str, str] = {}  # agent name -> why they paused
         self._lock = threading.RLock()
+
+    @property
+    def engine(self) -> TelephonyEngine | None:
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: TelephonyEngine | None) -> None:
+        """Set once the engine is made (it is handed `on_event`, so it comes after the flow)."""
+        self._engine = self.desk.engine = engine
 
     # dialling -----------------------------------------------------------------------------------
     def dial(self, campaign: str, campaign_id: int, contact_id: int, phone: str, caller_number: str) -> str:
@@ -134,20 +138,13 @@ class CallFlow:
         self.bus.publish(CallStarted(call_id, campaign, mask_number(phone)))
         return call_id
 
-    def connect_agent(self, agent: str, uri: str) -> None:
-        """Ring the agent's phone; the leg stays up for the shift and carries every takeover."""
-        assert self.engine is not None
-        leg = self.engine.connect_agent(agent, uri)
-        with self._lock:
-            self._pending_agents[leg] = agent
-
     def take_over(self, call_id: str, agent: str) -> None:
         """Bridge the callee to the agent's phone; the bot falls silent, transcription goes on."""
         with self._lock:
             call = self.calls.get(call_id)
             if call is None:
                 raise CallCommandError(404, f"no live call {call_id}")
-            leg = self.agent_legs.get(agent)
+            leg = self.desk.leg_of(agent)
             if leg is None:
                 raise CallCommandError(409, f"agent {agent}'s phone is not connected")
             if call.taken_over_by:
@@ -167,7 +164,7 @@ class CallFlow:
     def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
         """Ring the supervisor's phone and let it hear the call; with `whisper` the agent hears the supervisor
         (never the callee). Returns the supervisor's leg; `stop_listening` ends it, and so does the call's end."""
-        phone = self.phones.get(supervisor)
+        phone = self.desk.phones.get(supervisor)
         if phone is None:
             raise CallCommandError(409, f"{supervisor} has no phone known to the dialer (agents: in config.yaml)")
         with self._lock:
@@ -204,52 +201,21 @@ class CallFlow:
             call.closing = True
             self.engine.hangup(call_id)
 
-    def set_agent_state(self, agent: str, ready: bool, reason: str = "") -> AgentStatus:
-        """Ready for calls, or paused with a reason; a paused agent's phone does not count for pacing."""
-        with self._lock:
-            if ready:
-                self.paused_agents.pop(agent, None)
-            else:
-                self.paused_agents[agent] = reason.strip()[:200] or "paused"
-        status = self.agent_status(agent)
-        log.info("agent %s is %s %s", agent, status.state, status.reason)
-        self._store_state(status)
-        self.bus.publish(status)
-        return status
+    # the agents' desk (`dialer.agent_desk`), as the station and the console ask for it ---------------------
+    def connect_agent(self, agent: str, uri: str) -> None:
+        self.desk.connect_agent(agent, uri)
 
-    def _store_state(self, status: AgentStatus) -> None:
-        """Keep each change of an agent's availability: occupancy is measured against the time ready."""
-        state = status.state if status.phone == "connected" else OFFLINE
-        with self._lock:
-            if self._stored_states.get(status.agent, OFFLINE) == state:
-                return
-            self._stored_states[status.agent] = state
-        with self.sessions.begin() as session:
-            record_state(session, status.agent, state, status.reason)
+    def set_agent_state(self, agent: str, ready: bool, reason: str = "") -> AgentStatus:
+        return self.desk.set_agent_state(agent, ready, reason)
 
     def confirm_agent_states(self) -> None:
-        """This dialer still sees its agents as last stored: without it, a dead dialer's agents would count as
-        ready until their next change."""
-        with self._lock:
-            agents = [agent for agent, state in self._stored_states.items() if state != OFFLINE]
-        with self.sessions.begin() as session:
-            confirm_states(session, agents, utcnow())
+        self.desk.confirm_agent_states()
 
     def agent_status(self, agent: str) -> AgentStatus:
-        with self._lock:
-            if agent in self.agent_legs:
-                phone = "connected"
-            elif agent in self._pending_agents.values():
-                phone = "ringing"
-            else:
-                phone = "not connected"
-            paused = self.paused_agents.get(agent)
-        return AgentStatus(agent, "paused" if paused else "ready", paused or "", phone)
+        return self.desk.agent_status(agent)
 
     def agents_ready(self) -> int:
-        """Agents whose phone is up and who are not paused: the people pacing dials for."""
-        with self._lock:
-            return sum(1 for agent in self.agent_legs if agent not in self.paused_agents)
+        return self.desk.agents_ready()
 
     def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
         """Record the wrap-up of a call, live or ended (see `dialer.wrap_up`)."""
@@ -271,7 +237,7 @@ class CallFlow:
                 if isinstance(message, FinalTranscript):  # the recogniser's last words of a call that just ended
                     with self.sessions.begin() as session:
                         record_final(session, message)
-                self._agent_leg_event(message)
+                self._leg_event(message)
                 self.bus.publish(message)
                 return
             if isinstance(message, Answered):
@@ -309,24 +275,12 @@ class CallFlow:
                     gaps.total_ms, gaps.concealed_ms, gaps.missing_ms, gaps.longest_ms,
                     extra={"call_id": call.call_id})  # fmt: skip
 
-    def _agent_leg_event(self, message: object) -> None:
-        leg = getattr(message, "call_id", "")
-        if isinstance(message, Answered) and leg in self._pending_agents:
-            agent = self._pending_agents.pop(leg)
-            self.agent_legs[agent] = leg
-            self._store_state(status := self.agent_status(agent))
-            self.bus.publish(status)
-        elif isinstance(message, CallEnded):
+    def _leg_event(self, message: object) -> None:
+        """A leg that is no call: an agent's phone, or a supervisor's listening in."""
+        if isinstance(message, CallEnded):
             for call in self.calls.values():
-                call.listeners.pop(leg, None)  # a supervisor hung up
-            agents = {self._pending_agents.pop(leg)} if leg in self._pending_agents else set()
-            for agent, agent_leg in list(self.agent_legs.items()):
-                if agent_leg == leg:
-                    del self.agent_legs[agent]
-                    agents.add(agent)
-            for agent in agents:
-                self._store_state(status := self.agent_status(agent))
-                self.bus.publish(status)  # the agent's page says their phone is down
+                call.listeners.pop(message.call_id, None)  # a supervisor hung up
+        self.desk.on_leg_event(message)
 
     def transcription_lag(self) -> float:
         """Seconds of audio the recogniser has yet to transcribe, on the call furthest behind."""

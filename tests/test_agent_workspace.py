@@ -58,7 +58,7 @@ def test_an_agent_pauses_with_a_reason_and_is_not_counted_for_pacing(workspace) 
     app, sessions, flow, bus = workspace
     seen: list[object] = []
     bus.subscribe(seen.append, AgentStatus)
-    flow.agent_legs["ann"] = "agent-ann-1"  # as when her phone answered the shift's call
+    flow.desk.agent_legs["ann"] = "agent-ann-1"  # as when her phone answered the shift's call
     assert flow.agents_ready() == 1
     agent, csrf = signed_in(app, "ann")
     assert agent.get("/api/v1/agents/me").json == {"agent": "ann", "state": "ready", "reason": "", "phone": "connected"}
