@@ -23,25 +23,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from asr.load import AsrLoad
 from asr.transcripts import record_final
 from dialer.agent_desk import AgentDesk
-from dialer.callbacks import callee_zone
 from dialer.dnc import add_opt_out
 from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
-from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus
+from dialer.models import CallAttempt, CallOutcome
 from dialer.number_reports import report
 from dialer.prompt_uploads import approved_prompt
-from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
-from dialer.wrap_up import dispose
-from intent.asked_time import asked_time
+from dialer.wrap_up import dispose, record_end
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
-from intent.rules import is_machine_greeting, is_wrong_number
-from intent.tiers import HOT_TIERS
+from intent.rules import is_machine_greeting
 from number_pool.reputation import ReportKind
-from tierdial import audit
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.db import utcnow
@@ -369,50 +364,17 @@ class CallFlow:
         if prompt == "agent" and not call.offered_at:
             call.offered_at = call.listening_since
 
-    def _book_hot_callback(self, session: Session, contact: Contact, call: LiveCall) -> None:
-        """A hot lead no agent took: the bot promised a call back, or they hung up waiting. Called back soon."""
-        due = self.clock() + dt.timedelta(minutes=self.config.campaign_defaults.hot_callback_minutes)
-        contact.status, contact.next_attempt_at = ContactStatus.callback, due
-        audit.record(session, "dialer", "hot_lead_callback", "contact", str(contact.id), campaign=contact.campaign_id,
-                     call_id=call.call_id, due=due.isoformat())  # fmt: skip
-
-    def _book_asked_callback(self, session: Session, contact: Contact, call: LiveCall) -> None:
-        """Tier C with a time named ("내일 오후 세 시에"): called back then, on the callee's clock; else the retry
-        rules decide."""
-        asked = asked_time(call.final_text, self.clock().astimezone(callee_zone(contact.timezone)))
-        if asked is None:
-            return
-        contact.status, contact.next_attempt_at = ContactStatus.callback, asked.astimezone(dt.UTC)
-        audit.record(session, "dialer", "callback_asked", "contact", str(contact.id), campaign=contact.campaign_id,
-                     call_id=call.call_id, due=contact.next_attempt_at.isoformat())  # fmt: skip
-
     def _ended(self, call: LiveCall, ended: CallEnded) -> CallEnded:
-        """Store how the call ended; returns the end as the dialer sees it (a voicemail is a machine)."""
+        """Store how the call ended (`dialer.wrap_up`); returns the end as the dialer sees it (a voicemail is a
+        machine)."""
         del self.calls[call.call_id]
         for leg in call.listeners:  # nothing left to listen to
             self.engine.hangup(leg)
         self.scorer.end_call(call.call_id)
         outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
         tier = call.final_tier if outcome == "answered" else None
+        cause, defaults = f"{ended.sip_status} {ended.reason}", self.config.campaign_defaults
         with self.sessions.begin() as session:
-            attempt = session.query(CallAttempt).filter_by(call_id=call.call_id).one()
-            attempt.outcome = CallOutcome(outcome)
-            attempt.hangup_cause = f"{ended.sip_status} {ended.reason}".strip()[:100]
-            attempt.answered_at, attempt.ended_at = call.answered_on, utcnow()
-            attempt.final_tier = tier
-            contact = session.get(Contact, call.contact_id)
-            if contact.claimed_by == self.station_id:
-                contact.claimed_by = None  # with the outcome, in one transaction: served again only once it is closed
-            campaign = session.get(Campaign, contact.campaign_id)
-            retry = retry_rules(campaign, self.config.campaign_defaults.retry_hours)
-            if tier in HOT_TIERS and not call.taken_over_by and contact.status is not ContactStatus.closed:
-                self._book_hot_callback(session, contact, call)
-            elif tier == "C" and not call.taken_over_by:
-                self._book_asked_callback(session, contact, call)
-            wrong_number = tier == "F" and is_wrong_number(call.final_text)
-            closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry, wrong_number)
-            if closed:
-                audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
-                             reason=closed, call_id=call.call_id)  # fmt: skip
+            record_end(session, call, outcome, tier, cause, self.station_id, defaults, self.clock())
         log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
         return CallEnded(call.call_id, str(outcome), ended.sip_status, ended.reason)
