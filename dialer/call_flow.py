@@ -36,6 +36,7 @@ from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
 from intent.rules import is_machine_greeting
+from intent.tiers import HOT_TIERS, PACED_TIERS
 from number_pool.reputation import ReportKind
 from tierdial.bus import EventBus
 from tierdial.config import Config
@@ -49,6 +50,8 @@ from tierdial.messages import (
     CallEnded,
     CallStarted,
     FinalTranscript,
+    HotLeadExpired,
+    HotLeadOffered,
     MachineDetected,
     PartialTranscript,
     PromptFinished,
@@ -291,6 +294,7 @@ class CallFlow:
                 if call.taken_over_by:
                     continue  # the agent runs the call now
                 if call.offered_at and not call.closing and now - call.offered_at > TAKEOVER_WAIT_SECONDS:
+                    self.bus.publish(HotLeadExpired(call.call_id, call.campaign, call.offered_tier or ""))
                     self._say(call, "callback")  # nobody took the hot call in time
                     continue
                 silent = not call.closing and silence_heard(call, now) > SILENCE_HANGUP_SECONDS
@@ -335,7 +339,18 @@ class CallFlow:
                 return  # a machine records the opening to its end (who called, how to stop calls); then it ends
             self.engine.hangup(call.call_id)
             return
+        self._offer(call, message)
         self._say(call, REPLY[message.tier])
+
+    def _offer(self, call: LiveCall, decided: TierDecided) -> None:
+        """A hot lead (`HOT_TIERS`) is offered to the agents once, and again if it turns hotter (B to A)."""
+        if decided.tier not in HOT_TIERS:
+            return
+        if call.offered_tier and HOT_TIERS.index(call.offered_tier) <= HOT_TIERS.index(decided.tier):
+            return
+        call.offered_tier = decided.tier
+        self.bus.publish(HotLeadOffered(call.call_id, call.campaign, decided.tier, decided.confidence, decided.evidence,
+                                        decided.text, decided.by_rule, paced=decided.tier in PACED_TIERS))  # fmt: skip
 
     def _count_against_number(self, call: LiveCall, kind: ReportKind) -> None:
         with self.sessions.begin() as session:

@@ -46,7 +46,8 @@ class LiveCall:
     playing: str = ""  # the bot's prompt being played, if any
     final_tier: str | None = None
     final_text: str = ""  # what the callee said that decided the final tier (tier C: when to call back)
-    offered_at: float = 0.0
+    offered_at: float = 0.0  # monotonic: since when an agent has been promised (the takeover wait), 0 if not
+    offered_tier: str | None = None  # the hottest tier the call was offered to agents with
     taken_over_by: str | None = None
     listeners: dict[str, str] = field(default_factory=dict)  # supervisors' legs listening in -> who
 
