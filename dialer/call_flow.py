@@ -1,11 +1,14 @@
-"""The policy of live calls: what the bot says and does as a call unfolds.
+"""The policy of live calls: what the bot says and does as a call unfolds, and the station's commands on its calls.
 
 One entry point, `on_event`, takes what the engine reports (answered, transcripts,
 prompt finished, ended) and reacts: the opening prompt on answer, a prompt chosen by
-the tier after each utterance, and, on an opt-out, the do-not-call entry committed
-*before* the goodbye is played and the call hung up. Everything it decides is
-published on the bus for observers (console, storage) and stored in short
-transactions of its own.
+the tier after each utterance, a hot lead offered to the agents, and, on an opt-out,
+the do-not-call entry committed *before* the goodbye is played and the call hung up.
+Everything it decides is published on the bus for observers (console, storage).
+
+The rest it coordinates and leaves to others: what is known of each live call
+(`dialer.live_calls`), the agents' phones and states (`dialer.agent_desk`), and the
+records of a call's end and wrap-up, with the callbacks they book (`dialer.wrap_up`).
 """
 
 from __future__ import annotations
