@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 from console.auth import MANAGERS, PEOPLE, api_for
 from console.live import attached_feed
-from dialer.call_flow import CallCommandError
+from dialer.live_calls import CallCommandError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 HEARTBEAT_SECONDS = 15

@@ -17,7 +17,17 @@ from asr.load import AsrLoad
 from console.auth import MANAGERS, api_for
 from dialer.telephony.legs import LegKind, leg_of
 from tierdial.bus import EventBus
-from tierdial.messages import AUDIBLE_GAP_MS, AudioGaps, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
+from tierdial.messages import (
+    AUDIBLE_GAP_MS,
+    AudioGaps,
+    CallEnded,
+    CallStarted,
+    HotLeadExpired,
+    HotLeadOffered,
+    PacingUpdate,
+    Takeover,
+    TierDecided,
+)
 
 
 class AsrLoadCollector(Collector):
@@ -52,6 +62,8 @@ class LiveMetrics:
         self.calls_ended = counter("tierdial_calls_ended", "Calls ended, by outcome (answered, busy, ...)", ["outcome"])
         self.tiers = counter("tierdial_tiers_decided", "Final tier of each utterance", ["tier"])
         self.takeovers = counter("tierdial_takeovers", "Calls taken over by an agent")
+        self.hot_leads_offered = counter("tierdial_hot_leads_offered", "Hot leads offered (again: B to A)", ["tier"])
+        self.hot_leads_expired = counter("tierdial_hot_leads_expired", "Hot leads nobody took within the takeover wait")
         self.dial_level = gauge("tierdial_pacing_dial_level", "Calls in progress per agent")
         self.calls_in_progress = gauge("tierdial_calls_in_progress", "Calls up or ringing")
         self.lines = gauge("tierdial_lines", "Lines in use (the campaign's, or fewer)")
@@ -81,6 +93,10 @@ class LiveMetrics:
             self.tiers.labels(message.tier).inc()
         elif isinstance(message, Takeover):
             self.takeovers.inc()
+        elif isinstance(message, HotLeadOffered):
+            self.hot_leads_offered.labels(message.tier).inc()
+        elif isinstance(message, HotLeadExpired):
+            self.hot_leads_expired.inc()
         elif isinstance(message, AudioGaps):
             self.audio_broken.labels("concealed").inc(message.concealed_ms / 1000)
             self.audio_broken.labels("missing").inc(message.missing_ms / 1000)

@@ -24,11 +24,11 @@ from console.models import Webhook, WebhookDelivery
 from console.webhooks import RETRY_DELAYS, queue_event, signature, subscriptions
 from dialer.attempts import attempt_by_call
 from dialer.telephony.legs import LegKind, leg_of
-from intent.tiers import HOT_TIERS, Tier
+from intent.tiers import Tier
 from tierdial.bus import EventBus
 from tierdial.db import utcnow
 from tierdial.errors import NotFound
-from tierdial.messages import CallEnded, KpiAlert, TierDecided
+from tierdial.messages import CallEnded, HotLeadOffered, KpiAlert, TierDecided
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 5.0
@@ -54,8 +54,9 @@ class WebhookSender:
         self._thread.start()
 
     def observe(self, message: object) -> None:
-        if isinstance(message, TierDecided) and message.is_final and message.tier in (*HOT_TIERS, Tier.E):
-            event = "opt_out" if message.tier == Tier.E else "tier.hot"
+        hot = isinstance(message, HotLeadOffered)
+        if hot or (isinstance(message, TierDecided) and message.is_final and message.tier == Tier.E):
+            event = "tier.hot" if hot else "opt_out"
             if (message.call_id, event) in self._announced:
                 return
             self._announced.add((message.call_id, event))

@@ -1,11 +1,14 @@
-"""The policy of live calls: what the bot says and does as a call unfolds.
+"""The policy of live calls: what the bot says and does as a call unfolds, and the station's commands on its calls.
 
 One entry point, `on_event`, takes what the engine reports (answered, transcripts,
 prompt finished, ended) and reacts: the opening prompt on answer, a prompt chosen by
-the tier after each utterance, and, on an opt-out, the do-not-call entry committed
-*before* the goodbye is played and the call hung up. Everything it decides is
-published on the bus for observers (console, storage) and stored in short
-transactions of its own.
+the tier after each utterance, a hot lead offered to the agents, and, on an opt-out,
+the do-not-call entry committed *before* the goodbye is played and the call hung up.
+Everything it decides is published on the bus for observers (console, storage).
+
+The rest it coordinates and leaves to others: what is known of each live call
+(`dialer.live_calls`), the agents' phones and states (`dialer.agent_desk`), and the
+records of a call's end and wrap-up, with the callbacks they book (`dialer.wrap_up`).
 """
 
 from __future__ import annotations
@@ -16,34 +19,29 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from asr.load import AsrLoad
 from asr.transcripts import record_final
-from dialer.agent_time import OFFLINE, confirm_states, record_state
-from dialer.callbacks import callee_zone
+from dialer.agent_desk import AgentDesk
 from dialer.dnc import add_opt_out
-from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus
+from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
+from dialer.models import CallAttempt, CallOutcome
 from dialer.number_reports import report
 from dialer.optout_check import PROMPT as CONFIRM_OPT_OUT
-from dialer.optout_check import OptOutCheck
 from dialer.prompt_uploads import approved_prompt
-from dialer.retry import after_attempt, retry_rules
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
-from dialer.wrap_up import CallCommandError, dispose
-from intent.asked_time import asked_time
+from dialer.wrap_up import dispose, record_end
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
-from intent.rules import is_machine_greeting, is_wrong_number
-from intent.tiers import HOT_TIERS
+from intent.rules import is_machine_greeting
+from intent.tiers import HOT_TIERS, PACED_TIERS
 from number_pool.reputation import ReportKind
-from tierdial import audit
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.db import utcnow
@@ -56,6 +54,8 @@ from tierdial.messages import (
     CallEnded,
     CallStarted,
     FinalTranscript,
+    HotLeadExpired,
+    HotLeadOffered,
     MachineDetected,
     PartialTranscript,
     PromptFinished,
@@ -65,58 +65,11 @@ from tierdial.messages import (
 
 log = logging.getLogger(__name__)
 SILENCE_HANGUP_SECONDS = 10.0
-# The ASR service reports its progress every half second; this long without a report, it is behind.
-ASR_STALE_SECONDS = 2.0
 TAKEOVER_WAIT_SECONDS = 10.0  # a hot call offered to agents; after this, the bot books a callback
 MAX_BOT_SECONDS = 120.0
 # After each final utterance of the callee, the bot answers according to the tier.
 REPLY = {"A": "agent", "B": "question", "C": "callback", "D": "goodbye", "E": "opt_out"}
 CLOSING = {"callback", "goodbye", "opt_out"}
-
-
-@dataclass
-class LiveCall:
-    call_id: str
-    campaign: str
-    campaign_id: int
-    contact_id: int
-    phone: str
-    started: float
-    answered_at: float = 0.0  # monotonic; 0 until the callee answers
-    # The same moment as a record. Records keep real time; `CallFlow.clock` only judges calling windows and retries
-    # (a demo runs it at noon in Seoul).
-    answered_on: dt.datetime | None = None
-    listening_since: float = 0.0
-    asr_lag: float = 0.0  # seconds of the callee's audio waiting to be transcribed, as last reported
-    asr_reported_at: float = 0.0
-    asr_heard_ms: int = 0  # audio decoded and time spent decoding it, as last reported: for the real-time factor
-    asr_decode_ms: int = 0
-    closing: bool = False
-    machine: bool = False
-    playing: str = ""  # the bot's prompt being played, if any
-    final_tier: str | None = None
-    final_text: str = ""  # what the callee said that decided the final tier (tier C: when to call back)
-    offered_at: float = 0.0
-    taken_over_by: str | None = None
-    listeners: dict[str, str] = field(default_factory=dict)  # supervisors' legs listening in -> who
-    opt_out_check: OptOutCheck = field(default_factory=OptOutCheck)  # asked once when an opt-out is in doubt
-
-
-def transcription_lag(call: LiveCall, now: float) -> float:
-    """Seconds of the call's audio the recogniser has yet to transcribe."""
-    if not call.answered_at:
-        return 0.0
-    # A service that has stopped reporting is behind by at least the time since its last report.
-    overdue = now - (call.asr_reported_at or call.answered_at) - ASR_STALE_SECONDS
-    return max(call.asr_lag, overdue, 0.0)
-
-
-def silence_heard(call: LiveCall, now: float) -> float:
-    """How long the callee has been silent while the bot listens, in audio the recogniser has got through:
-    words still queued for transcription are not silence."""
-    if not call.listening_since:
-        return 0.0
-    return max(0.0, now - transcription_lag(call, now) - call.listening_since)
 
 
 class CallFlow:
@@ -137,16 +90,20 @@ class CallFlow:
         self.model = model
         self.scorer = LiveScorer(model)
         self.bus = bus
-        self.engine: TelephonyEngine | None = None
+        self.desk = AgentDesk(config, sessions, bus)
+        self._engine: TelephonyEngine | None = None
         self.calls: dict[str, LiveCall] = {}
-        self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
-        self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
-        self._stored_states: dict[str, str] = {}  # agent name -> the state last stored for occupancy
         self.asr_load = AsrLoad()
-        # Whom the dialer rings for a listen-in, by account name: a SIP URI, or the Asterisk endpoint of that name.
-        self.phones: dict[str, str] = {a.name: a.phone or a.name for a in config.agents if a.phone or a.sip_secret}
-        self.paused_agents: dict[str, str] = {}  # agent name -> why they paused
         self._lock = threading.RLock()
+
+    @property
+    def engine(self) -> TelephonyEngine | None:
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: TelephonyEngine | None) -> None:
+        """Set once the engine is made (it is handed `on_event`, so it comes after the flow)."""
+        self._engine = self.desk.engine = engine
 
     # dialling -----------------------------------------------------------------------------------
     def dial(self, campaign: str, campaign_id: int, contact_id: int, phone: str, caller_number: str) -> str:
@@ -183,20 +140,13 @@ class CallFlow:
         self.bus.publish(CallStarted(call_id, campaign, mask_number(phone)))
         return call_id
 
-    def connect_agent(self, agent: str, uri: str) -> None:
-        """Ring the agent's phone; the leg stays up for the shift and carries every takeover."""
-        assert self.engine is not None
-        leg = self.engine.connect_agent(agent, uri)
-        with self._lock:
-            self._pending_agents[leg] = agent
-
     def take_over(self, call_id: str, agent: str) -> None:
         """Bridge the callee to the agent's phone; the bot falls silent, transcription goes on."""
         with self._lock:
             call = self.calls.get(call_id)
             if call is None:
                 raise CallCommandError(404, f"no live call {call_id}")
-            leg = self.agent_legs.get(agent)
+            leg = self.desk.leg_of(agent)
             if leg is None:
                 raise CallCommandError(409, f"agent {agent}'s phone is not connected")
             if call.taken_over_by:
@@ -216,7 +166,7 @@ class CallFlow:
     def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
         """Ring the supervisor's phone and let it hear the call; with `whisper` the agent hears the supervisor
         (never the callee). Returns the supervisor's leg; `stop_listening` ends it, and so does the call's end."""
-        phone = self.phones.get(supervisor)
+        phone = self.desk.phones.get(supervisor)
         if phone is None:
             raise CallCommandError(409, f"{supervisor} has no phone known to the dialer (agents: in config.yaml)")
         with self._lock:
@@ -253,52 +203,21 @@ class CallFlow:
             call.closing = True
             self.engine.hangup(call_id)
 
-    def set_agent_state(self, agent: str, ready: bool, reason: str = "") -> AgentStatus:
-        """Ready for calls, or paused with a reason; a paused agent's phone does not count for pacing."""
-        with self._lock:
-            if ready:
-                self.paused_agents.pop(agent, None)
-            else:
-                self.paused_agents[agent] = reason.strip()[:200] or "paused"
-        status = self.agent_status(agent)
-        log.info("agent %s is %s %s", agent, status.state, status.reason)
-        self._store_state(status)
-        self.bus.publish(status)
-        return status
+    # the agents' desk (`dialer.agent_desk`), as the station and the console ask for it ---------------------
+    def connect_agent(self, agent: str, uri: str) -> None:
+        self.desk.connect_agent(agent, uri)
 
-    def _store_state(self, status: AgentStatus) -> None:
-        """Keep each change of an agent's availability: occupancy is measured against the time ready."""
-        state = status.state if status.phone == "connected" else OFFLINE
-        with self._lock:
-            if self._stored_states.get(status.agent, OFFLINE) == state:
-                return
-            self._stored_states[status.agent] = state
-        with self.sessions.begin() as session:
-            record_state(session, status.agent, state, status.reason)
+    def set_agent_state(self, agent: str, ready: bool, reason: str = "") -> AgentStatus:
+        return self.desk.set_agent_state(agent, ready, reason)
 
     def confirm_agent_states(self) -> None:
-        """This dialer still sees its agents as last stored: without it, a dead dialer's agents would count as
-        ready until their next change."""
-        with self._lock:
-            agents = [agent for agent, state in self._stored_states.items() if state != OFFLINE]
-        with self.sessions.begin() as session:
-            confirm_states(session, agents, utcnow())
+        self.desk.confirm_agent_states()
 
     def agent_status(self, agent: str) -> AgentStatus:
-        with self._lock:
-            if agent in self.agent_legs:
-                phone = "connected"
-            elif agent in self._pending_agents.values():
-                phone = "ringing"
-            else:
-                phone = "not connected"
-            paused = self.paused_agents.get(agent)
-        return AgentStatus(agent, "paused" if paused else "ready", paused or "", phone)
+        return self.desk.agent_status(agent)
 
     def agents_ready(self) -> int:
-        """Agents whose phone is up and who are not paused: the people pacing dials for."""
-        with self._lock:
-            return sum(1 for agent in self.agent_legs if agent not in self.paused_agents)
+        return self.desk.agents_ready()
 
     def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
         """Record the wrap-up of a call, live or ended (see `dialer.wrap_up`)."""
@@ -314,15 +233,13 @@ class CallFlow:
             call = self.calls.get(getattr(message, "call_id", ""))
             if isinstance(message, AsrProgress):
                 if call is not None:  # for the dialer alone: it paces and times silence by it
-                    call.asr_lag, call.asr_reported_at = message.lag_ms / 1000, time.monotonic()
-                    self.asr_load.add(message.heard_ms - call.asr_heard_ms, message.decode_ms - call.asr_decode_ms)
-                    call.asr_heard_ms, call.asr_decode_ms = message.heard_ms, message.decode_ms
+                    note_progress(call, message, self.asr_load, time.monotonic())
                 return
             if call is None:
                 if isinstance(message, FinalTranscript):  # the recogniser's last words of a call that just ended
                     with self.sessions.begin() as session:
                         record_final(session, message)
-                self._agent_leg_event(message)
+                self._leg_event(message)
                 self.bus.publish(message)
                 return
             if isinstance(message, Answered):
@@ -360,24 +277,12 @@ class CallFlow:
                     gaps.total_ms, gaps.concealed_ms, gaps.missing_ms, gaps.longest_ms,
                     extra={"call_id": call.call_id})  # fmt: skip
 
-    def _agent_leg_event(self, message: object) -> None:
-        leg = getattr(message, "call_id", "")
-        if isinstance(message, Answered) and leg in self._pending_agents:
-            agent = self._pending_agents.pop(leg)
-            self.agent_legs[agent] = leg
-            self._store_state(status := self.agent_status(agent))
-            self.bus.publish(status)
-        elif isinstance(message, CallEnded):
+    def _leg_event(self, message: object) -> None:
+        """A leg that is no call: an agent's phone, or a supervisor's listening in."""
+        if isinstance(message, CallEnded):
             for call in self.calls.values():
-                call.listeners.pop(leg, None)  # a supervisor hung up
-            agents = {self._pending_agents.pop(leg)} if leg in self._pending_agents else set()
-            for agent, agent_leg in list(self.agent_legs.items()):
-                if agent_leg == leg:
-                    del self.agent_legs[agent]
-                    agents.add(agent)
-            for agent in agents:
-                self._store_state(status := self.agent_status(agent))
-                self.bus.publish(status)  # the agent's page says their phone is down
+                call.listeners.pop(message.call_id, None)  # a supervisor hung up
+        self.desk.on_leg_event(message)
 
     def transcription_lag(self) -> float:
         """Seconds of audio the recogniser has yet to transcribe, on the call furthest behind."""
@@ -393,6 +298,7 @@ class CallFlow:
                 if call.taken_over_by:
                     continue  # the agent runs the call now
                 if call.offered_at and not call.closing and now - call.offered_at > TAKEOVER_WAIT_SECONDS:
+                    self.bus.publish(HotLeadExpired(call.call_id, call.campaign, call.offered_tier or ""))
                     self._say(call, "callback")  # nobody took the hot call in time
                     continue
                 silent = not call.closing and silence_heard(call, now) > SILENCE_HANGUP_SECONDS
@@ -444,7 +350,18 @@ class CallFlow:
                 return  # a machine records the opening to its end (who called, how to stop calls); then it ends
             self.engine.hangup(call.call_id)
             return
+        self._offer(call, message)
         self._say(call, REPLY[message.tier])
+
+    def _offer(self, call: LiveCall, decided: TierDecided) -> None:
+        """A hot lead (`HOT_TIERS`) is offered to the agents once, and again if it turns hotter (B to A)."""
+        if decided.tier not in HOT_TIERS:
+            return
+        if call.offered_tier and HOT_TIERS.index(call.offered_tier) <= HOT_TIERS.index(decided.tier):
+            return
+        call.offered_tier = decided.tier
+        self.bus.publish(HotLeadOffered(call.call_id, call.campaign, decided.tier, decided.confidence, decided.evidence,
+                                        decided.text, decided.by_rule, paced=decided.tier in PACED_TIERS))  # fmt: skip
 
     def _count_against_number(self, call: LiveCall, kind: ReportKind) -> None:
         with self.sessions.begin() as session:
@@ -473,50 +390,17 @@ class CallFlow:
         if prompt == "agent" and not call.offered_at:
             call.offered_at = call.listening_since
 
-    def _book_hot_callback(self, session: Session, contact: Contact, call: LiveCall) -> None:
-        """A hot lead no agent took: the bot promised a call back, or they hung up waiting. Called back soon."""
-        due = self.clock() + dt.timedelta(minutes=self.config.campaign_defaults.hot_callback_minutes)
-        contact.status, contact.next_attempt_at = ContactStatus.callback, due
-        audit.record(session, "dialer", "hot_lead_callback", "contact", str(contact.id), campaign=contact.campaign_id,
-                     call_id=call.call_id, due=due.isoformat())  # fmt: skip
-
-    def _book_asked_callback(self, session: Session, contact: Contact, call: LiveCall) -> None:
-        """Tier C with a time named ("내일 오후 세 시에"): called back then, on the callee's clock; else the retry
-        rules decide."""
-        asked = asked_time(call.final_text, self.clock().astimezone(callee_zone(contact.timezone)))
-        if asked is None:
-            return
-        contact.status, contact.next_attempt_at = ContactStatus.callback, asked.astimezone(dt.UTC)
-        audit.record(session, "dialer", "callback_asked", "contact", str(contact.id), campaign=contact.campaign_id,
-                     call_id=call.call_id, due=contact.next_attempt_at.isoformat())  # fmt: skip
-
     def _ended(self, call: LiveCall, ended: CallEnded) -> CallEnded:
-        """Store how the call ended; returns the end as the dialer sees it (a voicemail is a machine)."""
+        """Store how the call ended (`dialer.wrap_up`); returns the end as the dialer sees it (a voicemail is a
+        machine)."""
         del self.calls[call.call_id]
         for leg in call.listeners:  # nothing left to listen to
             self.engine.hangup(leg)
         self.scorer.end_call(call.call_id)
         outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
         tier = call.final_tier if outcome == "answered" else None
+        cause, defaults = f"{ended.sip_status} {ended.reason}", self.config.campaign_defaults
         with self.sessions.begin() as session:
-            attempt = session.query(CallAttempt).filter_by(call_id=call.call_id).one()
-            attempt.outcome = CallOutcome(outcome)
-            attempt.hangup_cause = f"{ended.sip_status} {ended.reason}".strip()[:100]
-            attempt.answered_at, attempt.ended_at = call.answered_on, utcnow()
-            attempt.final_tier = tier
-            contact = session.get(Contact, call.contact_id)
-            if contact.claimed_by == self.station_id:
-                contact.claimed_by = None  # with the outcome, in one transaction: served again only once it is closed
-            campaign = session.get(Campaign, contact.campaign_id)
-            retry = retry_rules(campaign, self.config.campaign_defaults.retry_hours)
-            if tier in HOT_TIERS and not call.taken_over_by and contact.status is not ContactStatus.closed:
-                self._book_hot_callback(session, contact, call)
-            elif tier == "C" and not call.taken_over_by:
-                self._book_asked_callback(session, contact, call)
-            wrong_number = tier == "F" and is_wrong_number(call.final_text)
-            closed = after_attempt(contact, campaign, str(outcome), tier, self.clock(), retry, wrong_number)
-            if closed:
-                audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
-                             reason=closed, call_id=call.call_id)  # fmt: skip
+            record_end(session, call, outcome, tier, cause, self.station_id, defaults, self.clock())
         log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
         return CallEnded(call.call_id, str(outcome), ended.sip_status, ended.reason)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from dialer.models import CallAttempt, CallOutcome, Campaign
-from intent.tiers import HOT_TIERS
+from intent.tiers import HOT_TIERS, PACED_TIERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +180,10 @@ def shift_by_hour(session: Session, since: dt.datetime, until: dt.datetime) -> l
 
 
 def hot_lead_record(session: Session, campaign_id: int, now: dt.datetime) -> tuple[int, int]:
-    """The campaign's hot leads offered to agents over the last 30 days, and those nobody took: the live dialer's
-    answers and abandons, from the records, so a station taking the campaign over keeps its budget. A call cut by
-    a station's death before an agent had it counts as both."""
-    offered = (CallAttempt.final_tier == "A") | (
+    """The campaign's hot leads pacing answers for (`PACED_TIERS`) over the last 30 days, and those nobody took: the
+    live dialer's answers and abandons, from the records, so a station taking the campaign over keeps its budget. A
+    call cut by a station's death before an agent had it counts as both."""
+    offered = CallAttempt.final_tier.in_(PACED_TIERS) | (
         (CallAttempt.outcome == CallOutcome.interrupted) & CallAttempt.answered_at.is_not(None)
     )
     row = session.execute(

@@ -1,6 +1,7 @@
-"""Wrap-up: the agent's (or a script's) disposition of a call, live or ended, and what it means for the contact.
+"""Wrap-up: how a call ended and the agent's (or a script's) disposition of it, and what each means for the contact:
+a callback booked, a retry scheduled, the contact closed.
 
-It needs only the database, so any console node records it, whichever station held the call.
+It needs only the database: the station holding the call records its end, any console node records a disposition.
 """
 
 from __future__ import annotations
@@ -10,21 +11,20 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dialer.callbacks import callback_moment
+from dialer.callbacks import callback_moment, callee_zone
 from dialer.dnc import add_opt_out
-from dialer.models import CallAttempt, Contact, ContactStatus, Disposition
+from dialer.live_calls import CallCommandError, LiveCall
+from dialer.models import CallAttempt, CallOutcome, Campaign, Contact, ContactStatus, Disposition
+from dialer.retry import after_attempt, retry_rules
+from intent.asked_time import asked_time
+from intent.rules import is_wrong_number
+from intent.tiers import HOT_TIERS
+from tierdial import audit
+from tierdial.config import CampaignDefaults
 from tierdial.db import utcnow
 from tierdial.errors import UserError
 
 log = logging.getLogger(__name__)
-
-
-class CallCommandError(Exception):
-    """A command on a call refused, with the HTTP status the console answers with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def dispose(
@@ -63,3 +63,54 @@ def dispose(
         elif chosen is not Disposition.other:
             contact.status, contact.next_attempt_at = ContactStatus.closed, None
     log.info("disposition %s by %s", chosen.value, by, extra={"call_id": call_id})
+
+
+def record_end(
+    session: Session,
+    call: LiveCall,
+    outcome: str,
+    tier: str | None,
+    hangup_cause: str,
+    station_id: str,
+    defaults: CampaignDefaults,
+    now: dt.datetime,
+) -> None:
+    """Store how a call ended, as the dialer sees it (`tier`: the final one, None unless a person answered), and
+    what it means for the contact. `now` is the dialer's clock."""
+    attempt = session.query(CallAttempt).filter_by(call_id=call.call_id).one()
+    attempt.outcome = CallOutcome(outcome)
+    attempt.hangup_cause = hangup_cause.strip()[:100]
+    attempt.answered_at, attempt.ended_at = call.answered_on, utcnow()
+    attempt.final_tier = tier
+    contact = session.get(Contact, call.contact_id)
+    if contact.claimed_by == station_id:
+        contact.claimed_by = None  # with the outcome, in one transaction: served again only once it is closed
+    campaign = session.get(Campaign, contact.campaign_id)
+    retry = retry_rules(campaign, defaults.retry_hours)
+    if tier in HOT_TIERS and not call.taken_over_by and contact.status is not ContactStatus.closed:
+        _book_hot_callback(session, contact, call, now + dt.timedelta(minutes=defaults.hot_callback_minutes))
+    elif tier == "C" and not call.taken_over_by:
+        _book_asked_callback(session, contact, call, now)
+    wrong_number = tier == "F" and is_wrong_number(call.final_text)
+    closed = after_attempt(contact, campaign, str(outcome), tier, now, retry, wrong_number)
+    if closed:
+        audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
+                     reason=closed, call_id=call.call_id)  # fmt: skip
+
+
+def _book_hot_callback(session: Session, contact: Contact, call: LiveCall, due: dt.datetime) -> None:
+    """A hot lead no agent took: the bot promised a call back, or they hung up waiting. Called back soon."""
+    contact.status, contact.next_attempt_at = ContactStatus.callback, due
+    audit.record(session, "dialer", "hot_lead_callback", "contact", str(contact.id), campaign=contact.campaign_id,
+                 call_id=call.call_id, due=due.isoformat())  # fmt: skip
+
+
+def _book_asked_callback(session: Session, contact: Contact, call: LiveCall, now: dt.datetime) -> None:
+    """Tier C with a time named ("내일 오후 세 시에"): called back then, on the callee's clock; else the retry
+    rules decide."""
+    asked = asked_time(call.final_text, now.astimezone(callee_zone(contact.timezone)))
+    if asked is None:
+        return
+    contact.status, contact.next_attempt_at = ContactStatus.callback, asked.astimezone(dt.UTC)
+    audit.record(session, "dialer", "callback_asked", "contact", str(contact.id), campaign=contact.campaign_id,
+                 call_id=call.call_id, due=contact.next_attempt_at.isoformat())  # fmt: skip

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.attempts import station_holding
 from dialer.call_flow import CallFlow
-from dialer.wrap_up import CallCommandError, dispose
+from dialer.live_calls import CallCommandError
+from dialer.wrap_up import dispose
 from station.relay import Relay
 from tierdial.db import utcnow
 from tierdial.messages import AgentStatus

@@ -93,9 +93,9 @@ def test_a_running_dialer_confirms_its_agents_states(tmp_path: Path, intent_mode
 
     sessions = migrated_sessions(tmp_path / "time.db")
     flow = CallFlow(parse_config({"data_dir": str(tmp_path)}), sessions, intent_model, EventBus())
-    flow._store_state(AgentStatus("ann", "ready", "", "connected"))  # what the agent's leg connecting stores
-    flow._store_state(AgentStatus("bo", "ready", "", "connected"))
-    flow._store_state(AgentStatus("bo", "ready", "", "not connected"))  # bo hung up: offline, nothing to confirm
+    flow.desk.store_state(AgentStatus("ann", "ready", "", "connected"))  # what the agent's leg connecting stores
+    flow.desk.store_state(AgentStatus("bo", "ready", "", "connected"))
+    flow.desk.store_state(AgentStatus("bo", "ready", "", "not connected"))  # bo hung up: offline, nothing to confirm
     with sessions() as session:
         stored = {s.agent: s.confirmed_at for s in session.scalars(select(AgentState).order_by(AgentState.id))}
     flow.confirm_agent_states()

@@ -27,7 +27,7 @@ from tests.helpers import (
 )
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
-from tierdial.messages import AgentStatus, Answered, CallStarted, FinalTranscript, TierDecided
+from tierdial.messages import AgentStatus, Answered, CallStarted, FinalTranscript, HotLeadOffered, TierDecided
 
 SEOUL = ZoneInfo("Asia/Seoul")
 FIRST_CARD = """[...document.querySelectorAll('.call')].map((n) => [n.getBoundingClientRect(), n.dataset.id])
@@ -58,7 +58,7 @@ def test_an_agent_pauses_with_a_reason_and_is_not_counted_for_pacing(workspace) 
     app, sessions, flow, bus = workspace
     seen: list[object] = []
     bus.subscribe(seen.append, AgentStatus)
-    flow.agent_legs["ann"] = "agent-ann-1"  # as when her phone answered the shift's call
+    flow.desk.agent_legs["ann"] = "agent-ann-1"  # as when her phone answered the shift's call
     assert flow.agents_ready() == 1
     agent, csrf = signed_in(app, "ann")
     assert agent.get("/api/v1/agents/me").json == {"agent": "ann", "state": "ready", "reason": "", "phone": "connected"}
@@ -108,6 +108,8 @@ def _calls(bus: EventBus) -> None:
         bus.publish(Answered(call_id, "G722"))
         bus.publish(FinalTranscript(call_id, text, 0, 1500))
         bus.publish(TierDecided(call_id, tier, 0.9, (text.split()[0],), text, True))
+        if tier == "A":  # as the dialer does: the hot lead offered to agents
+            bus.publish(HotLeadOffered(call_id, "spring", tier, 0.9, (text.split()[0],), text, paced=True))
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (820, 1180)], ids=["desk", "tablet"])

@@ -8,7 +8,7 @@ from pathlib import Path
 from console.app import create_app
 from console.live import LiveFeed
 from console.testing import RecordingControl
-from dialer.call_flow import CallCommandError
+from dialer.live_calls import CallCommandError
 from tests.helpers import add_account, api_token, migrated_sessions, signed_in
 from tierdial.bus import EventBus
 from tierdial.config import parse_config

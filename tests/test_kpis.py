@@ -17,7 +17,7 @@ from tests.helpers import add_account, api_token, migrated_sessions, seed_campai
 from tierdial.audit import AuditEntry
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
-from tierdial.messages import CallEnded, CallStarted, Takeover, TierDecided
+from tierdial.messages import CallEnded, CallStarted, HotLeadExpired, HotLeadOffered, Takeover, TierDecided
 
 PHONES = [f"+8210300000{i:02d}" for i in range(10)]
 
@@ -139,15 +139,16 @@ def test_hot_leads_waiting_for_an_agent_are_timed_until_taken_over(console) -> N
     app, sessions, bus = console
     seed_campaign(sessions, "spring", PHONES[:1])
     supervisor, _ = signed_in(app, "sam")
-    for call_id in ("c1", "c2", "c3"):
+    for call_id in ("c1", "c2", "c3", "c4"):
         bus.publish(CallStarted(call_id, "spring", "+82 10 **** 0001"))
-    bus.publish(TierDecided("c1", "A", 0.9, ("price",), "how much is it", True))
-    bus.publish(TierDecided("c2", "B", 0.8, ("maybe",), "maybe later today", True))
-    bus.publish(TierDecided("c3", "D", 0.9, ("no",), "no thanks", True))
+    bus.publish(HotLeadOffered("c1", "spring", "A", 0.9, ("price",), "how much is it", paced=True))
+    bus.publish(HotLeadOffered("c2", "spring", "B", 0.8, ("maybe",), "maybe later today"))
+    bus.publish(HotLeadOffered("c4", "spring", "A", 0.9, ("price",), "how much is it", paced=True))
+    bus.publish(TierDecided("c3", "A", 0.9, ("price",), "how much is it", True))  # the dialer offered it to nobody
     spring = next(c for c in supervisor.get("/api/v1/kpis").json["campaigns"] if c["campaign"] == "spring")
-    assert len(spring["hot_lead_waits"]) == 2 and spring["max_hot_lead_wait"] >= 0
+    assert len(spring["hot_lead_waits"]) == 3 and spring["max_hot_lead_wait"] >= 0
     bus.publish(Takeover("c1", "ann"))
-    bus.publish(TierDecided("c1", "A", 0.9, ("when",), "when can you come", True))  # talking to the agent now
+    bus.publish(HotLeadExpired("c4", "spring", "A"))  # nobody came: the bot promises a callback
     bus.publish(CallEnded("c2", "answered", 200, "BYE"))
     figures = supervisor.get("/api/v1/kpis").json
     assert figures["overall"]["hot_lead_waits"] == [] and figures["overall"]["max_hot_lead_wait"] == 0

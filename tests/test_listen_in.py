@@ -77,7 +77,7 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     campaign_id = seed_campaign(sessions, "listen", [HOT])
     bus = EventBus()
     flow = CallFlow(config, sessions, intent_model, bus, clock=lambda: NOON_IN_SEOUL)
-    flow.phones["sam"] = f"sip:sam@127.0.0.1:{supervisor_port}"
+    flow.desk.phones["sam"] = f"sip:sam@127.0.0.1:{supervisor_port}"
     if apart:  # the callee lands in the worker without the agent's leg: its audio is relayed between them
         engine = Pjsua2Engine(config, flow.on_event, asr_service, keep_callees_with_agents=False)
     else:

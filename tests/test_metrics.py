@@ -15,7 +15,16 @@ from dialer.telephony.legs import LegKind, new_leg
 from tests.helpers import migrated_sessions
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
-from tierdial.messages import AudioGaps, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
+from tierdial.messages import (
+    AudioGaps,
+    CallEnded,
+    CallStarted,
+    HotLeadExpired,
+    HotLeadOffered,
+    PacingUpdate,
+    Takeover,
+    TierDecided,
+)
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -47,6 +56,10 @@ def test_metrics_count_calls_tiers_and_show_pacing(tmp_path: Path) -> None:
         bus.publish(CallStarted(f"c{n}", "spring"))
     bus.publish(TierDecided("c0", "A", 0.9, ("가격",), "가격이 얼마예요", is_final=True))
     bus.publish(TierDecided("c1", "A", 0.6, (), "가격", is_final=False))  # a partial's guess is not counted
+    bus.publish(HotLeadOffered("c0", "spring", "A", 0.9, ("가격",), "가격이 얼마예요", paced=True))
+    bus.publish(HotLeadOffered("c1", "spring", "B", 0.7, ("글쎄요",), "글쎄요 조건이 어떻게 돼요"))
+    bus.publish(HotLeadOffered("c1", "spring", "A", 0.9, ("가격",), "가격은요", paced=True))
+    bus.publish(HotLeadExpired("c1", "spring", "A"))
     bus.publish(Takeover("c0", "agent1"))
     bus.publish(AudioGaps("c0", concealed_ms=40, missing_ms=0, longest_ms=20))  # two blips the call rode over
     bus.publish(AudioGaps("c1", concealed_ms=240, missing_ms=60, longest_ms=280))  # an overloaded moment
@@ -67,6 +80,9 @@ def test_metrics_count_calls_tiers_and_show_pacing(tmp_path: Path) -> None:
     assert figures[("tierdial_calls_ended_total", (("outcome", "busy"),))] == 1
     assert figures[("tierdial_tiers_decided_total", (("tier", "A"),))] == 1
     assert figures[("tierdial_takeovers_total", ())] == 1
+    assert figures[("tierdial_hot_leads_offered_total", (("tier", "A"),))] == 2
+    assert figures[("tierdial_hot_leads_offered_total", (("tier", "B"),))] == 1
+    assert figures[("tierdial_hot_leads_expired_total", ())] == 1
     assert figures[("tierdial_pacing_dial_level", (("campaign", "spring"),))] == 1.5
     assert figures[("tierdial_lines", (("campaign", "spring"),))] == 6
     assert figures[("tierdial_abandon_rate", (("campaign", "spring"),))] == 0.25

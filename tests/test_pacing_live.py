@@ -13,7 +13,7 @@ from dialer.pacing.registry import LIVE_MODES
 from tests.helpers import api_token, migrated_sessions
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
-from tierdial.messages import Answered, CallEnded, CallStarted, PacingUpdate, Takeover, TierDecided
+from tierdial.messages import Answered, CallEnded, CallStarted, HotLeadOffered, PacingUpdate, Takeover, TierDecided
 
 
 class Clock:
@@ -24,8 +24,8 @@ class Clock:
         return self.now
 
 
-def hot(call_id: str) -> TierDecided:
-    return TierDecided(call_id, "A", 0.9, ("가격",), "가격 알려 주세요", is_final=True)
+def hot(call_id: str, tier: str = "A") -> HotLeadOffered:
+    return HotLeadOffered(call_id, "demo", tier, 0.9, ("가격",), "가격 알려 주세요", paced=tier == "A")
 
 
 @pytest.mark.parametrize("mode", LIVE_MODES)
@@ -46,16 +46,18 @@ def test_a_controller_paces_live_calls_within_the_lines(mode: str) -> None:
 def test_a_hot_lead_nobody_takes_in_time_counts_against_the_cap() -> None:
     clock = Clock()
     pacing = LivePacing("tierdial", abandon_cap=0.03, lines=3, grace_seconds=10, clock=clock)
-    for call_id in ("late", "taken"):
+    for call_id in ("late", "taken", "warm"):
         pacing.on_message(CallStarted(call_id, "demo"))
         pacing.on_message(Answered(call_id))
-        pacing.on_message(hot(call_id))
+        pacing.on_message(hot(call_id, "B" if call_id == "warm" else "A"))
+    # A tier alone is no offer: the dialer says what it offers, and pacing answers only for the paced ones.
+    pacing.on_message(TierDecided("warm", "A", 0.9, ("가격",), "가격 알려 주세요", is_final=True))
     clock.now += 3
     pacing.on_message(Takeover("taken", "agent1"))
     clock.now += 10
     state = pacing.state(agents_connected=1)
     assert (state.live_answers, state.abandoned) == (2, 1)
-    assert len(state.talking) == 1 and state.agents_idle == 0 and len(state.waiting) == 1
+    assert len(state.talking) == 1 and state.agents_idle == 0 and len(state.waiting) == 1 and len(state.screening) == 1
     pacing.on_message(CallEnded("taken", "answered", 200, "BYE"))
     assert len(pacing.state(agents_connected=1).talking) == 0
 

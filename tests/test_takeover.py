@@ -125,7 +125,7 @@ def test_agent_takes_over_a_hot_call(
     caplog.set_level(logging.INFO, logger="dialer.telephony.pjsua2.engine")
     try:
         flow.connect_agent("agent1", f"sip:agent1@127.0.0.1:{agent_port}")
-        wait_until(lambda: "agent1" in flow.agent_legs, 15, "the agent's phone to answer")
+        wait_until(lambda: "agent1" in flow.desk.agent_legs, 15, "the agent's phone to answer")
         connected = threading.Event()
         watcher = threading.Thread(
             target=_watch_and_take_over, args=(base, token, seen, replies, connected), daemon=True

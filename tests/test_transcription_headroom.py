@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialer.call_flow import ASR_STALE_SECONDS, LiveCall, silence_heard, transcription_lag
+from dialer.live_calls import ASR_STALE_SECONDS, LiveCall, silence_heard, transcription_lag
 from dialer.pacing.headroom import (
     BEHIND_SECONDS,
     CAUGHT_UP_SECONDS,

@@ -18,7 +18,7 @@ from dialer.models import CallAttempt, Contact
 from tests.helpers import WebhookReceiver, api_token, migrated_sessions, seed_campaign, wait_until
 from tierdial.bus import EventBus
 from tierdial.config import parse_config
-from tierdial.messages import CallEnded, KpiAlert, TierDecided
+from tierdial.messages import CallEnded, HotLeadOffered, KpiAlert, TierDecided
 
 
 @pytest.fixture
@@ -48,8 +48,8 @@ def test_events_arrive_signed_once_each_and_are_retried_until_delivered(console)
     assert added.status_code == 201 and added.json["secret"].startswith("whsec_")
     secret = added.json["secret"]
 
-    bus.publish(TierDecided("c1", "A", 0.93, ("price",), "how much is it", True))
-    bus.publish(TierDecided("c1", "A", 0.95, ("when",), "when can you come", True))  # still the same hot lead
+    bus.publish(HotLeadOffered("c1", "spring", "B", 0.93, ("price",), "how much is it", paced=False))
+    bus.publish(HotLeadOffered("c1", "spring", "A", 0.95, ("when",), "when can you come", paced=True))  # the same lead
     bus.publish(TierDecided("c2", "E", 1.0, ("stop",), "stop calling me", True, by_rule=True))  # not subscribed
     bus.publish(CallEnded("c1", "answered", 200, "BYE"))
     wait_until(lambda: len({h["X-Tierdial-Delivery"] for _, h, _ in receiver.received}) == 2 and
@@ -62,7 +62,7 @@ def test_events_arrive_signed_once_each_and_are_retried_until_delivered(console)
         by_event.setdefault(sent_headers["X-Tierdial-Event"], []).append(json.loads(body))
     hot = by_event["tier.hot"]
     assert len(hot) == 2 and hot[0] == hot[1]  # the 503, then the same delivery again
-    assert hot[0]["tier"] == "A" and hot[0]["evidence"] == ["price"] and hot[0]["call"]["phone"] == "+821030000001"
+    assert hot[0]["tier"] == "B" and hot[0]["evidence"] == ["price"] and hot[0]["call"]["phone"] == "+821030000001"
     assert hot[0]["call"]["campaign"] == "spring"
     assert [e["outcome"] for e in by_event["call.ended"]] == ["answered"]
 

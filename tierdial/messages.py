@@ -158,6 +158,31 @@ class Takeover:
 
 
 @dataclass(frozen=True, slots=True)
+class HotLeadOffered:
+    """A hot lead offered to agents (what makes one: `intent.tiers.HOT_TIERS`), with the decision that made it hot.
+    Offered once per call, and again if it turns hotter (B to A: to the front of the queue). `paced`: a lead pacing
+    answers for, lost against the campaign's cap if nobody takes it in time."""
+
+    call_id: str
+    campaign: str
+    tier: str
+    confidence: float
+    evidence: tuple[str, ...]
+    text: str
+    by_rule: bool = False
+    paced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HotLeadExpired:
+    """Nobody took an offered hot lead within the takeover wait: the bot promises a callback and ends the call."""
+
+    call_id: str
+    campaign: str
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
 class Monitoring:
     """A supervisor's phone hears the call (`leg` is its leg); with `whisper` the agent hears the supervisor."""
 

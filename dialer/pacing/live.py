@@ -2,9 +2,10 @@
 
 The live dialer is bot-first: the bot answers every call with the identifying
 message, so no call is abandoned in the regulator's sense, and the hand-over a
-controller paces for is a hot lead (a final tier A) offered to the agents. A hot lead
-nobody takes within the grace period counts against the campaign's cap, as an
-abandon does in the simulator. With no agent's phone connected there is nobody to
+controller paces for is a hot lead offered to the agents that pacing answers for
+(`HotLeadOffered.paced`: tier A, see `intent.tiers.PACED_TIERS`). One nobody takes
+within the grace period counts against the campaign's cap, as an abandon does in the
+simulator. With no agent's phone connected there is nobody to
 pace for, so the bot works alone on every line it has (hot leads get a callback).
 """
 
@@ -29,7 +30,7 @@ from dialer.pacing.controller import (
 )
 from dialer.pacing.lines import FillLines
 from dialer.pacing.registry import LIVE_MODES, build_controller
-from tierdial.messages import Answered, CallEnded, CallStarted, Takeover, TierDecided
+from tierdial.messages import Answered, CallEnded, CallStarted, HotLeadOffered, Takeover
 
 
 @dataclass
@@ -79,7 +80,7 @@ class LivePacing:
                 return
             if isinstance(message, Answered):
                 call.answered_at = now
-            elif isinstance(message, TierDecided) and message.is_final and message.tier == "A" and not call.handed_at:
+            elif isinstance(message, HotLeadOffered) and message.paced and not call.handed_at:
                 call.handed_at = now
                 self._hot += 1
                 self.controller.observe(HandedOver(now, now - call.answered_at))

@@ -84,9 +84,9 @@ def start_campaign(sessions: sessionmaker[Session], campaign_id: int) -> None:
 def wait_for_agent(flow: CallFlow, agent: str = AGENT, timeout: float = 15) -> bool:
     """Wait for the agent's phone leg to be up; False if it never is."""
     deadline = time.monotonic() + timeout
-    while agent not in flow.agent_legs and time.monotonic() < deadline:
+    while agent not in flow.desk.agent_legs and time.monotonic() < deadline:
         time.sleep(0.1)
-    return agent in flow.agent_legs
+    return agent in flow.desk.agent_legs
 
 
 def connect_sim_agent(flow: CallFlow, agent_port: int) -> bool:
