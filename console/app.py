@@ -20,7 +20,7 @@ from console.auth import init_auth
 from console.database import Database
 from console.kpi_watch import KpiWatcher
 from console.live import LiveFeed, NoDialer
-from console.login import init_login, login
+from console.login import login
 from console.manage.accounts import manage_accounts
 from console.manage.campaigns import manage_campaigns
 from console.manage.dnc import manage_dnc
@@ -29,6 +29,7 @@ from console.manage.numbers import manage_numbers
 from console.metrics import LiveMetrics, metrics
 from console.openapi import openapi_document
 from console.pages import pages
+from console.rate_limits import init_rate_limits
 from console.webhook_sender import WebhookSender
 from tierdial import __version__
 from tierdial.bus import EventBus
@@ -60,7 +61,7 @@ def create_app(
         app.extensions["tierdial.webhooks"] = WebhookSender(own, database.sessions())
         app.extensions["tierdial.kpi_watch"] = KpiWatcher(live.bus, database.sessions(), live.hot_leads)
     init_auth(app, config)
-    init_login(app)
+    init_rate_limits(app, config.console.rate_limits)
     app.register_blueprint(login)
     app.register_blueprint(api)
     app.register_blueprint(api_agents)

@@ -87,7 +87,7 @@ def init_auth(app: Flask, config: Config) -> None:
 
     @app.before_request
     def _check_csrf() -> None:
-        if request.method not in UNSAFE_METHODS or _bearer_token():
+        if request.method not in UNSAFE_METHODS or bearer_token():
             return
         # An API request with neither a session nor a token carries no authority to forge: it gets its 401.
         if request.path.startswith("/api/") and not current_user.is_authenticated:
@@ -130,7 +130,7 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _bearer_token() -> str:
+def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
 
@@ -163,7 +163,7 @@ def api_for(roles: Iterable[Role] = (), scopes: Iterable[str] = ()) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            if token := _bearer_token():
+            if token := bearer_token():
                 with sessions().begin() as session:
                     found = token_with_scope(session, token, scopes)
                     name = found.name if found else None

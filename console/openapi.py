@@ -8,6 +8,9 @@ from pathlib import Path
 import yaml
 
 DOCUMENT = Path(__file__).with_name("openapi.yaml")
+METHODS = {"get", "put", "post", "patch", "delete"}
+# Answers any operation can give, added here rather than repeated under each one in the file.
+EVERY_OPERATION = {"429": {"$ref": "#/components/responses/TooManyRequests"}}
 
 
 @functools.cache
@@ -16,4 +19,8 @@ def openapi_document() -> dict:
 
     document = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
     document["info"]["version"] = __version__
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method in METHODS:
+                operation["responses"] = {**operation["responses"], **EVERY_OPERATION}
     return document
