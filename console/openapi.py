@@ -11,6 +11,7 @@ DOCUMENT = Path(__file__).with_name("openapi.yaml")
 METHODS = {"get", "put", "post", "patch", "delete"}
 # Answers any operation can give, added here rather than repeated under each one in the file.
 EVERY_OPERATION = {"429": {"$ref": "#/components/responses/TooManyRequests"}}
+WITH_A_BODY = {"413": {"$ref": "#/components/responses/TooLarge"}}
 
 
 @functools.cache
@@ -22,5 +23,6 @@ def openapi_document() -> dict:
     for item in document["paths"].values():
         for method, operation in item.items():
             if method in METHODS:
-                operation["responses"] = {**operation["responses"], **EVERY_OPERATION}
+                more = EVERY_OPERATION | (WITH_A_BODY if "requestBody" in operation else {})
+                operation["responses"] = {**operation["responses"], **more}
     return document

@@ -12,6 +12,7 @@ import threading
 import waitress
 from flask import Flask
 
+from console.body_limits import LIST_BYTES
 from tierdial.config import Console
 
 # Beyond the threads: browsers keep idle connections open; waitress refuses past this many.
@@ -28,6 +29,8 @@ class ConsoleServer:
             connection_limit=settings.threads + SPARE_CONNECTIONS,
             ident="tierdial",
             clear_untrusted_proxy_headers=True,
+            # The largest body any route takes (a call list); waitress spools it to disk, each route checks its own.
+            max_request_body_size=LIST_BYTES,
         )
         self.host = settings.host
         self.port: int = self._server.effective_port  # type: ignore[union-attr]

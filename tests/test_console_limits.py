@@ -1,4 +1,4 @@
-"""Limits a console puts on its callers: requests a minute (429 with Retry-After)."""
+"""Limits a console puts on its callers: requests a minute (429 with Retry-After), body sizes (413)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from console.app import create_app
+from console.body_limits import LIST_BYTES, REQUEST_BYTES
 from dialer.campaigns import create_campaign
 from dialer.models import CampaignStatus
-from tests.helpers import add_account, api_token, migrated_sessions
+from tests.helpers import add_account, api_token, migrated_sessions, signed_in
 from tierdial.config import CampaignDefaults, parse_config
 
 LIMITS = {"log_ins_per_minute": 3, "list_uploads_per_minute": 2, "api_per_minute": 5, "api_per_address_per_minute": 8}
@@ -95,3 +96,36 @@ def test_log_in_attempts_are_limited_per_address(console) -> None:  # type: igno
     refused = client.post("/login", data=form)
     assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
     assert _from(app, "10.0.0.6").get("/login").status_code == 200  # the form itself is not limited
+
+
+class _Unread:
+    """A request body that must not be read."""
+
+    def read(self, *_: object) -> bytes:
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def _oversized(client, url: str, size: int, **headers: str):  # type: ignore[no-untyped-def]
+    environ = {"wsgi.input": _Unread(), "CONTENT_LENGTH": str(size), "CONTENT_TYPE": "text/csv"}
+    return client.post(url, headers=headers, environ_overrides=environ)
+
+
+def test_bodies_over_the_limit_are_refused_unread_with_413(console) -> None:  # type: ignore[no-untyped-def]
+    app, sessions = console
+    token = api_token(sessions, "lists:write", "dnc:write")
+    client = app.test_client()
+    refused = _oversized(client, "/api/v1/dnc", REQUEST_BYTES + 1, Authorization=f"Bearer {token}")
+    assert refused.status_code == 413 and refused.json["error"] == "request_entity_too_large", refused.json
+    assert f"takes {REQUEST_BYTES} at most" in refused.json["message"]
+    # A call list may be far larger than any other body, but not without bound.
+    lists = "/api/v1/campaigns/spring/lists?source=crm&consent_basis=existing_customer"
+    assert _oversized(client, lists, LIST_BYTES + 1, Authorization=f"Bearer {token}").status_code == 413
+    big = ("phone,name\n" + "".join(f"010-2000-{i:04d},Contact {i}\n" for i in range(10_000)) * 4).encode()
+    assert len(big) > REQUEST_BYTES
+    accepted = client.post(lists, data=big, headers={"Content-Type": "text/csv", "Authorization": f"Bearer {token}"})
+    assert accepted.status_code in (201, 202), accepted.json
+    # A signed-in person's form gets the 413 before the CSRF check reads it.
+    supervisor, _ = signed_in(app, "sam")
+    assert _oversized(supervisor, "/manage/dnc/add", REQUEST_BYTES + 1).status_code == 413
