@@ -19,6 +19,14 @@ from tierdial.config import Console
 SPARE_CONNECTIONS = 100
 
 
+def _proxy(address: str | None) -> dict[str, object]:
+    """Behind a trusted reverse proxy, the client's address and scheme are what it forwards (one hop)."""
+    if address is None:
+        return {}
+    return {"trusted_proxy": address, "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}}  # fmt: skip
+
+
 class ConsoleServer:
     def __init__(self, app: Flask, settings: Console, port: int | None = None) -> None:
         self._server = waitress.create_server(
@@ -29,6 +37,7 @@ class ConsoleServer:
             connection_limit=settings.threads + SPARE_CONNECTIONS,
             ident="tierdial",
             clear_untrusted_proxy_headers=True,
+            **_proxy(settings.trusted_proxy),
             # The largest body any route takes (a call list); waitress spools it to disk, each route checks its own.
             max_request_body_size=LIST_BYTES,
         )

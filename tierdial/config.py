@@ -100,6 +100,11 @@ class Console(_Section):
     threads: Annotated[int, Field(ge=4, le=2000)] = Field(
         default=64, description="requests served at once; each open page holds one for its live events"
     )
+    trusted_proxy: str | None = Field(
+        default=None,
+        description="address of the reverse proxy in front that terminates TLS: its X-Forwarded-For names the client "
+        "(for rate limits) and its X-Forwarded-Proto: https marks cookies Secure; unset, both headers are ignored",
+    )
     rate_limits: RateLimits = RateLimits()
 
 
