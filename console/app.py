@@ -31,6 +31,7 @@ from console.metrics import LiveMetrics, metrics
 from console.openapi import openapi_document
 from console.pages import pages
 from console.rate_limits import init_rate_limits
+from console.security_headers import init_security_headers
 from console.webhook_sender import WebhookSender
 from tierdial import __version__
 from tierdial.bus import EventBus
@@ -61,6 +62,7 @@ def create_app(
     init_body_limits(app)
     init_auth(app, config)
     init_rate_limits(app, config.console.rate_limits)
+    init_security_headers(app)
     app.register_blueprint(login)
     app.register_blueprint(api)
     app.register_blueprint(api_agents)
