@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.models import Agent, Role
 from console.tokens import token_with_scope
 from tierdial.config import Config
+from tierdial.private_files import FILE_MODE, narrow, private_dir
 
 SECRET_FILE = "console-secret.key"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -131,10 +132,11 @@ def _secret_key(data_dir: Path) -> bytes:
     """The key that signs session cookies: made once per installation, readable by its owner only."""
     path = data_dir / SECRET_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        private_dir(path.parent)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         with os.fdopen(descriptor, "wb") as out:
             out.write(secrets.token_bytes(32))
+    narrow(path)
     return path.read_bytes()
 
 
