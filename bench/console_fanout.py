@@ -92,7 +92,8 @@ def _browser_latencies(base: str, bus: EventBus, samples: int) -> list[float]:
             marker = f"shown-{index}"
             started = time.perf_counter_ns()
             bus.publish(PartialTranscript("browser-call", f"{marker} {started}", index))
-            page.wait_for_function(f"document.body.innerText.includes('{marker} ')", polling="raf")
+            # A locator, not a JavaScript predicate: the page's policy allows no eval, which predicates need.
+            page.locator(".call .transcript", has_text=f"{marker} ").wait_for()
             latencies.append((time.perf_counter_ns() - started) / 1e6)
             time.sleep(0.05)
         return latencies

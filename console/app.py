@@ -17,10 +17,11 @@ from console.api_lists import api_lists
 from console.api_records import api_records
 from console.api_webhooks import api_webhooks
 from console.auth import init_auth
+from console.body_limits import init_body_limits
 from console.database import Database
 from console.kpi_watch import KpiWatcher
 from console.live import LiveFeed, NoDialer
-from console.login import init_login, login
+from console.login import login
 from console.manage.accounts import manage_accounts
 from console.manage.campaigns import manage_campaigns
 from console.manage.dnc import manage_dnc
@@ -29,12 +30,12 @@ from console.manage.numbers import manage_numbers
 from console.metrics import LiveMetrics, metrics
 from console.openapi import openapi_document
 from console.pages import pages
+from console.rate_limits import init_rate_limits
+from console.security_headers import init_security_headers
 from console.webhook_sender import WebhookSender
 from tierdial import __version__
 from tierdial.bus import EventBus
 from tierdial.config import Config
-
-MAX_UPLOAD_BYTES = 2 * 1024**3  # a list of several million contacts
 
 
 def create_app(
@@ -49,7 +50,6 @@ def create_app(
     this node's own: metrics and webhooks count those, so each event is counted and sent once."""
     app = Flask(__name__)
     app.config["TIERDIAL"] = config
-    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
     database = app.extensions["tierdial.database"] = Database(config, sessions)
     if readiness is not None:
         app.extensions["tierdial.readiness"] = readiness
@@ -59,8 +59,10 @@ def create_app(
         app.extensions["tierdial.metrics"] = LiveMetrics(own, getattr(live.control, "asr_load", None))
         app.extensions["tierdial.webhooks"] = WebhookSender(own, database.sessions())
         app.extensions["tierdial.kpi_watch"] = KpiWatcher(live.bus, database.sessions(), live.hot_leads)
+    init_body_limits(app)
     init_auth(app, config)
-    init_login(app)
+    init_rate_limits(app, config.console.rate_limits)
+    init_security_headers(app)
     app.register_blueprint(login)
     app.register_blueprint(api)
     app.register_blueprint(api_agents)

@@ -5,8 +5,11 @@
   <token>` with a scope. Every state-changing request made with a session cookie carries
   the CSRF token (form field or `X-CSRFToken` header); a bearer token is not sent by a
   browser on its own, so token requests need none.
-- Session cookies are HttpOnly, SameSite=Lax, and Secure unless the console listens on
-  loopback only (plain HTTP to this machine); the session ends when the password changes.
+- Session cookies are HttpOnly and SameSite=Lax. They are Secure (sent back over HTTPS only) whenever the console
+  listens off loopback, since then it must sit behind a proxy that terminates TLS; and on loopback too for a request
+  that came over HTTPS, which is how a proxy on this machine (`console.trusted_proxy`, whose X-Forwarded-Proto the
+  server honours) marks it. Plain HTTP to 127.0.0.1 (the demo, a developer) gets cookies without Secure, which a
+  browser would not send back otherwise. The session ends when the password changes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, has_request_context, jsonify, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
@@ -30,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.models import Agent, Role
 from console.tokens import token_with_scope
 from tierdial.config import Config
+from tierdial.private_files import FILE_MODE, narrow, private_dir
 
 SECRET_FILE = "console-secret.key"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -70,11 +75,15 @@ def sessions() -> sessionmaker[Session]:
 
 def init_auth(app: Flask, config: Config) -> None:
     app.secret_key = _secret_key(config.data_dir)
+    secure = not _loopback(config.console.host)
+    app.session_interface = _SessionCookies()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=not _loopback(config.console.host),
+        SESSION_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked below, for cookie-authenticated requests only
         WTF_CSRF_TIME_LIMIT=None,  # valid for the session: an agent's page stays open all shift
     )
@@ -87,7 +96,7 @@ def init_auth(app: Flask, config: Config) -> None:
 
     @app.before_request
     def _check_csrf() -> None:
-        if request.method not in UNSAFE_METHODS or _bearer_token():
+        if request.method not in UNSAFE_METHODS or bearer_token():
             return
         # An API request with neither a session nor a token carries no authority to forge: it gets its 401.
         if request.path.startswith("/api/") and not current_user.is_authenticated:
@@ -100,6 +109,13 @@ def init_auth(app: Flask, config: Config) -> None:
         if request.path.startswith("/api/"):
             return jsonify(error="csrf_failed", message=message), 400
         return render_template("refused.html", message=message), 400
+
+
+class _SessionCookies(SecureCookieSessionInterface):
+    """Secure as configured, and for every request that came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 def _load_person(session_id: str) -> Person | None:
@@ -116,10 +132,11 @@ def _secret_key(data_dir: Path) -> bytes:
     """The key that signs session cookies: made once per installation, readable by its owner only."""
     path = data_dir / SECRET_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        private_dir(path.parent)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         with os.fdopen(descriptor, "wb") as out:
             out.write(secrets.token_bytes(32))
+    narrow(path)
     return path.read_bytes()
 
 
@@ -130,7 +147,7 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _bearer_token() -> str:
+def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
 
@@ -163,7 +180,7 @@ def api_for(roles: Iterable[Role] = (), scopes: Iterable[str] = ()) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            if token := _bearer_token():
+            if token := bearer_token():
                 with sessions().begin() as session:
                     found = token_with_scope(session, token, scopes)
                     name = found.name if found else None

@@ -25,6 +25,7 @@ from dialer.lists.rows import RowReader, detect_format
 from dialer.lists.status import import_status
 from tierdial.config import Config
 from tierdial.errors import UserError
+from tierdial.private_files import private_dir, private_open
 
 log = logging.getLogger(__name__)
 INLINE_BYTES = 1024 * 1024  # up to this size the report comes back in the response
@@ -49,11 +50,11 @@ def accept_list(campaign: str, fields: Mapping[str, str], upload: FileStorage | 
         imported_by=actor,
     )
     path = config.data_dir / "uploads" / f"{uuid.uuid4().hex}.upload"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if upload:
-        upload.save(path)
-    else:
-        with path.open("wb") as out:
+    private_dir(path.parent)  # a list is people's names and numbers
+    with private_open(path, "wb") as out:
+        if upload:
+            upload.save(out)
+        else:
             while chunk := body.read(1 << 20):
                 out.write(chunk)
     with path.open("rb") as head:

@@ -1,12 +1,11 @@
-"""Log-in and log-out pages. Failed log-ins are counted per account (lockout) and per address (rate limit)."""
+"""Log-in and log-out pages. Failed log-ins are counted per account (lockout); attempts per address are limited in
+`console.rate_limits`."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -16,13 +15,7 @@ from console.models import Role
 
 log = logging.getLogger(__name__)
 login = Blueprint("login", __name__)
-LOGIN_ATTEMPTS_PER_ADDRESS = "20 per minute"
 HOME = {Role.agent: "pages.agent", Role.supervisor: "pages.supervisor", Role.admin: "pages.supervisor"}
-
-
-def init_login(app: Flask) -> None:
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
-    limiter.limit(LOGIN_ATTEMPTS_PER_ADDRESS, methods=["POST"])(login)
 
 
 def home_of(role: Role) -> str:

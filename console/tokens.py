@@ -69,7 +69,10 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 
 def token_with_scope(session: Session, token: str, scopes: tuple[str, ...]) -> ApiToken | None:
-    """The live token this text is, if it carries one of the scopes; None otherwise (never says which check failed)."""
+    """The live token this text is, if it carries one of the scopes; None otherwise (never says which check failed).
+
+    Found by its hash: the database compares hashes the caller cannot steer byte by byte, so how long the lookup
+    takes says nothing about how much of a guess was right (a constant-time comparison is not needed on top)."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
     if row is None or row.revoked_at is not None or not set(scopes) & set(row.scopes.split()):
         return None

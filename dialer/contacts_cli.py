@@ -14,6 +14,7 @@ from dialer.retention import apply_retention
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
 from tierdial.db import open_database
+from tierdial.private_files import write_private
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -22,7 +23,7 @@ def _export(args: argparse.Namespace) -> int:
         data = export_contact(session, args.number, config.campaign_defaults.default_region)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        write_private(Path(args.out), text + "\n")  # one person's data
         print(f"{len(data['contacts'])} contacts, {len(data['calls'])} calls written to {args.out}", file=sys.stderr)
     else:
         print(text)

@@ -12,10 +12,19 @@ import threading
 import waitress
 from flask import Flask
 
+from console.body_limits import LIST_BYTES
 from tierdial.config import Console
 
 # Beyond the threads: browsers keep idle connections open; waitress refuses past this many.
 SPARE_CONNECTIONS = 100
+
+
+def _proxy(address: str | None) -> dict[str, object]:
+    """Behind a trusted reverse proxy, the client's address and scheme are what it forwards (one hop)."""
+    if address is None:
+        return {}
+    return {"trusted_proxy": address, "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}}  # fmt: skip
 
 
 class ConsoleServer:
@@ -28,6 +37,9 @@ class ConsoleServer:
             connection_limit=settings.threads + SPARE_CONNECTIONS,
             ident="tierdial",
             clear_untrusted_proxy_headers=True,
+            **_proxy(settings.trusted_proxy),
+            # The largest body any route takes (a call list); waitress spools it to disk, each route checks its own.
+            max_request_body_size=LIST_BYTES,
         )
         self.host = settings.host
         self.port: int = self._server.effective_port  # type: ignore[union-attr]

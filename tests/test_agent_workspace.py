@@ -4,6 +4,7 @@ the callee's clock, the hot-call alert and keyboard shortcuts, at desk and table
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -128,11 +129,11 @@ def test_a_hot_call_alerts_sorts_first_and_is_taken_with_one_key(served_console,
         assert page.title().startswith("● hot call")
         first = page.evaluate(FIRST_CARD)
         assert first == "c2"  # the hot call is the first the eye meets
-        page.wait_for_function("document.querySelector('.call.tier-A .since').textContent.endsWith('s ago')")
+        page.locator(".call.tier-A .since", has_text=re.compile(r"s ago$")).wait_for()
         name = "desk" if size[0] > 1000 else "tablet"
         screenshot(page, f"agent-workspace-{name}")
         page.keyboard.press("t")
-        page.wait_for_function("document.querySelector('.call.tier-A .status').textContent.includes('taking over')")
+        page.locator(".call.tier-A .status", has_text="taking over").wait_for()
         assert control.taken == [("c2", "ann")]
 
         wrapup = hot.locator(".wrapup")

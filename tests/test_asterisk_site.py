@@ -64,14 +64,20 @@ def test_asterisk_config_writes_the_files_and_never_overwrites_unasked(tmp_path:
     dialplan = (out / "extensions.conf").read_text()
     assert "AMD(" in dialplan and "MixMonitor(" in dialplan
     assert "secret = s3cret" in (out / "manager.conf").read_text()
-    assert (out / "pjsip.conf").stat().st_mode & 0o777 == 0o640  # secrets inside
+    # Secrets inside: the owner's alone, the folder too (made by the command), until installed for Asterisk's user.
+    assert {path.name: path.stat().st_mode & 0o777 for path in out.iterdir()} == dict.fromkeys(
+        ("manager.conf", "pjsip.conf", "extensions.conf"), 0o600
+    )
+    assert out.stat().st_mode & 0o777 == 0o700
 
     (out / "pjsip.conf").write_text("; the site's own edits\n")
+    (out / "pjsip.conf").chmod(0o644)
     again = run_cli("--config", str(config), "asterisk", "config", "--out", str(out))
     assert again.returncode == 2 and "--force" in again.stderr
     assert (out / "pjsip.conf").read_text() == "; the site's own edits\n"
     forced = run_cli("--config", str(config), "asterisk", "config", "--out", str(out), "--force")
     assert forced.returncode == 0 and "[carrier]" in (out / "pjsip.conf").read_text()
+    assert (out / "pjsip.conf").stat().st_mode & 0o777 == 0o600  # narrowed before the secrets went in
 
 
 def test_asterisk_config_refuses_an_ami_user_without_a_secret(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console.headless import chromium, log_in
-from tests.browser import screenshot
+from tests.browser import PolicyWatch, screenshot
 from tests.helpers import PASSWORD
 from tierdial.messages import Answered, CallStarted, FinalTranscript, PartialTranscript, TierDecided
 
@@ -59,3 +59,33 @@ def test_a_button_that_cannot_be_used_now_looks_it(served_console) -> None:  # t
         page.wait_for_selector(".call .hangup:disabled")
         background = "(selector) => getComputedStyle(document.querySelector(selector)).backgroundColor"
         assert page.evaluate(background, ".call .hangup") != page.evaluate(background, ".call .dnc")
+
+
+def test_every_page_runs_its_scripts_from_files_under_the_policy(served_console) -> None:  # type: ignore[no-untyped-def]
+    base, bus, _ = served_console
+    with chromium() as browser:
+        agent = browser.new_page()
+        agent_watch = PolicyWatch(agent)
+        log_in(agent, base, "ann", PASSWORD)
+        headers = agent.goto(base).headers  # type: ignore[union-attr]
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "same-origin"
+        agent.wait_for_selector("#link:has-text('live')")  # its script ran: the live feed is connected
+        bus.publish(CallStarted("c1", "spring", "+82 10 **** 0001"))
+        agent.wait_for_selector(".call .hangup:disabled")
+        supervisor = browser.new_page()
+        watch = PolicyWatch(supervisor)
+        log_in(supervisor, base, "sam", PASSWORD)
+        supervisor.goto(f"{base}/supervisor")
+        supervisor.wait_for_selector("#link:has-text('live')")
+        for path in ("/calls", "/manage/campaigns", "/manage/lists", "/manage/dnc", "/manage/numbers"):
+            assert supervisor.goto(f"{base}{path}").status == 200, path  # type: ignore[union-attr]
+        assert agent_watch.seen() == [] and watch.seen() == []
+        # An inline script, were one left in a page, would be refused and reported: the watch sees it.
+        supervisor.evaluate("""() => { const s = document.createElement("script");
+                                       s.textContent = "window.ran = 1"; document.body.append(s); }""")
+        assert supervisor.evaluate("window.ran") is None
+        refused = watch.seen()
+        assert refused and all("script-src" in problem for problem in refused), refused

@@ -69,7 +69,7 @@ def test_takeover_endpoint_answers_clearly(tmp_path: Path) -> None:
         503,
     )
     assert detached.test_client().get("/healthz").json["live"] is False
-    assert b"EventSource" in web.get("/").data
+    assert b"/static/agent.js" in web.get("/").data and b"EventSource" in web.get("/static/agent.js").data
     assert web.post("/api/v1/calls/c1/hangup", headers=headers).status_code == 202 and control.ended == ["c1"]
     saved = web.post("/api/v1/calls/c1/disposition", json={"disposition": "sale", "notes": "2 units"}, headers=headers)
     assert saved.status_code == 200 and control.disposed == [("c1", "sale", "2 units", "agent1")]

@@ -149,3 +149,30 @@ def test_a_console_without_a_dialer_says_so_and_unknown_api_paths_answer_json(tm
     assert missing.status_code == 404 and missing.json["error"] == "not_found"
     wrong_method = agent.delete("/api/v1/campaigns", headers={"X-CSRFToken": csrf})
     assert wrong_method.status_code == 405 and wrong_method.json["error"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("proxy", [None, "127.0.0.1"])
+def test_cookies_are_secure_for_a_request_a_trusted_proxy_says_came_over_https(tmp_path: Path, proxy) -> None:  # type: ignore[no-untyped-def]
+    import http.client
+
+    from station.web import ConsoleServer
+
+    config = parse_config({"data_dir": str(tmp_path), "console": {"port": 0, "trusted_proxy": proxy}})
+    app = create_app(config, None, migrated_sessions(tmp_path / "console.db"))
+    server = ConsoleServer(app, config.console).start()
+    try:
+
+        def cookie(**headers: str) -> str:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            connection.request("GET", "/login", headers=headers)
+            reply = connection.getresponse()
+            reply.read()
+            connection.close()
+            return reply.getheader("Set-Cookie") or ""
+
+        plain, forwarded = cookie(), cookie(**{"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+    finally:
+        server.shutdown()
+    assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain  # plain HTTP on loopback
+    # Only the proxy named in config.yaml is believed: anyone else could send the header.
+    assert ("Secure" in forwarded) == (proxy is not None), forwarded

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from console.headless import chromium, log_in
-from tests.browser import screenshot
+from tests.browser import PolicyWatch, screenshot
 from tierdial.processes import Service
 
 ACCOUNTS = re.compile(r"log in as (\S+) / (\S+) \(agent\) or (\S+) / (\S+) \(supervisor")
@@ -47,6 +47,7 @@ def test_a_shift_on_the_live_demo_in_the_browser(tmp_path: Path, model_file: Pat
     try:
         with chromium() as browser:
             agent = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+            agent_watch = PolicyWatch(agent)
             log_in(agent, base, "agent1", passwords["agent1"])
             agent.wait_for_selector("#link:has-text('live')")
             assert agent.goto(f"{base}/supervisor").status == 403  # an agent cannot open supervisor pages
@@ -54,6 +55,7 @@ def test_a_shift_on_the_live_demo_in_the_browser(tmp_path: Path, model_file: Pat
             agent.wait_for_selector("#link:has-text('live')")
 
             supervisor = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+            supervisor_watch = PolicyWatch(supervisor)
             log_in(supervisor, base, "supervisor", passwords["supervisor"])
             supervisor.goto(f"{base}/supervisor")
             supervisor.wait_for_selector("#campaigns .card .name")
@@ -86,6 +88,7 @@ def test_a_shift_on_the_live_demo_in_the_browser(tmp_path: Path, model_file: Pat
             supervisor.wait_for_selector("#campaigns .card .status:has-text('paused')")
             assert "reviewing the list" in supervisor.inner_text("#campaigns .card .reason")
             screenshot(supervisor, "demo-supervisor-paused")
+            assert agent_watch.seen() == [] and supervisor_watch.seen() == []
         demo.process.wait(timeout=240)  # paused: the demo ends once its calls in progress have
         output = demo.stop()
         assert demo.process.returncode == 0, demo.errors()[-3000:]

@@ -214,7 +214,7 @@ def test_a_supervisor_manages_from_the_browser(console, tmp_path: Path) -> None:
     do-not-call search; a screenshot of each page."""
     from console.headless import chromium, log_in
     from console.server import serve_in_thread
-    from tests.browser import screenshot
+    from tests.browser import PolicyWatch, screenshot
 
     app, sessions = console
     server = serve_in_thread(app, "127.0.0.1", 0)
@@ -224,6 +224,7 @@ def test_a_supervisor_manages_from_the_browser(console, tmp_path: Path) -> None:
     try:
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1366, "height": 768})
+            watch = PolicyWatch(page)
             log_in(page, base, "sam", PASSWORD)
             page.click("header >> text=Manage")
             page.click("#campaigns >> text=spring")
@@ -236,6 +237,8 @@ def test_a_supervisor_manages_from_the_browser(console, tmp_path: Path) -> None:
             page.locator("#uploads").scroll_into_view_if_needed()
             assert "시간 내 주셔서 감사합니다." in page.text_content("#uploads")
             screenshot(page, "manage-prompt-written")
+            page.dispatch_event("#write-prompt", "submit")  # its handler only (manage.js): nothing is sent
+            assert page.is_disabled("#write-prompt button") and page.is_visible("#write-prompt .busy")
 
             page.click("nav.manage >> text=Lists")
             page.set_input_files("input[name=file]", str(upload))
@@ -264,6 +267,7 @@ def test_a_supervisor_manages_from_the_browser(console, tmp_path: Path) -> None:
             page.click("nav.manage >> text=Accounts")
             page.wait_for_selector("#accounts")
             screenshot(page, "manage-accounts")
+            assert watch.seen() == []  # every page's scripts ran from files, under the policy
     finally:
         server.shutdown()
     with sessions() as session:

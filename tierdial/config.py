@@ -74,12 +74,38 @@ class Intent(_Section):
     model_path: Path = Path("models/intent.skops")
 
 
+class RateLimits(_Section):
+    """Requests a minute the console serves one caller before answering 429 with `Retry-After`. A caller is an API
+    token or a signed-in person, and separately a client address (so a stream of made-up tokens is counted too).
+    The counters live in each console node's memory: with several nodes behind one load balancer a caller can get
+    up to this many a minute from each node (account lockout, kept in the database, is what all nodes share)."""
+
+    log_ins_per_minute: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        default=20, description="log-in attempts (form posts) from one address"
+    )
+    list_uploads_per_minute: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        default=10, description="call lists sent by one token or person, and from one address"
+    )
+    api_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        default=1200, description="API requests by one token or signed-in person"
+    )
+    api_per_address_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        default=6000, description="API requests from one address (a whole office behind one NAT shares it)"
+    )
+
+
 class Console(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     threads: Annotated[int, Field(ge=4, le=2000)] = Field(
         default=64, description="requests served at once; each open page holds one for its live events"
     )
+    trusted_proxy: str | None = Field(
+        default=None,
+        description="address of the reverse proxy in front that terminates TLS: its X-Forwarded-For names the client "
+        "(for rate limits) and its X-Forwarded-Proto: https marks cookies Secure; unset, both headers are ignored",
+    )
+    rate_limits: RateLimits = RateLimits()
 
 
 class Station(_Section):

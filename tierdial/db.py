@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 from tierdial.config import Config
+from tierdial.private_files import narrow, private_dir, write_private
 
 # Stable constraint names let Alembic alter and drop constraints on every backend.
 NAMING = {
@@ -69,11 +70,21 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The database holds people's numbers and what they said: its folder and file for their owner only. SQLite
+    gives the -wal and -shm files it makes the database file's mode; any left by an older version are narrowed."""
+    private_dir(path.parent)
+    if not path.exists():
+        write_private(path, b"")  # an empty file is an empty database
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        narrow(path.with_name(name))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

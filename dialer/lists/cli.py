@@ -16,6 +16,7 @@ from tierdial.audit import command_line_actor
 from tierdial.config import load_config
 from tierdial.db import open_database
 from tierdial.errors import UserError
+from tierdial.private_files import private_open
 
 
 def _campaigns_create(args: argparse.Namespace) -> int:
@@ -130,7 +131,7 @@ def _lists_export(args: argparse.Namespace) -> int:
     with open_database(load_config(args.config))() as session:
         campaign = find_campaign(session, args.campaign)
         if args.out:
-            with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
+            with private_open(Path(args.out), "w", encoding="utf-8-sig", newline="") as out:  # people's data
                 count = export_contacts(session, campaign.id, out)
             print(f"{count} contacts written to {args.out}", file=sys.stderr)
         else:

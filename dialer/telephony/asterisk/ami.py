@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,22 @@ if TYPE_CHECKING:
     from tierdial.config import Asterisk
 
 log = logging.getLogger(__name__)
+
+
+class _Quiet(logging.Filter):
+    """Raw AMI messages name the numbers dialled (DialString, CallerIDNum, Exten) and, at log-in, the secret: the
+    client's own lines (`wire`) stay out of the log below WARNING, and those it does write lose any Secret value."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return False
+        record.msg, record.args = SECRET_FIELD.sub(r"\1***", record.getMessage()), ()
+        return True
+
+
+SECRET_FIELD = re.compile(r"((?:'|\b)[Ss]ecret'?\s*[:=]\s*'?)[^'\s,}]+")
+wire = logging.getLogger(f"{__name__}.wire")
+wire.addFilter(_Quiet())
 
 AmiEvent = dict[str, str]
 
@@ -75,7 +92,7 @@ class AmiClient:
                 ping_interval=5,
                 on_login=self._logged_in_now,
                 on_disconnect=self._disconnected,
-                log=log,
+                log=wire,
             )
             self._manager.register_event("*", self._event)
             self._manager.connect()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tierdial.config import load_config
 from tierdial.errors import UserError
+from tierdial.private_files import private_dir, write_private
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -22,14 +23,11 @@ def _config(args: argparse.Namespace) -> int:
     clashes = [name for name in files if (out / name).exists()]
     if clashes and not args.force:
         raise UserError(f"{out} already has {', '.join(clashes)}: nothing written (--force replaces them)")
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     for name, text in files.items():
-        path = out / name
-        # Owner and group only before a secret is written: the files hold the AMI, trunk and agents' secrets.
-        path.touch(mode=0o640)
-        path.chmod(0o640)
-        path.write_text(text, encoding="utf-8")
-    print(f"wrote {', '.join(files)} to {out}")
+        # Owner only before a secret is written: the files hold the AMI, trunk and agents' secrets.
+        write_private(out / name, text)
+    print(f"wrote {', '.join(files)} to {out}, readable by their owner only: install them for Asterisk's user")
     missing = [agent.name for agent in config.agents if not agent.sip_secret]
     if missing:
         print(f"no endpoint for {', '.join(missing)}: give them a sip_secret in config.yaml for their phones")
