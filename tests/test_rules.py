@@ -22,6 +22,10 @@ OPT_OUTS = [
     "别再给我打电话了",
     "把我的号码删掉",
     "我要投诉你们",
+    "F*** off!",  # as people type it
+    "where'd you get my number?",
+    "누가 제 번호 줬어요?",
+    "你们怎么有我的号码？",
 ]
 NOT_OPT_OUTS = [
     "call me back tomorrow",
@@ -39,6 +43,18 @@ NOT_OPT_OUTS = [
     "나중에 다시 전화 주세요",
     "전화 주셔서 감사합니다",
     "晚点再打给我",
+    # legitimate questions and harmless words that look like the new rules' words
+    "how do I know this isn't a scam",
+    "how do you get this discount",
+    "얼마예요",
+    "물건 사기 전에 하나만 물어볼게요",
+    "자세한 정보는 어디서 알 수 있어요",
+    "김민수 씨 계세요",
+    "가격 미쳤네요 바로 할게요",
+    "利息多少",
+    "不会是骗人的吧",
+    "家里有病人 现在不方便",
+    "我妈的电话也能办吗",
     "",
 ]
 
@@ -119,6 +135,26 @@ NAMED = [
     ("oh piss off", "E", "abuse"),
     ("꺼져 진짜", "E", "abuse"),
     ("滚开", "E", "abuse"),
+    ("oh f off mate", "E", "abuse"),
+    ("you people are parasites", "E", "abuse"),
+    ("아 짜증나 진짜", "E", "abuse"),
+    ("닥치세요", "E", "abuse"),
+    ("有病吧 大半夜的", "E", "abuse"),
+    ("去你妈的推销", "E", "abuse"),
+    # taking the caller for a scammer or a spammer
+    ("are you a scammer or what", "E", "scam_accusation"),
+    ("do you think I'm born yesterday", "E", "scam_accusation"),
+    ("이거 보이스피싱 맞죠", "E", "scam_accusation"),
+    ("사기꾼한테 할 말 없어요", "E", "scam_accusation"),
+    ("一听就是骗子", "E", "scam_accusation"),
+    ("当我傻吗", "E", "scam_accusation"),
+    # asking where the caller got the number
+    ("where did you guys get my number", "E", "number_source"),
+    ("who sold you my details", "E", "number_source"),
+    ("제 연락처 어디서 구했어요", "E", "number_source"),
+    ("어디서 알았길래 전화하세요", "E", "number_source"),
+    ("你们从哪搞到我的号码", "E", "number_source"),
+    ("我的手机号是从哪儿泄露的", "E", "number_source"),
     # the contact is someone else, or not there
     ("that's not me, mate", "F", "wrong_number"),
     ("I don't know who that is", "F", "wrong_number"),
