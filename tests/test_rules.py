@@ -55,6 +55,8 @@ NOT_OPT_OUTS = [
     "不会是骗人的吧",
     "家里有病人 现在不方便",
     "我妈的电话也能办吗",
+    "장난 아니네요 조건 좋네요",
+    "제 번호 어떻게 알려드리면 돼요",
     "",
 ]
 
@@ -141,6 +143,8 @@ NAMED = [
     ("닥치세요", "E", "abuse"),
     ("有病吧 大半夜的", "E", "abuse"),
     ("去你妈的推销", "E", "abuse"),
+    ("장난하세요 지금", "E", "abuse"),
+    ("who the hell gave you this line", "E", "abuse"),
     # taking the caller for a scammer or a spammer
     ("are you a scammer or what", "E", "scam_accusation"),
     ("do you think I'm born yesterday", "E", "scam_accusation"),
@@ -153,6 +157,7 @@ NAMED = [
     ("who sold you my details", "E", "number_source"),
     ("제 연락처 어디서 구했어요", "E", "number_source"),
     ("어디서 알았길래 전화하세요", "E", "number_source"),
+    ("제 이름은 대체 어떻게 아셨어요", "E", "number_source"),
     ("你们从哪搞到我的号码", "E", "number_source"),
     ("我的手机号是从哪儿泄露的", "E", "number_source"),
     # the contact is someone else, or not there
