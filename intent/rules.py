@@ -4,10 +4,10 @@ Every rule has a name and a tier; a hit carries the words it matched, which beco
 rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`), a
 threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`), taking the
 caller for a scammer or a spammer (`scam_accusation`), asking where the caller got the number (`number_source`),
-abuse (`abuse`). A complaint or a threat is never a lead, whatever the model reads in the rest of the sentence. Tier F
-rules: a wrong number or a person who is not the contact (`wrong_number`, the contact is closed), the contact not
-there just now (`contact_absent`), the carrier's recorded announcements (`carrier_announcement`) and a company's
-phone menu or closed-office recording (`phone_system`).
+denying having ever agreed to be called (`no_consent`), abuse (`abuse`). A complaint or a threat is never a lead,
+whatever the model reads in the rest of the sentence. Tier F rules: a wrong number or a person who is not the contact
+(`wrong_number`, the contact is closed), the contact not there just now (`contact_absent`), the carrier's recorded
+announcements (`carrier_announcement`) and a company's phone menu or closed-office recording (`phone_system`).
 
 Patterns run on normalised text; Korean and Chinese ones also on the text with its spaces removed, because the
 recogniser's word spacing varies. The Korean patterns accept the recogniser's usual mishearings, as seen in
@@ -222,6 +222,27 @@ _NUMBER_SOURCE_EN = [
     r"\bhow do you (?:have|know) (?:my|this) (?:number|name)\b",
 ]
 
+
+# "When did I ever agree to this": the callee denies having consented to be called or signed up. Plain acceptance
+# (네 동의합니다, 我同意) shares the words, so only the denial and the rhetorical "when did I" count.
+_NO_CONSENT_KO = [
+    r"동의(?:한|해준|해드린|하신)적(?:이|도)?(?:없|업)",
+    r"언제(?:.{0,6})(?:동의|허락)(?:를|을)?(?:했|하셨|한|해줬|해드렸)",
+    r"(?:제가|내가|저는|난|나는)언제(?:.{0,6})(?:가입|신청)(?:을|를)?(?:했다|했냐|했어|했나|했는데|한다고|했습니까)",
+    r"(?:동의|허락)(?:도|를|을)?안(?:했|한|해줬|해드렸)",
+]
+_NO_CONSENT_ZH = [
+    r"我什么时候(?:.{0,4})(?:同意|答应|授权)(?:过|了|的|你们|你|让)|我什么时候(?:.{0,4})(?:登记|注册|申请|留)过",
+    r"(?:我)?(?:没有|没|从来没有|从来没|从没|从未|并没有)(?:同意|答应|授权)(?:过|你们|让你们)",
+]
+_NO_CONSENT_EN = [
+    r"\bi (?:never|did not|didn t|have never|ve never) (?:gave|give|given) (?:you |anyone |anybody |y all )?(?:my )?"
+    r"(?:permission|consent)\b",
+    r"\bi (?:never|did not|didn t|have never|ve never) (?:agreed|agree|consented|consent|opted in|opt in|signed up)"
+    r" (?:to|for) (?:this|these|any|be|your|you|being|calls|anything)\b",
+    r"\bwhen did i ever\b|\bwhen did i (?:agree|consent|opt in|say yes|ask) (?:to|for) (?:this|that|any|these|be|you"
+    r"|a call)\b",
+]
 
 # Threats to take the call to a regulator, the carrier, the police, a court.
 _REPORT_KO = [
@@ -445,6 +466,7 @@ OPT_OUT_RULES = (
     _rule("category_refusal", "E", _CATEGORY_EN, _CATEGORY_KO, _CATEGORY_ZH),
     _rule("scam_accusation", "E", _SCAM_EN, _SCAM_KO, _SCAM_ZH),
     _rule("number_source", "E", _NUMBER_SOURCE_EN, _NUMBER_SOURCE_KO, _NUMBER_SOURCE_ZH),
+    _rule("no_consent", "E", _NO_CONSENT_EN, _NO_CONSENT_KO, _NO_CONSENT_ZH),
     _rule("opt_out", "E", _STOP_EN, _STOP_KO, _STOP_ZH),
     _rule("abuse", "E", _ABUSE_EN, _ABUSE_KO, _ABUSE_ZH),
 )

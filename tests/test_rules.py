@@ -57,6 +57,10 @@ NOT_OPT_OUTS = [
     "我妈的电话也能办吗",
     "장난 아니네요 조건 좋네요",
     "제 번호 어떻게 알려드리면 돼요",
+    "네 동의합니다 진행해 주세요",
+    "언제 신청했는지 확인해 주세요",
+    "我同意 什么时候开通",
+    "什么时候申请的额度能到",
     "",
 ]
 
@@ -158,6 +162,10 @@ NAMED = [
     ("제 연락처 어디서 구했어요", "E", "number_source"),
     ("어디서 알았길래 전화하세요", "E", "number_source"),
     ("제 이름은 대체 어떻게 아셨어요", "E", "number_source"),
+    # denying having agreed to be called
+    ("I never gave you my consent", "E", "no_consent"),
+    ("언제 제가 수신 동의를 했어요", "E", "no_consent"),
+    ("我从来没答应过你们", "E", "no_consent"),
     ("你们从哪搞到我的号码", "E", "number_source"),
     ("我的手机号是从哪儿泄露的", "E", "number_source"),
     # the contact is someone else, or not there
