@@ -2,11 +2,12 @@
 
 Every rule has a name and a tier; a hit carries the words it matched, which become the decision's evidence. Tier E
 rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`), a
-threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`), abuse
-(`abuse`). A complaint or a threat is never a lead, whatever the model reads in the rest of the sentence. Tier F
-rules: a wrong number or a person who is not the contact (`wrong_number`, the contact is closed), the contact not
-there just now (`contact_absent`), the carrier's recorded announcements (`carrier_announcement`) and a company's
-phone menu or closed-office recording (`phone_system`).
+threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`), taking the
+caller for a scammer or a spammer (`scam_accusation`), asking where the caller got the number (`number_source`),
+denying having ever agreed to be called (`no_consent`), abuse (`abuse`). A complaint or a threat is never a lead,
+whatever the model reads in the rest of the sentence. Tier F rules: a wrong number or a person who is not the contact
+(`wrong_number`, the contact is closed), the contact not there just now (`contact_absent`), the carrier's recorded
+announcements (`carrier_announcement`) and a company's phone menu or closed-office recording (`phone_system`).
 
 Patterns run on normalised text; Korean and Chinese ones also on the text with its spaces removed, because the
 recogniser's word spacing varies. The Korean patterns accept the recogniser's usual mishearings, as seen in
@@ -96,7 +97,6 @@ _STOP_EN = [
     r"\b(?:don t|do not) want (?:any |these |your |more |such )*calls\b",
     r"\bdelete (?:it|my|that|this)\b",
     r"\bpermission to call\b",
-    r"\bhow did you get my number\b",
 ]
 
 # "Why do you keep calling", "every single day", "this is the third time today".
@@ -146,10 +146,103 @@ _REPEATED_EN = [
     r"\bnot (?:you|y all|you guys|you people|this|them) again\b",
 ]
 
-# Abuse: the callee swears at the caller.
-_ABUSE_KO = [r"꺼져(?!있)", r"닥쳐", r"씨발|시발|씨바|개새|지랄|미친(?:놈|년|새)"]
-_ABUSE_ZH = [r"滚(?:蛋|开|吧|远点|犊子|啊|$)|^滚(?!动|烫|筒|轮|圆|雪)", r"神经病|有病吧|去死|他妈的|傻逼"]
-_ABUSE_EN = [r"\b(?:fuck|f ck|screw) (?:off|you)\b", r"\bpiss off\b", r"\bgo to hell\b", r"\bget lost\b"]
+# Abuse: the callee swears at or insults the caller. 씨 alone is the honorific (김철수 씨), 미친 and 有病 alone can be
+# harmless (미친 가격, 家里有病人): only their cursing forms count.
+_ABUSE_KO = [
+    r"꺼져(?!있)|꺼지(?:라|세요|시라고|라고)|닥쳐|닥치(?:세요|라|고)|입닥",
+    r"씨발|시발|씨바|씨팔|ㅅㅂ|썅|개새|새끼|지랄|병신|븅신|염병|엿(?:이나|먹)|개소리|미친(?:놈|년|새|것|거|인간|사람)",
+    r"미쳤(?:어|나|냐|니)|돌았(?:어|나|냐|니)|정신(?:나갔|차려|이나갔)",
+    r"짜증(?:나|난|내|납|이)",
+    r"장난(?:해|하|치)(?:요|나|냐|니|세요|십니까|하지|지마|는거|쳐)",
+    r"(?:사람|나|날|저|절)(?:을|를)?우습게|싸가지|죽을래",
+]
+_ABUSE_ZH = [
+    r"滚(?:蛋|开|吧|远点|犊子|啊|出去|一边|$)|^滚(?!动|烫|筒|轮|圆|雪)",
+    r"神经病|(?:你|你们|脑子)(?:是不是)?有(?:病|毛病)|有病(?:吧|啊|呀|吗)|去死|他妈的|你妈的|去你妈|尼玛|草泥马|操你|傻逼|傻[叉x]",
+    r"混蛋|王八蛋|白痴|智障|脑残|贱人|狗东西|畜生|闭嘴|烦死(?:了|人)|讨厌死了|别烦",
+]
+_ABUSE_EN = [
+    r"\b(?:fuck|fck|f ck|f k|f|eff|screw|sod|bugger) (?:off|you|yourself|yourselves)\b",
+    r"\bgo (?:fuck|f|f ck|screw) (?:yourself|yourselves|off)\b",
+    r"\bpiss off\b",
+    r"\bgo to hell\b|\bdamn you\b|\bget lost\b|\bshut up\b|\bbite me\b",
+    r"\b(?:fucking|f ing|freaking|bloody|damn|goddamn) (?:scammers?|telemarketers?|spammers?|vultures?|leeches|idiots?"
+    r"|morons?|people|calls?|liars?|crooks?)\b",
+    r"\b(?:you|you re|youre|ur|u|you are|you guys are|you people are|you lot are|y all are) (?:a |an |such a |such an"
+    r" |bunch of |a bunch of |nothing but |just )?(?:fucking |bloody |damn )?(?:idiots?|morons?|jerks?|assholes?"
+    r"|bastards?|scumbags?|creeps?|losers?|parasites?|vultures?|leeches|pests?|clowns?|liars?|crooks?|thieves)\b",
+    r"\b(?:asshole|scumbag|dickhead|motherf\w*|son of a bitch|bullshit)\b",
+    r"\b(?:who|what|why|how|where) the (?:hell|heck|fuck|f)\b|\bwhat s wrong with you\b|\bwhat is wrong with you\b",
+    r"\bget a (?:life|real job|proper job|job)\b",
+]
+
+# The callee takes the caller for a scammer or a spammer, or scorns being taken for a fool. A cautious buyer's
+# "how do I know this isn't a scam" or "不会是骗人的吧" is a question about the offer, not an accusation.
+_SCAM_KO = [
+    r"보이스피싱|보이스피씽|피싱|피씽|사기꾼|사기단|사기범|사기(?:치|쳐|칠|를치|전화|집단|꾼|문자)",
+    r"사기(?:죠|지|야|냐|잖|네|아니|아냐|같|인거|인지|예요|에요|입니까|구나|군|일거|맞)",
+    r"(?:나|날|저|절|제가|내가)(?:를|을)?(?:바보|호구|등신|봉|멍청이)(?:로|으로|인줄|같|라고|취급)",
+    r"(?:속을|넘어갈)(?:줄|것같|거같)",
+]
+_SCAM_ZH = [
+    r"骗子|诈骗|骗钱|骗人(?!的吧)|骗我|搞诈骗|搞传销|传销|电诈|(?:就是|都是|肯定是|一听就是|一看就是|又是)骗",
+    r"当我(?:是)?(?:傻|白痴|三岁|小孩)|我(?:是)?(?:傻子|白痴)吗|我看起来(?:很)?(?:傻|好骗)|(?:你|你们)以为我(?:会|能)?(?:上当|信|傻)",
+]
+_SCAM_EN = [
+    r"\b(?:you re|youre|you are|are you|you guys are|you people are|y all are|it s|its|this is|that s|thats|is this"
+    r"|what a|nice try|another|bloody|fucking|damn|just|total|obvious|such a|you|u) (?:a |an |just a |just an |total "
+    r"|obvious |another )?(?:scam|scams|scammer|scammers|scam artist|scam artists|con artist|con artists|con|fraud"
+    r"|frauds|fraudster|fraudsters|swindler|swindlers|crook|crooks|phishing|spammer|spammers|spam call|robocall"
+    r"|robocaller)\b",
+    r"\b(?:scammers?|fraudsters?|con artists?|spammers?)\b",
+    r"\b(?:do|d) you (?:think|take me for) (?:i m|im|i am|me)? ?(?:a |an )?(?:stupid|an idiot|idiot|a fool|fool|dumb"
+    r"|born yesterday|gullible|an easy mark)\b",
+]
+
+# "Where did you get my number": the callee wants to know who handed their number out.
+_NUMBER_SOURCE_KO = [
+    r"(?:제|내|저희|우리|이|우리집)(?:휴대폰|핸드폰|폰|전화)?(?:번호|연락처|개인정보|이름)(?:을|를|은|는)?(?:또|대체|도대체|대관절)?"
+    r"(?:어떻게|어디서|어디에서|누구한테|누가|어디)(?:.{0,5})(?:알았|아셨|알고|아신|알아냈|알게|얻|구했|구하셨|받았|받으셨"
+    r"|났|나셨|줬|주던|넘겼|넘어|샀|사셨|입수|빼|가져|유출)",
+    r"(?:번호|연락처)(?:를|는|은|을)?(?:대체|도대체)?(?:어디서|어디에서|누가|누구한테)(?:.{0,5})(?:났|나|받|줬|구했|샀|알)",
+    r"(?:어떻게|어디서|어디에서|누가|누구한테)(?:.{0,3})(?:제|내|저희|우리)(?:휴대폰|핸드폰|폰)?(?:번호|연락처|개인정보)",
+    rf"(?:어떻게|어디서)(?:알고|아시고|알았길래|아셨길래|아셨는지|알았는지)(?:저한테|나한테|여기)?(?:{_RING_KO})",
+]
+_NUMBER_SOURCE_ZH = [
+    r"(?:怎么|咋|哪里|哪儿|从哪)(?:会|来的|弄到|搞到|拿到|得到|知道)?(?:有|的)?我(?:的)?(?:号码|电话|手机号|联系方式|信息)",
+    r"(?:号码|电话|手机号|信息|联系方式)(?:是)?(?:从)?哪(?:里|儿)?(?:来|弄|搞|拿|买|得|泄露)",
+    r"谁给(?:你|你们)的(?:号码|电话|手机号)|谁(?:把|将)我(?:的)?(?:号码|电话|信息)|(?:卖|泄露)(?:了)?我(?:的)?(?:号码|信息)",
+]
+_NUMBER_SOURCE_EN = [
+    r"\b(?:how|where) (?:did|d|the hell did|on earth did) (?:you|y all|you guys|you people|they) (?:get|find|obtain"
+    r"|buy|got) (?:my|this|our|hold of my|hold of this) (?:number|details|info|information|contact details"
+    r"|phone number|name|cell number|contact info)\b",
+    r"\bwho (?:gave|sold|gives) you (?:my|this|our) (?:number|details|info|information|phone number)\b",
+    r"\bwhere (?:did|d) (?:my|this) number come from\b",
+    r"\bhow do you (?:have|know) (?:my|this) (?:number|name)\b",
+]
+
+
+# "When did I ever agree to this": the callee denies having consented to be called or signed up. Plain acceptance
+# (네 동의합니다, 我同意) shares the words, so only the denial and the rhetorical "when did I" count.
+_NO_CONSENT_KO = [
+    r"동의(?:한|해준|해드린|하신)적(?:이|도)?(?:없|업)",
+    r"언제(?:.{0,6})(?:동의|허락)(?:를|을)?(?:했|하셨|한|해줬|해드렸)",
+    r"(?:제가|내가|저는|난|나는)언제(?:.{0,6})(?:가입|신청)(?:을|를)?(?:했다|했냐|했어|했나|했는데|한다고|했습니까)",
+    r"(?:동의|허락)(?:도|를|을)?안(?:했|한|해줬|해드렸)",
+]
+_NO_CONSENT_ZH = [
+    r"我什么时候(?:.{0,4})(?:同意|答应|授权)(?:过|了|的|你们|你|让)|我什么时候(?:.{0,4})(?:登记|注册|申请|留)过",
+    r"(?:我)?(?:没有|没|从来没有|从来没|从没|从未|并没有)(?:同意|答应|授权)(?:过|你们|让你们)",
+]
+_NO_CONSENT_EN = [
+    r"\bi (?:never|did not|didn t|have never|ve never) (?:gave|give|given) (?:you |anyone |anybody |y all )?(?:my )?"
+    r"(?:permission|consent)\b",
+    r"\bi (?:never|did not|didn t|have never|ve never) (?:agreed|agree|consented|consent|opted in|opt in|signed up)"
+    r" (?:to|for) (?:this|these|any|be|your|you|being|calls|anything)\b",
+    r"\bwhen did i ever\b|\bwhen did i (?:agree|consent|opt in|say yes|ask) (?:to|for) (?:this|that|any|these|be|you"
+    r"|a call)\b",
+]
 
 # Threats to take the call to a regulator, the carrier, the police, a court.
 _REPORT_KO = [
@@ -371,6 +464,9 @@ OPT_OUT_RULES = (
     _rule("report_threat", "E", _REPORT_EN, _REPORT_KO, _REPORT_ZH),
     _rule("repeated_calls", "E", _REPEATED_EN, _REPEATED_KO, _REPEATED_ZH),
     _rule("category_refusal", "E", _CATEGORY_EN, _CATEGORY_KO, _CATEGORY_ZH),
+    _rule("scam_accusation", "E", _SCAM_EN, _SCAM_KO, _SCAM_ZH),
+    _rule("number_source", "E", _NUMBER_SOURCE_EN, _NUMBER_SOURCE_KO, _NUMBER_SOURCE_ZH),
+    _rule("no_consent", "E", _NO_CONSENT_EN, _NO_CONSENT_KO, _NO_CONSENT_ZH),
     _rule("opt_out", "E", _STOP_EN, _STOP_KO, _STOP_ZH),
     _rule("abuse", "E", _ABUSE_EN, _ABUSE_KO, _ABUSE_ZH),
 )
