@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from asr.transcripts import transcript_of
 from dialer.call_flow import CallFlow
 from dialer.dnc import is_blocked
 from dialer.hopper import next_callable
@@ -265,6 +266,8 @@ def test_callees_answer_the_question_on_a_live_call(  # type: ignore[no-untyped-
             phone: [(d.tier, d.is_final, " ".join(d.evidence), d.source_text) for d in tier_history(s, a.call_id)]
             for phone, a in attempts.items()
         }
+        heard_as = {phone: [t.text for t in transcript_of(s, a.call_id) if t.speaker == "callee"]
+                    for phone, a in attempts.items()}  # fmt: skip
         later = next_callable(s, s.get(Campaign, campaign_id), now=NOON_IN_SEOUL + dt.timedelta(days=3), limit=10)
         callable_later = {c.phone_e164 for c in later}
         listed_now = {phone: is_blocked(s, phone) for phone in (YES, THREAT, NO)}
@@ -273,9 +276,8 @@ def test_callees_answer_the_question_on_a_live_call(  # type: ignore[no-untyped-
 
     def told(phone: str) -> str:
         """Which line was heard how, and what the call made of it."""
-        heard_as = [text for _, final, _, text in history[phone] if final]
         said = [text for _, text in SAYS[phone]]
-        return f"{phone} said {said}, heard as {heard_as}; outcome {summary[phone][:2]}, tiers {history[phone]}"
+        return f"{phone} said {said}, heard as {heard_as[phone]}; outcome {summary[phone][:2]}, tiers {history[phone]}"
 
     def asked_and_answered(phone: str, answer: str) -> bool:
         evidence = [e for _, _, e, _ in history[phone]]
