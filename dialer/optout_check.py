@@ -1,8 +1,8 @@
 """Asking once before a doubtful opt-out is let go: "Shall we stop calling this number?"
 
 The rules and a confident model make tier E on their own; this catches what they leave: a callee whose words the
-model reads as an opt-out, but not surely enough to close the number for good ("매일 전화 오는데 정말 힘들어요":
-opt-out first at 0.42, under the model's bar, so it comes out C). When opt-out is among the model's two most likely
+model reads as an opt-out, but not surely enough to close the number for good ("앞으로는 안 하셔도 돼요": not
+interested first at 0.56, opt-out second at 0.29, so it comes out D). When opt-out is among the model's two most likely
 tiers with probability `ASK_MIN_PROBABILITY` or more, the bot asks one short question instead of acting on the tier.
 A yes, or anything read as an opt-out (the complaint again, a threat to report), is an opt-out, honoured through the
 same path as any tier E; a no carries on with the tier held while asking. Asked at most once a call; the question

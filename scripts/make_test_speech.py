@@ -47,9 +47,10 @@ PROMPTS = {
 # Callees' lines in conversations with the bot, as the tests' simulated callees say them (intent/data/speech/dialogue).
 DIALOGUE_DIR = SPEECH_DIR / "dialogue"
 DIALOGUE = {
-    # Complaints about repeated calls the model reads as an opt-out, but not surely: the bot asks before acting.
-    "ko_calls_every_day": "매일 전화 오는데 정말 힘들어요",
-    "ko_calls_too_often": "전화가 너무 자주 와서 힘들어요",
+    # A hesitant refusal the model reads as an opt-out, but not surely, and no rule decides: the bot asks before
+    # acting. A complaint about repeated calls will not do: that is an opt-out by rule, decided at once. Chosen with
+    # scripts/dialogue_ask_check.py: heard "앞으로 는 안 하셔도 돼요", D first, E second at 0.29.
+    "ko_no_need_from_now_on": "앞으로는 안 하셔도 돼요",
     # Answers to "이 번호로 더 이상 전화드리지 않기를 원하십니까?"
     "ko_yes_do_that": "네 맞아요 그렇게 해 주세요",
     "ko_threat_to_report": "한 번만 더 전화하면 신고할 거예요",
