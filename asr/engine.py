@@ -8,6 +8,7 @@ from pathlib import Path
 from asr.audio import Recording, frames, read_wav
 from asr.recognizer import AsrStream, RecognizerPool
 from asr.vosk_model import load_model
+from asr.vosk_recogniser import VoskRecogniser
 from tierdial.messages import FinalTranscript
 
 # A few seconds of speech: a recogniser's first seconds of decoding run several times slower than the rest.
@@ -23,7 +24,8 @@ def _stream_through(stream: AsrStream, recording: Recording) -> list[FinalTransc
 
 class AsrEngine:
     def __init__(self, model_path: Path | None = None, warm_recognizers: int = 2) -> None:
-        self.pool = RecognizerPool(load_model(model_path), size=warm_recognizers)
+        model = load_model(model_path)
+        self.pool = RecognizerPool(lambda: VoskRecogniser(model), size=warm_recognizers)
 
     def warm_up(self) -> None:
         """Decode a short recording on every pooled recogniser, so the first calls are not transcribed at a
