@@ -1,4 +1,4 @@
-"""Streaming recognition of one call's audio, on recognisers reused from a pool.
+"""Streaming recognition of one call's audio, on recognisers reused from a pool, and its second pass.
 
 A fresh Vosk recogniser is about ten times slower for its first seconds, so streams
 borrow warm ones from a pool and hand them back reset.
@@ -10,9 +10,11 @@ import bisect
 import math
 import queue
 from collections.abc import Callable
+from dataclasses import replace
 
 from asr.audio import MODEL_RATE, ToModelRate
 from asr.backend import Heard, Recogniser
+from asr.second_pass import CallSecondPass
 from asr.speech_gate import Passage, SpeechGate
 from tierdial.messages import FinalTranscript, PartialTranscript, Word
 
@@ -45,13 +47,27 @@ class AsrStream:
     Only what the speech gate lets through is decoded, so the recogniser's clock runs
     behind the call's: each stretch of decoded audio is anchored to where it lies in
     the call, and word times are mapped back through those anchors.
+
+    With a second pass, the streaming recogniser (if any) only gives partials: what it
+    finalises becomes part of the partial of the utterance the gate holds open, and the
+    final transcript of that utterance is the second pass's, handed out once decoded.
     """
 
-    def __init__(self, call_id: str, pool: RecognizerPool, input_rate: int, speaker: str = "callee") -> None:
+    def __init__(
+        self,
+        call_id: str,
+        pool: RecognizerPool | None,
+        input_rate: int,
+        speaker: str = "callee",
+        second_pass: CallSecondPass | None = None,
+    ) -> None:
+        if pool is None and second_pass is None:
+            raise ValueError("a stream needs a streaming recogniser, a second pass or both")
         self.call_id = call_id
         self.speaker = speaker
         self._pool = pool
-        self._recognizer = pool.acquire()
+        self._recognizer = pool.acquire() if pool is not None else None
+        self._second = second_pass
         self._resampler = ToModelRate(input_rate)
         self._gate = SpeechGate(MODEL_RATE)
         self._samples = 0  # of the call so far, at the model rate
@@ -60,6 +76,7 @@ class AsrStream:
         self._since_partial = 0  # samples decoded since the partial result was last read
         self._utterance_start_ms = 0
         self._last_partial = ""
+        self._said = ""  # with a second pass: what the streaming recogniser finalised of the open utterance
         self._closed = False
 
     @property
@@ -74,10 +91,16 @@ class AsrStream:
         results: list[Result] = []
         for passage in self._gate.feed(audio):
             results += self._decode(passage)
+            if self._second is not None:
+                self._second.add(passage)
+                if passage.ends_speech:
+                    self._said = ""
+        if self._second is not None:
+            results += self._second.ready()
         return results
 
     def close(self) -> list[Result]:
-        """Flush what is left as a final result and give the recogniser back."""
+        """Flush what is left as a final result and give the recogniser back (with a second pass: wait for it)."""
         if self._closed:
             return []
         self._closed = True
@@ -85,19 +108,31 @@ class AsrStream:
         self._samples += len(tail) // 2
         passages = self._gate.feed(tail)
         rest = self._gate.flush()
+        results: list[Result] = []
         for passage in [*passages, *([rest] if rest else [])]:
-            self._anchor(passage)
-            self._recognizer.accept(passage.pcm)
-        results = self._final(self._recognizer.reset())
-        self._pool.release(self._recognizer)
+            if self._recognizer is not None:
+                self._anchor(passage)
+                self._recognizer.accept(passage.pcm)
+            if self._second is not None:
+                # Cut off by the hang-up, not closed by the gate's hangover: there is no trailing silence to trim.
+                self._second.add(replace(passage, ends_speech=False) if passage is rest else passage)
+        if self._recognizer is not None and self._pool is not None:
+            results += self._final(self._recognizer.reset())
+            self._pool.release(self._recognizer)
+        if self._second is not None:
+            results += self._second.finish()
         return results
 
     def _anchor(self, passage: Passage) -> None:
+        if self._recognizer is None:
+            return
         if passage.start_sample != self._next_sample:
             self._anchors.append((self._recognizer.heard_samples, passage.start_sample))
         self._next_sample = passage.start_sample + len(passage.pcm) // 2
 
     def _decode(self, passage: Passage) -> list[Result]:
+        if self._recognizer is None:
+            return []
         self._anchor(passage)
         heard = self._recognizer.accept(passage.pcm)
         if heard is not None:
@@ -110,7 +145,7 @@ class AsrStream:
         if self._since_partial < PARTIAL_EVERY_SAMPLES:
             return []
         self._since_partial = 0
-        partial = self._recognizer.partial()
+        partial = " ".join(filter(None, [self._said, self._recognizer.partial()]))
         if partial and partial != self._last_partial:
             self._last_partial = partial
             return [PartialTranscript(self.call_id, partial, self.position_ms)]
@@ -129,6 +164,11 @@ class AsrStream:
         if not heard.text:
             self._utterance_start_ms = end_ms
             return []
+        if self._second is not None:
+            # The second pass gives this utterance's final; the streaming one's is only what has been said so far.
+            self._said = " ".join(filter(None, [self._said, heard.text]))
+            self._last_partial = self._said
+            return [PartialTranscript(self.call_id, self._said, end_ms)]
         words = tuple(Word(w.text, self._call_ms(w.start_s), self._call_ms(w.end_s), w.confidence) for w in heard.words)
         start_ms = words[0].start_ms if words else self._utterance_start_ms
         end_ms = words[-1].end_ms if words else end_ms
