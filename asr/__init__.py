@@ -1,1 +1,1 @@
-"""Streaming speech recognition with Vosk: model loading, recognizer pool, the ASR service."""
+"""Speech recognition: streaming Vosk partials, Whisper finals, model loading, the ASR service."""

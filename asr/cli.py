@@ -21,7 +21,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.recognizers is not None and not 1 <= args.recognizers <= MAX_RECOGNIZERS:
         raise UserError(f"--recognizers must be 1-{MAX_RECOGNIZERS}")
-    engine = AsrEngine(config.asr.model_path, warm_recognizers=args.recognizers or config.asr.threads)
+    engine = AsrEngine.from_config(config.asr, warm_recognizers=args.recognizers)
     engine.warm_up()
     port = config.asr.port if args.port is None else args.port
     server = AsrServer(engine, config.asr.host, port)
@@ -39,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _transcribe(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     recording = read_wav(Path(args.file))
-    finals = AsrEngine(config.asr.model_path, warm_recognizers=1).transcribe(recording)
+    finals = AsrEngine.from_config(config.asr, warm_recognizers=1).transcribe(recording)
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in finals], ensure_ascii=False))
     else:

@@ -23,11 +23,15 @@ AGGRESSIVENESS = 3
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """Audio to decode: `pcm` starts `start_sample` samples into the call; `ends_speech` closes the utterance."""
+    """Audio to decode: `pcm` starts `start_sample` samples into the call; `ends_speech` closes the utterance.
+
+    A passage that opens an utterance says where in the call its first speech frame is (`onset_sample`), after
+    the preroll; the others have -1 there."""
 
     pcm: bytes
     start_sample: int
     ends_speech: bool = False
+    onset_sample: int = -1
 
 
 class SpeechGate:
@@ -71,7 +75,7 @@ class SpeechGate:
             self.open, self._quiet_frames = True, 0
             before = b"".join(self._preroll)
             self._preroll.clear()
-            return Passage(before + frame, start - len(before) // 2)
+            return Passage(before + frame, start - len(before) // 2, onset_sample=start)
         self._quiet_frames = 0 if speech else self._quiet_frames + 1
         if self._quiet_frames >= self._hangover_frames:
             self.open = False
@@ -85,7 +89,7 @@ def _joined(passages: list[Passage]) -> list[Passage]:
     for passage in passages:
         last = out[-1] if out else None
         if last is not None and not last.ends_speech and last.start_sample + len(last.pcm) // 2 == passage.start_sample:
-            out[-1] = Passage(last.pcm + passage.pcm, last.start_sample, passage.ends_speech)
+            out[-1] = Passage(last.pcm + passage.pcm, last.start_sample, passage.ends_speech, last.onset_sample)
         else:
             out.append(passage)
     return out

@@ -1,4 +1,4 @@
-"""Loading a Vosk model. `vosk` is imported only here and in `recognizer.py`."""
+"""Loading a Vosk model. `vosk` is imported only here and in `vosk_recogniser.py`."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from tierdial.errors import UserError
 def _triage(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     recording = read_wav(Path(args.file))  # a bad file is reported before the model is loaded
-    result = triage_recording(recording, AsrEngine(config.asr.model_path, warm_recognizers=1), model_for(config))
+    result = triage_recording(recording, AsrEngine.from_config(config.asr, warm_recognizers=1), model_for(config))
     if args.json:
         print(json.dumps({k: result[k] for k in ("transcript", "tier", "confidence", "evidence")}, ensure_ascii=False))
     else:

@@ -41,7 +41,7 @@ def run_demo(config: Config, samples_per_tier: int = 1) -> int:
         for tier in TIERS
         for r in [r for r in rows if r["split"] == "heldout" and r["tier"] == tier][:samples_per_tier]
     ]
-    asr = AsrEngine(config.asr.model_path, warm_recognizers=1)
+    asr = AsrEngine.from_config(config.asr, warm_recognizers=1)
     print("\ntriage of held-out Korean recordings (not used in training):")
     right = 0
     for row in picked:

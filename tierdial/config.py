@@ -57,6 +57,16 @@ class Database(_Section):
 class Asr(_Section):
     model_path: Path | None = Field(default=None, description="a Vosk model folder; default: the packaged Korean model")
     threads: Annotated[int, Field(ge=1, le=64)] = 2
+    backend: Literal["auto", "vosk", "whisper", "vosk+whisper"] = Field(
+        default="auto",
+        description="vosk: partials and finals from Vosk; whisper: finals from Whisper base, no partials; "
+        "vosk+whisper: Vosk's partials, Whisper's finals; auto: vosk where a Vosk model exists for the language, "
+        "else whisper",
+    )
+    language: Literal["ko", "zh", "en"] = Field(default="ko", description="what callees speak: Whisper is held to it")
+    whisper_workers: Annotated[int, Field(ge=1, le=64)] | None = Field(
+        default=None, description="utterances Whisper decodes at once, one core each; default: the cores there are"
+    )
     host: str = Field(
         default="127.0.0.1",
         description="address `tierdial asr serve` listens on: loopback, or a private network's address for stations "
