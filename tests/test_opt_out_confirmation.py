@@ -152,8 +152,9 @@ class _Engine:
 
 
 # A hesitant refusal: the model reads an opt-out in it, but not surely, and no rule decides it. (A complaint about
-# repeated calls, "매일 전화 오는데 정말 힘들어요", is an opt-out by rule: decided at once, nothing asked.)
-HESITANT = "앞으로는 안 하셔도 돼요"
+# repeated calls, "매일 전화 오는데 정말 힘들어요", is an opt-out by rule: decided at once, nothing asked.) As the
+# recogniser hears it ("앞으로는 안 하셔도 돼요" spoken), which is what the call flow is given.
+HESITANT = "앞으로 는 안 하셔도 돼요"
 
 
 def _call(tmp_path: Path, intent_model: IntentModel, *answers: str):  # type: ignore[no-untyped-def]
