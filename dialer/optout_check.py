@@ -4,9 +4,10 @@ The rules and a confident model make tier E on their own; this catches what they
 model reads as an opt-out, but not surely enough to close the number for good ("앞으로는 안 하셔도 돼요", heard
 "앞으로 는 안 하셔도 돼요": not interested first at 0.57, opt-out second at 0.28, so it comes out D).
 When opt-out is among the model's two most likely tiers with probability `ASK_MIN_PROBABILITY` or more, the bot
-asks one short question instead of acting on the tier. A yes, or anything read as an opt-out (the complaint again, a threat to report), is an opt-out, honoured through the
-same path as any tier E; a no carries on with the tier held while asking. Asked at most once a call; the question
-and the answer go into the tier history, with the rule's name in the evidence.
+asks one short question instead of acting on the tier. A yes, or anything read as an opt-out (the complaint again,
+a threat to report), is an opt-out, honoured through the same path as any tier E; a no carries on with the tier
+held while asking. Asked at most once a call; the question and the answer go into the tier history, with the rule's
+name in the evidence.
 
 How the threshold was chosen: the model's probabilities were scored on every line of intent/data/corpus (5-fold
 cross-validation, stratified by tier, fitted on the augmented training folds as `intent.training` does, 1,060 lines)
