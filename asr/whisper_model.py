@@ -9,6 +9,7 @@ Nothing reaches the network: the model loads from that folder with the Hub offli
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.util
 import logging
 import os
@@ -56,7 +57,7 @@ def model_folder(cache: Path | None = None) -> Path:
     """The cache folder holding the joined model, every file checked; made from the packages if missing."""
     folder = cache or cache_dir()
     # Checked on every load, not only when joined: the cache is a plain folder anything could write to.
-    if any(_sha256(folder / name) != digest for name, digest in FILES.items()):
+    if not all(hmac.compare_digest(_sha256(folder / name), digest) for name, digest in FILES.items()):
         _assemble(folder)
     return folder
 
@@ -86,7 +87,7 @@ def _assemble(folder: Path) -> None:
                     while block := source.read(1 << 20):
                         digest.update(block)
                         out.write(block)
-        if digest.hexdigest() != FILES[name]:
+        if not hmac.compare_digest(digest.hexdigest(), FILES[name]):
             Path(out.name).unlink()
             raise UserError(
                 f"Whisper model file {name} from {', '.join(str(p) for p in parts)} has sha256 {digest.hexdigest()}, "
