@@ -25,15 +25,27 @@ def _serve(args: argparse.Namespace) -> int:
     engine.warm_up()
     port = config.asr.port if args.port is None else args.port
     server = AsrServer(engine, config.asr.host, port)
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
-    print(f"asr service listening on {config.asr.host}:{server.port}", flush=True)
-    thread = server.serve_in_thread()
     try:
+        signal.signal(signal.SIGTERM, _stop)
+        thread = server.serve_in_thread()
+        print(f"asr service listening on {config.asr.host}:{server.port}", flush=True)
         thread.join()
-    except KeyboardInterrupt:
-        server.shutdown()
+    except (KeyboardInterrupt, _Stop):
+        pass
+    # Out of the signal handler: shutdown() takes the locks of a threading.Event, and a handler that ran while this
+    # thread held them (a second SIGTERM arriving during the first's shutdown) hung the service for good.
+    server.shutdown()
     server.server_close()
     return 0
+
+
+class _Stop(Exception):
+    """SIGTERM: stop serving."""
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough: a second one must not interrupt the shutdown
+    raise _Stop
 
 
 def _transcribe(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import signal
-import threading
+import time
 import uuid
 
 from tierdial.config import load_config
@@ -18,19 +18,21 @@ class _Stopping:
     """The first SIGTERM or Ctrl-C asks for a graceful stop; a second one stops at once."""
 
     def __init__(self) -> None:
-        self.asked = threading.Event()
+        # A plain flag, not a threading.Event: the handler runs in the main thread wherever it was, and an Event's
+        # set() takes a lock that thread may be holding inside the Event's own wait(), which then never returns.
+        self.asked = False
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
-        if self.asked.is_set():
+        if self.asked:
             raise SystemExit(128 + signum)
         log.warning("%s: stopping (again to stop at once)", signal.Signals(signum).name)
-        self.asked.set()
+        self.asked = True
 
     def wait(self) -> None:
-        while not self.asked.wait(1.0):  # a timed wait: signals are handled between its rounds
-            pass
+        while not self.asked:
+            time.sleep(0.5)  # in the main thread: a signal's handler runs as soon as it comes, the flag is read after
 
 
 def _serve(args: argparse.Namespace) -> int:

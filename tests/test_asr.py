@@ -11,7 +11,7 @@ import soxr
 from asr.audio import frames, read_wav
 from asr.client import AsrClient
 from asr.engine import AsrEngine
-from tests.helpers import SPEECH
+from tests.helpers import ROOT, SPEECH
 from tierdial.messages import FinalTranscript, PartialTranscript
 
 
@@ -141,3 +141,22 @@ def test_sending_never_waits_on_a_service_that_stopped_reading() -> None:
             client.send(bytes(640))
         assert time.monotonic() - started < 10  # nothing blocked the caller (a SIP process's media clock)
         assert client.dropped_bytes > 0  # past the queue's limit, the oldest audio went
+
+
+def test_the_service_ends_when_terminated_even_by_a_burst_of_signals() -> None:
+    """A station killed with -9 makes the kernel send its ASR service SIGTERM, and whoever stops it may send more:
+    a second SIGTERM arriving during the first's shutdown once hung the service for good, holding its port."""
+    import os
+    import signal
+    import time
+
+    from tierdial.processes import start_service
+
+    service = start_service(["asr", "serve", "--port", "0", "--recognizers", "1"], "listening on", cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 3  # signals all through its shutdown (the server looks every 0.5 s)
+        while service.process.poll() is None and time.monotonic() < deadline:
+            os.kill(service.pid, signal.SIGTERM)
+        assert service.process.wait(timeout=20) == 0, service.errors()
+    finally:
+        service.stop()

@@ -27,7 +27,7 @@ from tests.stations import (
     station_config,
 )
 from tierdial.db import utcnow
-from tierdial.processes import child_processes, running
+from tierdial.processes import child_processes, command_line, running
 from tierdial.schema import migrated_database
 
 HOT = [{"wav": "heldout/ko_A_003.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 1.5}]
@@ -137,8 +137,15 @@ def test_a_killed_station_loses_nothing_and_its_restart_dials_nobody_twice(
         node.process.wait(timeout=10)
     finally:
         node.stop()
+
     # Nothing of the killed station keeps running, holding ports or calls: its ASR service and SIP workers end too.
-    wait_until(lambda: not [pid for pid in children if running(pid)], 20, "the killed station's processes to end")
+    def left() -> list[str]:
+        return [" ".join(command_line(pid)) for pid in children if running(pid)]
+
+    try:
+        wait_until(lambda: not left(), 20, "the killed station's processes to end")
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}; still running: {left()}") from None
     restarted_at = utcnow()
     node = serve(config)  # the same node again, seconds later
     try:
@@ -223,8 +230,7 @@ def test_the_asr_service_killed_under_a_station_runs_again_and_the_next_calls_ar
     node = serve(config)
     try:
         console = f"http://{node.address[0]}:{node.address[1]}"
-        children = child_processes(node.pid)
-        (asr,) = [pid for pid in children if b"asr\0serve" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        (asr,) = [pid for pid in child_processes(node.pid) if "asr" in command_line(pid)]
         os.kill(asr, signal.SIGKILL)
 
         def serving_again() -> bool:

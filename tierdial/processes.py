@@ -62,6 +62,14 @@ def child_processes(pid: int) -> list[int]:
     return found
 
 
+def command_line(pid: int) -> list[str]:
+    """The arguments `pid` was started with; empty once it has ended."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().split("\0")[:-1]
+    except FileNotFoundError:
+        return []
+
+
 def running(pid: int) -> bool:
     """Whether `pid` still runs (a zombie waiting for its parent to reap it has ended)."""
     try:
