@@ -15,7 +15,6 @@ CPU figures: on a busy machine they grow.
 from __future__ import annotations
 
 import argparse
-import audioop
 import json
 import os
 import statistics
@@ -24,20 +23,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-import soxr
-
-from asr.audio import Recording, read_wav
+from asr.audio import read_wav, telephone_band
 from asr.engine import AsrEngine
 from asr.metrics import character_error_rate
 from dialer.triage import triage_recording
 from intent.corpus import bundled_data_dir, speech_manifest
 from intent.training import train_from_dir
-
-
-def telephone(recording: Recording) -> Recording:
-    narrow = soxr.resample(np.frombuffer(recording.pcm, np.int16), recording.sample_rate, 8000, quality="HQ")
-    return Recording(audioop.ulaw2lin(audioop.lin2ulaw(narrow.astype(np.int16).tobytes(), 2), 2), 8000)
 
 
 def main() -> None:
@@ -62,7 +53,7 @@ def main() -> None:
 
         def triage(row: dict, rate: int = rate) -> dict:
             recording = read_wav(speech / row["file"])
-            return triage_recording(recording if rate == 16000 else telephone(recording), engine, model)
+            return triage_recording(recording if rate == 16000 else telephone_band(recording), engine, model)
 
         cpu, speech_before = time.process_time(), engine.whisper.load.speech_seconds if engine.whisper else 0.0
         with ThreadPoolExecutor(args.calls) as pool:

@@ -73,7 +73,7 @@ class Kokoro:
         options.intra_op_num_threads = 1  # more threads render no faster on a busy machine; leave cores to calls
         self.session = onnxruntime.InferenceSession(str(core.model_path()), options, providers=["CPUExecutionProvider"])
 
-    def speak(self, phonemes: str) -> np.ndarray:
+    def speak(self, phonemes: str, speed: float = 1.0) -> np.ndarray:
         """Float samples at 24 kHz."""
         tokens = [self.vocab[c] for c in phonemes if c in self.vocab]
         style = self.style[min(len(tokens), len(self.style)) - 1].reshape(1, 256).astype(np.float32)
@@ -82,14 +82,15 @@ class Kokoro:
             {
                 "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
                 "style": style,
-                "speed": np.array([1.0], dtype=np.float32),
+                "speed": np.array([speed], dtype=np.float32),
             },
         )[0]
         return np.asarray(audio, dtype=np.float32).ravel()
 
-    def speak_korean(self, text: str) -> np.ndarray:
+    def speak_korean(self, text: str, speed: float = 1.0) -> np.ndarray:
         """Float samples at 16 kHz, silence trimmed and padded."""
-        return trim_and_pad(soxr.resample(self.speak(korean_ipa(text)), KOKORO_RATE, OUTPUT_RATE), OUTPUT_RATE)
+        spoken = self.speak(korean_ipa(text), speed)
+        return trim_and_pad(soxr.resample(spoken, KOKORO_RATE, OUTPUT_RATE), OUTPUT_RATE)
 
 
 def trim_and_pad(audio: np.ndarray, rate: int) -> np.ndarray:

@@ -25,42 +25,19 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from asr.audio import Recording, frames, read_wav
+from asr.audio import Recording, read_wav, telephone_band
 from asr.engine import AsrEngine
-from asr.stage import AsrStage
 from dialer.optout_check import should_ask
-from dialer.speech_render import KOKORO_RATE, OUTPUT_RATE, Kokoro, korean_ipa, trim_and_pad
+from dialer.speech_render import OUTPUT_RATE, Kokoro
+from dialer.triage import heard_live
 from intent.classifier import IntentModel
-from intent.live import LiveScorer
 from intent.store import load_model
-from tierdial.messages import AudioChunk, FinalTranscript, HangUp, TierDecided
-from tierdial.stages import run_chain
+from tierdial.messages import FinalTranscript, TierDecided
 
 SPEEDS = (0.9, 1.0, 1.1)
 NARROW_RATE = 8_000
 LOSSY_HEARINGS = 3
 LOST_FRAMES = 0.04
-
-
-def rendered(kokoro: Kokoro, text: str, speed: float) -> np.ndarray:
-    """Float samples at 16 kHz, as `Kokoro.speak_korean` renders them but at `speed`."""
-    tokens = [kokoro.vocab[c] for c in korean_ipa(text) if c in kokoro.vocab]
-    style = kokoro.style[min(len(tokens), len(kokoro.style)) - 1].reshape(1, 256).astype(np.float32)
-    feeds = {
-        "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
-        "style": style,
-        "speed": np.array([speed], dtype=np.float32),
-    }
-    audio = np.asarray(kokoro.session.run(None, feeds)[0], dtype=np.float32).ravel()
-    return trim_and_pad(soxr.resample(audio, KOKORO_RATE, OUTPUT_RATE), OUTPUT_RATE)
-
-
-def mu_law_round_trip(audio: np.ndarray) -> np.ndarray:
-    """What G.711 mu-law leaves of the samples (the continuous companding law, 8 bits)."""
-    mu = 255.0
-    coded = np.sign(audio) * np.log1p(mu * np.abs(audio)) / np.log1p(mu)
-    coded = np.round(coded * 127) / 127
-    return np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu
 
 
 def lossy(audio: np.ndarray, seed: int) -> np.ndarray:
@@ -86,17 +63,12 @@ def hearings(audio: np.ndarray, narrow: bool) -> Iterator[tuple[str, Recording]]
         return
     low = soxr.resample(audio, OUTPUT_RATE, NARROW_RATE)
     yield "8k", Recording(pcm(low), NARROW_RATE)
-    yield "8k-ulaw", Recording(pcm(mu_law_round_trip(low)), NARROW_RATE)
+    yield "8k-ulaw", telephone_band(Recording(pcm(audio), OUTPUT_RATE))
 
 
 def first_final(recording: Recording, engine: AsrEngine, model: IntentModel) -> tuple[str, TierDecided | None]:
     """Everything heard, and the turn's first final decision: the one a call acts on (or asks on)."""
-    call_id = "dialogue-check"
-    stages = [AsrStage(engine), LiveScorer(model)]
-    out: list[object] = []
-    for frame in frames(recording.pcm, recording.sample_rate):
-        out += run_chain(stages, [AudioChunk(call_id, frame, recording.sample_rate)])
-    out += run_chain(stages, [HangUp(call_id, "end of recording")])
+    out = heard_live(recording, engine, model)
     heard = " | ".join(m.text for m in out if isinstance(m, FinalTranscript))
     return heard, next((m for m in out if isinstance(m, TierDecided) and m.is_final), None)
 
@@ -134,7 +106,9 @@ def main() -> int:
         sources.append((str(path), "as recorded", audio))
     if args.lines:
         kokoro = Kokoro()
-        sources += [(line, f"speed {speed}", rendered(kokoro, line, speed)) for line in args.lines for speed in SPEEDS]
+        sources += [
+            (line, f"speed {speed}", kokoro.speak_korean(line, speed)) for line in args.lines for speed in SPEEDS
+        ]
     for name, rendering, audio in sources:
         for path, recording in hearings(audio, narrow=not args.wide_only):
             row = {"line": name, "rendering": rendering, "path": path}

@@ -12,15 +12,11 @@ yet) are kept as they are.
 from __future__ import annotations
 
 import argparse
-import audioop
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-import soxr
-
-from asr.audio import Recording, read_wav
+from asr.audio import Recording, read_wav, telephone_band
 from asr.engine import AsrEngine
 from intent.corpus import speech_manifest
 
@@ -29,11 +25,6 @@ SPEECH = ROOT / "intent" / "data" / "speech"
 OUTPUTS = {"vosk": "ko_asr.jsonl", "whisper": "ko_asr_whisper.jsonl"}
 # Calls at once: Whisper packs the utterances of concurrent calls into one decode window.
 CONCURRENT = 16
-
-
-def telephone(recording: Recording) -> Recording:
-    narrow = soxr.resample(np.frombuffer(recording.pcm, np.int16), recording.sample_rate, 8000, quality="HQ")
-    return Recording(audioop.ulaw2lin(audioop.lin2ulaw(narrow.astype(np.int16).tobytes(), 2), 2), 8000)
 
 
 def _read(path: Path) -> list[dict]:
@@ -53,7 +44,7 @@ def main() -> int:
         recording = read_wav(SPEECH / row["file"])
         jobs.append((row, recording))
         if args.backend == "whisper":
-            jobs.append((row, telephone(recording)))
+            jobs.append((row, telephone_band(recording)))
 
     def heard(job: tuple[dict, Recording]) -> str:
         return " ".join(f.text for f in engine.transcribe(job[1], call_id=job[0]["file"]))

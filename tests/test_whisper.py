@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import audioop
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import soxr
 
 from asr import whisper_model
-from asr.audio import frames, read_wav
+from asr.audio import frames, read_wav, telephone_band
 from asr.backend import HeardWord
 from asr.engine import AsrEngine
 from asr.whisper_text import Segment, heard, split
@@ -68,17 +66,11 @@ def test_a_tampered_cache_is_joined_again_from_the_packages(tmp_path: Path) -> N
     assert whisper_model._sha256(cache / "config.json") == whisper_model.FILES["config.json"]
 
 
-def _telephone(pcm: bytes) -> bytes:
-    """16 kHz speech as a G.711 call carries it: 8 kHz, mu-law there and back."""
-    narrow = soxr.resample(np.frombuffer(pcm, np.int16), 16000, 8000, quality="HQ").astype(np.int16).tobytes()
-    return audioop.ulaw2lin(audioop.lin2ulaw(narrow, 2), 2)
-
-
 def test_a_telephone_band_opt_out_gets_whisper_finals_and_vosk_partials(
     two_pass: AsrEngine, speech_rows: list[dict]
 ) -> None:
     row = next(r for r in speech_rows if r["split"] == "heldout" and r["tier"] == "E")
-    pcm = bytes(8000 * 2) + _telephone(read_wav(SPEECH / row["file"]).pcm) + bytes(8000 * 2 * 2)
+    pcm = bytes(8000 * 2) + telephone_band(read_wav(SPEECH / row["file"])).pcm + bytes(8000 * 2 * 2)
     stream = two_pass.open_stream("g711", 8000)
     results = [r for f in frames(pcm, 8000) for r in stream.feed(f)] + stream.close()
     finals = [r for r in results if isinstance(r, FinalTranscript)]
