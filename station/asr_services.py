@@ -4,26 +4,16 @@
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 
 from asr.client import AsrAudio
-from asr.service_pool import AsrServicePool
+from asr.service_pool import AsrServicePool, service_load
 from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.processes import Service, start_service
 
 log = logging.getLogger(__name__)
-CONNECT_SECONDS = 1.0
 RESTART_WAIT_SECONDS = 2.0
-
-
-def answering(address: tuple[str, int]) -> bool:
-    try:
-        socket.create_connection(address, timeout=CONNECT_SECONDS).close()
-    except OSError:
-        return False
-    return True
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -43,18 +33,17 @@ class AsrServices:
         self.config, self.config_path, self.recognizers = config, config_path, recognizers
         self.local: Service | None = None
         self.sink: AsrAudio | AsrServicePool | None = None
-        self.restarts = 0
         self._stopping = threading.Event()
 
     def start(self) -> AsrAudio | AsrServicePool:
         remote = [parse_address(a) for a in self.config.station.asr_services]
         if remote:
-            pool = AsrServicePool(tuple(remote))
-            if not pool.answering():
+            dead = [address for address in remote if service_load(address) is None]
+            if len(dead) == len(remote):
                 raise UserError(f"none of station.asr_services answers: {', '.join(self.config.station.asr_services)}")
-            for address in remote:
-                if not answering(address):
-                    log.warning("ASR service %s:%d does not answer; calls go to the others", *address)
+            for address in dead:
+                log.warning("ASR service %s:%d does not answer; calls go to the others", *address)
+            pool = AsrServicePool(tuple(remote))
             self.sink = pool
             return pool
         self.local = start_service(self._command(0), "listening on")
@@ -85,14 +74,13 @@ class AsrServices:
                 if self._stopping.is_set():  # the station stopped meanwhile
                     self.local.stop()
                     return
-                self.restarts += 1
                 log.info("the ASR service runs again on port %d", self.sink.port)
                 break
 
     def answering(self) -> bool:
         if isinstance(self.sink, AsrServicePool):
             return self.sink.answering()
-        return self.sink is not None and answering((self.sink.host, self.sink.port))
+        return self.sink is not None and service_load((self.sink.host, self.sink.port)) is not None
 
     def stop(self) -> None:
         self._stopping.set()
