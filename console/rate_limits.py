@@ -8,13 +8,12 @@ memory, so each console node keeps its own (see `tierdial.config.RateLimits`).
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Flask, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_login import current_user
 
 from console.auth import bearer_token
+from console.tokens import token_hash
 from tierdial.config import RateLimits
 
 LIST_UPLOADS = {"api_lists.upload_list", "manage_lists.upload"}
@@ -30,7 +29,7 @@ def caller() -> str:
     """The token (by its hash: the text stays out of memory that outlives the request), else the person, else the
     address."""
     if token := bearer_token():
-        return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        return "token:" + token_hash(token)
     if current_user.is_authenticated:
         return "person:" + current_user.name
     return "address:" + client_address()

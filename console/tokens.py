@@ -36,7 +36,8 @@ SCOPES = (
 PREFIX = "tdk_"
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """How a token is kept and found: never its text."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -48,7 +49,7 @@ def create_token(session: Session, name: str, scopes: list[str], actor: str) -> 
     if not name.strip():
         raise UserError("a token needs a name saying which script uses it")
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name.strip()[:100], token_hash=_hash(token), scopes=" ".join(sorted(set(scopes))))
+    row = ApiToken(name=name.strip()[:100], token_hash=token_hash(token), scopes=" ".join(sorted(set(scopes))))
     session.add(row)
     session.flush()
     audit.record(session, actor, "token_created", "api_token", str(row.id), name=row.name, scopes=row.scopes)
@@ -73,7 +74,7 @@ def token_with_scope(session: Session, token: str, scopes: tuple[str, ...]) -> A
 
     Found by its hash: the database compares hashes the caller cannot steer byte by byte, so how long the lookup
     takes says nothing about how much of a guess was right (a constant-time comparison is not needed on top)."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
     if row is None or row.revoked_at is not None or not set(scopes) & set(row.scopes.split()):
         return None
     row.last_used_at = dt.datetime.now(dt.UTC)
