@@ -33,7 +33,7 @@ from tests.helpers import (
 )
 from tierdial.bus import EventBus
 from tierdial.db import make_engine, make_sessions
-from tierdial.messages import Answered, CallEnded, MachineDetected, TierDecided
+from tierdial.messages import Answered, AudioGaps, CallEnded, MachineDetected, TierDecided
 from tierdial.schema import upgrade
 
 OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
@@ -150,6 +150,7 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
             tiers.setdefault(message.call_id, []).append((message.tier, message.text))
 
     summary = {phone: (str(a.outcome), a.final_tier, a.hangup_cause) for phone, a in attempts.items()}
+    gaps = {m.call_id: m for m in events if isinstance(m, AudioGaps)}
     opt_out = attempts[OPT_OUT]
     assert opt_out.outcome == "answered" and opt_out.final_tier == "E", summary
     assert dnc_when_ended[OPT_OUT], f"the opt-out must be on the do-not-call list before the call ends: {summary}"
@@ -161,12 +162,16 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     # No agent took the hot lead (none is logged in; they hung up waiting): it is called back within half an hour.
     assert contacts_due[HOT] == ("callback", dt.timedelta(minutes=30)), contacts_due
     # "Call again next Tuesday", said on a Monday at noon: called back on a Tuesday at noon, their time (this one or
-    # the next: the recogniser does not always hear "next week").
+    # the next: the recogniser does not always hear "next week"). The Korean model hears this recording at the edge
+    # of what it can: a few concealed frames can cost it the day's name as well (once in a CI run, heard "당초 에 다시
+    # 연락 주세요"); the call's audio gaps are in the message. Whisper's pass hears it whole, gaps or not, but reads
+    # the wrong-number line below as B: neither recogniser alone carries this call list yet (the issue on recognisers).
     assert attempts[LATER].final_tier == "C", (tiers.get(attempts[LATER].call_id), summary)
     status, due = contacts_due[LATER][0], NOON_IN_SEOUL + (contacts_due[LATER][1] or dt.timedelta())
     assert status == "callback" and due.weekday() == 1 and due.time() == NOON_IN_SEOUL.time(), (
         tiers.get(attempts[LATER].call_id),
         contacts_due[LATER],
+        gaps.get(attempts[LATER].call_id),
     )
     # "You have the wrong number": removed, not tried again.
     assert attempts[WRONG].final_tier == "F" and contacts_due[WRONG] == ("closed", None), (
