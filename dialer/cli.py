@@ -8,6 +8,7 @@ from pathlib import Path
 
 from asr.audio import read_wav
 from asr.engine import AsrEngine
+from dialer.telephony.codecs import PJSIP_CODEC_IDS
 from dialer.triage import triage_recording
 from intent.training import model_for
 from tierdial.config import load_config
@@ -75,7 +76,7 @@ def _sim_callees(args: argparse.Namespace) -> int:
     from dialer.sim.scenario import load_scenario
 
     scenario = load_scenario(Path(args.scenario))
-    return serve(scenario, args.port, Path(args.record_dir) if args.record_dir else None)
+    return serve(scenario, args.port, Path(args.record_dir) if args.record_dir else None, codec=args.codec)
 
 
 def _sim_agent(args: argparse.Namespace) -> int:
@@ -119,6 +120,11 @@ def register(commands: argparse._SubParsersAction) -> argparse._SubParsersAction
     callees.add_argument("--scenario", required=True, help="YAML: what each number does")
     callees.add_argument("--port", type=int, default=0, help="SIP port on 127.0.0.1 (0: any free port)")
     callees.add_argument("--record-dir", help="save what each callee heard as WAV files here")
+    callees.add_argument(
+        "--codec",
+        choices=sorted(PJSIP_CODEC_IDS),
+        help="offer only this codec, as a carrier does (pcmu, pcma: 8 kHz G.711; default: G.722 first, then G.711)",
+    )
     callees.set_defaults(run=_sim_callees)
     agent = sim.add_parser("agent", help="an agent's headset softphone: answers the dialer and records what it hears")
     agent.add_argument("--port", type=int, default=0, help="SIP port on 127.0.0.1 (0: any free port)")

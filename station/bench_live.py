@@ -14,6 +14,8 @@ API, as an agent would, and the headset notes when it first hears the callee. Fi
   share of answered calls whose hot line came out tier A (under 1, transcription did not keep up). The callees are
   spread over several simulator processes (each holds the wheel's few calls), each the trunk of
   one caller number;
+- codecs: the calls per codec the callees' audio came in (`--codec pcmu`: the simulated carrier offers only G.711
+  mu-law, 8 kHz, as most carriers do; Asterisk's events do not name it);
 - audio_gaps: callee audio that reached the recogniser broken (the engine's count, per call: concealed by
   the jitter buffer, or skipped by a starved SIP process): calls with a gap (60 ms or more at once, past what
   packet-loss concealment hides), all broken audio, the longest gap; sustained: the load was carried with the
@@ -32,6 +34,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -69,6 +72,7 @@ class _Run:
     ended: dict[str, float] = field(default_factory=dict)
     peak_up: int = 0
     gaps: dict[str, AudioGaps] = field(default_factory=dict)
+    codecs: dict[str, str] = field(default_factory=dict)  # call id -> the codec its callee's audio came in
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -133,6 +137,7 @@ def _observe(run: _Run, message: object) -> None:
             run.tiers.setdefault(message.call_id, []).append((now, message.tier, message.is_final))
         elif isinstance(message, Answered) and leg_of(message.call_id).kind is LegKind.callee:
             run.answered[message.call_id] = now
+            run.codecs[message.call_id] = message.codec
             up = sum(1 for call in run.answered if call not in run.ended)
             run.peak_up = max(run.peak_up, up)
         elif isinstance(message, CallEnded):
@@ -252,7 +257,10 @@ def _bench_config(
     return parse_config(data, "benchmark configuration")
 
 
-def run_bench_live(config: Config, config_path: str | None, engine_name: str, calls: int, lines: int) -> dict:
+def run_bench_live(
+    config: Config, config_path: str | None, engine_name: str, calls: int, lines: int, codec: str | None = None
+) -> dict:
+    """`codec`: the one codec the simulated carrier offers (pcmu: 8 kHz G.711 end to end); None: G.722 first."""
     if engine_name not in ENGINES:
         raise UserError(f"--engine {engine_name}: not available yet (available: {', '.join(ENGINES)})")
     if not 1 <= lines <= MAX_LINES:
@@ -263,7 +271,8 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     phones = _phones_taking_turns(calls, sims)
     scenario = workdir / "scenario.json"
     scenario.write_text(json.dumps(_scenario(phones)), encoding="utf-8")
-    callee_sims = [start_service(["sim", "callees", "--scenario", str(scenario)], "listening on") for _ in range(sims)]
+    sim_command = ["sim", "callees", "--scenario", str(scenario), *(["--codec", codec] if codec else [])]
+    callee_sims = [start_service(sim_command, "listening on") for _ in range(sims)]
     sim_ports = [sim.address[1] for sim in callee_sims]
     headset = start_service(["sim", "agent"], "listening on")
     _, clock = noon_in_seoul_clock()
@@ -309,6 +318,7 @@ def run_bench_live(config: Config, config_path: str | None, engine_name: str, ca
     sustained = None if gaps is None or rtf is None else rtf < 1 and tiered == 1 and not gaps["calls_with_gaps"]
     return {
         "engine": engine_name,
+        "codecs": dict(Counter(codec or "not reported" for codec in run.codecs.values())),
         "takeover_ms": _percentiles(takeover),
         "tier_latency_ms": _percentiles(tier),
         "tier_shown_ms": _percentiles(tier_shown),

@@ -9,6 +9,7 @@ import signal
 import time
 import uuid
 
+from dialer.telephony.codecs import PJSIP_CODEC_IDS
 from tierdial.config import load_config
 
 log = logging.getLogger(__name__)
@@ -92,14 +93,16 @@ def _demo(args: argparse.Namespace) -> int:
         return run_demo(config, samples_per_tier=args.samples)
     from station.demo import run_live_demo
 
-    return run_live_demo(config, args.config, contacts=args.contacts, lines=args.lines, start_delay=args.start_delay)
+    return run_live_demo(
+        config, args.config, contacts=args.contacts, lines=args.lines, start_delay=args.start_delay, codec=args.codec
+    )
 
 
 def _bench_live(args: argparse.Namespace) -> int:
     from station.bench_live import run_bench_live
 
     config = load_config(args.config)
-    figures = run_bench_live(config, args.config, args.engine, calls=args.calls, lines=args.lines)
+    figures = run_bench_live(config, args.config, args.engine, calls=args.calls, lines=args.lines, codec=args.codec)
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
     return 0
 
@@ -140,6 +143,9 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     )
     demo.add_argument("--samples", type=int, default=1, help="with --offline: recordings per tier (default 1)")
     demo.add_argument("--start-delay", type=float, default=10, help="seconds to open the console before dialling")
+    demo.add_argument(
+        "--codec", choices=sorted(PJSIP_CODEC_IDS), help="the one codec the simulated carrier offers (pcmu: 8 kHz)"
+    )
     demo.set_defaults(run=_demo)
 
     live = bench.add_parser("live", help="takeover and tier latency, concurrency and ASR load on real SIP calls")
@@ -147,6 +153,9 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     live.add_argument("--calls", type=int, default=12, help="simulated hot calls to place (default 12)")
     live.add_argument("--lines", type=int, default=3, help="calls at once, 1-60 (default 3)")
     live.add_argument("--json", action="store_true", help="one line of JSON")
+    live.add_argument(
+        "--codec", choices=sorted(PJSIP_CODEC_IDS), help="the one codec the simulated carrier offers (pcmu: 8 kHz)"
+    )
     live.set_defaults(run=_bench_live)
     cluster = bench.add_parser(
         "cluster", help="stations and a console node on one PostgreSQL database, one killed: failover, nothing lost"

@@ -141,13 +141,17 @@ def _exit_on_terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def run_live_demo(config: Config, config_path: str | None, contacts: int, lines: int, start_delay: float) -> int:
+def run_live_demo(
+    config: Config, config_path: str | None, contacts: int, lines: int, start_delay: float, codec: str | None = None
+) -> int:
+    """`codec`: the one codec the simulated carrier offers (pcmu: a narrowband trunk); None: G.722 first."""
     # Stopped from outside, the demo still stops the simulators and the ASR service it started (they outlived it).
     signal.signal(signal.SIGTERM, _exit_on_terminate)
     scenario = load_scenario(SCENARIO)
     phones = list(scenario.numbers)[:contacts]
     config = fresh_demo_database(config)
-    callees = start_service(["sim", "callees", "--scenario", str(SCENARIO)], "callee simulator listening on")
+    sim_command = ["sim", "callees", "--scenario", str(SCENARIO), *(["--codec", codec] if codec else [])]
+    callees = start_service(sim_command, "callee simulator listening on")
     agent_recordings = config.data_dir / "agent-recordings"
     headset = start_service(["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on")
     noon, clock = noon_in_seoul_clock()

@@ -218,6 +218,34 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert heard[VOICEMAIL]["heard_seconds"] >= OPENING_SECONDS, f"the voicemail must record the whole opening: {heard}"
 
 
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("engine", ["pjsua2", "asterisk"])
+def test_an_opt_out_over_a_narrowband_g711_trunk(  # type: ignore[no-untyped-def]
+    tmp_path: Path, start_service, asr_service, intent_model: IntentModel, engine: str, request
+) -> None:
+    """Most carriers deliver G.711 at 8 kHz: a trunk that offers nothing else is still heard, and an opt-out on it
+    is honoured before the call ends."""
+    settings: dict[str, object] = {"engine": engine}
+    if engine == "asterisk":
+        ami = request.getfixturevalue("asterisk")[1]
+        settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(json.dumps({"numbers": {OPT_OUT: SCENARIO["numbers"][OPT_OUT]}}), encoding="utf-8")
+    (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), "--codec", "pcmu")
+    try:
+        attempts, events, dnc_when_ended, *_ = _run(
+            tmp_path, trunk_port, asr_service, intent_model, [OPT_OUT], **settings
+        )
+    finally:
+        stop_sim()
+    opt_out = attempts[OPT_OUT]
+    heard = [(m.tier, m.text) for m in events if isinstance(m, TierDecided) and m.is_final]
+    assert opt_out.outcome == "answered" and opt_out.final_tier == "E", heard
+    assert dnc_when_ended[OPT_OUT], heard
+    if engine == "pjsua2":  # the embedded engine names the codec the call was answered in; Asterisk's events do not
+        assert [m.codec for m in events if isinstance(m, Answered)] == ["PCMU"]
+
+
 @pytest.mark.timeout(120)
 def test_an_unreachable_trunk_ends_as_failed(tmp_path: Path, asr_service, intent_model: IntentModel) -> None:
     attempts, *_ = _run(tmp_path, free_port(), asr_service, intent_model, [HOT])

@@ -124,11 +124,12 @@ class CalleeSimulator:
         port: int = 0,
         record_dir: Path | None = None,
         log: TextIO = sys.stdout,
+        codec: str | None = None,
     ):
         self.scenario = scenario
         self.log = log
         self.record_dir = record_dir
-        self.endpoint, self.port = start_endpoint(host, port)
+        self.endpoint, self.port = start_endpoint(host, port, only_codec=codec)
         self.free_taps = [AudioTap(f"callee{i}") for i in range(call_limit())]
         self.legs: list[_Leg] = []
         self.retired_calls = RetiredCalls()  # rejected and ended calls, dropped once their call id is free
@@ -262,10 +263,12 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(scenario: Scenario, port: int, record_dir: Path | None, role: str = "callee") -> int:
+def serve(
+    scenario: Scenario, port: int, record_dir: Path | None, role: str = "callee", codec: str | None = None
+) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     out = silence_native_stdout()
-    sim = CalleeSimulator(scenario, port=port, record_dir=record_dir, log=out)
+    sim = CalleeSimulator(scenario, port=port, record_dir=record_dir, log=out, codec=codec)
     print(f"{role} simulator listening on 127.0.0.1:{sim.port}", file=out, flush=True)
     try:
         sim.run()

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import pjsua2 as pj
 
 from asr.audio_breaks import AudioArrivals
+from dialer.telephony.codecs import PJSIP_CODEC_IDS
 
 BRIDGE_RATE = 16_000
 CODEC_PRIORITY = {"G722/16000/1": 255, "PCMU/8000/1": 200, "PCMA/8000/1": 199}
@@ -53,8 +54,10 @@ def call_limit() -> int:
     return int(pj.UaConfig().maxCalls)
 
 
-def start_endpoint(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, int]:
-    """A started endpoint with one UDP transport; returns it and the port it listens on."""
+def start_endpoint(host: str = "127.0.0.1", port: int = 0, only_codec: str | None = None) -> tuple[Any, int]:
+    """A started endpoint with one UDP transport; returns it and the port it listens on.
+
+    `only_codec` (a key of PJSIP_CODEC_IDS) leaves that codec alone enabled, as a narrowband carrier does."""
     endpoint = pj.Endpoint()
     endpoint.libCreate()
     config = pj.EpConfig()
@@ -74,8 +77,9 @@ def start_endpoint(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, int]:
     transport_id = endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
     endpoint.libStart()
     endpoint.audDevManager().setNullDev()
+    priority = CODEC_PRIORITY if only_codec is None else {PJSIP_CODEC_IDS[only_codec]: 255}
     for codec in endpoint.codecEnum2():
-        endpoint.codecSetPriority(codec.codecId, CODEC_PRIORITY.get(codec.codecId, 0))
+        endpoint.codecSetPriority(codec.codecId, priority.get(codec.codecId, 0))
     bound = endpoint.transportGetInfo(transport_id).localName
     return endpoint, int(bound.rsplit(":", 1)[1])
 
