@@ -8,8 +8,9 @@ API, as an agent would, and the headset notes when it first hears the callee. Fi
 - tier latency: the callee stops speaking -> the final tier of that utterance is published
   to the console's event stream (it waits for the recogniser's end of utterance); tier
   shown: -> the console shows that tier for good, often from partial transcripts already;
-- rtf: the ASR service's CPU seconds per second of call audio it was sent; asr_cores_busy: its CPU
-  seconds per second of the run (what it took of the machine);
+- rtf: the ASR service's CPU seconds per second of call audio it was sent (per call-second);
+  asr_cpu_per_speech_second: the same per second of speech the callees said (what a second pass, which decodes speech
+  only, is priced by); asr_cores_busy: its CPU seconds per second of the run (what it took of the machine);
 - max_concurrent_calls: the most answered calls up at once, all transcribed live; hot_calls_tiered: the
   share of answered calls whose hot line came out tier A (under 1, transcription did not keep up). The callees are
   spread over several simulator processes (each holds the wheel's few calls), each the trunk of
@@ -313,6 +314,9 @@ def run_bench_live(
     takeover = _takeover_ms(run, callee_log, agent_onsets, phone_of)
     tier, tier_shown = _tier_latency_ms(run, callee_log, phone_of)
     rtf = cpu_used / audio_seconds if audio_seconds else None
+    speech_seconds = sum(
+        line["speech_end_at"] - line["speech_start_at"] for e in callee_log.values() for line in e["lines"]
+    )
     gaps = _audio_gaps(run)
     tiered = _share_tiered(run)
     sustained = None if gaps is None or rtf is None else rtf < 1 and tiered == 1 and not gaps["calls_with_gaps"]
@@ -325,6 +329,7 @@ def run_bench_live(
         "max_concurrent_calls": run.peak_up,
         "hot_calls_tiered": round(tiered, 3),
         "rtf": round(rtf, 3) if rtf is not None else None,
+        "asr_cpu_per_speech_second": round(cpu_used / speech_seconds, 3) if speech_seconds else None,
         "audio_gaps": gaps,
         "sustained": sustained,
         "calls": calls,
