@@ -32,7 +32,8 @@ def asr_message(call_id: str, result: dict) -> AsrMessage:
     if result["type"] == "progress":
         return AsrProgress(call_id, result["heard_ms"], result["lag_ms"], result.get("decode_ms", 0))
     words = tuple(Word(**w) for w in result.get("words", ()))
-    return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words)
+    others = tuple(str(text) for text in result.get("other_readings", ()))
+    return FinalTranscript(call_id, result["text"], result["start_ms"], result["end_ms"], words, other_readings=others)
 
 
 def _result(payload: bytes) -> dict:

@@ -92,7 +92,7 @@ class AsrStream:
         for passage in self._gate.feed(audio):
             results += self._decode(passage)
             if self._second is not None:
-                self._second.add(passage)
+                self._second.add(passage, self._said if passage.ends_speech else "")
                 if passage.ends_speech:
                     self._said = ""
         if self._second is not None:
@@ -109,18 +109,18 @@ class AsrStream:
         passages = self._gate.feed(tail)
         rest = self._gate.flush()
         results: list[Result] = []
-        for passage in [*passages, *([rest] if rest else [])]:
-            if self._recognizer is not None:
+        last = [*passages, *([rest] if rest else [])]
+        if self._recognizer is not None and self._pool is not None:
+            for passage in last:
                 self._anchor(passage)
                 self._recognizer.accept(passage.pcm)
-            if self._second is not None:
-                # Cut off by the hang-up, not closed by the gate's hangover: there is no trailing silence to trim.
-                self._second.add(replace(passage, ends_speech=False) if passage is rest else passage)
-        if self._recognizer is not None and self._pool is not None:
-            results += self._final(self._recognizer.reset())
+            results += self._final(self._recognizer.reset())  # first: the second pass takes its reading along
             self._pool.release(self._recognizer)
         if self._second is not None:
-            results += self._second.finish()
+            for passage in last:
+                # Cut off by the hang-up, not closed by the gate's hangover: there is no trailing silence to trim.
+                self._second.add(replace(passage, ends_speech=False) if passage is rest else passage, self._said)
+            results += self._second.finish(streaming_reading=self._said)
         return results
 
     def _anchor(self, passage: Passage) -> None:

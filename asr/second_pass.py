@@ -34,9 +34,10 @@ class CallSecondPass:
         self._pcm = bytearray()
         self._start_sample = 0  # in the call, at 16 kHz, of the utterance being gathered
         self._onset_sample = 0  # where its speech starts, after the preroll
-        self._pending: deque[tuple[Future[Heard], int, int]] = deque()
+        self._pending: deque[tuple[Future[Heard], int, int, str]] = deque()  # and the streaming reading
 
-    def add(self, passage: Passage) -> None:
+    def add(self, passage: Passage, streaming_reading: str = "") -> None:
+        """`streaming_reading`: the streaming recogniser's text of the utterance this passage ends, if it does."""
         if not self._pcm:
             self._start_sample = self._onset_sample = passage.start_sample
         if passage.onset_sample >= 0:
@@ -45,14 +46,14 @@ class CallSecondPass:
         if passage.ends_speech:
             quiet = (HANGOVER_MS - TAIL_MS) * MODEL_RATE // 1000 * 2
             del self._pcm[max(0, len(self._pcm) - quiet) :]
-            self.end_utterance()
+            self.end_utterance(streaming_reading)
         elif len(self._pcm) >= MAX_UTTERANCE_SECONDS * MODEL_RATE * 2:
             self.end_utterance()
 
-    def end_utterance(self) -> None:
+    def end_utterance(self, streaming_reading: str = "") -> None:
         if self._pcm:
             result = self._whisper.submit(bytes(self._pcm), self.language)
-            self._pending.append((result, self._start_sample, self._onset_sample))
+            self._pending.append((result, self._start_sample, self._onset_sample, streaming_reading))
             self._pcm = bytearray()
 
     def ready(self) -> list[FinalTranscript]:
@@ -62,12 +63,12 @@ class CallSecondPass:
             finals += self._final(*self._pending.popleft())
         return finals
 
-    def finish(self, timeout: float = 120.0) -> list[FinalTranscript]:
+    def finish(self, timeout: float = 120.0, streaming_reading: str = "") -> list[FinalTranscript]:
         """Every utterance's final, waiting for those still in the queue (the call is over)."""
-        self.end_utterance()
+        self.end_utterance(streaming_reading)
         finals = []
         while self._pending:
-            result, start, onset = self._pending.popleft()
+            result, start, onset, reading = self._pending.popleft()
             try:
                 result.result(timeout)
             except FutureTimeout:
@@ -76,10 +77,12 @@ class CallSecondPass:
                 continue
             except Exception:
                 pass  # logged by the pass; `_final` skips it
-            finals += self._final(result, start, onset)
+            finals += self._final(result, start, onset, reading)
         return finals
 
-    def _final(self, result: Future[Heard], start_sample: int, onset_sample: int) -> list[FinalTranscript]:
+    def _final(
+        self, result: Future[Heard], start_sample: int, onset_sample: int, streaming_reading: str
+    ) -> list[FinalTranscript]:
         if result.exception() is not None:
             return []
         heard = result.result()
@@ -94,4 +97,5 @@ class CallSecondPass:
             words.append(Word(w.text, start_ms, max(start_ms, offset_ms + round(w.end_s * 1000)), w.confidence))
         start_ms, end_ms = (words[0].start_ms, words[-1].end_ms) if words else (onset_ms, onset_ms)
         end_ms = max(end_ms, start_ms + 1)
-        return [FinalTranscript(self.call_id, heard.text, start_ms, end_ms, tuple(words), self.speaker)]
+        others = (streaming_reading,) if streaming_reading and streaming_reading != heard.text else ()
+        return [FinalTranscript(self.call_id, heard.text, start_ms, end_ms, tuple(words), self.speaker, others)]

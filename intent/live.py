@@ -5,6 +5,12 @@ plus the partial being spoken), and publishes a `TierDecided` when the tier chan
 and on every final utterance. An opt-out heard in a final utterance holds for the rest
 of the call; one in a partial is announced but not yet held, because the recogniser
 often revises a partial ("전화 주세요" passes through "전화 하" on its way).
+
+A final utterance may come with another recogniser's reading of it (the streaming
+recogniser's, under a second pass). The opt-out rules are checked on that reading too:
+an opt-out either recogniser heard in so many words is honoured, while the tier otherwise
+rests on the final text alone (the rules, not the model: a garbled reading the model
+leans to E on is no evidence).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ class LiveScorer:
         if isinstance(message, PartialTranscript):
             return [message, *self._score(message.call_id, message.text, is_final=False)]
         if isinstance(message, FinalTranscript) and message.speaker == "callee":
-            return [message, *self._score(message.call_id, message.text, is_final=True)]
+            return [message, *self._score(message.call_id, message.text, True, message.other_readings)]
         return [message]
 
     def new_turn(self, call_id: str) -> None:
@@ -47,12 +53,17 @@ class LiveScorer:
         state = self._calls.get(call_id)
         return state.last if state else None
 
-    def _score(self, call_id: str, text: str, is_final: bool) -> list[TierDecided]:
+    def _score(
+        self, call_id: str, text: str, is_final: bool, other_readings: tuple[str, ...] = ()
+    ) -> list[TierDecided]:
         state = self._calls.setdefault(call_id, _CallState())
-        spoken = " ".join([*state.turn, text])
+        before = list(state.turn)
+        spoken = " ".join([*before, text])
         if is_final:
             state.turn.append(text)
         decision = state.opt_out or self.model.classify(spoken)
+        if decision.tier != "E":
+            decision = next(filter(None, (self._opt_out_rule(before, r) for r in other_readings)), decision)
         if is_final and decision.tier == "E":
             state.opt_out = decision
         changed = state.last is None or decision.tier != state.last.tier
@@ -60,3 +71,7 @@ class LiveScorer:
             call_id, decision.tier, decision.confidence, decision.evidence, spoken, is_final, decision.by_rule
         )
         return [state.last] if changed or is_final else []
+
+    def _opt_out_rule(self, before: list[str], reading: str) -> Decision | None:
+        decision = self.model.classify(" ".join([*before, reading]))
+        return decision if decision.tier == "E" and decision.by_rule else None

@@ -118,6 +118,22 @@ def test_live_scoring_follows_the_turn_and_opt_out_holds(intent_model: IntentMod
     ] == []
 
 
+def test_an_opt_out_rule_heard_in_the_other_recognisers_reading_is_honoured(intent_model: IntentModel) -> None:
+    """Under a second pass the final text is Whisper's; Vosk's reading of the same utterance rides along, and an
+    opt-out it heard in so many words counts, while nothing else in it changes the tier."""
+    scorer = LiveScorer(intent_model)
+    heard = FinalTranscript("c1", "지금 좀 바빠서요", 0, 900, other_readings=("전화 하지 마세요",))
+    decided = [m for m in scorer.process(heard) if isinstance(m, TierDecided)]
+    assert decided[-1].tier == "E" and decided[-1].by_rule and decided[-1].is_final
+    later = FinalTranscript("c1", "네 신청할게요", 1000, 1900)
+    assert [m.tier for m in scorer.process(later) if isinstance(m, TierDecided)] == ["E"]  # held for the call
+    # Another reading that is no opt-out leaves the final's own tier.
+    busy = FinalTranscript("c2", "지금 좀 바빠서요", 0, 900, other_readings=("네 신청할게요",))
+    plain = FinalTranscript("c3", "지금 좀 바빠서요", 0, 900)
+    tiers = [[m.tier for m in scorer.process(f) if isinstance(m, TierDecided)] for f in (busy, plain)]
+    assert tiers[0] == tiers[1] and "E" not in tiers[0]
+
+
 @pytest.mark.parametrize(
     ("p_opt_out", "p_runner_up", "acted_on"),
     [(0.65, 0.3, True), (0.48, 0.15, True), (0.51, 0.43, False), (0.35, 0.1, False)],

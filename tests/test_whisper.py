@@ -77,6 +77,9 @@ def test_a_telephone_band_opt_out_gets_whisper_finals_and_vosk_partials(
     assert [r for r in results if isinstance(r, PartialTranscript)]
     assert len(finals) == 1 and finals[0].text and finals[0].words
     assert 800 <= finals[0].start_ms < finals[0].end_ms <= len(pcm) // 16
+    # Vosk's reading of the same utterance rides along, for the opt-out rules.
+    partials = [r for r in results if isinstance(r, PartialTranscript)]
+    assert finals[0].other_readings == (partials[-1].text,), (finals[0].text, partials[-1].text)
 
 
 def test_noise_and_silence_give_no_final(two_pass: AsrEngine) -> None:

@@ -48,6 +48,9 @@ class FinalTranscript:
     end_ms: int
     words: tuple[Word, ...] = ()
     speaker: str = "callee"
+    # The same utterance as another recogniser read it (under a second pass: the streaming one's reading). Only the
+    # opt-out rules look at it: an opt-out either recogniser heard is honoured.
+    other_readings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
