@@ -6,4 +6,5 @@ scripts/setup.sh --test
 scripts/asterisk_root.sh >/dev/null  # the sandbox Asterisk's root: built once (about a minute), then kept
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/python -m pytest -q "$@"
+# The slowest tests are listed at the end: the suite has a time budget (README: Tests).
+exec .venv/bin/python -m pytest -q --durations=25 "$@"

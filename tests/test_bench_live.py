@@ -21,6 +21,7 @@ def test_bench_live_prints_its_figures(cli_env: dict) -> None:
     assert figures["tier_latency_ms"]["p50"] > 0 and 0 < figures["rtf"] < 1
     assert figures["audio_gaps"]["calls_measured"] >= 1 and isinstance(figures["sustained"], bool)
     assert figures["codecs"] == {"PCMU": 2} and 0 < figures["asr_cpu_per_speech_second"] < 2
+    assert figures["asr_cpu_per_call_second"] == figures["rtf"]
 
 
 def test_bench_live_refuses_more_lines_than_it_can_simulate(cli_env: dict) -> None:
