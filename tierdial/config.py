@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import phonenumbers
 import yaml
@@ -28,6 +28,10 @@ CONFIG_ENV = "TIERDIAL_CONFIG"
 # The modes a campaign can run on, named as in the dialer's table of them (dialer/pacing/registry.py, which says
 # what each does); the shared plumbing does not import the dialer, so a test keeps the two equal.
 PACING_MODES = ("lines", "progressive", "vicidial", "tierdial")
+# The recognisers `asr.backend` names (asr/engine.py builds them): listed here, where the schema needs them, and
+# imported there, since the shared plumbing does not import the domain packages.
+AsrBackend = Literal["auto", "vosk", "whisper", "vosk+whisper"]
+ASR_BACKENDS: tuple[str, ...] = get_args(AsrBackend)
 
 
 class _Section(BaseModel):
@@ -57,7 +61,7 @@ class Database(_Section):
 class Asr(_Section):
     model_path: Path | None = Field(default=None, description="a Vosk model folder; default: the packaged Korean model")
     threads: Annotated[int, Field(ge=1, le=64)] = 2
-    backend: Literal["auto", "vosk", "whisper", "vosk+whisper"] = Field(
+    backend: AsrBackend = Field(
         default="auto",
         description="vosk: partials and finals from Vosk; whisper: finals from Whisper base, no partials; "
         "vosk+whisper: Vosk's partials, Whisper's finals; auto: vosk where a Vosk model exists for the language, "
