@@ -2,9 +2,10 @@
 
 A station whose recognisers run on other machines lists them in `station.asr_services`. Before a call's
 stream opens, each is asked for its load (one short connection: the calls it transcribes and the worst of
-their lags); a service that does not answer within `PROBE_SECONDS` is skipped for that call. The choice is
-made per call, in the process that streams the call (a SIP worker or the station), so the pool is small and
-picklable like `AsrAudio`.
+their lags); a service that does not answer within `PROBE_SECONDS` is skipped for that call, and so is one
+that answers it is full (it carries its cap of connections: `audiosocket.FULL`), though it counts as alive.
+The choice is made per call, in the process that streams the call (a SIP worker or the station), so the pool
+is small and picklable like `AsrAudio`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ServiceLoad:
     address: tuple[str, int]
     streams: int
     lag_ms: int
+    full: bool = False  # it refused the request: it carries its cap of connections
 
 
 def service_load(address: tuple[str, int], timeout: float = PROBE_SECONDS) -> ServiceLoad | None:
@@ -41,6 +43,8 @@ def service_load(address: tuple[str, int], timeout: float = PROBE_SECONDS) -> Se
                 if not data:
                     return None
                 for frame in parser.feed(data):
+                    if wire.is_full(frame):
+                        return ServiceLoad(address, 0, 0, full=True)
                     if frame.kind == wire.KIND_RESULT:
                         status = json.loads(frame.payload)
                         return ServiceLoad(address, int(status["streams"]), int(status["lag_ms"]))
@@ -49,8 +53,10 @@ def service_load(address: tuple[str, int], timeout: float = PROBE_SECONDS) -> Se
 
 
 def least_lagged(loads: list[ServiceLoad]) -> ServiceLoad | None:
-    """Lag first (a service behind on its calls would put the new one behind too), then the fewest calls."""
-    return min(loads, key=lambda load: (load.lag_ms, load.streams), default=None)
+    """Lag first (a service behind on its calls would put the new one behind too), then the fewest calls; a full
+    service is never chosen (it would refuse the call)."""
+    room = [load for load in loads if not load.full]
+    return min(room, key=lambda load: (load.lag_ms, load.streams), default=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,8 @@ def test_shipped_config_file_is_valid() -> None:
         ({"campaing_defaults": {}}, "campaing_defaults", "unknown key"),
         ({"asr": {"thread": 2}}, "asr.thread", "unknown key"),
         ({"asr": {"backend": "kaldi"}}, "asr.backend", "vosk+whisper"),
+        ({"asr": {"max_connections": 0}}, "asr.max_connections", "1"),
+        ({"asterisk": {"audio_max_streams": 0}}, "asterisk.audio_max_streams", "1"),
         ({"engine": "freeswitch"}, "engine", "pjsua2"),
         ({"console": {"port": 70000}}, "console.port", "65535"),
         ({"engine": "asterisk"}, "asterisk.ami_secret", "engine is asterisk"),

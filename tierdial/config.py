@@ -77,6 +77,11 @@ class Asr(_Section):
         "on other machines (callees' audio travels unencrypted: never a public address)",
     )
     port: Annotated[int, Field(ge=0, le=65535)] = 0
+    max_connections: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None,
+        description="connections `tierdial asr serve` carries at once (calls streaming, status requests); past it a "
+        "new one is refused at once and the service is taken for full; default: 4 per recogniser it warms up, plus 16",
+    )
 
 
 class Sip(_Section):
@@ -274,6 +279,11 @@ class Asterisk(_Section):
         "generated pjsip.conf names them); or one existing endpoint for every call",
     )
     audio_host: str = Field(default="127.0.0.1", description="address of tierdial's AudioSocket server")
+    audio_max_streams: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None,
+        description="AudioSocket connections tierdial's audio server carries at once; past it a new one is closed at "
+        "once; default: 4 per line of the station (station.lines), plus 16",
+    )
     amd: bool = Field(
         default=False,
         description="answering-machine detection (app_amd) before the bot's opening; a machine still hears it",
