@@ -161,8 +161,8 @@ class _TapHandler(socketserver.BaseRequestHandler):
 
 
 def default_max_streams(lines: int) -> int:
-    """What the server carries at once unless `asterisk.audio_max_streams` says: a few streams per line (a call's,
-    its agent leg's, streams of calls hung up but not yet closed), and some to spare."""
+    """What the server carries at once unless `asterisk.audio_max_streams` says: one stream per call dialled, a few
+    per line (a line's next call may stream while its last one's stream closes), and some to spare."""
     return STREAMS_PER_LINE * lines + SPARE_STREAMS
 
 
