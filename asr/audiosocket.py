@@ -6,6 +6,10 @@ signed 16-bit little-endian) and KIND_HANGUP at the end. tierdial adds KIND_SLIN
 for wideband audio from its own engine and KIND_RESULT for recognition results sent
 back to the client as UTF-8 JSON, and KIND_STATUS: a connection that opens with it
 (instead of a UUID) is answered with one KIND_RESULT of the service's load, then closed.
+
+A service that carries its cap of connections refuses a new one at once, whatever it was going to ask: one
+KIND_ERROR frame whose text begins with `FULL` (`refused_full`), then the close. A status request gets that
+refusal too, so whoever probes a service's load learns it is full (alive, and no place for a new call).
 """
 
 from __future__ import annotations
@@ -29,6 +33,18 @@ _KIND_NAMES = {KIND_HANGUP: "hang-up", KIND_UUID: "UUID", KIND_SILENCE: "silence
                KIND_SLIN16: "16 kHz audio", KIND_RESULT: "result", KIND_ERROR: "error"}  # fmt: skip
 # What a call's sender (Asterisk, or a telephony engine) may send: results only ever travel the other way.
 INBOUND_KINDS = frozenset({KIND_HANGUP, KIND_UUID, KIND_SILENCE, KIND_SLIN, KIND_SLIN16, KIND_ERROR})
+
+
+FULL = "full:"
+
+
+def refused_full(limit: int) -> bytes:
+    """The frame that refuses a connection to a service carrying its cap of `limit` connections."""
+    return encode(KIND_ERROR, f"{FULL} the service carries {limit} connections, its cap".encode())
+
+
+def is_full(frame: Frame) -> bool:
+    return frame.kind == KIND_ERROR and frame.payload.startswith(FULL.encode())
 
 
 class FramingError(ValueError):

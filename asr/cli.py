@@ -10,7 +10,7 @@ from pathlib import Path
 
 from asr.audio import read_wav
 from asr.engine import AsrEngine
-from asr.service import AsrServer
+from asr.service import AsrServer, default_max_connections
 from tierdial.config import load_config
 from tierdial.errors import UserError
 
@@ -24,7 +24,9 @@ def _serve(args: argparse.Namespace) -> int:
     engine = AsrEngine.from_config(config.asr, warm_recognizers=args.recognizers)
     engine.warm_up()
     port = config.asr.port if args.port is None else args.port
-    server = AsrServer(engine, config.asr.host, port)
+    recognizers = config.asr.threads if args.recognizers is None else args.recognizers
+    cap = config.asr.max_connections or default_max_connections(recognizers)
+    server = AsrServer(engine, config.asr.host, port, max_connections=cap)
     try:
         signal.signal(signal.SIGTERM, _stop)
         thread = server.serve_in_thread()

@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Literal
 
 from asr.audio import Recording, frames, read_wav
 from asr.recognizer import AsrStream, RecognizerPool
 from asr.second_pass import CallSecondPass
 from asr.whisper_pass import WhisperPass
+from tierdial.config import ASR_BACKENDS, AsrBackend
 from tierdial.config import Asr as AsrConfig
 from tierdial.errors import UserError
 from tierdial.messages import FinalTranscript
 
-Backend = Literal["auto", "vosk", "whisper", "vosk+whisper"]
 # A few seconds of speech: a recogniser's first seconds of decoding run several times slower than the rest.
 WARM_UP = Path(__file__).with_name("warm_up.wav")
 
@@ -27,7 +26,7 @@ def _stream_through(stream: AsrStream, recording: Recording) -> list[FinalTransc
     return [r for r in results if isinstance(r, FinalTranscript)]
 
 
-def resolved_backend(backend: Backend, language: str, model_path: Path | None) -> str:
+def resolved_backend(backend: AsrBackend, language: str, model_path: Path | None) -> str:
     """`auto` made concrete: Vosk alone where a Vosk model exists for the language, else Whisper alone.
 
     Two passes are not the default yet: on the held-out Korean recordings they triage more calls right than Vosk
@@ -55,10 +54,12 @@ class AsrEngine:
         self,
         model_path: Path | None = None,
         warm_recognizers: int = 2,
-        backend: Backend = "auto",
+        backend: AsrBackend = "auto",
         language: str = "ko",
         whisper_workers: int | None = None,
     ) -> None:
+        if backend not in ASR_BACKENDS:
+            raise UserError(f"asr.backend: {backend!r} is not one of {', '.join(ASR_BACKENDS)}")
         self.backend = resolved_backend(backend, language, model_path)
         self.language = language
         self.pool: RecognizerPool | None = None
@@ -74,8 +75,6 @@ class AsrEngine:
 
             workers = whisper_workers or cores()
             self.whisper = WhisperPass(ModelLoader().load(workers, threads_per_worker=1), workers)
-        if self.pool is None and self.whisper is None:
-            raise UserError(f"asr.backend: {backend!r} is not one of vosk, whisper, vosk+whisper, auto")
 
     @classmethod
     def from_config(cls, config: AsrConfig, warm_recognizers: int | None = None) -> AsrEngine:

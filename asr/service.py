@@ -4,7 +4,9 @@ Each call is one TCP connection on loopback speaking AudioSocket framing: a UUID
 frame names the call, audio frames follow (8 kHz `KIND_SLIN`, as Asterisk sends, or
 16 kHz `KIND_SLIN16`), a hang-up frame ends it. Results go back on the same
 connection as `KIND_RESULT` frames of JSON. Each connection has its own thread:
-Vosk releases the GIL while decoding, so calls decode in parallel.
+Vosk releases the GIL while decoding, so calls decode in parallel. The connections open at
+once are capped (`asr.max_connections`): past the cap a new one is refused at the door with
+an error frame that says the service is full (`audiosocket.FULL`), and those connected go on.
 
 Every half second of audio a `progress` result tells how far behind the recogniser
 is: the audio received but not yet decoded. The dialer holds back new calls when it
@@ -27,6 +29,7 @@ import time
 from asr import audiosocket as wire
 from asr.engine import AsrEngine
 from asr.recognizer import AsrStream, Result
+from tierdial.connection_cap import CappedThreadingServer
 from tierdial.messages import FinalTranscript
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,8 @@ PROGRESS_EVERY_MS = 500
 # sender stopped this long in the middle of a frame or before the UUID, or whose results wait this long to be
 # taken, is gone or stuck.
 STALL_SECONDS = 20.0
+CONNECTIONS_PER_RECOGNIZER = 4
+SPARE_CONNECTIONS = 16
 
 
 def result_payload(result: Result) -> bytes:
@@ -187,7 +192,13 @@ class _CallHandler(socketserver.BaseRequestHandler):
         self.request.sendall(wire.encode(wire.KIND_ERROR, message.encode()))
 
 
-class AsrServer(socketserver.ThreadingTCPServer):
+def default_max_connections(recognizers: int) -> int:
+    """What a service carries at once unless `asr.max_connections` says: a few connections per recogniser it warms
+    up (one per call expected), for the calls past that it still takes (the pool grows) and the status requests."""
+    return CONNECTIONS_PER_RECOGNIZER * recognizers + SPARE_CONNECTIONS
+
+
+class AsrServer(CappedThreadingServer):
     daemon_threads = True
     allow_reuse_address = True
     # Calls answered together connect together: past a short backlog the kernel drops their handshakes, and each
@@ -195,11 +206,21 @@ class AsrServer(socketserver.ThreadingTCPServer):
     request_queue_size = 128
 
     def __init__(
-        self, engine: AsrEngine, host: str = "127.0.0.1", port: int = 0, stall_seconds: float = STALL_SECONDS
+        self,
+        engine: AsrEngine,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stall_seconds: float = STALL_SECONDS,
+        max_connections: int = default_max_connections(2),
     ) -> None:
+        """`max_connections`: past it a new connection, status requests included, is refused with `wire.FULL`;
+        the calls already connected go on."""
         self.engine, self.stall_seconds = engine, stall_seconds
         self.lag_ms: dict[str, int] = {}  # per call: the audio waiting to be decoded at its last progress point
-        super().__init__((host, port), _CallHandler)
+        super().__init__((host, port), _CallHandler, max_connections, "the ASR service")
+
+    def refuse(self, request: socket.socket) -> None:
+        request.send(wire.refused_full(self.cap.limit))
 
     def status(self) -> bytes:
         """The load a station weighs to choose among ASR services: calls streaming and the worst of their lags."""

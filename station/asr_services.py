@@ -38,12 +38,13 @@ class AsrServices:
     def start(self) -> AsrAudio | AsrServicePool:
         remote = [parse_address(a) for a in self.config.station.asr_services]
         if remote:
-            dead = [address for address in remote if service_load(address) is None]
-            if len(dead) == len(remote):
-                raise UserError(f"none of station.asr_services answers: {', '.join(self.config.station.asr_services)}")
-            for address in dead:
-                log.warning("ASR service %s:%d does not answer; calls go to the others", *address)
             pool = AsrServicePool(tuple(remote))
+            alive = {load.address for load in pool.loads(skip_silent=False)}
+            if not alive:
+                raise UserError(f"none of station.asr_services answers: {', '.join(self.config.station.asr_services)}")
+            for address in remote:
+                if address not in alive:
+                    log.warning("ASR service %s:%d does not answer; calls go to the others", *address)
             self.sink = pool
             return pool
         self.local = start_service(self._command(0), "listening on")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, run_cli
-from tierdial.config import load_config, parse_config
+from tierdial.config import ASR_BACKENDS, load_config, parse_config
 from tierdial.errors import UserError
 
 
@@ -36,6 +36,9 @@ def test_shipped_config_file_is_valid() -> None:
         ({"campaign_defaults": {"pacing": "turbo"}}, "campaign_defaults.pacing", "tierdial"),
         ({"campaing_defaults": {}}, "campaing_defaults", "unknown key"),
         ({"asr": {"thread": 2}}, "asr.thread", "unknown key"),
+        ({"asr": {"backend": "kaldi"}}, "asr.backend", "vosk+whisper"),
+        ({"asr": {"max_connections": 0}}, "asr.max_connections", "1"),
+        ({"asterisk": {"audio_max_streams": 0}}, "asterisk.audio_max_streams", "1"),
         ({"engine": "freeswitch"}, "engine", "pjsua2"),
         ({"console": {"port": 70000}}, "console.port", "65535"),
         ({"engine": "asterisk"}, "asterisk.ami_secret", "engine is asterisk"),
@@ -47,6 +50,14 @@ def test_bad_values_are_refused_with_the_key_named(data: dict, key: str, hint: s
         parse_config(data, "config.yaml")
     assert key in str(error.value)
     assert hint in str(error.value)
+
+
+def test_the_asr_engine_refuses_a_backend_the_schema_does_not_name() -> None:
+    from asr.engine import AsrEngine
+
+    with pytest.raises(UserError) as error:
+        AsrEngine(backend="kaldi")  # type: ignore[arg-type]
+    assert all(name in str(error.value) for name in ASR_BACKENDS)
 
 
 def _numbers(**number: object) -> dict:

@@ -21,6 +21,7 @@ from asr.audio import frames, read_wav
 from asr.client import AsrAudio, AsrClient
 from asr.engine import AsrEngine
 from asr.service import AsrServer
+from asr.service_pool import service_load
 from dialer.telephony.asterisk.tap_server import TapServer
 from tests.helpers import SPEECH
 from tierdial.messages import FinalTranscript, PartialTranscript
@@ -284,3 +285,112 @@ def test_result_frames_that_are_not_results_end_the_client_with_a_reason() -> No
             connection.sendall(wire.encode(wire.KIND_RESULT, json.dumps(["not", "a", "result"]).encode()))
             assert client.finish(timeout=10)
     assert client.errors and "not a result" in client.errors[0]
+
+
+# Connection caps ---------------------------------------------------------------------------------
+
+CAP, EXTRA = 3, 4
+
+
+def _refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "tierdial.connection_cap"]
+
+
+def _stream_call(connection: socket.socket, pcm: bytes) -> list[wire.Frame]:
+    """The rest of a call on a connection that has named it: its audio, the hang-up, and every frame back."""
+    for frame in frames(pcm, 16000):
+        connection.sendall(wire.encode(wire.KIND_SLIN16, frame))
+    connection.sendall(wire.encode(wire.KIND_HANGUP))
+    return _answer(connection, 120)
+
+
+def test_the_asr_service_refuses_connections_past_its_cap_and_takes_them_again_when_some_close(
+    asr_engine: AsrEngine, speech: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="tierdial.connection_cap")
+    server = AsrServer(asr_engine, stall_seconds=STALL, max_connections=CAP)
+    server.serve_in_thread()
+    address = ("127.0.0.1", server.port)
+    try:
+        calls = [socket.create_connection(address) for _ in range(CAP)]
+        for connection in calls:
+            connection.sendall(wire.encode_uuid(str(uuid.uuid4())))  # named: the server waits for its audio
+        _until(lambda: server.cap.open == CAP)
+        for _ in range(EXTRA):
+            with socket.create_connection(address) as extra:
+                (refusal,) = _answer(extra, 5)
+            assert wire.is_full(refusal) and f"{CAP} connections" in refusal.payload.decode()
+        full = service_load(address, timeout=5)  # a status request, refused like the rest: the service is full
+        assert full is not None and full.full
+        assert len(_refusals(caplog)) == 1, _refusals(caplog)  # one line for the burst, not one per connection
+        assert "refused 1 new one" in _refusals(caplog)[0]
+
+        answers: dict[int, list[wire.Frame]] = {}
+        streams = [
+            threading.Thread(target=lambda n=n, c=c: answers.__setitem__(n, _stream_call(c, speech)))
+            for n, c in enumerate(calls)
+        ]
+        for thread in streams:
+            thread.start()
+        for thread in streams:
+            thread.join(timeout=180)
+        for n, received in answers.items():  # the calls connected before the flood were transcribed to the end
+            finals = [json.loads(f.payload) for f in received if f.kind == wire.KIND_RESULT]
+            assert [f for f in finals if f["type"] == "final" and f["text"]], n
+            assert received[-1].kind == wire.KIND_HANGUP, n
+        assert len(answers) == CAP
+        for connection in calls:
+            connection.close()
+
+        _until(lambda: server.cap.open == 0)
+        results, errors = _transcribe(address, speech)  # room again: a new call is taken
+        assert errors == [] and [r for r in results if r["type"] == "final"][-1]["text"]
+        load = service_load(address, timeout=5)
+        assert load is not None and not load.full
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_tap_server_closes_streams_past_its_cap_and_takes_them_again_when_some_close(
+    service: tuple[AsrServer, _Engine], speech: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    received: list[object] = []
+    asr = AsrAudio("127.0.0.1", service[0].port)
+    server = TapServer(asr, received.append, stall_seconds=STALL, max_streams=CAP)
+    server.serve_in_thread()
+    caplog.set_level(logging.WARNING, logger="tierdial.connection_cap")
+    address = _tap_address(server)
+    try:
+        held = []
+        for n in range(CAP):
+            stream = str(uuid.uuid4())
+            server.expect(stream, f"held-{n}")
+            connection = socket.create_connection(address)
+            connection.sendall(wire.encode_uuid(stream))
+            held.append(connection)
+        _until(lambda: server.streaming() == {f"held-{n}" for n in range(CAP)})
+        for _ in range(EXTRA):
+            with socket.create_connection(address) as extra:
+                extra.settimeout(5)
+                assert extra.recv(65536) == b""  # closed at once, without a word (Asterisk reads none)
+        assert len(_refusals(caplog)) == 1, _refusals(caplog)
+
+        for frame in frames(speech, 16000):  # a stream connected before the flood goes on
+            held[0].sendall(wire.encode(wire.KIND_SLIN16, frame))
+        held[0].sendall(wire.encode(wire.KIND_HANGUP))
+        _until(lambda: any(isinstance(m, FinalTranscript) and m.call_id == "held-0" for m in received), 60)
+        for connection in held:
+            connection.sendall(wire.encode(wire.KIND_HANGUP))
+            connection.close()
+        _until(lambda: server.cap.open == 0)
+
+        again = str(uuid.uuid4())
+        server.expect(again, "again")
+        with socket.create_connection(address) as connection:
+            connection.sendall(wire.encode_uuid(again))
+            _until(lambda: "again" in server.streaming())
+            connection.sendall(wire.encode(wire.KIND_HANGUP))
+    finally:
+        server.shutdown()
+        server.server_close()

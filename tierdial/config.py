@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import phonenumbers
 import yaml
@@ -28,6 +28,10 @@ CONFIG_ENV = "TIERDIAL_CONFIG"
 # The modes a campaign can run on, named as in the dialer's table of them (dialer/pacing/registry.py, which says
 # what each does); the shared plumbing does not import the dialer, so a test keeps the two equal.
 PACING_MODES = ("lines", "progressive", "vicidial", "tierdial")
+# The recognisers `asr.backend` names (asr/engine.py builds them): listed here, where the schema needs them, and
+# imported there, since the shared plumbing does not import the domain packages.
+AsrBackend = Literal["auto", "vosk", "whisper", "vosk+whisper"]
+ASR_BACKENDS: tuple[str, ...] = get_args(AsrBackend)
 
 
 class _Section(BaseModel):
@@ -57,7 +61,7 @@ class Database(_Section):
 class Asr(_Section):
     model_path: Path | None = Field(default=None, description="a Vosk model folder; default: the packaged Korean model")
     threads: Annotated[int, Field(ge=1, le=64)] = 2
-    backend: Literal["auto", "vosk", "whisper", "vosk+whisper"] = Field(
+    backend: AsrBackend = Field(
         default="auto",
         description="vosk: partials and finals from Vosk; whisper: finals from Whisper base, no partials; "
         "vosk+whisper: Vosk's partials, Whisper's finals; auto: vosk where a Vosk model exists for the language, "
@@ -73,6 +77,11 @@ class Asr(_Section):
         "on other machines (callees' audio travels unencrypted: never a public address)",
     )
     port: Annotated[int, Field(ge=0, le=65535)] = 0
+    max_connections: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None,
+        description="connections `tierdial asr serve` carries at once (calls streaming, status requests); past it a "
+        "new one is refused at once and the service is taken for full; default: 4 per recogniser it warms up, plus 16",
+    )
 
 
 class Sip(_Section):
@@ -270,6 +279,11 @@ class Asterisk(_Section):
         "generated pjsip.conf names them); or one existing endpoint for every call",
     )
     audio_host: str = Field(default="127.0.0.1", description="address of tierdial's AudioSocket server")
+    audio_max_streams: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None,
+        description="AudioSocket connections tierdial's audio server carries at once; past it a new one is closed at "
+        "once; default: 4 per line of the station (station.lines), plus 16",
+    )
     amd: bool = Field(
         default=False,
         description="answering-machine detection (app_amd) before the bot's opening; a machine still hears it",

@@ -17,7 +17,7 @@ from asr.client import AsrAudio
 from dialer.telephony.asterisk.ami import AmiAddress, AmiError
 from dialer.telephony.asterisk.confgen import ANSWERED_CONTEXT
 from dialer.telephony.asterisk.follower import CallFollower
-from dialer.telephony.asterisk.tap_server import TapServer
+from dialer.telephony.asterisk.tap_server import TapServer, default_max_streams
 from dialer.telephony.engine import AudioSink, Dial, EventSink, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
 from tierdial.config import Config
@@ -31,7 +31,9 @@ class AsteriskEngine(TelephonyEngine):
         """`asr`: where the callees' audio goes (an ASR service's address, or a sink such as a pool of services)."""
         settings = config.asterisk
         self._on_event = on_event
-        self._taps = TapServer(AsrAudio(*asr) if isinstance(asr, tuple) else asr, on_event, host=settings.audio_host)
+        sink = AsrAudio(*asr) if isinstance(asr, tuple) else asr
+        streams = settings.audio_max_streams or default_max_streams(config.station.lines)
+        self._taps = TapServer(sink, on_event, host=settings.audio_host, max_streams=streams)
         self._calls = CallFollower(
             AmiAddress.of(settings), on_event, self._taps, ANSWERED_CONTEXT, settings.trunk_endpoint
         )

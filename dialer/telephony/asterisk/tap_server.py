@@ -23,6 +23,7 @@ from asr import audiosocket as wire
 from asr.audio import FRAME_MS, MODEL_RATE
 from asr.audio_breaks import READ_EVERY_MS, AudioArrivals, BrokenAudio
 from dialer.telephony.engine import AsrEvent, AudioSink, AudioStream
+from tierdial.connection_cap import CappedThreadingServer
 from tierdial.messages import AudioGaps
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ TranscriptSink = Callable[[AsrEvent | AudioGaps], None]
 
 FRAME_BYTES = MODEL_RATE * FRAME_MS // 1000 * 2
 LEAD_FRAMES = 2
+STREAMS_PER_LINE = 4
+SPARE_STREAMS = 16
 
 
 class _Outlet:
@@ -157,7 +160,13 @@ class _TapHandler(socketserver.BaseRequestHandler):
             self.server.forget(call_id)
 
 
-class TapServer(socketserver.ThreadingTCPServer):
+def default_max_streams(lines: int) -> int:
+    """What the server carries at once unless `asterisk.audio_max_streams` says: one stream per call dialled, a few
+    per line (a line's next call may stream while its last one's stream closes), and some to spare."""
+    return STREAMS_PER_LINE * lines + SPARE_STREAMS
+
+
+class TapServer(CappedThreadingServer):
     daemon_threads = True
     allow_reuse_address = True
     # Streams of calls answered together connect together: past a short backlog the kernel drops their handshakes,
@@ -165,14 +174,21 @@ class TapServer(socketserver.ThreadingTCPServer):
     request_queue_size = 128
 
     def __init__(
-        self, audio: AudioSink, on_transcript: TranscriptSink, host: str = "127.0.0.1", stall_seconds: float = 10.0
+        self,
+        audio: AudioSink,
+        on_transcript: TranscriptSink,
+        host: str = "127.0.0.1",
+        stall_seconds: float = 10.0,
+        max_streams: int = default_max_streams(12),
     ) -> None:
+        """`max_streams`: past it a new connection is closed at once (Asterisk knows no error frame), and the
+        streams already connected go on."""
         self.audio, self.on_transcript, self.stall_seconds = audio, on_transcript, stall_seconds
         self._expected: dict[str, str] = {}  # stream UUID -> call id
         self._live: dict[str, _Outlet] = {}  # call id -> its connection's way back to Asterisk
         self._lock = threading.Lock()
         self._connected = threading.Condition(self._lock)
-        super().__init__((host, 0), _TapHandler)
+        super().__init__((host, 0), _TapHandler, max_streams, "the AudioSocket server for Asterisk's audio")
 
     @property
     def address(self) -> str:
