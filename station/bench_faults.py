@@ -70,7 +70,7 @@ LINES = 3
 MIN_CONTACTS = LINES + 1  # at least one call placed after the fault, to measure the recovery by
 FAULT_WAIT_SECONDS = 120
 # What the station's log says when each fault is noticed (its own words, from the modules that handle them).
-NOTICED = {"asr_killed": "the ASR service ended", "sip_worker_killed": "SIP worker"}
+NOTICED = {"asr_killed": "the ASR service ended", "sip_worker_killed": "ended; starting another"}
 NOT_MEASURED = {
     "console_killed": "not measured: the station serves its console from a thread of its own process, so killing "
     "the console is killing the station (`tierdial bench cluster` measures that); an upload to a console-only node "
@@ -158,7 +158,7 @@ def _kill_asr(station: Station, seen: _Seen) -> tuple[float, str]:
     _wait(station.asr.answering, 60, "the restarted ASR service to answer")
     restarted = time.monotonic() - started
     kept = "all kept" if _sip_workers(station) == workers else "not all kept"
-    return killed, f"ASR service killed with {up} calls up; answering again after {restarted:.1f} s; SIP workers {kept}"
+    return killed, f"ASR service killed, {up} calls up; answering again after {restarted:.1f} s; SIP workers {kept}"
 
 
 def _kill_sip_worker(station: Station, seen: _Seen) -> tuple[float, str]:
@@ -174,10 +174,8 @@ def _kill_sip_worker(station: Station, seen: _Seen) -> tuple[float, str]:
         return pid not in now and len(now) == len(workers)
 
     _wait(replaced, 60, "a SIP worker in the dead one's place")
-    return (
-        killed,
-        f"SIP worker killed with {up} calls up; another in its place after {time.monotonic() - started:.1f} s",
-    )
+    took = time.monotonic() - started
+    return killed, f"SIP worker killed, {up} calls up on the station; another in its place after {took:.1f} s"
 
 
 FAULTS: dict[str, Callable[[Station, _Seen], tuple[float, str]]] = {
