@@ -220,7 +220,7 @@ def _bench_number(k: int) -> str:
     return f"+82234567{k:03d}"
 
 
-def _phones_taking_turns(calls: int, sims: int) -> list[str]:
+def phones_taking_turns(calls: int, sims: int) -> list[str]:
     """Simulated callees' numbers, in an order that takes turns among the callee simulators.
 
     Simulator k is the trunk of caller number k, and each contact's caller number follows from
@@ -237,7 +237,7 @@ def _phones_taking_turns(calls: int, sims: int) -> list[str]:
     return [phone for turn in zip(*buckets, strict=False) for phone in turn][:calls]
 
 
-def _bench_config(
+def bench_config(
     config: Config, workdir: Path, engine_name: str, sim_ports: list[int], headset_port: int, lines: int
 ) -> Config:
     """The configuration on `engine_name` with a database of the run's own, a trunk and an owned caller number per
@@ -270,7 +270,7 @@ def run_bench_live(
     workdir = Path(tempfile.mkdtemp(prefix="tierdial-bench-"))
     per_sim = max(1, call_limit() - 1)  # a slot to spare: a call ending and the next starting overlap
     sims = math.ceil(lines / per_sim)
-    phones = _phones_taking_turns(calls, sims)
+    phones = phones_taking_turns(calls, sims)
     scenario = workdir / "scenario.json"
     scenario.write_text(json.dumps(_scenario(phones)), encoding="utf-8")
     sim_command = ["sim", "callees", "--scenario", str(scenario), *(["--codec", codec] if codec else [])]
@@ -281,7 +281,7 @@ def run_bench_live(
     run = _Run()
     phone_of: dict[str, str] = {}
     try:
-        with pbx_for(_bench_config(config, workdir, engine_name, sim_ports, headset.address[1], lines)) as bench:
+        with pbx_for(bench_config(config, workdir, engine_name, sim_ports, headset.address[1], lines)) as bench:
             station = Station(bench, config_path, clock=clock, console_port=0)
             flow = station.flow
             with station.sessions.begin() as session:
@@ -309,8 +309,8 @@ def run_bench_live(
         agent_out = headset.stop()
         callee_out = "\n".join(sim.stop() for sim in callee_sims)
         shutil.rmtree(workdir, ignore_errors=True)
-    callee_log = {e["number"]: e for e in map(json.loads, filter(_is_json, callee_out.splitlines()))}
-    agent_onsets = [t for e in map(json.loads, filter(_is_json, agent_out.splitlines())) for t in e["sound_onsets"]]
+    callee_log = {e["number"]: e for e in map(json.loads, filter(is_json, callee_out.splitlines()))}
+    agent_onsets = [t for e in map(json.loads, filter(is_json, agent_out.splitlines())) for t in e["sound_onsets"]]
     audio_seconds = sum(run.ended.get(c, time.time()) - t for c, t in run.answered.items())
     takeover = _takeover_ms(run, callee_log, agent_onsets, phone_of)
     tier, tier_shown = _tier_latency_ms(run, callee_log, phone_of)
@@ -343,5 +343,5 @@ def run_bench_live(
     }
 
 
-def _is_json(line: str) -> bool:
+def is_json(line: str) -> bool:
     return line.startswith("{")

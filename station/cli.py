@@ -1,4 +1,4 @@
-"""`tierdial serve`, `tierdial console serve`, `tierdial demo` and `tierdial bench live`: stations, and consoles."""
+"""`tierdial serve`, `tierdial console serve`, `tierdial demo`, and the benchmarks that run stations (live, faults)."""
 
 from __future__ import annotations
 
@@ -115,6 +115,15 @@ def _bench_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_faults(args: argparse.Namespace) -> int:
+    from station.bench_faults import FAULTS, run_bench_faults, table
+
+    faults = args.fault or list(FAULTS)
+    results = run_bench_faults(load_config(args.config), args.config, faults, contacts=args.contacts)
+    print("\n".join(json.dumps(result) for result in results) if args.json else table(results))
+    return 0
+
+
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
         "serve", help="run this node: dial every running campaign, serve the console, until SIGTERM (then drain)"
@@ -163,3 +172,15 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     cluster.add_argument("--nodes", type=int, default=2, help="stations, 2-4 (default 2)")
     cluster.add_argument("--json", action="store_true", help="one line of JSON")
     cluster.set_defaults(run=_bench_cluster)
+    faults = bench.add_parser(
+        "faults", help="a short campaign with one fault injected per run (ASR service, SIP worker killed): nothing lost"
+    )
+    faults.add_argument(
+        "--fault",
+        action="append",
+        choices=["asr_killed", "sip_worker_killed", "console_killed"],
+        help="a fault to inject (repeatable; default: every one measured)",
+    )
+    faults.add_argument("--contacts", type=int, default=12, help="simulated callees per run (default 12)")
+    faults.add_argument("--json", action="store_true", help="one line of JSON per fault")
+    faults.set_defaults(run=_bench_faults)

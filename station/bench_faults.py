@@ -1,0 +1,340 @@
+"""`tierdial bench faults`: one fault injected into a short campaign on the embedded engine, then an audit.
+
+Each run is the live benchmark's station (`station.bench_live`: the same configuration, callee
+simulators and headset) with a SQLite database in a folder of its own, dialling a dozen simulated
+callees on three lines. About one in three callees says an opt-out; the others say they are busy and
+to call later, then go on talking. The run injects its one fault (the ASR service: once a callee's
+speech is being transcribed; a SIP worker: once two calls are up), lets the campaign finish, and
+reads the database, the callees' own log and the station's log. Figures, per fault:
+
+- calls: the call attempts of the campaign;
+- lost_optouts: callees whose scenario is an opt-out, who said it to its end on a call (their
+  simulator's log: the line's speech ended before the call did), and whose number is not on the
+  do-not-call list at the end. An opt-out said on a call the product did not hear counts too: it is
+  what a regulator would count (the notes say how many of the lost were not heard);
+- lost_transcripts: answered calls on which the callee said at least one line to its end, that the
+  product heard (the attempt has a final tier), and of which no callee transcript is stored. A call
+  with no final tier is the product's "not heard": the recogniser died under it, or the call did,
+  and it decided nothing from silence; those calls are counted in the notes, not as lost;
+- lost_outcomes: attempts still `in_progress` once the campaign has ended and no call is up;
+- double_dials: contacts with two attempts whose times overlap (dialled twice at once);
+- recovered_s: from the fault to the first final transcript of a call answered after it (the next
+  call answered and transcribed); null when no call was answered after the fault;
+- notes: what was killed, what the station's log said of it, and the calls not heard.
+
+Faults: asr_killed (the station's local ASR service, SIGKILL, while a callee speaks; the station
+starts it again on the same port) and sip_worker_killed (a SIP worker, SIGKILL, with calls up; the
+engine starts another). console_killed is not measured: see `NOT_MEASURED`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from tqdm import tqdm
+
+from asr.models import TranscriptSegment
+from dialer.models import CallAttempt, CallOutcome, Contact, DoNotCall
+from dialer.sim.setup import create_sim_campaign, noon_in_seoul_clock, wait_for_agent
+from dialer.telephony.legs import LegKind, leg_of
+from dialer.telephony.pjsua2.endpoint import call_limit
+from dialer.telephony.pjsua2.engine import Pjsua2Engine
+from dialer.telephony.registry import pbx_for
+from station.assembly import Station
+from station.bench_live import bench_config, is_json, phones_taking_turns
+from tierdial.config import Config
+from tierdial.errors import UserError
+from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript
+from tierdial.processes import start_service
+
+OPT_OUT = [{"wav": "heldout/ko_E_040.wav"}]
+LATER = [{"wav": "heldout/ko_C_020.wav"}, {"wav": "heldout/ko_C_021.wav", "after": "pause", "pause": 1.5}]
+# A callee whose call is not heard (the recogniser gone) hangs up by themself: nothing else ends that call.
+CALLEE_HANGS_UP_SECONDS = 25
+LINES = 3
+MIN_CONTACTS = LINES + 1  # at least one call placed after the fault, to measure the recovery by
+FAULT_WAIT_SECONDS = 120
+# What the station's log says when each fault is noticed (its own words, from the modules that handle them).
+NOTICED = {"asr_killed": "the ASR service ended", "sip_worker_killed": "ended; starting another"}
+NOT_MEASURED = {
+    "console_killed": "not measured: the station serves its console from a thread of its own process, so killing "
+    "the console is killing the station (`tierdial bench cluster` measures that); an upload to a console-only node "
+    "(`tierdial console serve`) killed mid-way is for a later version",
+}
+
+
+@dataclass
+class _Seen:
+    """What the bus showed during the run, with wall-clock times (the callee simulators log in wall-clock time)."""
+
+    answered: dict[str, float] = field(default_factory=dict)
+    ended: dict[str, float] = field(default_factory=dict)
+    first_final: dict[str, float] = field(default_factory=dict)
+    speaking: set[str] = field(default_factory=set)  # calls with the callee's speech transcribed (partials)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def up(self) -> list[str]:
+        with self.lock:
+            return [call for call in self.answered if call not in self.ended]
+
+
+class _LogTap(logging.Handler):
+    """The station's warnings and errors during a run, to check what it said of the fault."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _observe(seen: _Seen, message: object) -> None:
+    call_id = getattr(message, "call_id", "")
+    if not call_id or leg_of(call_id).kind is not LegKind.callee:
+        return
+    now = time.time()
+    with seen.lock:
+        if isinstance(message, Answered):
+            seen.answered[call_id] = now
+        elif isinstance(message, CallEnded):
+            seen.ended[call_id] = now
+        elif isinstance(message, PartialTranscript) and message.text:
+            seen.speaking.add(call_id)
+        elif isinstance(message, FinalTranscript) and message.speaker == "callee" and message.text:
+            seen.first_final.setdefault(call_id, now)
+
+
+def _scenario(phones: list[str]) -> tuple[dict, set[str]]:
+    """The callees' scenario, and the numbers of those who opt out (every third, from the second)."""
+    opting_out = {phone for k, phone in enumerate(phones) if k % 3 == 1}
+    numbers = {
+        phone: {"say": OPT_OUT if phone in opting_out else LATER, "hangup_after_seconds": CALLEE_HANGS_UP_SECONDS}
+        for phone in phones
+    }
+    return {"numbers": numbers}, opting_out
+
+
+def _wait(probe: Callable[[], object], timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise UserError(f"bench faults: timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _sip_workers(station: Station) -> list[int]:
+    engine = station.flow.engine
+    assert isinstance(engine, Pjsua2Engine)  # the benchmark runs the embedded engine
+    return engine.worker_pids
+
+
+def _kill_asr(station: Station, seen: _Seen) -> tuple[float, str]:
+    """SIGKILL the local ASR service while a callee is being transcribed; returns when (wall clock), and the notes'
+    account of it."""
+    _wait(lambda: [c for c in seen.up() if c in seen.speaking], FAULT_WAIT_SECONDS, "a callee being transcribed")
+    assert station.asr.local is not None  # the benchmark's configuration names no remote ASR service
+    pid, workers, up = station.asr.local.pid, _sip_workers(station), len(seen.up())
+    os.kill(pid, signal.SIGKILL)
+    killed, started = time.time(), time.monotonic()
+    _wait(lambda: station.asr.local is not None and station.asr.local.pid != pid, 60, "the ASR service's restart")
+    _wait(station.asr.answering, 60, "the restarted ASR service to answer")
+    restarted = time.monotonic() - started
+    kept = "all kept" if _sip_workers(station) == workers else "not all kept"
+    return killed, f"ASR service killed, {up} calls up; answering again after {restarted:.1f} s; SIP workers {kept}"
+
+
+def _kill_sip_worker(station: Station, seen: _Seen) -> tuple[float, str]:
+    """SIGKILL a SIP worker while calls are up (the engine spreads calls over its workers: each holds some)."""
+    _wait(lambda: len(seen.up()) >= min(2, LINES), FAULT_WAIT_SECONDS, "calls up on the SIP workers")
+    workers, up = _sip_workers(station), len(seen.up())
+    pid = workers[0]
+    os.kill(pid, signal.SIGKILL)
+    killed, started = time.time(), time.monotonic()
+
+    def replaced() -> bool:
+        now = _sip_workers(station)
+        return pid not in now and len(now) == len(workers)
+
+    _wait(replaced, 60, "a SIP worker in the dead one's place")
+    took = time.monotonic() - started
+    return killed, f"SIP worker killed, {up} calls up on the station; another in its place after {took:.1f} s"
+
+
+FAULTS: dict[str, Callable[[Station, _Seen], tuple[float, str]]] = {
+    "asr_killed": _kill_asr,
+    "sip_worker_killed": _kill_sip_worker,
+}
+
+
+def run_bench_faults(config: Config, config_path: str | None, faults: list[str], contacts: int) -> list[dict]:
+    for fault in faults:
+        if fault in NOT_MEASURED:
+            raise UserError(f"--fault {fault}: {NOT_MEASURED[fault]}")
+    if contacts < MIN_CONTACTS:
+        raise UserError(f"--contacts must be at least {MIN_CONTACTS} (calls after the fault show the recovery)")
+    return [_run_one(config, config_path, fault, contacts) for fault in faults]
+
+
+@dataclass
+class _Records:
+    """The campaign's records, read from the database once it is over."""
+
+    attempts: list  # rows: call_id, contact_id, phone, started_at, ended_at, outcome, final_tier
+    transcribed: set[str]  # calls with a callee transcript stored
+    listed: set[str]  # numbers on the do-not-call list
+
+
+def _run_one(config: Config, config_path: str | None, fault: str, contacts: int) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix=f"tierdial-faults-{fault}-"))
+    sims = math.ceil(LINES / max(1, call_limit() - 1))
+    phones = phones_taking_turns(contacts, sims)
+    scenario, opting_out = _scenario(phones)
+    scenario_path = workdir / "scenario.json"
+    scenario_path.write_text(json.dumps(scenario), encoding="utf-8")
+    callee_sims = [
+        start_service(["sim", "callees", "--scenario", str(scenario_path)], "listening on") for _ in range(sims)
+    ]
+    headset = start_service(["sim", "agent"], "listening on")
+    _, clock = noon_in_seoul_clock()
+    seen, tap = _Seen(), _LogTap()
+    logging.getLogger().addHandler(tap)
+    try:
+        ports = [sim.address[1] for sim in callee_sims]
+        with pbx_for(bench_config(config, workdir, "pjsua2", ports, headset.address[1], LINES)) as bench:
+            station = Station(bench, config_path, clock=clock, console=False)
+            station.bus.subscribe(lambda message: _observe(seen, message))
+            progress = tqdm(total=contacts, desc=fault, unit="call", file=sys.stderr)
+            station.bus.subscribe(
+                lambda message: progress.update(1) if leg_of(message.call_id).kind is LegKind.callee else None,
+                CallEnded,
+            )
+            with station:
+                if not wait_for_agent(station.flow):
+                    raise UserError("the simulated agent's headset did not answer")
+                campaign_id = create_sim_campaign(
+                    station.sessions, f"faults {fault}", "faults", phones, bench, pacing="lines"
+                )
+                fault_at, notes = FAULTS[fault](station, seen)
+                if not station.wait_campaign_done(campaign_id, timeout=60 * contacts):
+                    notes += "; the campaign did not finish in time"
+                records = _records(station, campaign_id, opting_out)
+            progress.close()
+    finally:
+        logging.getLogger().removeHandler(tap)
+        headset.stop()
+        callee_out = "\n".join(sim.stop() for sim in callee_sims)
+        shutil.rmtree(workdir, ignore_errors=True)
+    said = _lines_said(callee_out)
+    figures = _figures(records, said, seen, opting_out, fault_at)
+    noticed = any(NOTICED[fault] in line for line in tap.lines)
+    notes += "; the station's log says so" if noticed else "; the station's log does not mention it"
+    not_heard, optouts_not_heard = figures.pop("not_heard"), figures.pop("optouts_not_heard")
+    if not_heard:
+        notes += f"; {not_heard} calls not heard (no tier decided: cut off, or the recogniser gone)"
+    if optouts_not_heard:
+        notes += f"; {optouts_not_heard} of the lost opt-outs said on a call not heard"
+    return {"fault": fault, **figures, "notes": notes}
+
+
+def _records(station: Station, campaign_id: int, opting_out: set[str]) -> _Records:
+    with station.sessions() as session:
+        attempts = list(
+            session.execute(
+                select(
+                    CallAttempt.call_id,
+                    CallAttempt.contact_id,
+                    Contact.phone_e164.label("phone"),
+                    CallAttempt.started_at,
+                    CallAttempt.ended_at,
+                    CallAttempt.outcome,
+                    CallAttempt.final_tier,
+                )
+                .join(Contact, Contact.id == CallAttempt.contact_id)
+                .where(CallAttempt.campaign_id == campaign_id)
+            )
+        )
+        segments = select(TranscriptSegment.call_id).where(
+            TranscriptSegment.call_id.in_([a.call_id for a in attempts]), TranscriptSegment.speaker == "callee"
+        )
+        transcribed = set(session.scalars(segments))
+        listed = set(session.scalars(select(DoNotCall.phone_e164).where(DoNotCall.phone_e164.in_(opting_out))))
+    return _Records(attempts, transcribed, listed)
+
+
+def _lines_said(callee_out: str) -> dict[str, list[float]]:
+    """Per number, when each line its callee began saying would have ended (wall clock), over all its calls."""
+    said: dict[str, list[float]] = defaultdict(list)
+    for entry in map(json.loads, filter(is_json, callee_out.splitlines())):
+        said[entry["number"]].extend(line["speech_end_at"] for line in entry.get("lines", []))
+    return said
+
+
+def _figures(records: _Records, said: dict[str, list[float]], seen: _Seen, opting_out: set[str], fault_at: float):
+    """The fault's figures, by the definitions in the module's docstring (and not_heard, for its notes)."""
+
+    def spoke(call_id: str, phone: str) -> bool:  # a line said to its end while this call was up
+        answered, ended = seen.answered.get(call_id), seen.ended.get(call_id, math.inf)
+        return answered is not None and any(answered <= end <= ended for end in said.get(phone, []))
+
+    answered = [a for a in records.attempts if a.call_id in seen.answered]
+    heard = [a for a in answered if a.final_tier is not None]
+    opted = {a.phone for a in answered if a.phone in opting_out and spoke(a.call_id, a.phone)}
+    lost_optouts = opted - records.listed
+    recovered = [
+        seen.first_final[call] - fault_at
+        for call, at in seen.answered.items()
+        if at >= fault_at and call in seen.first_final
+    ]
+    return {
+        "calls": len(records.attempts),
+        "lost_optouts": len(lost_optouts),
+        "lost_transcripts": sum(1 for a in heard if spoke(a.call_id, a.phone) and a.call_id not in records.transcribed),
+        "lost_outcomes": sum(1 for a in records.attempts if a.outcome == CallOutcome.in_progress),
+        "double_dials": _double_dials(records.attempts),
+        "recovered_s": round(min(recovered), 1) if recovered else None,
+        "not_heard": len(answered) - len(heard),
+        "optouts_not_heard": len({a.phone for a in answered if a.final_tier is None} & lost_optouts),
+    }
+
+
+def _double_dials(attempts: list) -> int:
+    """Contacts with two attempts at once: one started before the other had ended."""
+    by_contact: dict[int, list] = defaultdict(list)
+    for attempt in attempts:
+        by_contact[attempt.contact_id].append(attempt)
+    twice = 0
+    for own in by_contact.values():
+        own.sort(key=lambda a: a.started_at)
+        # An attempt that never ended overlaps whatever came after it.
+        if any(a.ended_at is None or b.started_at < a.ended_at for a, b in itertools.pairwise(own)):
+            twice += 1
+    return twice
+
+
+def table(results: list[dict]) -> str:
+    """The results for a person: one row per fault, its notes below."""
+    columns = ["fault", "calls", "lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials", "recovered_s"]
+    widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
+    rows = [columns, *([str(r[c]) for c in columns] for r in results)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines += [f"{r['fault']}: {r['notes']}" for r in results]
+    lines += [f"{fault}: {why}" for fault, why in NOT_MEASURED.items()]
+    return "\n".join(lines)

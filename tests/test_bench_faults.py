@@ -1,0 +1,28 @@
+"""`tierdial bench faults` runs a fault end to end and finds nothing lost (the quickest fault: a SIP worker killed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from station.bench_faults import run_bench_faults
+from tests.helpers import run_cli
+from tierdial.config import parse_config
+from tierdial.errors import UserError
+
+
+@pytest.mark.timeout(240)
+def test_a_sip_worker_killed_mid_campaign_loses_nothing(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "sip_worker_killed", "--contacts", "4", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert figures["fault"] == "sip_worker_killed" and figures["calls"] == 4, figures
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0), figures
+    assert figures["recovered_s"] is not None and "the station's log says so" in figures["notes"], figures
+
+
+def test_bench_faults_says_why_the_console_is_not_killed() -> None:
+    with pytest.raises(UserError, match="from a thread of its own process"):
+        run_bench_faults(parse_config({}, "test"), None, ["console_killed"], contacts=12)
