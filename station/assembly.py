@@ -42,6 +42,9 @@ from tierdial.schema import migrated_database
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
+# How often the dial loop asks whether a recogniser answers: a call placed while none does would go unheard, and an
+# opt-out said on it would be lost.
+ASR_CHECK_SECONDS = 1.0
 AGENT_RING_EVERY_SECONDS = 30.0
 
 
@@ -85,6 +88,7 @@ class Station:
         self._beat, self._recover = Every(members.HEARTBEAT_SECONDS), Every(members.HEARTBEAT_SECONDS)
         self._look, self._ring_agents = Every(3.0), Every(AGENT_RING_EVERY_SECONDS)
         self._confirm = Every(CONFIRM_EVERY.total_seconds())
+        self._ask_asr, self._asr_answers = Every(ASR_CHECK_SECONDS), True
         self._started = False
 
     def _engine(self) -> Engine:
@@ -200,7 +204,20 @@ class Station:
             self._ring_shift_phones()
         if self._look.due():
             self.pacer.look()
-        self.pacer.tick()
+        if self._hearing():
+            self.pacer.tick()
+
+    def _hearing(self) -> bool:
+        """Whether a recogniser answers; while none does, no call is placed (calls in progress go on, as not heard)."""
+        if self._ask_asr.due():
+            answers = self.asr.answering()
+            if answers != self._asr_answers:
+                if answers:
+                    log.warning("a recogniser answers again: dialling resumes")
+                else:
+                    log.error("no recogniser answers: no call is placed until one does")
+            self._asr_answers = answers
+        return self._asr_answers
 
     def _recover_dead(self) -> None:
         with self.sessions() as session:

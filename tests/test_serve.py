@@ -224,6 +224,8 @@ def test_an_agent_paused_before_a_crash_is_still_paused_after_the_restart(
 def test_the_asr_service_killed_under_a_station_runs_again_and_the_next_calls_are_heard(
     tmp_path: Path, model_file: Path, callees, start_service
 ) -> None:
+    """A list loaded while no recogniser answers waits for one: a call placed then would go unheard, and an opt-out
+    said on it would be lost."""
     phones = phones_inside_calling_window(1)
     port = callees({phones[0]: {"say": LATER}})
     config = station_config(tmp_path, port, lines=1, intent={"model_path": str(model_file)})
@@ -232,13 +234,13 @@ def test_the_asr_service_killed_under_a_station_runs_again_and_the_next_calls_ar
         console = f"http://{node.address[0]}:{node.address[1]}"
         (asr,) = [pid for pid in child_processes(node.pid) if "asr" in command_line(pid)]
         os.kill(asr, signal.SIGKILL)
+        _load_campaign(config, tmp_path, phones)  # the ASR service starts again meanwhile: several seconds
 
         def serving_again() -> bool:
             status, ready = get_json(f"{console}/readyz")
             return status == 200 and ready["checks"]["asr"] and asr not in child_processes(node.pid)
 
         wait_until(serving_again, 60, "the station to start its ASR service again")
-        _load_campaign(config, tmp_path, phones)
         sessions = migrated_database(f"sqlite:///{tmp_path / 'var' / 'tierdial.db'}")
 
         def heard() -> int:
@@ -249,6 +251,7 @@ def test_the_asr_service_killed_under_a_station_runs_again_and_the_next_calls_ar
     finally:
         node.stop()
     assert "the ASR service ended" in node.errors()
+    assert "no recogniser answers: no call is placed until one does" in node.errors()
 
 
 def _load_more(config: Path, folder: Path, phones: list[str]) -> None:
