@@ -14,7 +14,6 @@ from dialer import dnc
 from dialer.campaigns import create_campaign
 from dialer.dnc import add_opt_out, blocked_numbers, number_hash
 from dialer.dnc_registry import load_registry, stale_registries
-from dialer.lists import rows as list_rows
 from dialer.lists.importer import ListTerms, import_list
 from dialer.lists.rows import RowReader
 from dialer.models import CallList, CampaignStatus, Contact, DncRegistryFile, DncScope, DoNotCall, ListImport
@@ -101,12 +100,11 @@ def test_a_mixed_file_loads_its_good_rows_and_reports_each_bad_one(sessions) -> 
 
 
 @pytest.mark.parametrize("block_bytes", [1, 5, 64, 70_000])
-def test_rows_and_line_numbers_do_not_depend_on_where_blocks_are_cut(monkeypatch, block_bytes: int) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(list_rows, "BLOCK_BYTES", block_bytes)
+def test_rows_and_line_numbers_do_not_depend_on_where_blocks_are_cut(block_bytes: int) -> None:
     lines = ["\ufeffphone,name", "010-1234-5678,김민지", "", '010-1234-5679,"broken', "x" * 70_000]
     lines.append("+86 138 0013 8000,王伟")
     data = "\r\n".join(lines).encode()  # the header's BOM, a blank line, a broken quote, a line too long
-    rows = list(RowReader(io.BytesIO(data), "leads.csv", "csv"))
+    rows = list(RowReader(io.BytesIO(data), "leads.csv", "csv", block_bytes=block_bytes))
     assert [(r.line, r.fields, r.error is not None) for r in rows] == [
         (2, {"phone": "010-1234-5678", "name": "김민지"}, False),
         (4, {}, True),
@@ -129,8 +127,7 @@ def test_json_lines_with_a_bom_load_like_csv(sessions) -> None:  # type: ignore[
     assert _numbers(sessions)["+442079460958"].name == "Jane Doe"
 
 
-def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(list_rows, "BLOCK_BYTES", 300)
+def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions) -> None:  # type: ignore[no-untyped-def]
     rows = "".join(f"010-2000-{i:04d},n{i},2026-10-01,web,\n" for i in range(100))
     chunks = 0
 
@@ -141,7 +138,7 @@ def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions, monkeypatc
             raise OSError("disk full")
 
     terms = ListTerms("web", "consent", "KR", "big.csv")
-    reader = RowReader(io.BytesIO((HEADER + rows).encode()), "big.csv", "csv")
+    reader = RowReader(io.BytesIO((HEADER + rows).encode()), "big.csv", "csv", block_bytes=300)
     with pytest.raises(OSError, match="disk full"):
         import_list(sessions, "spring", reader, terms, progress=crash_after_three_chunks)
     with sessions() as s:

@@ -28,11 +28,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from dialer.campaigns import create_campaign
-from dialer.lists import rows as list_rows
 from dialer.lists.export import FORMULA_STARTS, export_contacts
 from dialer.lists.importer import REASONS, ListTerms, import_list
 from dialer.lists.numbers import NumberRejected, normalise
-from dialer.lists.rows import MAX_LINE_BYTES, RowReader
+from dialer.lists.rows import BLOCK_BYTES, MAX_LINE_BYTES, RowReader
 from dialer.models import CallList, CampaignStatus, Contact, ImportStatus, ListImport
 from tierdial import bulk
 from tierdial.config import CampaignDefaults
@@ -170,9 +169,10 @@ def _csv_line(cells: tuple[str, ...]) -> str:
     return out.getvalue().removesuffix("\r\n")
 
 
-def _import(sessions, data: bytes, fmt: str):  # type: ignore[no-untyped-def]
+def _import(sessions, data: bytes, fmt: str, block_bytes: int = BLOCK_BYTES):  # type: ignore[no-untyped-def]
     terms = ListTerms("web form", "consent", "KR", "leads")
-    return import_list(sessions, "spring", RowReader(io.BytesIO(data), f"leads.{fmt}", fmt), terms)
+    reader = RowReader(io.BytesIO(data), f"leads.{fmt}", fmt, block_bytes=block_bytes)
+    return import_list(sessions, "spring", reader, terms)
 
 
 def _contacts(sessions) -> dict[str, Contact]:  # type: ignore[no-untyped-def]
@@ -269,12 +269,9 @@ def test_a_crash_anywhere_in_an_import_keeps_nothing_of_it(
             raise RuntimeError("the machine died here")
         return real_run(self, rows)
 
-    with (
-        mock.patch.object(list_rows, "BLOCK_BYTES", block_bytes),
-        mock.patch.object(bulk.BulkInsert, "run", crashing_run),
-    ):
+    with mock.patch.object(bulk.BulkInsert, "run", crashing_run):
         try:
-            _import(sessions, data, fmt)
+            _import(sessions, data, fmt, block_bytes)
         except RuntimeError:
             pass
         else:

@@ -109,10 +109,11 @@ class _Utf16AsUtf8:
 class RowReader:
     """A list file read block by block; `bytes_read` follows progress through the file."""
 
-    def __init__(self, stream: BinaryIO, name: str, fmt: str) -> None:
+    def __init__(self, stream: BinaryIO, name: str, fmt: str, block_bytes: int = BLOCK_BYTES) -> None:
         if fmt not in FORMATS:
             raise UserError(f"{name}: unknown list format {fmt!r} (csv or jsonl)")
         self.stream, self.name, self.fmt = stream, name, fmt
+        self.block_bytes = block_bytes  # read at a time: a block holds about this much
         self.bytes_read = 0
         self.encoding = "UTF-8"
         self._raw = self._line_blocks()
@@ -139,19 +140,19 @@ class RowReader:
 
     def _chunks(self) -> Iterator[bytes]:
         """The file's bytes as UTF-8 (or as they are, if not UTF-16)."""
-        first = self.stream.read(BLOCK_BYTES)
+        first = self.stream.read(self.block_bytes)
         self.bytes_read += len(first)
         codec = utf16_of(first)
         if codec is None:
             yield first
-            while chunk := self.stream.read(BLOCK_BYTES):
+            while chunk := self.stream.read(self.block_bytes):
                 self.bytes_read += len(chunk)
                 yield chunk
             return
         self.encoding = "UTF-16"
         utf8 = _Utf16AsUtf8(codec)
         yield utf8.convert(first)
-        while chunk := self.stream.read(BLOCK_BYTES):
+        while chunk := self.stream.read(self.block_bytes):
             self.bytes_read += len(chunk)
             yield utf8.convert(chunk)
         yield utf8.convert(b"", last=True)
