@@ -64,6 +64,17 @@ def test_a_script_uploads_a_list_and_gets_the_per_row_report(app) -> None:  # ty
     assert status["status"] == "done" and status["loaded"] == 2
 
 
+def test_an_upload_with_an_address_over_two_lines_loads_it_as_one_row(app) -> None:  # type: ignore[no-untyped-def]
+    export = 'phone,name,address\r\n010-1234-5678,김민지,"Flat 3\r\nHigh St"\r\nnot a number,Alex,"a\nb"\r\n'
+    form = {"file": (io.BytesIO(export.encode()), "leads.csv"), "source": "crm", "consent_basis": "existing_customer"}
+    reply = app.test_client().post("/api/v1/campaigns/spring/lists", data=form, headers=_auth(app, "writer"))
+    assert reply.status_code == 201, reply.json
+    assert (reply.json["loaded"], [(r["line"], r["reason"]) for r in reply.json["rejections"]]) == (
+        1,
+        [(4, "invalid_number")],
+    )
+
+
 def test_the_body_may_be_the_list_itself(app) -> None:  # type: ignore[no-untyped-def]
     reply = app.test_client().post(
         "/api/v1/campaigns/1/lists?source=web%20form&consent_basis=existing_customer&format=jsonl",

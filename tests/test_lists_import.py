@@ -14,9 +14,8 @@ from dialer import dnc
 from dialer.campaigns import create_campaign
 from dialer.dnc import add_opt_out, blocked_numbers, number_hash
 from dialer.dnc_registry import load_registry, stale_registries
-from dialer.lists import rows as list_rows
 from dialer.lists.importer import ListTerms, import_list
-from dialer.lists.rows import RowReader
+from dialer.lists.rows import MAX_LINE_BYTES, RowReader
 from dialer.models import CallList, CampaignStatus, Contact, DncRegistryFile, DncScope, DoNotCall, ListImport
 from tests.helpers import migrated_sessions, run_cli
 from tierdial.audit import AuditEntry
@@ -66,7 +65,7 @@ def test_a_mixed_file_loads_its_good_rows_and_reports_each_bad_one(sessions) -> 
         "010-8888-1234,Registry Prefix,2026-10-01,web,",  # 11: registry prefix
         "010-4444-0000,Registry Number,2026-10-01,web,",  # 12: registry number
         "010-6666-0000,Campaign List,2026-10-01,web,",  # 13: this campaign's do-not-call
-        '"010-3333-4444,Broken Quote,2026-10-01,web,',  # 14: broken CSV quote
+        '"010-3333-4444"x,Broken Quote,2026-10-01,web,',  # 14: broken CSV quote (more after its closing quote)
         TEN_MB_LINE.rstrip("\n"),  # 15: a 10 MB line
         "010-9999-0000,Last Good,2026-10-03T08:00,sms,",  # 16: good, after the broken ones
     ]
@@ -101,18 +100,92 @@ def test_a_mixed_file_loads_its_good_rows_and_reports_each_bad_one(sessions) -> 
 
 
 @pytest.mark.parametrize("block_bytes", [1, 5, 64, 70_000])
-def test_rows_and_line_numbers_do_not_depend_on_where_blocks_are_cut(monkeypatch, block_bytes: int) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(list_rows, "BLOCK_BYTES", block_bytes)
-    lines = ["\ufeffphone,name", "010-1234-5678,김민지", "", '010-1234-5679,"broken', "x" * 70_000]
-    lines.append("+86 138 0013 8000,王伟")
-    data = "\r\n".join(lines).encode()  # the header's BOM, a blank line, a broken quote, a line too long
-    rows = list(RowReader(io.BytesIO(data), "leads.csv", "csv"))
+def test_rows_and_line_numbers_do_not_depend_on_where_blocks_are_cut(block_bytes: int) -> None:
+    lines = ["\ufeffphone,name", "010-1234-5678,김민지", "", '010-1234-5679,"bro"ken', "x" * 70_000]
+    lines += ['010-1234-5670,"Flat 3', 'High St, ""B"""', "+86 138 0013 8000,王伟"]
+    # The header's BOM, a blank line, a broken quote, a line too long, a cell over two lines.
+    data = "\r\n".join(lines).encode()
+    rows = list(RowReader(io.BytesIO(data), "leads.csv", "csv", block_bytes=block_bytes))
     assert [(r.line, r.fields, r.error is not None) for r in rows] == [
         (2, {"phone": "010-1234-5678", "name": "김민지"}, False),
         (4, {}, True),
         (5, {}, True),
-        (6, {"phone": "+86 138 0013 8000", "name": "王伟"}, False),
+        (6, {"phone": "010-1234-5670", "name": 'Flat 3\r\nHigh St, "B"'}, False),
+        (8, {"phone": "+86 138 0013 8000", "name": "王伟"}, False),
     ]
+
+
+ADDRESSES = "phone,name,address,consent_ref\n"
+
+
+def test_a_quoted_cell_over_several_lines_is_one_row(sessions) -> None:  # type: ignore[no-untyped-def]
+    """A spreadsheet's address or note with line breaks in it: one row, reported by the line it starts on."""
+    rows = [
+        '010-1234-5678,김민지,"Flat 3\r\nHigh St, ""Blue"" door",form-1',  # 2-3: CRLF in the cell
+        '010-2222-3333,"note:\n010-4444-5555",,form-2',  # 4-5: a number inside a cell is not a row
+        "12345,Nobody,,form-3",  # 6: invalid number
+        '010-1234-5678,"Twice\n\nover three lines",,form-4',  # 7-9: duplicate of line 2
+        "+86 138 0013 8000,王伟,Beijing,form-5",  # 10
+    ]
+    report = _import(sessions, ADDRESSES + "\r\n".join(rows) + "\r\n")
+    assert [(r.line, r.reason) for r in report.rejections] == [(6, "invalid_number"), (7, "duplicate")]
+    assert "line 2" in report.rejections[1].detail
+    assert (report.rows, report.loaded) == (5, 3)
+    contacts = _numbers(sessions)
+    assert set(contacts) == {"+821012345678", "+821022223333", "+8613800138000"}
+    assert contacts["+821022223333"].name == "note:\n010-4444-5555"
+
+
+@pytest.mark.parametrize("tail_lines", [2, 5000], ids=["a short tail", "a tail past the row limit"])
+def test_a_quote_never_closed_is_reported_by_its_line_and_nothing_after_it_loads(sessions, tail_lines: int) -> None:  # type: ignore[no-untyped-def]
+    rows = ["010-1111-2222,Kept,,form-1", '010-2222-3333,"Open,,form-2']
+    rows += [f"010-3333-{i:04d},Inside the open cell,,form-3" for i in range(tail_lines)]
+    report = _import(sessions, ADDRESSES + "\n".join(rows) + "\n")
+    assert [(r.line, r.reason) for r in report.rejections] == [(3, "broken_row")]
+    assert "never closed" in report.rejections[0].detail and f"{tail_lines + 1} lines" in report.rejections[0].detail
+    assert (report.rows, report.loaded) == (2, 1)
+    assert set(_numbers(sessions)) == {"+821011112222"}
+
+
+@pytest.mark.parametrize("block_bytes", [1024, 256 * 1024], ids=["held in pieces", "in one block"])
+def test_a_row_over_several_lines_too_long_is_reported_and_the_next_one_loads(sessions, block_bytes: int) -> None:  # type: ignore[no-untyped-def]
+    cell = "\n".join(["x" * 1000] * 70)  # 70 KB over 70 lines
+    data = ADDRESSES + f'010-1111-2222,Long,"{cell}",form-1\n010-3333-4444,After,,form-2\n'
+    terms = ListTerms("web form 2026-10", "consent", "KR", "leads.csv")
+    reader = RowReader(io.BytesIO(data.encode()), "leads.csv", "csv", block_bytes=block_bytes)
+    report = import_list(sessions, "spring", reader, terms)
+    assert [(r.line, r.reason, r.detail) for r in report.rejections] == [
+        (2, "broken_row", f"row longer than {MAX_LINE_BYTES // 1024} KB (a quoted cell runs over its 70 lines)")
+    ]
+    assert set(_numbers(sessions)) == {"+821033334444"}
+
+
+def test_a_cell_over_lines_is_read_the_same_wherever_a_block_ends() -> None:
+    data = (ADDRESSES + '010-1234-5678,"Kim, ""MJ""","Flat 3\r\nHigh St\n",form-1\r\n010-1234-5679,b,,form-2').encode()
+    expected = [
+        (2, {"phone": "010-1234-5678", "name": 'Kim, "MJ"', "address": "Flat 3\r\nHigh St", "consent_ref": "form-1"}),
+        (5, {"phone": "010-1234-5679", "name": "b", "address": "", "consent_ref": "form-2"}),
+    ]
+    for block_bytes in range(1, len(data) + 1):  # a block's end at every byte of the file
+        rows = RowReader(io.BytesIO(data), "leads.csv", "csv", block_bytes=block_bytes)
+        assert [(r.line, r.fields) for r in rows if r.error is None] == expected, block_bytes
+
+
+def test_rows_over_lines_in_worker_processes_keep_their_lines(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Blocks cut small, each of them parsed in another process: no row split, every line number right."""
+    rows = [f'010-{3000 + i // 10000}-{i % 10000:04d},n{i},"Flat {i}\nHigh St",form-{i}' for i in range(300)]
+    rows[150] = '12345,bad,"a\nb\nc",form'
+    terms = ListTerms("web", "consent", "KR", "big.csv")
+    reader = RowReader(io.BytesIO((ADDRESSES + "\n".join(rows)).encode()), "big.csv", "csv", block_bytes=100)
+    report = import_list(sessions, "spring", reader, terms, workers=2)
+    assert (report.loaded, [(r.line, r.reason) for r in report.rejections]) == (299, [(302, "invalid_number")])
+
+
+def test_a_quote_in_a_json_line_never_runs_over_the_next_line(sessions) -> None:  # type: ignore[no-untyped-def]
+    text = '{"phone": "010-1234-5678", "name": "open\n{"phone": "010-1234-5679", "consent_ref": "f"}\n'
+    report = _import(sessions, text, fmt="jsonl")
+    assert [(r.line, r.reason) for r in report.rejections] == [(1, "broken_row")]
+    assert set(_numbers(sessions)) == {"+821012345679"}
 
 
 def test_json_lines_with_a_bom_load_like_csv(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -129,8 +202,7 @@ def test_json_lines_with_a_bom_load_like_csv(sessions) -> None:  # type: ignore[
     assert _numbers(sessions)["+442079460958"].name == "Jane Doe"
 
 
-def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(list_rows, "BLOCK_BYTES", 300)
+def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions) -> None:  # type: ignore[no-untyped-def]
     rows = "".join(f"010-2000-{i:04d},n{i},2026-10-01,web,\n" for i in range(100))
     chunks = 0
 
@@ -141,7 +213,7 @@ def test_a_crash_in_the_middle_leaves_nothing_of_the_import(sessions, monkeypatc
             raise OSError("disk full")
 
     terms = ListTerms("web", "consent", "KR", "big.csv")
-    reader = RowReader(io.BytesIO((HEADER + rows).encode()), "big.csv", "csv")
+    reader = RowReader(io.BytesIO((HEADER + rows).encode()), "big.csv", "csv", block_bytes=300)
     with pytest.raises(OSError, match="disk full"):
         import_list(sessions, "spring", reader, terms, progress=crash_after_three_chunks)
     with sessions() as s:

@@ -1,6 +1,6 @@
 """Loading a call list into a campaign: every row checked, every rejection reported, all or nothing.
 
-Lines are parsed and numbers normalised block by block (in worker processes for big
+Rows are parsed and numbers normalised block by block (in worker processes for big
 files: `phonenumbers` is the cost), then scrubbed in order against the file itself, the campaign's contacts and every
 do-not-call list, and inserted, all inside one transaction: a crash leaves the campaign
 as it was. The import's progress and its per-row report are kept in `list_imports`.

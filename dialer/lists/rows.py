@@ -1,15 +1,19 @@
-"""Rows of a list file, CSV or JSON Lines, one record per line, each with its line number.
+"""Rows of a list file, CSV or JSON Lines, each with the line it starts on.
 
 A file in UTF-16 (what spreadsheets save as "Unicode text"), told by its byte-order mark or
 by the NULs of its ASCII characters, is read as UTF-8 made from it as it streams; anything else
 is read as UTF-8, with or without its mark.
 
-The file is cut into blocks of whole lines (`RowReader.blocks`), each parsed on its own
-(`parse_block`): a big file's blocks go to worker processes as plain bytes. A line that
-cannot be read (a broken quote, not text in the file's encoding, not a JSON object, a
+A JSON Lines record is one line. A CSV record is one line too, unless a quoted cell holds line
+breaks (an address, a note: RFC 4180, as spreadsheets write it); then it is one record over
+several lines, reported by the line it starts on. A quote left open runs, as in a spreadsheet,
+to the end of the file: that row is reported and nothing after it is read.
+
+The file is cut into blocks of whole records (`RowReader.blocks`), each parsed on its own
+(`parse_block`): a big file's blocks go to worker processes as plain bytes. A record that
+cannot be read (broken quoting, not text in the file's encoding, not a JSON object, a
 NUL or half a surrogate pair, absurdly long) becomes a
-row with an error, so one bad line is reported and the rest still load. Parsing is line
-by line: a stray quote never swallows the rest of the file.
+row with an error, so one bad row is reported and the rest still load.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from dialer.lists.records import GRAMMARS, Block, RecordCutter, never_closed, too_long
 from tierdial.errors import UserError
 
-MAX_LINE_BYTES = 64 * 1024
+MAX_LINE_BYTES = 64 * 1024  # of a record: a line, or the lines a quoted cell runs over
 BLOCK_BYTES = 256 * 1024
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
@@ -36,27 +41,19 @@ FORMATS = ("csv", "jsonl")
 
 
 class Unreadable(ValueError):
-    """A line that holds no record; the message is the detail shown in the import report."""
+    """A record that cannot be read; the message is the detail shown in the import report."""
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    line: int  # 1-based line of the file; a CSV's header is line 1
+    line: int  # 1-based line of the file its record starts on; a CSV's header is line 1
     fields: dict[str, str]
     error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Block:
-    """Whole lines of the file, the first of them line `first_line`."""
-
-    first_line: int
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
 class Layout:
-    """How to read a line: the format and, for CSV, the header's columns and the delimiter."""
+    """How to read a record: the format and, for CSV, the header's columns and the delimiter."""
 
     fmt: str
     columns: tuple[str, ...] = ()
@@ -109,14 +106,15 @@ class _Utf16AsUtf8:
 class RowReader:
     """A list file read block by block; `bytes_read` follows progress through the file."""
 
-    def __init__(self, stream: BinaryIO, name: str, fmt: str) -> None:
+    def __init__(self, stream: BinaryIO, name: str, fmt: str, block_bytes: int = BLOCK_BYTES) -> None:
         if fmt not in FORMATS:
             raise UserError(f"{name}: unknown list format {fmt!r} (csv or jsonl)")
         self.stream, self.name, self.fmt = stream, name, fmt
+        self.block_bytes = block_bytes  # read at a time: a block holds about this much
         self.bytes_read = 0
         self.encoding = "UTF-8"
-        self._raw = self._line_blocks()
-        self._after_header: Block | None = None
+        self._source = self._chunks()
+        self._after_header = (1, b"")  # a CSV's line after its header, and what was read past the header
         self._layout: Layout | None = None
 
     @property
@@ -127,11 +125,17 @@ class RowReader:
         return self._layout
 
     def blocks(self) -> Iterator[Block]:
-        """The rows' lines (a CSV's header left out), in order."""
-        self.layout  # noqa: B018 - the header goes first
-        if self._after_header is not None:
-            yield self._after_header
-        yield from self._raw
+        """The rows' records (a CSV's header left out), in order."""
+        layout = self.layout
+        if layout.fmt == "jsonl":
+            yield from self._line_blocks()
+            return
+        line, rest = self._after_header
+        cutter = RecordCutter(GRAMMARS[layout.delimiter], line, MAX_LINE_BYTES)
+        yield from cutter.feed(rest)
+        for chunk in self._source:
+            yield from cutter.feed(chunk)
+        yield from cutter.close()
 
     def __iter__(self) -> Iterator[Row]:
         for block in self.blocks():
@@ -139,26 +143,26 @@ class RowReader:
 
     def _chunks(self) -> Iterator[bytes]:
         """The file's bytes as UTF-8 (or as they are, if not UTF-16)."""
-        first = self.stream.read(BLOCK_BYTES)
+        first = self.stream.read(self.block_bytes)
         self.bytes_read += len(first)
         codec = utf16_of(first)
         if codec is None:
             yield first
-            while chunk := self.stream.read(BLOCK_BYTES):
+            while chunk := self.stream.read(self.block_bytes):
                 self.bytes_read += len(chunk)
                 yield chunk
             return
         self.encoding = "UTF-16"
         utf8 = _Utf16AsUtf8(codec)
         yield utf8.convert(first)
-        while chunk := self.stream.read(BLOCK_BYTES):
+        while chunk := self.stream.read(self.block_bytes):
             self.bytes_read += len(chunk)
             yield utf8.convert(chunk)
         yield utf8.convert(b"", last=True)
 
     def _line_blocks(self) -> Iterator[Block]:
         line, carry = 1, b""
-        for chunk in self._chunks():
+        for chunk in self._source:
             if not chunk:
                 continue
             data = carry + chunk
@@ -174,19 +178,27 @@ class RowReader:
             yield Block(line, carry)
 
     def _read_header(self) -> Layout:
-        for block in self._raw:
-            lines = block.data.split(b"\n")
-            for index, raw in enumerate(lines):
-                text, error = _decode(block.first_line + index, raw, self.encoding)
-                if error:
-                    # Not skipped as blank: a later line taken for the header would misread every row.
-                    raise UserError(f"{self.name}: line {block.first_line + index}: the header is {error}")
-                if not text:
+        """The first line that is not blank; one that cannot be read is not skipped as blank (a later line taken for
+        the header would misread every row)."""
+        line, data, searched = 1, b"", 0
+        while True:
+            end = data.find(b"\n", searched)
+            if end < 0 and len(data) <= MAX_LINE_BYTES:
+                chunk = next(self._source, None)
+                if chunk is not None:
+                    searched, data = len(data), data + chunk
                     continue
-                rest = b"\n".join(lines[index + 1 :])
-                self._after_header = Block(block.first_line + index + 1, rest) if rest else None
-                return self._csv_layout(block.first_line + index, text)
-        raise UserError(f"{self.name}: the file has no header row")
+                if not data:
+                    raise UserError(f"{self.name}: the file has no header row")
+            if end < 0:
+                end = len(data)  # the file's last line, or one too long to read on to its end
+            text, error = _decode(line, data[:end], self.encoding)
+            if error:
+                raise UserError(f"{self.name}: line {line}: the header is {error}")
+            if text:
+                self._after_header = (line + 1, data[end + 1 :])
+                return self._csv_layout(line, text)
+            line, data, searched = line + 1, data[end + 1 :], 0
 
     def _csv_layout(self, line: int, header: str) -> Layout:
         delimiter = next((d for d in (",", "\t", ";") if d in header), ",")
@@ -200,7 +212,16 @@ class RowReader:
 
 
 def parse_block(block: Block, layout: Layout) -> Iterator[Row]:
-    """The rows of a block; blank lines are skipped, unreadable ones come back as rows with an error."""
+    """The rows of a block; blank lines are skipped, unreadable records come back as rows with an error."""
+    if block.error:
+        yield Row(block.first_line, {}, block.error)
+    elif layout.fmt == "csv" and b'"' in block.data:
+        yield from _csv_records(block, layout)
+    else:
+        yield from _lines(block, layout)  # with no quote, a CSV record is a line
+
+
+def _lines(block: Block, layout: Layout) -> Iterator[Row]:
     parse = _csv_fields if layout.fmt == "csv" else _json_fields
     for index, raw in enumerate(block.data.split(b"\n")):
         number = block.first_line + index
@@ -214,10 +235,34 @@ def parse_block(block: Block, layout: Layout) -> Iterator[Row]:
                 yield Row(number, {}, str(exc))
 
 
-def _decode(number: int, raw: bytes, encoding: str = "UTF-8") -> tuple[str, str | None]:
-    """A line's text (empty when blank) or the reason it cannot be read."""
+def _csv_records(block: Block, layout: Layout) -> Iterator[Row]:
+    """CSV records, some of them perhaps over several lines, each reported by the line it starts on."""
+    record, data = GRAMMARS[layout.delimiter].record, block.data
+    number, start = block.first_line, 0
+    while start < len(data):
+        found = record.match(data, start)
+        raw = data[start:] if found is None else found.group()
+        line_ends = raw.count(b"\n")
+        lines = line_ends + (not raw.endswith(b"\n"))
+        if found is None:
+            # Only the file's last block can end inside a quoted cell: its quote is never closed.
+            yield Row(number, {}, never_closed(lines))
+            return
+        text, error = _decode(number, raw.removesuffix(b"\n"), layout.encoding, lines)
+        if error:
+            yield Row(number, {}, error)
+        elif text:
+            try:
+                yield Row(number, _csv_fields(text, layout))
+            except Unreadable as exc:
+                yield Row(number, {}, str(exc))
+        number, start = number + line_ends, found.end()
+
+
+def _decode(number: int, raw: bytes, encoding: str = "UTF-8", lines: int = 1) -> tuple[str, str | None]:
+    """A record's text (empty when blank) or the reason it cannot be read."""
     if len(raw) > MAX_LINE_BYTES:
-        return "", f"line longer than {MAX_LINE_BYTES // 1024} KB"
+        return "", too_long(MAX_LINE_BYTES, lines)
     if number == 1:
         raw = raw.removeprefix(BOM)
     try:
@@ -231,10 +276,6 @@ def _decode(number: int, raw: bytes, encoding: str = "UTF-8") -> tuple[str, str 
 
 
 def _csv_fields(text: str, layout: Layout) -> dict[str, str]:
-    if text.count('"') % 2:
-        # A quote left open: the first or last line of a cell that spans lines (which this line-by-line reading
-        # does not join), or a typo. Parsed anyway, its other half could pass for a row of its own.
-        raise Unreadable("CSV quoting (a quote left open: a cell spanning lines is not read)")
     try:
         values = next(csv.reader([text], delimiter=layout.delimiter, strict=True))
     except csv.Error as exc:
