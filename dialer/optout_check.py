@@ -7,7 +7,9 @@ When opt-out is among the model's two most likely tiers with probability `ASK_MI
 asks one short question instead of acting on the tier. A yes, or anything read as an opt-out (the complaint again,
 a threat to report), is an opt-out, honoured through the same path as any tier E; a no carries on with the tier
 held while asking. Asked at most once a call; the question and the answer go into the tier history, with the rule's
-name in the evidence.
+name in the evidence. Under a second pass the bot also asks when the model reads an opt-out in the streaming
+recogniser's reading of the utterance and the final text does not hold one (`TierDecided.opt_out_read_otherwise`):
+acting on that reading outright made false opt-outs of Vosk's garbled narrowband readings.
 
 How the threshold was chosen: the model's probabilities were scored on every line of intent/data/corpus (5-fold
 cross-validation, stratified by tier, fitted on the augmented training folds as `intent.training` does, 1,060 lines)
@@ -103,10 +105,16 @@ class OptOutCheck:
             return decided, False
         if self.held is not None:
             return self._answered(decided, probabilities), False
-        if decided.tier == "E" or decided.by_rule or not should_ask(probabilities(decided.text)):
+        if decided.tier == "E" or decided.by_rule:
+            return decided, False
+        if decided.opt_out_read_otherwise:
+            why = "the other recogniser's reading being an opt-out"
+        elif should_ask(probabilities(decided.text)):
+            why = "opt-out being a doubtful reading"
+        else:
             return decided, False
         self.held = decided
-        asked = f"{RULE}: asked {QUESTION[self.language]!r}, opt-out being a doubtful reading"
+        asked = f"{RULE}: asked {QUESTION[self.language]!r}, {why}"
         return replace(decided, evidence=(asked, *decided.evidence), is_final=False), True
 
     def _answered(self, said: TierDecided, probabilities: Callable[[str], Mapping[str, float]]) -> TierDecided:

@@ -8,9 +8,10 @@ often revises a partial ("전화 주세요" passes through "전화 하" on its w
 
 A final utterance may come with another recogniser's reading of it (the streaming
 recogniser's, under a second pass). The opt-out rules are checked on that reading too:
-an opt-out either recogniser heard in so many words is honoured, while the tier otherwise
-rests on the final text alone (the rules, not the model: a garbled reading the model
-leans to E on is no evidence).
+an opt-out either recogniser heard in so many words is honoured. Where only the model
+reads an opt-out in the other reading, the decision says so (`opt_out_read_otherwise`)
+and the bot asks the callee before acting; acting on it outright made false opt-outs of
+Vosk's garbled narrowband readings. The tier otherwise rests on the final text alone.
 """
 
 from __future__ import annotations
@@ -62,16 +63,16 @@ class LiveScorer:
         if is_final:
             state.turn.append(text)
         decision = state.opt_out or self.model.classify(spoken)
+        read_otherwise = False
         if decision.tier != "E":
-            decision = next(filter(None, (self._opt_out_rule(before, r) for r in other_readings)), decision)
+            readings = [self.model.classify(" ".join([*before, r])) for r in other_readings]
+            decision = next((d for d in readings if d.tier == "E" and d.by_rule), decision)
+            read_otherwise = decision.tier != "E" and any(d.tier == "E" for d in readings)
         if is_final and decision.tier == "E":
             state.opt_out = decision
         changed = state.last is None or decision.tier != state.last.tier
         state.last = TierDecided(
-            call_id, decision.tier, decision.confidence, decision.evidence, spoken, is_final, decision.by_rule
-        )
+            call_id, decision.tier, decision.confidence, decision.evidence, spoken, is_final, decision.by_rule,
+            read_otherwise,
+        )  # fmt: skip
         return [state.last] if changed or is_final else []
-
-    def _opt_out_rule(self, before: list[str], reading: str) -> Decision | None:
-        decision = self.model.classify(" ".join([*before, reading]))
-        return decision if decision.tier == "E" and decision.by_rule else None

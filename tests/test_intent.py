@@ -132,6 +132,13 @@ def test_an_opt_out_rule_heard_in_the_other_recognisers_reading_is_honoured(inte
     plain = FinalTranscript("c3", "지금 좀 바빠서요", 0, 900)
     tiers = [[m.tier for m in scorer.process(f) if isinstance(m, TierDecided)] for f in (busy, plain)]
     assert tiers[0] == tiers[1] and "E" not in tiers[0]
+    # An opt-out only the model reads in the other reading is not acted on: the decision says so, and the bot asks.
+    model_only = "우리 집에 전화 오지 않게 해 줘요"
+    assert (intent_model.classify(model_only).tier, intent_model.classify(model_only).by_rule) == ("E", False)
+    doubt = FinalTranscript("c4", "지금 좀 바빠서요", 0, 900, other_readings=(model_only,))
+    [decided] = [m for m in scorer.process(doubt) if isinstance(m, TierDecided)]
+    assert decided.tier != "E" and decided.opt_out_read_otherwise
+    assert not any(m.opt_out_read_otherwise for m in scorer.process(plain) if isinstance(m, TierDecided))
 
 
 @pytest.mark.parametrize(

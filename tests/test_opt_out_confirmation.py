@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,15 @@ def test_the_complaint_again_or_a_threat_is_an_opt_out_and_a_clear_no_is_not() -
     check = OptOutCheck()
     check.review(_decided("C", "매일 전화 오는데"), lambda text: DOUBTFUL)
     assert check.review(_decided("D", "아니요 그건 아니에요"), lambda text: DOUBTFUL)[0].tier == "C"
+
+
+def test_asked_when_the_other_recogniser_read_an_opt_out_the_final_text_does_not_hold() -> None:
+    check = OptOutCheck()
+    doubted = replace(_decided("C", "지금 좀 바빠서요"), opt_out_read_otherwise=True)
+    asked, ask = check.review(doubted, lambda text: CLEAR)
+    assert ask and not asked.is_final and "the other recogniser's reading" in asked.evidence[0]
+    answer, _ = check.review(_decided("A", "네 맞아요"), lambda text: CLEAR)
+    assert answer.tier == "E"
 
 
 def test_not_asked_when_the_rules_or_a_sure_model_have_decided() -> None:

@@ -73,6 +73,9 @@ class TierDecided:
     text: str
     is_final: bool
     by_rule: bool = False
+    # Another recogniser's reading of the final utterance came out an opt-out by the model's reading, where this one
+    # did not: the bot asks before it acts (dialer.optout_check).
+    opt_out_read_otherwise: bool = False
 
 
 @dataclass(frozen=True, slots=True)
