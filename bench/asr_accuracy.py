@@ -5,7 +5,9 @@
 JSON on stdout: per rate, the character error rate of the final transcripts, the share of
 recordings triaged to their tier, opt-out (E) recall, and the CPU the recogniser took: CPU
 seconds of the whole process per second of call audio and per second of speech (what the
-speech gate let through). The 8 kHz figures come from the same recordings resampled to
+speech gate let through). With two passes, `opt_out_questions`: recordings not triaged E where the model read an
+opt-out in Vosk's reading, on which a live call asks the callee first (opt-outs so reached; others asked for
+nothing). The 8 kHz figures come from the same recordings resampled to
 8 kHz and through mu-law and back, streamed at 8 kHz. `--calls` recordings are triaged at
 once, as concurrent calls are: Whisper packs their utterances into shared windows. The
 intent model is trained first, outside the timed part. Read the load average beside the
@@ -69,6 +71,14 @@ def main() -> None:
         )
         figures[f"tier_accuracy_{k}"] = round(sum(r["tier"] == row["tier"] for row, r in pairs) / len(pairs), 3)
         figures[f"opt_out_recall_{k}"] = f"{sum(r['tier'] == 'E' for _, r in opt_outs)}/{len(opt_outs)}"
+        if engine.whisper is not None:
+            # Where only the streaming reading holds an opt-out, a live call asks the callee: of the opt-outs missed,
+            # how many that question would reach; of the rest, how many it would ask for nothing.
+            asked = [(row, r) for row, r in pairs if r["opt_out_read_otherwise"] and r["tier"] != "E"]
+            figures[f"opt_out_questions_{k}"] = {
+                "missed_opt_outs_asked": sum(row["tier"] == "E" for row, _ in asked),
+                "others_asked": sum(row["tier"] != "E" for row, _ in asked),
+            }
         figures[f"asr_cpu_per_call_second_{k}"] = round(cpu / audio, 3)
         if spoken:
             figures[f"asr_cpu_per_speech_second_{k}"] = round(cpu / spoken, 3)

@@ -42,4 +42,7 @@ def triage_recording(recording: Recording, engine: AsrEngine, model: IntentModel
         "tier_history": [{"tier": d.tier, "confidence": round(d.confidence, 4), "text": d.text} for d in decisions],
         "seconds": round(recording.seconds, 2),
         "sample_rate": recording.sample_rate,
+        # Under a second pass: the model read an opt-out in the streaming recogniser's reading, not in the final text,
+        # so a live call's bot would ask the callee before acting.
+        "opt_out_read_otherwise": any(d.is_final and d.opt_out_read_otherwise for d in decisions),
     }
