@@ -45,6 +45,9 @@ TICK_SECONDS = 0.2
 # How often the dial loop asks whether a recogniser answers: a call placed while none does would go unheard, and an
 # opt-out said on it would be lost.
 ASR_CHECK_SECONDS = 1.0
+# A recogniser busy decoding many calls can be slow to answer one status request: dialling is held only after this
+# many checks in a row go unanswered (a restart takes several seconds), so a busy node does not stutter.
+ASR_SILENT_CHECKS = 2
 AGENT_RING_EVERY_SECONDS = 30.0
 
 
@@ -88,7 +91,7 @@ class Station:
         self._beat, self._recover = Every(members.HEARTBEAT_SECONDS), Every(members.HEARTBEAT_SECONDS)
         self._look, self._ring_agents = Every(3.0), Every(AGENT_RING_EVERY_SECONDS)
         self._confirm = Every(CONFIRM_EVERY.total_seconds())
-        self._ask_asr, self._asr_answers = Every(ASR_CHECK_SECONDS), True
+        self._ask_asr, self._asr_answers, self._asr_silent_checks = Every(ASR_CHECK_SECONDS), True, 0
         self._started = False
 
     def _engine(self) -> Engine:
@@ -210,7 +213,8 @@ class Station:
     def _hearing(self) -> bool:
         """Whether a recogniser answers; while none does, no call is placed (calls in progress go on, as not heard)."""
         if self._ask_asr.due():
-            answers = self.asr.answering()
+            self._asr_silent_checks = 0 if self.asr.answering() else self._asr_silent_checks + 1
+            answers = self._asr_silent_checks < ASR_SILENT_CHECKS
             if answers != self._asr_answers:
                 if answers:
                     log.warning("a recogniser answers again: dialling resumes")
