@@ -218,13 +218,29 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert heard[VOICEMAIL]["heard_seconds"] >= OPENING_SECONDS, f"the voicemail must record the whole opening: {heard}"
 
 
+@pytest.fixture(scope="module")
+def two_pass_asr_service(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """An ASR service with Whisper's second pass, as the README advises for 8 kHz trunks."""
+    from tests.helpers import ROOT
+    from tierdial import processes
+
+    config = tmp_path_factory.mktemp("two-pass") / "config.yaml"
+    config.write_text("asr:\n  backend: vosk+whisper\n", encoding="utf-8")
+    service = processes.start_service(
+        ["--config", str(config), "asr", "serve", "--port", "0"], "listening on", cwd=ROOT
+    )
+    yield service.address
+    service.stop()
+
+
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("engine", ["pjsua2", "asterisk"])
 def test_an_opt_out_over_a_narrowband_g711_trunk(  # type: ignore[no-untyped-def]
-    tmp_path: Path, start_service, asr_service, intent_model: IntentModel, engine: str, request
+    tmp_path: Path, start_service, two_pass_asr_service, intent_model: IntentModel, engine: str, request
 ) -> None:
-    """Most carriers deliver G.711 at 8 kHz: a trunk that offers nothing else is still heard, and an opt-out on it
-    is honoured before the call ends."""
+    """Most carriers deliver G.711 at 8 kHz: a trunk that offers nothing else is still heard (with the second pass
+    the README advises there: Vosk alone reads little of narrowband speech, and once in CI heard nothing of this
+    line over Asterisk), and an opt-out on it is honoured before the call ends."""
     settings: dict[str, object] = {"engine": engine}
     if engine == "asterisk":
         ami = request.getfixturevalue("asterisk")[1]
@@ -234,7 +250,7 @@ def test_an_opt_out_over_a_narrowband_g711_trunk(  # type: ignore[no-untyped-def
     (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), "--codec", "pcmu")
     try:
         attempts, events, dnc_when_ended, *_ = _run(
-            tmp_path, trunk_port, asr_service, intent_model, [OPT_OUT], **settings
+            tmp_path, trunk_port, two_pass_asr_service, intent_model, [OPT_OUT], **settings
         )
     finally:
         stop_sim()
