@@ -49,6 +49,7 @@ from station.postgres_sandbox import PostgresServer
 from station.sim_nodes import scenario_file, station_config
 from tierdial.config import Config
 from tierdial.errors import UserError
+from tierdial.polling import poll_until
 from tierdial.processes import Service, child_processes, running, start_service
 from tierdial.schema import migrated_database
 
@@ -95,13 +96,7 @@ def _post(url: str, token: str, body: dict) -> int:
 
 
 def _wait(probe, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise UserError(f"bench cluster: timed out after {timeout:.0f} s waiting for {what}")
+    return poll_until(probe, timeout, f"{what} (bench cluster)", every=0.2)
 
 
 class _Cluster:

@@ -60,6 +60,7 @@ from station.bench_live import bench_config, is_json, phones_taking_turns
 from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript
+from tierdial.polling import poll_until
 from tierdial.processes import start_service
 
 OPT_OUT = [{"wav": "heldout/ko_E_040.wav"}]
@@ -130,14 +131,8 @@ def _scenario(phones: list[str]) -> tuple[dict, set[str]]:
     return {"numbers": numbers}, opting_out
 
 
-def _wait(probe: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise UserError(f"bench faults: timed out after {timeout:.0f} s waiting for {what}")
+def _wait(probe, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    return poll_until(probe, timeout, f"{what} (bench faults)", every=0.1)
 
 
 def _sip_workers(station: Station) -> list[int]:
