@@ -6,20 +6,30 @@ busy, ring times averaging 5-20 s, talk 1-7 minutes, wrap-up 5-60 s, answering-m
 detection 1-4 s, a cap of 1-3 %, breaks or none, and traffic that drifts (answer rate,
 talk time within half to twice, team size growing) once during the run.
 
-A wider search found the edge of that last bound: talk time jumping sixfold at once
-(60 s to 400 s) under a 1.4 % cap ended a run 0.03 abandons over it, because agents
-the forecast expected back stayed on their calls.
+Searches beyond those bounds found where they end:
+- talk time jumping sixfold at once (60 s to 400 s) under a 1.4 % cap ended a run 0.03
+  abandons over it, because agents the forecast expected back stayed on their calls;
+- the answer rate jumping sevenfold (5 % to 37 %) at the moment six agents joined a team of
+  37 ended a one-hour run at 24 abandons against 19 allowed: the 95 calls placed in two
+  seconds for the new agents, at the old rate, were answered at the new one. A forecast
+  learns a rate from calls that have resolved, so no forecast sees such a step before the
+  calls placed across it answer; the controller then dials only for ready agents until the
+  run is back under its cap, which took longer than the half hour left. (Until a CI run
+  found it, the generator drew the rate after the drift from the whole 5-40 % range, wider
+  than the bound stated above.)
 
 Every run searches afresh, a bounded number of scenarios (the file takes about two minutes);
 each run a search found over the cap is kept below as a regression test, and a failing
 search prints the failing scenario (as JSON) and the `@reproduce_failure` blob that replays it.
+It does not shrink the scenario: one simulated run takes seconds, and shrinking took six
+minutes of the CI run that found the case above.
 """
 
 from __future__ import annotations
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 
 from dialer.pacing.controller import CampaignState, PacingController
 from dialer.pacing.registry import CONTROLLERS, build_controller
@@ -63,7 +73,7 @@ def scenarios(draw: st.DrawFn, lines: bool = False) -> PacingScenario:
         data["drift"] = [
             {
                 "at_hour": hours / 2,
-                "answer_rate": draw(st.floats(0.05, 0.4)),
+                "answer_rate": draw(st.floats(max(0.05, answer / 2), min(0.4, answer * 2))),
                 "talk_seconds": draw(durations(talk_mean / 2, talk_mean * 2)),
                 "agents": agents + draw(st.integers(0, 10)),
             }
@@ -103,7 +113,12 @@ def test_no_controller_dials_beyond_the_free_trunk_lines(scenario: PacingScenari
     simulation.run()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 @given(scenario=scenarios())
 def test_tierdial_never_ends_a_run_over_the_cap(scenario: PacingScenario) -> None:
     note(scenario.model_dump_json())  # a failing run's scenario, to keep as a regression case below
