@@ -8,9 +8,6 @@ import json
 import signal
 from pathlib import Path
 
-from asr.audio import read_wav
-from asr.engine import AsrEngine
-from asr.service import AsrServer, default_max_connections
 from tierdial.config import load_config
 from tierdial.errors import UserError
 
@@ -18,6 +15,10 @@ MAX_RECOGNIZERS = 200
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every `tierdial` command would wait for the recognisers' libraries.
+    from asr.engine import AsrEngine
+    from asr.service import AsrServer, default_max_connections
+
     config = load_config(args.config)
     if args.recognizers is not None and not 1 <= args.recognizers <= MAX_RECOGNIZERS:
         raise UserError(f"--recognizers must be 1-{MAX_RECOGNIZERS}")
@@ -51,6 +52,9 @@ def _stop(_signum: int, _frame: object) -> None:
 
 
 def _transcribe(args: argparse.Namespace) -> int:
+    from asr.audio import read_wav
+    from asr.engine import AsrEngine
+
     config = load_config(args.config)
     recording = read_wav(Path(args.file))
     finals = AsrEngine.from_config(config.asr, warm_recognizers=1).transcribe(recording)

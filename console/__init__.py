@@ -1,5 +1,1 @@
-"""The Flask web console and REST API: agents, supervisors and scripts."""
-
-from console.app import create_app
-
-__all__ = ["create_app"]
+"""The Flask web console and REST API: agents, supervisors and scripts (the app: `console.app.create_app`)."""

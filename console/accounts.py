@@ -8,6 +8,7 @@ account is locked for `LOCKOUT`; a correct password does not open a locked accou
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -25,8 +26,13 @@ MIN_PASSWORD_LENGTH = 12
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,49}$")
 
 _hasher = PasswordHasher()  # Argon2id, the library's memory-hard defaults (64 MiB, 3 passes)
-# Checked against when the name is unknown, so that case costs what a wrong password costs.
-_UNKNOWN_USER_HASH = _hasher.hash("no such user")
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Checked against when the name is unknown, so that case costs what a wrong password costs. Made on first
+    use, not at import: hashing takes a quarter of a second, and every command line run would pay it."""
+    return _hasher.hash("no such user")
 
 
 class LoginRefused(Exception):
@@ -97,7 +103,7 @@ def authenticate(session: Session, name: str, password: str) -> Agent:
     """The account these credentials open; raises LoginRefused otherwise and counts the failure."""
     account = _named(session, name)
     if account is None or not account.password_hash or account.disabled_at is not None:
-        _verify(_UNKNOWN_USER_HASH, password)
+        _verify(_unknown_user_hash(), password)
         raise LoginRefused("wrong name or password")
     now = _now()
     if account.locked_until is not None and account.locked_until > now:

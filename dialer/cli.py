@@ -6,16 +6,18 @@ import argparse
 import json
 from pathlib import Path
 
-from asr.audio import read_wav
-from asr.engine import AsrEngine
 from dialer.telephony.codecs import PJSIP_CODEC_IDS
-from dialer.triage import triage_recording
-from intent.training import model_for
 from tierdial.config import load_config
 from tierdial.errors import UserError
 
 
 def _triage(args: argparse.Namespace) -> int:
+    # Speech and the model are imported here, not at the top: every `tierdial` command would wait for them.
+    from asr.audio import read_wav
+    from asr.engine import AsrEngine
+    from dialer.triage import triage_recording
+    from intent.training import model_for
+
     config = load_config(args.config)
     recording = read_wav(Path(args.file))  # a bad file is reported before the model is loaded
     result = triage_recording(recording, AsrEngine.from_config(config.asr, warm_recognizers=1), model_for(config))

@@ -6,17 +6,18 @@ import argparse
 import json
 from pathlib import Path
 
-from tqdm import tqdm
-
 from intent.corpus import bundled_data_dir, read_jsonl
-from intent.evaluate import evaluate, format_report
-from intent.independent import format_independent, score_independent
-from intent.store import load_model
-from intent.training import model_for, train_from_dir
 from tierdial.config import load_config
+
+# The classifier's modules (scikit-learn) are imported by the commands that use them: every `tierdial` command
+# would otherwise wait a second or more for them.
 
 
 def _train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from intent.training import train_from_dir
+
     config = load_config(args.config)
     out = Path(args.out) if args.out else config.intent_model_path
     folder = Path(args.data) if args.data else bundled_data_dir("corpus")
@@ -33,6 +34,11 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from intent.evaluate import evaluate, format_report
+    from intent.independent import format_independent, score_independent
+    from intent.store import load_model
+    from intent.training import model_for
+
     config = load_config(args.config)
     examples = None if args.independent else read_jsonl(Path(args.data))
     model = load_model(Path(args.model)) if args.model else model_for(config)
@@ -46,6 +52,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
+    from intent.training import model_for
+
     model = model_for(load_config(args.config))
     decision = model.classify(args.text)
     if args.json:
