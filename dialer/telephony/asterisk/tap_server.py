@@ -33,6 +33,10 @@ TranscriptSink = Callable[[AsrEvent | AudioGaps], None]
 
 FRAME_BYTES = MODEL_RATE * FRAME_MS // 1000 * 2
 LEAD_FRAMES = 2
+# Prompts go out in real time, two frames ahead: a second of audio is all the send buffer ever needs to hold. The
+# kernel's own sizing grows it to megabytes, which a far end that stops reading takes a minute of prompt to fill
+# before a write waits, and so before the stream is found deaf and closed.
+SEND_BUFFER_BYTES = 32_000
 STREAMS_PER_LINE = 4
 SPARE_STREAMS = 16
 
@@ -102,6 +106,7 @@ class _TapHandler(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.request.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self.request.settimeout(self.server.stall_seconds)
         parser = wire.FrameParser(wire.INBOUND_KINDS)
         call_id, stream_uuid = "", ""
