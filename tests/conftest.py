@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,9 +22,16 @@ settings.load_profile("tierdial")
 
 
 @pytest.fixture(scope="session")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("model") / "intent.skops"
-    train_from_dir(bundled_data_dir("corpus"), out)
+def model_file(request: pytest.FixtureRequest) -> Path:
+    """The classifier trained on the bundled corpus, once for every test run and worker that has the same corpus and
+    training code: training takes half a minute, and the suite runs in more than one process."""
+    sources = [*sorted(bundled_data_dir("corpus").glob("*.jsonl")), *sorted((ROOT / "intent").glob("*.py"))]
+    key = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
+    out = request.config.cache.mkdir("intent-model") / f"{key}.skops"
+    if not out.exists():
+        partial = out.with_name(f"{key}.{os.getpid()}.partial")
+        train_from_dir(bundled_data_dir("corpus"), partial)
+        os.replace(partial, out)  # whole or absent: another worker may be training the same model
     return out
 
 

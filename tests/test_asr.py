@@ -6,6 +6,7 @@ import threading
 import uuid
 
 import numpy as np
+import pytest
 import soxr
 
 from asr.audio import frames, read_wav
@@ -13,6 +14,8 @@ from asr.client import AsrClient
 from asr.engine import AsrEngine
 from tests.helpers import ROOT, SPEECH
 from tierdial.messages import FinalTranscript, PartialTranscript
+
+pytestmark = pytest.mark.realtime
 
 
 def _recording(rows: list[dict], tier: str = "A", index: int = 0):

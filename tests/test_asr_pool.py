@@ -20,6 +20,8 @@ from tierdial.config import parse_config
 from tierdial.errors import UserError
 from tierdial.ports import free_port
 
+pytestmark = pytest.mark.realtime
+
 
 def _flood(address: tuple[str, int], pcm: bytes, done: threading.Event) -> None:
     """A minute of a call's audio in one write: the service is behind on it for several seconds."""

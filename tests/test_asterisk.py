@@ -36,7 +36,7 @@ SPEECH = Path(__file__).parents[1] / "intent" / "data" / "speech"
 # words have been sent, the media path (jitter buffers both sides of Asterisk) gets this long to deliver them before
 # the call is hung up. Where the phone itself can answer what it heard, tests wait for that instead.
 AUDIO_IN_FLIGHT_SECONDS = 1.0
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.realtime]
 
 
 @pytest.fixture

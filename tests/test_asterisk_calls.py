@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dialer.telephony.asterisk.calls import CallTracker, originate_action
 from dialer.telephony.engine import Dial
 from tierdial.messages import Answered, CallEnded, MachineDetected, Ringing
+
+pytestmark = pytest.mark.realtime
 
 
 def _events(call_id: str, *steps: tuple[str, dict[str, str]]) -> list[dict[str, str]]:

@@ -29,7 +29,7 @@ from tests.helpers import (
 )
 from tierdial.messages import Answered, CallEnded, FinalTranscript
 
-pytestmark = pytest.mark.asterisk
+pytestmark = [pytest.mark.asterisk, pytest.mark.realtime]
 
 
 def _finished(process: subprocess.Popen[bytes], timeout: float = 20) -> int:

@@ -20,6 +20,8 @@ from tests.helpers import dialling_config, messages_until
 from tierdial.messages import Answered, AudioGaps, CallEnded
 from tierdial.processes import start_service
 
+pytestmark = pytest.mark.realtime
+
 STALL_SECONDS = 0.6
 
 

@@ -11,6 +11,8 @@ from tests.helpers import run_cli
 from tierdial.config import parse_config
 from tierdial.errors import UserError
 
+pytestmark = pytest.mark.realtime
+
 
 @pytest.mark.timeout(240)
 def test_a_sip_worker_killed_mid_campaign_loses_nothing(cli_env: dict) -> None:

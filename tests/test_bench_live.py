@@ -8,6 +8,8 @@ import pytest
 
 from tests.helpers import run_cli
 
+pytestmark = pytest.mark.realtime
+
 
 @pytest.mark.timeout(300)
 def test_bench_live_prints_its_figures(cli_env: dict) -> None:

@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run_cli
+
+pytestmark = pytest.mark.realtime
 
 
 def test_two_stations_and_a_console_node_lose_nothing_when_one_station_dies(cli_env: dict, tmp_path: Path) -> None:

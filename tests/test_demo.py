@@ -9,6 +9,8 @@ import pytest
 
 from tests.helpers import require_sandbox_tools, run_cli
 
+pytestmark = pytest.mark.realtime
+
 
 def test_offline_demo_runs_on_embedded_defaults(tmp_path: Path, model_file: Path) -> None:
     # No config file at all: everything comes from the built-in defaults, data under ./var.

@@ -16,6 +16,8 @@ from console.headless import chromium, log_in
 from tests.browser import PolicyWatch, screenshot
 from tierdial.processes import Service
 
+pytestmark = pytest.mark.realtime
+
 ACCOUNTS = re.compile(r"log in as (\S+) / (\S+) \(agent\) or (\S+) / (\S+) \(supervisor")
 
 

@@ -26,6 +26,8 @@ from dialer.telephony.asterisk.tap_server import TapServer
 from tests.helpers import SPEECH
 from tierdial.messages import FinalTranscript, PartialTranscript
 
+pytestmark = pytest.mark.realtime
+
 STALL = 1.0  # seconds: the servers' patience here; the product's is longer
 
 

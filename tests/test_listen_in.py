@@ -30,6 +30,8 @@ from tests.helpers import (
 from tierdial.bus import EventBus
 from tierdial.messages import Monitoring, StageError, TierDecided
 
+pytestmark = pytest.mark.realtime
+
 HOT = "+821040000002"
 CALLEE_LATER = SPEECH / "heldout" / "ko_C_020.wav"  # said to the agent, after the takeover
 WHISPER = SPEECH / "heldout" / "ko_D_030.wav"  # the supervisor's whisper to the agent

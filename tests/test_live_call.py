@@ -36,6 +36,8 @@ from tierdial.db import make_engine, make_sessions
 from tierdial.messages import Answered, AudioGaps, CallEnded, MachineDetected, TierDecided
 from tierdial.schema import upgrade
 
+pytestmark = pytest.mark.realtime
+
 OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
 OWN_OPT_OUT = SPEECH / "heldout" / "ko_D_031.wav"  # stands for a campaign's own recording of the confirmation
 OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER, WRONG = (f"+8210200000{i:02d}" for i in range(1, 10))

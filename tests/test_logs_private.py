@@ -22,6 +22,8 @@ import pytest
 from tests.helpers import ROOT, api_token, require_sandbox_tools
 from tierdial.db import make_engine, make_sessions
 
+pytestmark = pytest.mark.realtime
+
 ACCOUNTS = re.compile(r"log in as (\S+) / (\S+) \(agent\) or (\S+) / (\S+) \(supervisor")
 ADDED_TO_DNC = "+821099998888"
 
@@ -76,7 +78,7 @@ def test_the_demos_debug_log_holds_no_number_and_no_secret(tmp_path: Path, model
         env["TIERDIAL_CONFIG"] = str(tmp_path / "config.yaml")
     out, log = tmp_path / "out.txt", tmp_path / "log.txt"
     command = [sys.executable, "-m", "station", "--log-level", "DEBUG", "demo", "--contacts", "3",
-               "--start-delay", "15"]  # fmt: skip
+               "--start-delay", "3"]  # fmt: skip
     with out.open("w") as stdout, log.open("w") as stderr:
         demo = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=stdout, stderr=stderr, text=True)
     try:

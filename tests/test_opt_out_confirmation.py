@@ -38,6 +38,8 @@ from tierdial.db import make_engine, make_sessions
 from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished, TierDecided
 from tierdial.schema import upgrade
 
+pytestmark = pytest.mark.realtime
+
 DIALOGUE = SPEECH / "dialogue"
 
 

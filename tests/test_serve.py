@@ -30,6 +30,8 @@ from tierdial.db import utcnow
 from tierdial.processes import child_processes, command_line, running
 from tierdial.schema import migrated_database
 
+pytestmark = pytest.mark.realtime
+
 HOT = [{"wav": "heldout/ko_A_003.wav"}, {"wav": "heldout/ko_C_020.wav", "after": "pause", "pause": 1.5}]
 LATER = [{"wav": "heldout/ko_C_020.wav"}]
 OPT_OUT = [{"wav": "heldout/ko_E_040.wav"}]

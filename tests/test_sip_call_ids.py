@@ -11,7 +11,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import ROOT
+
+pytestmark = pytest.mark.realtime
 
 # Calls from the endpoint to itself: "reject" answers 486, "ring" answers 180 and keeps ringing.
 PROGRAM = """

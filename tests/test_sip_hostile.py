@@ -25,6 +25,8 @@ from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from tests.helpers import SIPP_SCENARIOS, dialling_config, free_udp_port
 from tierdial.messages import Answered, AsrProgress, CallEnded, FinalTranscript
 
+pytestmark = pytest.mark.realtime
+
 CALLEE = "+821040000077"
 SCENARIO = {
     "numbers": {

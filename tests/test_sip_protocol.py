@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
+
 from asr.client import AsrAudio
 from dialer.telephony.engine import Dial
 from dialer.telephony.pjsua2 import protocol as p
 from tierdial.messages import CallEnded, FinalTranscript, Monitoring, Word
+
+pytestmark = pytest.mark.realtime
 
 
 def test_commands_and_replies_cross_the_pipe_unchanged() -> None:

@@ -33,6 +33,8 @@ from tierdial.bus import EventBus
 from tierdial.db import make_engine, make_sessions
 from tierdial.schema import upgrade
 
+pytestmark = pytest.mark.realtime
+
 HOT = "+821040000001"
 # A hot first line, then, after a pause in which the agent takes over, a second line for the agent.
 SCENARIO = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from dialer.pacing.headroom import (
     STEP_SECONDS,
     TranscriptionHeadroom,
 )
+
+pytestmark = pytest.mark.realtime
 
 
 def test_lines_grow_one_at_a_time_while_transcription_keeps_up() -> None:
