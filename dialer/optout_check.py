@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from dialer.script import prompt_text
 from intent.classifier import RULE_CONFIDENCE
 from intent.text import normalize
 from tierdial.messages import TierDecided
@@ -36,12 +37,6 @@ from tierdial.messages import TierDecided
 RULE = "opt-out confirmation"
 PROMPT = "confirm_opt_out"  # the bot's prompt that asks the question (dialer/prompts/<language>/)
 ASK_MIN_PROBABILITY = 0.15
-LANGUAGE = "ko"  # the bot's prompts are Korean; campaigns do not have a language of their own yet
-QUESTION = {
-    "ko": "이 번호로 더 이상 전화드리지 않기를 원하십니까?",
-    "zh": "您希望我们以后不再拨打这个号码吗？",
-    "en": "Shall we stop calling this number?",
-}
 
 # Matched on normalised text with the hesitations before it taken off (Korean and Chinese also without spaces: the
 # recogniser's spacing varies). 아니 alone opens many a complaint ("아니 왜 자꾸..."): only 아니요 and its kin are a no.
@@ -63,6 +58,11 @@ _NO = {
 }
 
 
+def question(language: str) -> str:
+    """The question as the bot asks it: its prompt's words in `language` (dialer/prompts/<language>/)."""
+    return prompt_text(PROMPT, language)
+
+
 class Answer(enum.StrEnum):
     yes = "yes"
     no = "no"
@@ -77,7 +77,7 @@ def should_ask(probabilities: Mapping[str, float], threshold: float = ASK_MIN_PR
     return "E" in top_two and probabilities["E"] >= threshold
 
 
-def read_answer(text: str, language: str = LANGUAGE) -> Answer:
+def read_answer(text: str, language: str) -> Answer:
     """Yes or no to the question, by the patterns of its language; both or neither is unclear."""
     spaced = re.sub(_HESITATION[language], "", normalize(text))
     forms = (spaced, spaced.replace(" ", "")) if language in ("ko", "zh") else (spaced,)
@@ -92,7 +92,7 @@ def read_answer(text: str, language: str = LANGUAGE) -> Answer:
 class OptOutCheck:
     """One call's question: whether it was asked, on what decision, and the answer."""
 
-    language: str = LANGUAGE
+    language: str  # the call's campaign's
     held: TierDecided | None = None  # the decision put aside while the question is asked
     answer: Answer | None = None
 
@@ -114,7 +114,7 @@ class OptOutCheck:
         else:
             return decided, False
         self.held = decided
-        asked = f"{RULE}: asked {QUESTION[self.language]!r}, {why}"
+        asked = f"{RULE}: asked {question(self.language)!r}, {why}"
         return replace(decided, evidence=(asked, *decided.evidence), is_final=False), True
 
     def _answered(self, said: TierDecided, probabilities: Callable[[str], Mapping[str, float]]) -> TierDecided:
@@ -123,7 +123,7 @@ class OptOutCheck:
         if said.tier == "E" or (reading is Answer.unclear and should_ask(probabilities(said.text))):
             reading = Answer.yes  # the complaint again, or a threat: an opt-out whatever else was said
         self.answer = reading
-        evidence = (f"{RULE}: asked {QUESTION[self.language]!r}, answered {reading.value}: {said.text!r}",)
+        evidence = (f"{RULE}: asked {question(self.language)!r}, answered {reading.value}: {said.text!r}",)
         if reading is Answer.yes:
             return replace(said, tier="E", confidence=RULE_CONFIDENCE, evidence=evidence + said.evidence, by_rule=True)
         if reading is Answer.no:
