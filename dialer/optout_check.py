@@ -40,21 +40,27 @@ ASK_MIN_PROBABILITY = 0.15
 
 # Matched on normalised text with the hesitations before it taken off (Korean and Chinese also without spaces: the
 # recogniser's spacing varies). 아니 alone opens many a complaint ("아니 왜 자꾸..."): only 아니요 and its kin are a no.
-# The recogniser hears 아니요 as 아니 에 요.
+# The recogniser hears 아니요 as 아니 에 요. The Chinese question asks whether to stop ("不再拨打"), so "别打了",
+# "不要再打了" are a yes though they open with a negation: a negation is a no only when no call, ring or contact
+# follows it. An English "no problem" is a yes as often as a no: neither.
 _HESITATION = {
     "ko": r"^(?:(?:음|어|아|저기|그|뭐)\s+)+",
-    "zh": r"^(?:(?:嗯|那个|啊|哦|就是)\s*)+",
-    "en": r"^(?:(?:um|uh|well|oh|so)\s+)+",
+    "zh": r"^(?:(?:嗯|那个|啊|哦|呃|就是)\s*)+",
+    "en": r"^(?:(?:um|uh|er|erm|well|oh|so|hmm)\s+)+",
 }
 _YES = {
     "ko": r"^(?:네|내|예|응|그래|그렇|맞|좋|부탁|원합|원해)|그렇게해|그래주|부탁드|맞습니다|맞아요|원합니다",
-    "zh": r"^(?:是|对|好|行|可以|要)|是的|对的|好的",
-    "en": r"^(?:yes|yeah|yep|yup|sure|please|correct|right|ok|okay|absolutely|definitely)\b|\bplease do\b|\bi do\b",
+    "zh": r"^(?:是|对|好|行|要|当然|没错|我?希望|可以(?!继续|再打|打))"
+    r"|(?:别|不要|不用|不必|不想|不)再?(?:给我)?(?:打|拨|联系|来电|接)",
+    "en": r"^(?:yes|yeah|yep|yup|sure|correct|ok|okay|absolutely|definitely|please|i do$)\b"
+    r"|\bthat s (?:right|correct)\b|\bplease do\b|\bgo ahead\b|(?<!don t )(?<!do not )\bstop calling\b"
+    r"|\btake me off\b|\bremove (?:me|my)\b",
 }
 _NO = {
     "ko": r"^(?:아니$|아뇨|안돼|안되|괜찮|됐어)|아니요|아니오|아니에요|아닙니다|원하지않|안그래도돼",
-    "zh": r"^(?:不|没|别)|不用|不是|没有|不需要",
-    "en": r"^(?:no|nope|nah|not)\b|\bno thanks\b|\bkeep calling\b|\bdon t stop\b|\bthat s fine\b",
+    "zh": r"^我?(?:不|没有|没$)(?!.*(?:打|拨|联系|来电|电话))|继续打|可以继续|还可以打",
+    "en": r"^(?:no|nope|nah)\b(?! problem| worries)|^not really\b|\bno thanks\b|\bkeep calling\b|\bdon t stop\b"
+    r"|\bdo not stop\b|\bi don t mind\b|\bthat s not what i (?:said|meant)\b",
 }
 
 
