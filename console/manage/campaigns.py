@@ -48,8 +48,7 @@ def _page(error: str | None = None) -> str:
         return render_template(
             "manage/campaign.html", campaign=campaign, lists=list_summaries(session, campaign.id), numbers=numbers,
             retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(campaign.language),
-            modes=LIVE_MODES,
-            error=error,
+            modes=LIVE_MODES, error=error,
             default_pacing=config.campaign_defaults.pacing, retry_fields=RETRY_FIELDS,
             uploads=campaign_prompts(session, campaign.id),
         )  # fmt: skip
