@@ -1,13 +1,15 @@
-"""`/api/v1/campaigns`: read campaigns, pause one with a reason, start it again, tune its settings and numbers."""
+"""`/api/v1/campaigns`: read and create campaigns, pause one with a reason, start it again, tune its settings and
+numbers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from console.api_lists import user_error_reply
 from console.auth import MANAGERS, api_for, sessions
 from dialer.campaigns import (
     campaign_summaries,
+    create_campaign,
     find_campaign,
     pause_campaigns,
     set_retry_rules,
@@ -15,7 +17,9 @@ from dialer.campaigns import (
     stop_campaign,
     tune_campaign,
 )
+from dialer.models import DEFAULT_LANGUAGE, CampaignStatus
 from number_pool.campaign_numbers import choose_numbers, chosen_numbers
+from tierdial.config import Config
 from tierdial.errors import UserError
 
 api_campaigns = Blueprint("api_campaigns", __name__, url_prefix="/api/v1")
@@ -32,6 +36,24 @@ def campaigns():  # type: ignore[no-untyped-def]
         return jsonify(
             campaigns=[{**c, "caller_numbers": chosen.get(c["id"], [])} for c in campaign_summaries(session)]
         )
+
+
+@api_campaigns.post("/campaigns")
+@api_for(MANAGERS, scopes=("campaigns:write",))
+def create():  # type: ignore[no-untyped-def]
+    """`{"name": "spring", "language": "en"}`: a draft with the configured defaults; `language` defaults to Korean."""
+    body = request.get_json(silent=True)
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise UserError('send {"name": "spring"}, and "language": "en" for a bot that speaks English')
+    language = body.get("language", DEFAULT_LANGUAGE)
+    if not isinstance(language, str):
+        raise UserError(f'language: a language\'s code, e.g. "en" (got {language!r})')
+    config: Config = current_app.config["TIERDIAL"]
+    with sessions().begin() as session:
+        found = create_campaign(session, name, config.campaign_defaults, language=language)
+        reply = {"id": found.id, "campaign": found.name, "status": CampaignStatus.draft.value, "language": language}
+    return jsonify(reply), 201
 
 
 def _reason() -> str:

@@ -28,7 +28,7 @@ from asr.transcripts import record_final
 from dialer.agent_desk import AgentDesk
 from dialer.dnc import add_opt_out
 from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
-from dialer.models import CallAttempt, CallOutcome
+from dialer.models import CallAttempt, CallOutcome, Campaign
 from dialer.number_reports import report
 from dialer.optout_check import PROMPT as CONFIRM_OPT_OUT
 from dialer.prompt_uploads import approved_prompt
@@ -119,8 +119,11 @@ class CallFlow:
                     station=self.station_id,
                 )
             )
+            language = session.execute(select(Campaign.language).where(Campaign.id == campaign_id)).scalar_one()
         with self._lock:
-            self.calls[call_id] = LiveCall(call_id, campaign, campaign_id, contact_id, phone, time.monotonic())
+            self.calls[call_id] = LiveCall(
+                call_id, campaign, campaign_id, contact_id, phone, time.monotonic(), language
+            )
         trunk = self.config.trunk_for(caller_number)
         dial = Dial(
             call_id,
@@ -378,7 +381,7 @@ class CallFlow:
         call.playing = prompt
         with self.sessions() as session:  # the campaign's own approved recording, else the product's
             own = approved_prompt(session, self.config.data_dir, call.campaign_id, prompt)
-        self.engine.play(call.call_id, own or prompt_wav(prompt), prompt)
+        self.engine.play(call.call_id, own or prompt_wav(prompt, call.language), prompt)
 
     def _prompt_finished(self, call: LiveCall, prompt: str) -> None:
         if call.playing == prompt:

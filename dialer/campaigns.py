@@ -8,8 +8,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dialer.models import Campaign, CampaignStatus
+from dialer.models import DEFAULT_LANGUAGE, Campaign, CampaignStatus
 from dialer.pacing.registry import LIVE_MODES
+from dialer.script import check_language
 from tierdial import audit
 from tierdial.config import CallingWindow, CampaignDefaults, RetryHours
 from tierdial.errors import NotFound, UserError
@@ -17,14 +18,24 @@ from tierdial.errors import NotFound, UserError
 MAX_ABANDON_CAP = 0.03
 MAX_ATTEMPTS_PER_DAY, MAX_ATTEMPTS_TOTAL = 10, 30  # as config.yaml's campaign defaults allow
 MAX_ID = 2**31
+MAX_NAME = 120  # campaigns.name
 
 
 def create_campaign(
-    session: Session, name: str, defaults: CampaignDefaults, *, status: CampaignStatus = CampaignStatus.draft
+    session: Session,
+    name: str,
+    defaults: CampaignDefaults,
+    *,
+    status: CampaignStatus = CampaignStatus.draft,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Campaign:
+    """A new campaign with the configured defaults; its bot speaks `language` (one the bot has prompts in)."""
     name = name.strip()
     if not name:
         raise UserError("a campaign needs a name")
+    if len(name) > MAX_NAME:
+        raise UserError(f"a campaign's name is at most {MAX_NAME} characters (got {len(name)})")
+    check_language(language)
     if session.scalar(select(Campaign.id).where(Campaign.name == name)) is not None:
         raise UserError(f"campaign {name!r} already exists")
     window = defaults.calling_window
@@ -38,6 +49,7 @@ def create_campaign(
         max_attempts_per_day=defaults.max_attempts_per_day,
         max_attempts_total=defaults.max_attempts_total,
         local_presence=defaults.local_presence,
+        language=language,
     )
     session.add(campaign)
     session.flush()
@@ -126,6 +138,7 @@ def campaign_summaries(session: Session) -> list[dict[str, object]]:
             "name": c.name,
             "status": c.status.value,
             "status_reason": c.status_reason,
+            "language": c.language,
             "abandon_cap": c.abandon_cap,
             "pacing": c.pacing,
             "window": f"{c.window_start:%H:%M}-{c.window_end:%H:%M}",

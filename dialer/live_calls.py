@@ -33,6 +33,7 @@ class LiveCall:
     contact_id: int
     phone: str
     started: float
+    language: str  # the campaign's: the bot's prompts and the opt-out question are in it
     answered_at: float = 0.0  # monotonic; 0 until the callee answers
     # The same moment as a record. Records keep real time; `CallFlow.clock` only judges calling windows and retries
     # (a demo runs it at noon in Seoul).
@@ -51,7 +52,10 @@ class LiveCall:
     offered_tier: str | None = None  # the hottest tier the call was offered to agents with
     taken_over_by: str | None = None
     listeners: dict[str, str] = field(default_factory=dict)  # supervisors' legs listening in -> who
-    opt_out_check: OptOutCheck = field(default_factory=OptOutCheck)  # asked once when an opt-out is in doubt
+    opt_out_check: OptOutCheck = field(init=False)  # asked once when an opt-out is in doubt
+
+    def __post_init__(self) -> None:
+        self.opt_out_check = OptOutCheck(self.language)
 
 
 def note_progress(call: LiveCall, progress: AsrProgress, load: AsrLoad, now: float) -> None:

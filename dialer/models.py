@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tierdial.db import E164, Base, CreatedAt, IntPk
 
+DEFAULT_LANGUAGE = "ko"  # a campaign's language when none is given, as every campaign made before they had one
+
 
 class CampaignStatus(enum.StrEnum):
     draft = "draft"
@@ -71,6 +73,8 @@ class Campaign(Base):
     local_presence: Mapped[bool] = mapped_column(default=False)
     pacing: Mapped[str | None] = mapped_column(String(20))  # a supervisor's choice; None: the configured default
     retry_hours: Mapped[dict | None]  # the campaign's own retry rules (RetryHours); None: the configured ones
+    # The language the bot speaks and listens for: one with a prompt set (dialer.script.languages).
+    language: Mapped[str] = mapped_column(String(5), default=DEFAULT_LANGUAGE)
     created_at: Mapped[CreatedAt]
 
     lists: Mapped[list[CallList]] = relationship(back_populates="campaign")

@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from dialer.script import prompt_text
 from intent.classifier import RULE_CONFIDENCE
 from intent.text import normalize
 from tierdial.messages import TierDecided
@@ -36,31 +37,36 @@ from tierdial.messages import TierDecided
 RULE = "opt-out confirmation"
 PROMPT = "confirm_opt_out"  # the bot's prompt that asks the question (dialer/prompts/<language>/)
 ASK_MIN_PROBABILITY = 0.15
-LANGUAGE = "ko"  # the bot's prompts are Korean; campaigns do not have a language of their own yet
-QUESTION = {
-    "ko": "이 번호로 더 이상 전화드리지 않기를 원하십니까?",
-    "zh": "您希望我们以后不再拨打这个号码吗？",
-    "en": "Shall we stop calling this number?",
-}
 
 # Matched on normalised text with the hesitations before it taken off (Korean and Chinese also without spaces: the
 # recogniser's spacing varies). 아니 alone opens many a complaint ("아니 왜 자꾸..."): only 아니요 and its kin are a no.
-# The recogniser hears 아니요 as 아니 에 요.
+# The recogniser hears 아니요 as 아니 에 요. The Chinese question asks whether to stop ("不再拨打"), so "别打了",
+# "不要再打了" are a yes though they open with a negation: a negation is a no only when no call, ring or contact
+# follows it. An English "no problem" is a yes as often as a no: neither.
 _HESITATION = {
     "ko": r"^(?:(?:음|어|아|저기|그|뭐)\s+)+",
-    "zh": r"^(?:(?:嗯|那个|啊|哦|就是)\s*)+",
-    "en": r"^(?:(?:um|uh|well|oh|so)\s+)+",
+    "zh": r"^(?:(?:嗯|那个|啊|哦|呃|就是)\s*)+",
+    "en": r"^(?:(?:um|uh|er|erm|well|oh|so|hmm)\s+)+",
 }
 _YES = {
     "ko": r"^(?:네|내|예|응|그래|그렇|맞|좋|부탁|원합|원해)|그렇게해|그래주|부탁드|맞습니다|맞아요|원합니다",
-    "zh": r"^(?:是|对|好|行|可以|要)|是的|对的|好的",
-    "en": r"^(?:yes|yeah|yep|yup|sure|please|correct|right|ok|okay|absolutely|definitely)\b|\bplease do\b|\bi do\b",
+    "zh": r"^(?:是|对|好|行|要|当然|没错|我?希望|可以(?!继续|再打|打))"
+    r"|(?:别|不要|不用|不必|不想|不)再?(?:给我)?(?:打|拨|联系|来电|接)",
+    "en": r"^(?:yes|yeah|yep|yup|sure|correct|ok|okay|absolutely|definitely|please|i do$)\b"
+    r"|\bthat s (?:right|correct)\b|\bplease do\b|\bgo ahead\b|(?<!don t )(?<!do not )\bstop calling\b"
+    r"|\btake me off\b|\bremove (?:me|my)\b",
 }
 _NO = {
     "ko": r"^(?:아니$|아뇨|안돼|안되|괜찮|됐어)|아니요|아니오|아니에요|아닙니다|원하지않|안그래도돼",
-    "zh": r"^(?:不|没|别)|不用|不是|没有|不需要",
-    "en": r"^(?:no|nope|nah|not)\b|\bno thanks\b|\bkeep calling\b|\bdon t stop\b|\bthat s fine\b",
+    "zh": r"^我?(?:不|没有|没$)(?!.*(?:打|拨|联系|来电|电话))|继续打|可以继续|还可以打",
+    "en": r"^(?:no|nope|nah)\b(?! problem| worries)|^not really\b|\bno thanks\b|\bkeep calling\b|\bdon t stop\b"
+    r"|\bdo not stop\b|\bi don t mind\b|\bthat s not what i (?:said|meant)\b",
 }
+
+
+def question(language: str) -> str:
+    """The question as the bot asks it: its prompt's words in `language` (dialer/prompts/<language>/)."""
+    return prompt_text(PROMPT, language)
 
 
 class Answer(enum.StrEnum):
@@ -77,7 +83,7 @@ def should_ask(probabilities: Mapping[str, float], threshold: float = ASK_MIN_PR
     return "E" in top_two and probabilities["E"] >= threshold
 
 
-def read_answer(text: str, language: str = LANGUAGE) -> Answer:
+def read_answer(text: str, language: str) -> Answer:
     """Yes or no to the question, by the patterns of its language; both or neither is unclear."""
     spaced = re.sub(_HESITATION[language], "", normalize(text))
     forms = (spaced, spaced.replace(" ", "")) if language in ("ko", "zh") else (spaced,)
@@ -92,7 +98,7 @@ def read_answer(text: str, language: str = LANGUAGE) -> Answer:
 class OptOutCheck:
     """One call's question: whether it was asked, on what decision, and the answer."""
 
-    language: str = LANGUAGE
+    language: str  # the call's campaign's
     held: TierDecided | None = None  # the decision put aside while the question is asked
     answer: Answer | None = None
 
@@ -114,7 +120,7 @@ class OptOutCheck:
         else:
             return decided, False
         self.held = decided
-        asked = f"{RULE}: asked {QUESTION[self.language]!r}, {why}"
+        asked = f"{RULE}: asked {question(self.language)!r}, {why}"
         return replace(decided, evidence=(asked, *decided.evidence), is_final=False), True
 
     def _answered(self, said: TierDecided, probabilities: Callable[[str], Mapping[str, float]]) -> TierDecided:
@@ -123,7 +129,7 @@ class OptOutCheck:
         if said.tier == "E" or (reading is Answer.unclear and should_ask(probabilities(said.text))):
             reading = Answer.yes  # the complaint again, or a threat: an opt-out whatever else was said
         self.answer = reading
-        evidence = (f"{RULE}: asked {QUESTION[self.language]!r}, answered {reading.value}: {said.text!r}",)
+        evidence = (f"{RULE}: asked {question(self.language)!r}, answered {reading.value}: {said.text!r}",)
         if reading is Answer.yes:
             return replace(said, tier="E", confidence=RULE_CONFIDENCE, evidence=evidence + said.evidence, by_rule=True)
         if reading is Answer.no:

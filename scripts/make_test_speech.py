@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dialer.optout_check import QUESTION
+from dialer.optout_check import question
 from dialer.speech_render import VOICE, Kokoro, wav_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ PROMPTS = {
     "callback": "알겠습니다. 편하신 시간에 다시 연락드리겠습니다. 안녕히 계세요.",
     "goodbye": "알겠습니다. 시간 내 주셔서 감사합니다. 안녕히 계세요.",
     "opt_out": "수신 거부 처리되었습니다. 앞으로 전화드리지 않겠습니다. 안녕히 계세요.",
-    "confirm_opt_out": QUESTION["ko"],
+    "confirm_opt_out": question("ko"),
 }
 
 

@@ -178,9 +178,10 @@ def test_campaign_settings_stay_inside_the_law_and_changes_are_audited(console) 
     page = _text(supervisor.get(url.removesuffix("/settings")))
     assert "전화하지 마세요" in page  # the opening says how to stop calls
     assert "config.yaml&#39;s, until saved here" in page
-    audio = supervisor.get("/manage/campaigns/prompts/opening.wav")
+    audio = supervisor.get("/manage/campaigns/prompts/ko/opening.wav")
     assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
-    assert supervisor.get("/manage/campaigns/prompts/..%2Fx.wav").status_code == 404
+    assert supervisor.get("/manage/campaigns/prompts/ko/..%2Fx.wav").status_code == 404
+    assert supervisor.get("/manage/campaigns/prompts/fr/opening.wav").status_code == 404
 
 
 def test_supervisors_look_after_agents_and_admins_after_everyone(console) -> None:  # type: ignore[no-untyped-def]

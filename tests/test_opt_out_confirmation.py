@@ -17,7 +17,7 @@ from dialer.call_flow import CallFlow
 from dialer.dnc import is_blocked
 from dialer.hopper import next_callable
 from dialer.models import CallAttempt, Campaign, Contact
-from dialer.optout_check import PROMPT, QUESTION, RULE, Answer, OptOutCheck, read_answer, should_ask
+from dialer.optout_check import PROMPT, RULE, Answer, OptOutCheck, question, read_answer, should_ask
 from dialer.runner import CampaignRunner
 from dialer.script import prompt_wav
 from dialer.telephony.registry import make_engine as make_telephony
@@ -80,9 +80,9 @@ def test_yes_and_no_are_read_in_the_language_asked(language: str, text: str, ans
 
 
 def test_the_question_is_ready_in_each_language_and_recorded_for_the_bot() -> None:
-    assert set(QUESTION) == {"ko", "zh", "en"}
-    prompts = json.loads((prompt_wav(PROMPT).parent / "prompts.json").read_text(encoding="utf-8"))
-    assert prompts[PROMPT] == QUESTION["ko"] and prompt_wav(PROMPT).is_file()
+    for language in ("ko", "zh", "en"):
+        prompts = json.loads((prompt_wav(PROMPT, language).parent / "prompts.json").read_text(encoding="utf-8"))
+        assert prompts[PROMPT] == question(language) and prompt_wav(PROMPT, language).is_file()
 
 
 def _decided(tier: str, text: str, by_rule: bool = False) -> TierDecided:
@@ -94,7 +94,7 @@ CLEAR = {"C": 0.8, "E": 0.1, "A": 0.1}
 
 
 def test_a_yes_to_the_question_is_an_opt_out_and_it_is_asked_once() -> None:
-    check = OptOutCheck()
+    check = OptOutCheck("ko")
     asked, ask = check.review(_decided("C", "매일 전화 오는데"), lambda text: DOUBTFUL)
     assert ask and asked.tier == "C" and not asked.is_final and RULE in asked.evidence[0]
     answer, ask = check.review(_decided("A", "네 맞아요"), lambda text: CLEAR)
@@ -107,14 +107,14 @@ def test_a_yes_to_the_question_is_an_opt_out_and_it_is_asked_once() -> None:
 
 
 def test_a_no_goes_on_with_the_tier_held_and_anything_else_is_answered_as_said() -> None:
-    check = OptOutCheck()
+    check = OptOutCheck("ko")
     held = _decided("C", "내일 오후 세 시에 다시 주세요 자꾸 전화 오네")
     check.review(held, lambda text: DOUBTFUL)
     answer, _ = check.review(_decided("D", "아니요"), lambda text: CLEAR)
     assert (answer.tier, answer.text, answer.is_final) == ("C", held.text, True)  # the time asked for still counts
     assert "answered no: '아니요'" in answer.evidence[0]
 
-    check = OptOutCheck()
+    check = OptOutCheck("ko")
     check.review(held, lambda text: DOUBTFUL)
     answer, _ = check.review(_decided("A", "가격이 얼마예요"), lambda text: CLEAR)
     assert (answer.tier, answer.text) == ("A", "가격이 얼마예요") and "answered unclear" in answer.evidence[0]
@@ -122,16 +122,16 @@ def test_a_no_goes_on_with_the_tier_held_and_anything_else_is_answered_as_said()
 
 def test_the_complaint_again_or_a_threat_is_an_opt_out_and_a_clear_no_is_not() -> None:
     for said, probabilities in ((_decided("D", "왜 자꾸 전화해요"), DOUBTFUL), (_decided("E", "신고할 거예요"), CLEAR)):
-        check = OptOutCheck()
+        check = OptOutCheck("ko")
         check.review(_decided("C", "매일 전화 오는데"), lambda text: DOUBTFUL)
         assert check.review(said, lambda text, p=probabilities: p)[0].tier == "E"
-    check = OptOutCheck()
+    check = OptOutCheck("ko")
     check.review(_decided("C", "매일 전화 오는데"), lambda text: DOUBTFUL)
     assert check.review(_decided("D", "아니요 그건 아니에요"), lambda text: DOUBTFUL)[0].tier == "C"
 
 
 def test_asked_when_the_other_recogniser_read_an_opt_out_the_final_text_does_not_hold() -> None:
-    check = OptOutCheck()
+    check = OptOutCheck("ko")
     doubted = replace(_decided("C", "지금 좀 바빠서요"), opt_out_read_otherwise=True)
     asked, ask = check.review(doubted, lambda text: CLEAR)
     assert ask and not asked.is_final and "the other recogniser's reading" in asked.evidence[0]
@@ -141,8 +141,8 @@ def test_asked_when_the_other_recogniser_read_an_opt_out_the_final_text_does_not
 
 def test_not_asked_when_the_rules_or_a_sure_model_have_decided() -> None:
     for decided in (_decided("E", "전화하지 마세요", by_rule=True), _decided("F", "잘못 거셨어요", by_rule=True)):
-        assert OptOutCheck().review(decided, lambda text: DOUBTFUL) == (decided, False)
-    assert OptOutCheck().review(_decided("A", "네 신청할게요"), lambda text: CLEAR)[1] is False
+        assert OptOutCheck("ko").review(decided, lambda text: DOUBTFUL) == (decided, False)
+    assert OptOutCheck("ko").review(_decided("A", "네 신청할게요"), lambda text: CLEAR)[1] is False
 
 
 # the call policy ----------------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ def test_callees_answer_the_question_on_a_live_call(  # type: ignore[no-untyped-
     assert not listed_when_ended[NO] and not listed_now[NO], told(NO)
     assert all(len(heard[phone]["said"]) == 2 for phone in (YES, THREAT, NO)), heard
     # Each callee heard the question itself (most of its quarter seconds clean on a loaded machine).
-    question = heard_pcm(prompt_wav(PROMPT))
+    question = heard_pcm(prompt_wav(PROMPT, "ko"))
     for phone in (YES, THREAT, NO):
         pieces = pieces_heard(heard_pcm(Path(heard[phone]["recording"])), question)
         assert np.mean(np.array(pieces) > 0.8) >= 0.7, (phone, [round(p, 2) for p in pieces])

@@ -54,7 +54,7 @@ def test_lines_stay_between_one_and_the_campaigns_own(steps: list[tuple[float, i
 
 
 def _listening_call(lag: float = 0.0, reported_at: float = 0.0) -> LiveCall:
-    call = LiveCall("c1", "demo", 1, 1, "+821012345678", started=0.0, answered_at=1.0)
+    call = LiveCall("c1", "demo", 1, 1, "+821012345678", started=0.0, language="ko", answered_at=1.0)
     call.listening_since, call.asr_lag, call.asr_reported_at = 2.0, lag, reported_at
     return call
 
@@ -68,5 +68,5 @@ def test_a_recogniser_that_stopped_reporting_counts_as_behind() -> None:
     call = _listening_call(lag=0.0, reported_at=3.0)
     assert transcription_lag(call, now=20.0) == 20.0 - 3.0 - ASR_STALE_SECONDS
     assert silence_heard(call, now=20.0) < 10.0
-    not_answered = LiveCall("c2", "demo", 1, 2, "+821012345679", started=0.0)
+    not_answered = LiveCall("c2", "demo", 1, 2, "+821012345679", started=0.0, language="ko")
     assert transcription_lag(not_answered, now=100.0) == 0.0

@@ -22,10 +22,11 @@ from dialer.campaigns import (
     tune_campaign,
 )
 from dialer.lists.listing import list_summaries
+from dialer.models import DEFAULT_LANGUAGE
 from dialer.pacing.registry import LIVE_MODES
 from dialer.prompt_uploads import campaign_prompts, prompt_file, review_prompt, upload_prompt
 from dialer.retry import retry_rules
-from dialer.script import prompt_wav, script
+from dialer.script import languages, prompt_wav, script
 from dialer.speech_render import render_prompt
 from number_pool.campaign_numbers import campaign_number_rows, choose_numbers
 from tierdial.config import Config
@@ -38,15 +39,16 @@ def _page(error: str | None = None) -> str:
     campaign_id = (request.view_args or {}).get("campaign_id")
     if campaign_id is None:
         with sessions()() as session:
-            return render_template("manage/campaigns.html", campaigns=campaign_summaries(session), error=error)
+            return render_template("manage/campaigns.html", campaigns=campaign_summaries(session), error=error,
+                                   languages=languages(), default_language=DEFAULT_LANGUAGE)  # fmt: skip
     config: Config = current_app.config["TIERDIAL"]
     with sessions()() as session:
         campaign = find_campaign(session, campaign_id)
         numbers = campaign_number_rows(session, campaign.id)
         return render_template(
             "manage/campaign.html", campaign=campaign, lists=list_summaries(session, campaign.id), numbers=numbers,
-            retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(), modes=LIVE_MODES,
-            error=error,
+            retry=retry_rules(campaign, config.campaign_defaults.retry_hours), script=script(campaign.language),
+            modes=LIVE_MODES, error=error,
             default_pacing=config.campaign_defaults.pacing, retry_fields=RETRY_FIELDS,
             uploads=campaign_prompts(session, campaign.id),
         )  # fmt: skip
@@ -66,7 +68,9 @@ def campaigns() -> str:
 def create() -> Response:
     config: Config = current_app.config["TIERDIAL"]
     with sessions().begin() as session:
-        campaign = create_campaign(session, required("name", "the campaign's name"), config.campaign_defaults)
+        language = request.form.get("language") or DEFAULT_LANGUAGE
+        name = required("name", "the campaign's name")
+        campaign = create_campaign(session, name, config.campaign_defaults, language=language)
         campaign_id, name = campaign.id, campaign.name
     message = f"campaign {name} created as a draft: check its settings, upload a list, then start it"
     return done(message, ".campaign", campaign_id=campaign_id)
@@ -164,8 +168,8 @@ def write(campaign_id: int) -> Response:
     config: Config = current_app.config["TIERDIAL"]
     text, name = request.form.get("text", ""), required("name", "which prompt")
     with sessions()() as session:
-        find_campaign(session, campaign_id)  # a missing campaign says so before seconds of rendering
-    wav = render_prompt(text)
+        language = find_campaign(session, campaign_id).language  # a missing one says so before seconds of rendering
+    wav = render_prompt(text, language)
     with sessions().begin() as session:
         prompt = upload_prompt(session, config.data_dir, campaign_id, name, wav, text, g.actor)
         name = prompt.name
@@ -195,10 +199,12 @@ def uploaded_audio(campaign_id: int, prompt_id: int) -> Response:
     return send_file(path, mimetype="audio/wav")
 
 
-@manage_campaigns.get("/prompts/<name>.wav")
+@manage_campaigns.get("/prompts/<language>/<name>.wav")
 @page_for(*MANAGERS)
-def prompt_audio(name: str) -> Response:
+def prompt_audio(language: str, name: str) -> Response:
+    if language not in languages():
+        abort(404)
     try:
-        return send_file(prompt_wav(name), mimetype="audio/wav")
+        return send_file(prompt_wav(name, language), mimetype="audio/wav")
     except KeyError:
         abort(404)

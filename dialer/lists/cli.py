@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from dialer.lists.importer import CONSENT_BASES, ImportReport, ListTerms, import_list, import_workers
 from dialer.lists.rows import RowReader, detect_format
+from dialer.models import DEFAULT_LANGUAGE
 from tierdial.audit import command_line_actor
 from tierdial.config import load_config
 from tierdial.db import open_database
@@ -26,8 +27,8 @@ def _campaigns_create(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_database(config).begin() as session:
         status = CampaignStatus.running if args.start else CampaignStatus.draft
-        campaign = create_campaign(session, args.name, config.campaign_defaults, status=status)
-        print(f"campaign {campaign.name!r} created (id {campaign.id}, {status.value})")
+        campaign = create_campaign(session, args.name, config.campaign_defaults, status=status, language=args.language)
+        print(f"campaign {campaign.name!r} created (id {campaign.id}, {status.value}, speaks {campaign.language})")
     return 0
 
 
@@ -55,11 +56,14 @@ def _campaigns_list(args: argparse.Namespace) -> int:
 
     with open_database(load_config(args.config))() as session:
         campaigns = list(session.scalars(select(Campaign).order_by(Campaign.id)))
-        rows = [{"id": c.id, "name": c.name, "status": c.status.value, "reason": c.status_reason} for c in campaigns]
+        rows = [
+            {"id": c.id, "name": c.name, "status": c.status.value, "language": c.language, "reason": c.status_reason}
+            for c in campaigns
+        ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     for row in [] if args.json else rows:
-        print(f"{row['id']:>4}  {row['name']:<30} {row['status']:<8} {row['reason'] or ''}")
+        print(f"{row['id']:>4}  {row['name']:<30} {row['status']:<8} {row['language']:<3} {row['reason'] or ''}")
     return 0
 
 
@@ -192,6 +196,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     create = campaigns.add_parser("create", help="a new campaign with the configured defaults")
     create.add_argument("name")
     create.add_argument("--start", action="store_true", help="running at once (default: a draft)")
+    create.add_argument(
+        "--language", default=DEFAULT_LANGUAGE, help=f"the language the bot speaks (default {DEFAULT_LANGUAGE})"
+    )
     create.set_defaults(run=_campaigns_create)
     start = campaigns.add_parser("start", help="run a draft or paused campaign")
     start.add_argument("name")
