@@ -36,7 +36,7 @@ _REFUSE_ZH = (
 )
 _REFUSE_KO = (
     r"(?:은|는|도|이|같은건|같은거|종류는)?(?:일절|절대|아예|전혀|원래|다|안|이제|정중히|정말|너무|진짜)?"
-    r"(?:안받|받지않|받기싫|안해|사절|사양|거절|필요없|싫(?:어|습|다|거든|은데|네))"
+    r"(?:안받|받지않|받기싫|안해|사절|사양|거절|필요없|곤란(?:합|해|하)|싫(?:어|습|다|거든|은데|네))"
 )
 
 # Plain requests to stop calling, delete the number, leave the callee alone.
@@ -57,12 +57,28 @@ _STOP_KO = [
     r"(?:그|끔|금)만(?:좀)?(?:하세요|해요|주세요)",
     r"연락(?:을)?끊",
     r"수신거부",
-    r"두낫콜",
+    r"두낫콜",  # the national do-not-call register
     # "could you not call", "I'd rather you didn't call": the polite forms
-    rf"(?:{_CALL_KO}|연락)(?:좀|은|을|를)?(?:그만|안)(?:하시|해|주시|주|드리)(?:면)?안(?:될|돼|되)",
-    rf"(?:{_CALL_KO}|연락)(?:은|는|을|를)?(?:좀)?(?:안|그만)(?:주|하|해|드|걸)(?:셨|셔|었|았|시)?(?:으면|면)",
+    # ("연락 안 드리면 안 되나요", "if I don't call, does it lapse", are the callee's own calls: not these)
+    rf"(?:{_CALL_KO}|연락)(?:좀|은|을|를)?(?:그만|안)(?:하시|주시|주)(?:면)?안(?:될|돼|되)",
+    rf"(?:{_CALL_KO}|연락)(?:은|는|을|를)?(?:좀)?(?:안|그만)(?:주|하|해|걸)(?:셨|셔|었|았)(?:으면|면)",
     r"그만(?:좀)?(?:하라|하시라|해라|하랬|하래)",
-    rf"{_CALL_KO}질",  # the scornful word for pestering calls  # the national do-not-call register
+    rf"{_CALL_KO}질",  # the scornful word for pestering calls
+    rf"연락.{{0,8}}{_DONT_KO}",
+    r"(?:문자|메시지|카톡)(?:도|는|를|은)?(?:보내|하)지(?:마|말)",
+    r"(?:정보|번호|연락처).{0,6}(?:없애|폐기|파기)",
+    r"동의(?:를|는)?(?:철회|취소)",
+    r"(?:다음부터|앞으로|이제부터|이제)(?:는|도)?(?:절대|다시는)?.{0,6}(?:안받|받지않)",
+    r"귀찮게(?:하네|하시네|하세요|하는|구네|굴)",
+    rf"{_CALL_KO}(?:는|도)?(?:더이상|이제|앞으로)?(?:받기싫|받고싶지않|안받고싶)",
+    rf"(?:{_CALL_KO}|연락)(?:은|는|도|좀)?(?:마세요|마요|마십시오|말아요|말아주|마라)",  # "전화 마세요": the short form
+    r"통화(?:를|는)?원(?:치|하지)않",
+    r"(?:수신|광고|마케팅|문자)(?:동의)?(?:를)?(?:해지|철회|취소)",
+    rf"(?:{_CALL_KO}|연락)(?:을|를|은|는)?(?:더이상|앞으로|이제)?(?:원하지않|원치않)",
+    r"(?:더이상|다시는|앞으로)통화(?:를)?(?:하고싶지않|원하지않|원치않|하기싫)",
+    # "no need to call again": said to the caller, not to a callback the callee asked for
+    rf"다시(?:는)?.{{0,6}}(?:{_CALL_KO}|연락|걸)(?:하실|주실|할|줄|걸|하)?(?:필요|일)(?:는|가)?없",
+    rf"(?:또|다시)(?:{_CALL_KO}|연락)(?:오면|하시면|하면|주시면).{{0,6}}(?:안받|차단|신고|가만)",
     # blocking the number; a security product "차단해 주나요" names no number and no caller
     rf"(?:번호|{_CALL_KO}|당신|거기|너네|이번호)(?:를|을|는|도)?(?:그냥|바로|당장|지금)?차단(?!되|된)",
     r"차단(?:할게|합니다|할거|해버릴|해버린|했어요|했습니다|시킬)",
@@ -81,6 +97,10 @@ _STOP_ZH = [
     r"不想再(?:被.{0,4})?(?:接|联系)",
     r"拉黑",
     r"(?<!被)(?:屏蔽|拦截)(?:你|你们|这个号|掉|了)",
+    r"(?:号码|信息|电话|资料|名字).{0,8}(?:去掉|移除|拿掉|撤掉)",
+    r"(?:别|不要|不准)再?(?:给我)?发(?:短信|信息)",
+    r"(?:别|不要|不准)再(?:给我|跟我|向我)?(?:推销|营销)",
+    r"标记(?:了|为|成)(?:骚扰|推销|广告|诈骗)?|就不客气",
     r"删(?:除|掉|了)?.{0,4}(?:号码|信息|电话|资料)",
     r"(?:号码|信息|电话|资料).{0,6}删",
     r"从.{0,4}名单",
@@ -100,7 +120,7 @@ _STOP_EN = [
     r"\bnot to (?:call|ring|phone|contact)\b",
     r"\bdon t you (?:ever )?(?:call|ring|phone)\b",
     r"\b(?:details|data|information|number) (?:deleted|erased|removed)\b",
-    r"\b(?:don t|do not) want to be (?:contacted|called|phoned)\b",
+    r"\b(?:don t|do not|doesn t|does not) want to be (?:contacted|called|phoned)\b",
     r"\bremove (?:me|my|this number)\b",
     r"\bdelete my\b",
     r"\blose my number\b",
@@ -115,6 +135,10 @@ _STOP_EN = [
     r"\bpermission to call\b",
     r"\b(?:don t|do not|never) (?:bother|you dare|even think about) (?:calling|ringing|phoning|contacting)\b",
     r"\bcease and desist\b",
+    r"\b(?:had )?enough (?:of|with) (?:your|these|the|all these|all your|you) (?:\w+ )?(?:calls|calling)\b",
+    r"\bscrub (?:my|this|our) (?:number|name|details)\b",
+    r"\b(?:doesn t|does not|don t|do not|no longer) (?:wish|want) to (?:receive|get|take|be (?:called|contacted))"
+    r" (?:any )?(?:\w+ )?(?:calls|solicitations|telemarketing)\b",
     r"\b(?:quit|stop) (?:bugging|pestering|hounding|spamming|texting|messaging)\b",
     r"\b(?:sick|tired|fed up) (?:of|with) (?:these |your |all these |all the |the |you people |you guys |y all )?"
     r"(?:\w+ )?(?:calls|calling|ringing)\b",
@@ -209,11 +233,13 @@ _ABUSE_KO = [
     r"짜증(?:나|난|내|납|이)",
     r"장난(?:해|하|치)(?:요|나|냐|니|세요|십니까|하지|지마|는거|쳐)",
     r"(?:사람|나|날|저|절)(?:을|를)?우습게|싸가지|죽을래",
+    r"가만(?:안둬|안둘|안두|두지않|안있)|무슨(?:권리|근거)로",
+    r"불쾌(?:해|하|합)|무례(?:하|합)",
 ]
 _ABUSE_ZH = [
     r"滚(?:蛋|开|吧|远点|犊子|啊|出去|一边|$)|^滚(?!动|烫|筒|轮|圆|雪)",
     r"神经病|(?:你|你们|脑子)(?:是不是)?有(?:病|毛病)|有病(?:吧|啊|呀|吗)|去死|他妈的|你妈的|去你妈|尼玛|草泥马|操你|傻逼|傻[叉x]",
-    r"混蛋|王八蛋|白痴|智障|脑残|贱人|狗东西|畜生|闭嘴|烦死(?:了|人)|讨厌死了|别烦",
+    r"混蛋|王八蛋|白痴|智障|脑残|贱人|狗东西|畜生|闭嘴|烦死(?:了|人)|讨厌死了|别烦|打什么打",
 ]
 _ABUSE_EN = [
     r"\b(?:fuck|fck|f ck|f k|f|eff|screw|sod|bugger) (?:off|you|yourself|yourselves)\b",
@@ -236,7 +262,12 @@ _SCAM_KO = [
     r"보이스피싱|보이스피씽|피싱|피씽|사기꾼|사기단|사기범|사기(?:치|쳐|칠|를치|전화|집단|꾼|문자)",
     r"사기(?:죠|지|야|냐|잖|네|아니|아냐|같|인거|인지|예요|에요|입니까|구나|군|일거|맞)",
     r"(?:나|날|저|절|제가|내가)(?:를|을)?(?:바보|호구|등신|봉|멍청이)(?:로|으로|인줄|같|라고|취급)",
-    r"(?:속을|넘어갈)(?:줄|것같|거같)",
+    r"(?:속을|넘어갈)(?:줄|것같|거같)|안(?:속아|속는|속습|넘어가)",
+    r"사칭",
+    # "a bank never phones like this": what people tell a caller they take for a fraudster
+    r"(?:은행|검찰|경찰|금감원|금융감독원|카드사|국세청|공공기관)(?:은|는|에서는|에서)?(?:절대)?(?:이런|그런)(?:전화|거|걸)(?:를|을)?"
+    r"(?:안|절대안)",
+    r"직접(?:검찰|경찰|금감원|금융감독원|국세청)",
 ]
 _SCAM_ZH = [
     r"骗子|诈骗|骗钱|骗人(?!的吧)|骗我|搞诈骗|搞传销|传销|电诈|(?:就是|都是|肯定是|一听就是|一看就是|又是)骗",
@@ -255,10 +286,13 @@ _SCAM_EN = [
 
 # "Where did you get my number": the callee wants to know who handed their number out.
 _NUMBER_SOURCE_KO = [
-    r"(?:제|내|저희|우리|이|우리집)(?:휴대폰|핸드폰|폰|전화)?(?:번호|연락처|개인정보|이름)(?:을|를|은|는)?(?:또|대체|도대체|대관절)?"
+    r"(?:제|내|저희|우리|이|우리집)(?:휴대폰|핸드폰|폰|전화)?(?:번호|연락처|개인정보|정보|이름)(?:을|를|은|는)?(?:또|대체|도대체|대관절)?"
     r"(?:어떻게|어디서|어디에서|누구한테|누가|어디)(?:.{0,5})(?:알았|아셨|알고|아신|알아냈|알게|얻|구했|구하셨|받았|받으셨|보고|보셨|보시고"
     r"|났|나셨|줬|주던|넘겼|넘어|샀|사셨|입수|빼|가져|유출)",
     r"(?:번호|연락처)(?:를|는|은|을)?(?:대체|도대체)?(?:어디서|어디에서|누가|누구한테)(?:.{0,5})(?:났|나|받|줬|구했|샀|알)",
+    rf"(?:누가|누구한테|어디서|어디에서)(?:.{{0,3}})(?:{_CALL_KO})?(?:번호|연락처|개인정보)(?:를|을)?(?:.{{0,3}})"
+    rf"(?:알려|줬|주던|넘겨|팔|받았|받으셨)",
+    r"(?:번호|정보|연락처)(?:를|을)?(?:팔았|팔아|판매했|넘겼|유출했|유출된)",
     r"(?:어떻게|어디서|어디에서|누가|누구한테)(?:.{0,3})(?:제|내|저희|우리)(?:휴대폰|핸드폰|폰)?(?:번호|연락처|개인정보)",
     rf"(?:어떻게|어디서)(?:알고|아시고|알았길래|아셨길래|아셨는지|알았는지)(?:저한테|나한테|여기)?(?:{_RING_KO})",
 ]
@@ -274,6 +308,9 @@ _NUMBER_SOURCE_EN = [
     r"\bwho (?:gave|sold|gives) you (?:my|this|our) (?:number|details|info|information|phone number)\b",
     r"\bwhere (?:did|d) (?:my|this) number come from\b",
     r"\bhow do you (?:have|know) (?:my|this) (?:number|name)\b",
+    r"\bwhy do (?:you|y all|you guys|you people) have (?:my|this) (?:number|details|info)\b",
+    r"\b(?:how|where) (?:do|does|are) (?:you|y all|you guys|you people|they) (?:keep )?(?:getting|get|finding) (?:my"
+    r"|this) number\b",
 ]
 
 
@@ -284,6 +321,8 @@ _NO_CONSENT_KO = [
     r"언제(?:.{0,6})(?:동의|허락)(?:를|을)?(?:했|하셨|한|해줬|해드렸)",
     r"(?:제가|내가|저는|난|나는)언제(?:.{0,6})(?:가입|신청)(?:을|를)?(?:했다|했냐|했어|했나|했는데|한다고|했습니까)",
     r"(?:동의|허락)(?:도|를|을)?안(?:했|한|해줬|해드렸)",
+    r"(?:신청|가입)(?:을|를)?(?:한|하신|해준)적(?:이|도)?(?:없|업)",
+    r"(?:동의|허락)(?:도)?없이",
 ]
 _NO_CONSENT_ZH = [
     r"我什么时候(?:.{0,4})(?:同意|答应|授权)(?:过|了|的|你们|你|让)|我什么时候(?:.{0,4})(?:登记|注册|申请|留)过",
@@ -349,7 +388,8 @@ _CATEGORY_KO = [
     rf"(?:이런|그런|저런|이러한|이런식의|이런종류|이런류의|이런종류의)(?:{_CALL_KO}|콜){_REFUSE_KO}",
     r"(?:광고|영업|홍보|판촉|텔레마케팅|마케팅)(?:는|은)(?:일절|절대|아예|전혀|원래)?(?:사절|사양|거절|안받|안해|받지않)",
     rf"{_CALL_KO}(?:로|상으로)(?:는|은)?(?:아무것도|아무거나|뭐)?(?:안사|안삽|가입안|구매안|계약안|안해|안합|안들)",
-    r"(?:광고|영업|홍보|판촉|보험|대출)(?:전화)?(?:이면|면|이시면|시면|이라면)(?:.{0,4})(?:끊|안받|됐|사절|필요없)",
+    r"(?:광고|영업|홍보|판촉|보험|대출)(?:하시는|하는)?(?:거|것|전화)?(?:이면|면|이시면|시면|이라면)(?:.{0,4})"
+    r"(?:끊|안받|됐|사절|필요없)",
     r"또(?:광고|영업|대출|보험|스팸|홍보)(?:죠|지|야|네|예요|에요|냐|전화)",
 ]
 _CATEGORY_ZH = [
@@ -376,9 +416,9 @@ _CATEGORY_EN = [
     r"|soliciting|telemarketing|telemarketers?|robocalls?|surveys?|unsolicited calls"
     r"|(?:sales|marketing|telemarketing) calls)\b",
     r"\bno (?:telemarketers?|salesmen|sales people|cold callers)\b",
-    r"\b(?:don t|dont|do not|doesn t|does not|never|won t|will not) (?:take|accept|want|answer|receive) (?:any )?"
-    r"calls from (?:telemarketers?|solicitors?|salespeople|sales people|marketers|call cent(?:er|re)s|companies"
-    r"|businesses)\b",
+    r"\b(?:don t|dont|do not|doesn t|does not|never|won t|will not) (?:take|accept|want|answer|receive|return) "
+    r"(?:any )?calls from (?:telemarketers?|solicitors?|salespeople|sales people|marketers|call cent(?:er|re)s"
+    r"|companies|businesses)\b",
     r"\bif (?:you re|you are|this is) (?:a |an )?(?:telemarketer|telemarketing|sales call|selling|solicitor|soliciting"
     r"|robocall|marketing call)",
     r"\b(?:not|never) (?:taking|accepting|answering|doing) (?:any )?(?:more )?(?:sales|marketing|telemarketing"
