@@ -216,10 +216,10 @@ _REPEATED_EN = [
     r"\b(?:you|y all|you guys|you people|they|your company|your people) (?:call|calls|ring|rings|phone|phones) "
     r"(?:me |us |here |this number )?(?:constantly|nonstop|non stop|all the time|every other (?:day|week))\b",
     r"\bi (?:keep|kept|ve been|have been) getting (?:these |your |all these |so many )?(?:phone )?calls\b",
-    # "I told you before": called again after saying no on an earlier call ("I already told you no", within this
-    # call, is a decline, D)
+    # "I told you last time": called again after saying no on an earlier call ("I already told you no", within this
+    # call, is a decline, D; "I told you before, my email is..." is no complaint)
     r"\b(?:i|we) (?:already |ve already |have already |ve |have )?(?:told|asked) (?:you|y all|your company|you people"
-    r"|you guys)(?: people| guys)? (?:before|last time|twice|(?:two|three|four|five|several|many) times|a (?:hundred"
+    r"|you guys)(?: people| guys)? (?:last time|twice|(?:two|three|four|five|several|many) times|a (?:hundred"
     r"|million|dozen) times|not to|to stop|to take|to remove)\b",
     r"\b(?:it s|its|is this|this is) (?:you guys|y all|you people|your company|you lot|this company) again\b",
 ]
