@@ -288,3 +288,20 @@ def test_only_a_wrong_number_closes_the_contact() -> None:
     assert is_wrong_number("I don't know who that is") and is_wrong_number("the number you dialed is not in service")
     assert not is_wrong_number("he's not here right now")  # tried again later
     assert not is_wrong_number("您拨打的电话已关机")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("不要再打電話來了", "opt_out"),
+        ("你們怎麼有我的號碼", "number_source"),
+        ("行銷電話我一律不接", "category_refusal"),
+        ("我要檢舉你們", "report_threat"),
+        ("您撥打的號碼是空號", "carrier_announcement"),
+        ("多少錢 利率怎麼算", None),
+    ],
+)
+def test_traditional_characters_read_as_simplified(text: str, rule: str | None) -> None:
+    # Taiwan and Hong Kong write traditional characters, and Whisper writes Mandarin in either script.
+    hit = find_rule(text)
+    assert (hit.rule if hit else None) == rule
