@@ -1,13 +1,14 @@
 """Phrases caught by rule, so an opt-out never rests on the statistical model alone, and each named.
 
 Every rule has a name and a tier; a hit carries the words it matched, which become the decision's evidence. Tier E
-rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`), a
-threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`), taking the
-caller for a scammer or a spammer (`scam_accusation`), asking where the caller got the number (`number_source`),
-denying having ever agreed to be called (`no_consent`), abuse (`abuse`). A complaint or a threat is never a lead,
-whatever the model reads in the rest of the sentence. Tier F rules: a wrong number or a person who is not the contact
-(`wrong_number`, the contact is closed), the contact not there just now (`contact_absent`), the carrier's recorded
-announcements (`carrier_announcement`) and a company's phone menu or closed-office recording (`phone_system`).
+rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`) or at
+such an hour (`call_hour`), a threat to report the call (`report_threat`), a refusal of a whole kind of call
+(`category_refusal`), taking the caller for a scammer or a spammer (`scam_accusation`), asking where the caller got
+the number (`number_source`), denying having ever agreed to be called (`no_consent`), abuse (`abuse`). A complaint
+or a threat is never a lead, whatever the model reads in the rest of the sentence. Tier F rules: a wrong number or a
+person who is not the contact (`wrong_number`, the contact is closed), the contact not there just now
+(`contact_absent`), the carrier's recorded announcements (`carrier_announcement`) and a company's phone menu or
+closed-office recording (`phone_system`).
 
 Patterns run on normalised text; Korean and Chinese ones also on the text with its spaces removed, because the
 recogniser's word spacing varies. The Korean patterns accept the recogniser's usual mishearings, as seen in
@@ -70,6 +71,12 @@ _STOP_KO = [
     r"동의(?:를|는)?(?:철회|취소)",
     r"(?:다음부터|앞으로|이제부터|이제)(?:는|도)?(?:절대|다시는)?.{0,6}(?:안받|받지않)",
     r"귀찮게(?:하네|하시네|하세요|하는|구네|굴)",
+    rf"(?:{_CALL_KO}|연락).{{0,6}}삼가",
+    # the financial sector's do-not-call request (연락중지청구) and asking how to refuse such calls
+    r"연락(?:을)?중지|중지청구|연락금지",
+    r"권유.{0,4}(?:거부|차단|중지|거절)",
+    r"거부(?:방법|신청|등록|의사)",
+    rf"(?:{_CALL_KO}|연락)(?:이|가)?(?:안|못)오게",
     rf"{_CALL_KO}(?:는|도)?(?:더이상|이제|앞으로)?(?:받기싫|받고싶지않|안받고싶)",
     rf"(?:{_CALL_KO}|연락)(?:은|는|도|좀)?(?:마세요|마요|마십시오|말아요|말아주|마라)",  # "전화 마세요": the short form
     r"통화(?:를|는)?원(?:치|하지)않",
@@ -224,6 +231,24 @@ _REPEATED_EN = [
     r"\b(?:it s|its|is this|this is) (?:you guys|y all|you people|your company|you lot|this company) again\b",
 ]
 
+# A complaint about the hour of the call. "주말에 전화 주세요", "明天一大早打给我" and "call me at this time
+# tomorrow" are callbacks and "왜 주말엔 안 돼요" is a question, so only the small hours and a reproach count.
+_HOUR_KO = [
+    r"왜(?:이렇게)?(?:이시간에|밤늦게|늦은시간에|새벽에|새벽부터|아침부터|이른아침에|꼭두새벽에)",
+    rf"(?:이시간에|밤늦게|늦은시간에|꼭두새벽|새벽부터|자는데|밤중에|한밤중에).{{0,8}}{_RING_KO}(?:하시면|하면|을하면|를하면)"
+    r".{0,3}(?:어떡|어떻|되|돼|안되)",
+    r"지금몇시(?:인줄|인지|예요|에요)?(?:.{0,3})(?:알|아세|아시)",
+]
+_HOUR_ZH = [
+    r"(?:大半夜|半夜三更|深更半夜|半夜)(?:的)?(?:.{0,3})(?:打|来电)",
+    r"(?:知道|晓得)(?:现在)?几点(?:了)?(?:吗|不)",
+]
+_HOUR_EN = [
+    r"\b(?:calling|ringing|phoning) (?:me |us |people |here )?(?:at this hour|this late|so late|so early"
+    r"|at this time of (?:night|the morning)|during dinner)\b",
+    r"\bdo you (?:know|realize|have any idea) what time it is\b",
+]
+
 # Abuse: the callee swears at or insults the caller. 씨 alone is the honorific (김철수 씨), 미친 and 有病 alone can be
 # harmless (미친 가격, 家里有病人): only their cursing forms count.
 _ABUSE_KO = [
@@ -235,11 +260,13 @@ _ABUSE_KO = [
     r"(?:사람|나|날|저|절)(?:을|를)?우습게|싸가지|죽을래",
     r"가만(?:안둬|안둘|안두|두지않|안있)|무슨(?:권리|근거)로",
     r"불쾌(?:해|하|합)|무례(?:하|합)",
+    r"예의(?:가|도)?(?:없|좀지키)|상식(?:이|도)?없|개념(?:이|도)?없",
 ]
 _ABUSE_ZH = [
     r"滚(?:蛋|开|吧|远点|犊子|啊|出去|一边|$)|^滚(?!动|烫|筒|轮|圆|雪)",
     r"神经病|(?:你|你们|脑子)(?:是不是)?有(?:病|毛病)|有病(?:吧|啊|呀|吗)|去死|他妈的|你妈的|去你妈|尼玛|草泥马|操你|傻逼|傻[叉x]",
-    r"混蛋|王八蛋|白痴|智障|脑残|贱人|狗东西|畜生|闭嘴|烦死(?:了|人)|讨厌死了|别烦|打什么打",
+    r"混蛋|王八蛋|白痴|智障|脑残|贱人|狗东西|畜生|闭嘴|烦死(?:了|人)|讨厌死了|别烦|打什么打|打什么电话",
+    r"(?:有没有|没有|没)素质",
 ]
 _ABUSE_EN = [
     r"\b(?:fuck|fck|f ck|f k|f|eff|screw|sod|bugger) (?:off|you|yourself|yourselves)\b",
@@ -254,6 +281,7 @@ _ABUSE_EN = [
     r"\b(?:asshole|scumbag|dickhead|motherf\w*|son of a bitch|bullshit)\b",
     r"\b(?:who|what|why|how|where) the (?:hell|heck|fuck|f)\b|\bwhat s wrong with you\b|\bwhat is wrong with you\b",
     r"\bget a (?:life|real job|proper job|job)\b",
+    r"\bhow rude\b|\bno manners\b|\bhave some (?:manners|respect|decency)\b",
 ]
 
 # The callee takes the caller for a scammer or a spammer, or scorns being taken for a fool. A cautious buyer's
@@ -343,6 +371,7 @@ _REPORT_KO = [
     r"신호(?:합|할|하)",  # 신고 as Whisper hears it; a signal is not something callees threaten to do
     r"고소|고발",
     r"민원",
+    r"항의(?:할|하|합|했|해)",
     r"방통위|방송통신위|인터넷진흥원|소비자원|소비자보호원|공정위|공정거래위|금감원|금융감독원",
     r"경찰(?:에|서|부|불|을|한테|신고|에다)",
     r"(?:112|118)(?:에|로|번|신고)",
@@ -384,7 +413,8 @@ _REPORT_EN = [
 
 # "I don't take sales calls": not this offer but the whole kind of call.
 _CATEGORY_KO = [
-    rf"(?:광고|영업|홍보|판촉|판매|권유|텔레마케팅|마케팅|텔레|대출|보험|투자|리딩|카드|렌탈|여론조사|설문)(?:성|용|권유|상담)?"
+    rf"(?:광고|영업|홍보|판촉|판매|권유|텔레마케팅|마케팅|텔레|대출|보험|투자|리딩|카드|렌탈|여론조사|설문)"
+    rf"(?:성|용|권유|상담|목적의|목적|관련|관련된)?"
     rf"(?:{_CALL_KO}|콜){_REFUSE_KO}",
     rf"(?:이런|그런|저런|이러한|이런식의|이런종류|이런류의|이런종류의)(?:{_CALL_KO}|콜){_REFUSE_KO}",
     r"(?:광고|영업|홍보|판촉|텔레마케팅|마케팅)(?:는|은)(?:일절|절대|아예|전혀|원래)?(?:사절|사양|거절|안받|안해|받지않)",
@@ -598,6 +628,7 @@ def _rule(name: str, tier: str, english: list[str], korean: list[str], chinese: 
 OPT_OUT_RULES = (
     _rule("report_threat", "E", _REPORT_EN, _REPORT_KO, _REPORT_ZH),
     _rule("repeated_calls", "E", _REPEATED_EN, _REPEATED_KO, _REPEATED_ZH),
+    _rule("call_hour", "E", _HOUR_EN, _HOUR_KO, _HOUR_ZH),
     _rule("category_refusal", "E", _CATEGORY_EN, _CATEGORY_KO, _CATEGORY_ZH),
     _rule("scam_accusation", "E", _SCAM_EN, _SCAM_KO, _SCAM_ZH),
     _rule("number_source", "E", _NUMBER_SOURCE_EN, _NUMBER_SOURCE_KO, _NUMBER_SOURCE_ZH),

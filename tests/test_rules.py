@@ -81,6 +81,10 @@ NOT_OPT_OUTS = [
     "this call may be recorded for quality",
     "is this legal",
     "I'll have to call my provider to check if I can switch",
+    "주말에 전화 주세요",  # a callback at an hour, not a complaint about one
+    "왜 주말에는 상담이 안 돼요",
+    "明天一大早打给我",
+    "call me at this time tomorrow",
     "",
 ]
 
@@ -153,6 +157,13 @@ NAMED = [
     ("하루에 세 통씩 와요", "E", "repeated_calls"),
     ("上次就讲过不需要了", "E", "repeated_calls"),
     ("一周接了十几个", "E", "repeated_calls"),
+    # complaints about the hour of the call
+    ("왜 새벽에 전화하고 그래요", "E", "call_hour"),
+    ("半夜打电话干嘛", "E", "call_hour"),
+    ("why are you ringing me so late", "E", "call_hour"),
+    # the financial sector's do-not-call request, and asking how to stop such calls
+    ("연락 중지 청구할게요", "E", "opt_out"),
+    ("광고 전화 못 오게 막아 주세요", "E", "opt_out"),
     # refusing the whole kind of call
     ("we do not take telemarketing calls", "E", "category_refusal"),
     ("sorry, no cold calls", "E", "category_refusal"),
