@@ -149,6 +149,7 @@ NAMED = [
     ("that's the fifth time you've called this week", "E", "repeated_calls"),
     ("아니 왜 맨날 전화하시는 거예요", "E", "repeated_calls"),
     ("오늘만 벌써 네 번째예요", "E", "repeated_calls"),
+    ("보험 전화가 수시로 걸려 와요", "E", "repeated_calls"),
     ("你们怎么老打电话过来", "E", "repeated_calls"),
     ("一天打了三次了", "E", "repeated_calls"),
     ("you people ring me constantly", "E", "repeated_calls"),
@@ -164,6 +165,7 @@ NAMED = [
     # the financial sector's do-not-call request, and asking how to stop such calls
     ("연락 중지 청구할게요", "E", "opt_out"),
     ("광고 전화 못 오게 막아 주세요", "E", "opt_out"),
+    ("대출 전화 차단하는 방법 있어요", "E", "opt_out"),
     # refusing the whole kind of call
     ("we do not take telemarketing calls", "E", "category_refusal"),
     ("sorry, no cold calls", "E", "category_refusal"),
@@ -216,6 +218,7 @@ NAMED = [
     ("제 연락처 어디서 구했어요", "E", "number_source"),
     ("어디서 알았길래 전화하세요", "E", "number_source"),
     ("제 이름은 대체 어떻게 아셨어요", "E", "number_source"),
+    ("제 연락처가 어떻게 거기 넘어갔죠", "E", "number_source"),
     ("내 정보 어디서 구하셨어요", "E", "number_source"),
     ("why do you guys have my number", "E", "number_source"),
     # denying having agreed to be called
