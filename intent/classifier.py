@@ -21,7 +21,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from intent.corpus import Example
 from intent.rules import find_rule
 from intent.text import candidate_phrases, normalize
-from intent.tiers import TIERS
+from intent.tiers import HOT_TIERS, TIERS
 
 NO_SPEECH_EVIDENCE = ("(no speech)",)
 RULE_CONFIDENCE = 0.99
@@ -101,8 +101,9 @@ class IntentModel:
         best = int(ranked[0])
         if self._classes[best] == "E" and not is_clear_opt_out(probabilities[best], probabilities[ranked[1]]):
             # A faint opt-out guess on misheard speech must not close a contact for good; the rules
-            # catch clear opt-outs, so fall back to the next most likely tier.
-            best = int(ranked[1])
+            # catch clear opt-outs, so fall back to the next most likely tier. Not to a lead, though: a
+            # reading that is more likely an opt-out than anything else is never offered to an agent.
+            best = next(int(i) for i in ranked[1:] if self._classes[int(i)] not in HOT_TIERS)
         tier = self._classes[best]
         return Decision(tier, float(probabilities[best]), self.evidence(text, tier))
 

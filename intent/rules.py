@@ -1,13 +1,14 @@
 """Phrases caught by rule, so an opt-out never rests on the statistical model alone, and each named.
 
 Every rule has a name and a tier; a hit carries the words it matched, which become the decision's evidence. Tier E
-rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`), a
-threat to report the call (`report_threat`), a refusal of a whole kind of call (`category_refusal`), taking the
-caller for a scammer or a spammer (`scam_accusation`), asking where the caller got the number (`number_source`),
-denying having ever agreed to be called (`no_consent`), abuse (`abuse`). A complaint or a threat is never a lead,
-whatever the model reads in the rest of the sentence. Tier F rules: a wrong number or a person who is not the contact
-(`wrong_number`, the contact is closed), the contact not there just now (`contact_absent`), the carrier's recorded
-announcements (`carrier_announcement`) and a company's phone menu or closed-office recording (`phone_system`).
+rules: a plain request to stop (`opt_out`), a complaint about being called again and again (`repeated_calls`) or at
+such an hour (`call_hour`), a threat to report the call (`report_threat`), a refusal of a whole kind of call
+(`category_refusal`), taking the caller for a scammer or a spammer (`scam_accusation`), asking where the caller got
+the number (`number_source`), denying having ever agreed to be called (`no_consent`), abuse (`abuse`). A complaint
+or a threat is never a lead, whatever the model reads in the rest of the sentence. Tier F rules: a wrong number or a
+person who is not the contact (`wrong_number`, the contact is closed), the contact not there just now
+(`contact_absent`), the carrier's recorded announcements (`carrier_announcement`) and a company's phone menu or
+closed-office recording (`phone_system`).
 
 Patterns run on normalised text; Korean and Chinese ones also on the text with its spaces removed, because the
 recogniser's word spacing varies. The Korean patterns accept the recogniser's usual mishearings, as seen in
@@ -35,8 +36,8 @@ _REFUSE_ZH = (
     r"(?:不接|不听|不要|不需要|免谈|拒接|谢绝|拒绝|别打)"
 )
 _REFUSE_KO = (
-    r"(?:은|는|도|이|같은건|같은거|종류는)?(?:일절|절대|아예|전혀|원래|다|안)?"
-    r"(?:안받|받지않|받기싫|안해|사절|사양|거절|필요없)"
+    r"(?:은|는|도|이|같은건|같은거|종류는)?(?:일절|절대|아예|전혀|원래|다|안|이제|정중히|정말|너무|진짜)?"
+    r"(?:안받|받지않|받기싫|안해|사절|사양|거절|필요없|곤란(?:합|해|하)|싫(?:어|습|다|거든|은데|네))"
 )
 
 # Plain requests to stop calling, delete the number, leave the callee alone.
@@ -57,6 +58,38 @@ _STOP_KO = [
     r"(?:그|끔|금)만(?:좀)?(?:하세요|해요|주세요)",
     r"연락(?:을)?끊",
     r"수신거부",
+    r"두낫콜",  # the national do-not-call register
+    # "could you not call", "I'd rather you didn't call": the polite forms
+    # ("연락 안 드리면 안 되나요", "if I don't call, does it lapse", are the callee's own calls: not these)
+    rf"(?:{_CALL_KO}|연락)(?:좀|은|을|를)?(?:그만|안)(?:하시|주시|주)(?:면)?안(?:될|돼|되)",
+    rf"(?:{_CALL_KO}|연락)(?:은|는|을|를)?(?:좀)?(?:안|그만)(?:주|하|해|걸)(?:셨|셔|었|았)(?:으면|면)",
+    r"그만(?:좀)?(?:하라|하시라|해라|하랬|하래)",
+    rf"{_CALL_KO}질",  # the scornful word for pestering calls
+    rf"연락.{{0,8}}{_DONT_KO}",
+    r"(?:문자|메시지|카톡)(?:도|는|를|은)?(?:보내|하)지(?:마|말)",
+    r"(?:정보|번호|연락처).{0,6}(?:없애|폐기|파기)",
+    r"동의(?:를|는)?(?:철회|취소)",
+    r"(?:다음부터|앞으로|이제부터|이제)(?:는|도)?(?:절대|다시는)?.{0,6}(?:안받|받지않)",
+    r"귀찮게(?:하네|하시네|하세요|하는|구네|굴)",
+    rf"(?:{_CALL_KO}|연락).{{0,6}}삼가",
+    # the financial sector's do-not-call request (연락중지청구) and asking how to refuse such calls
+    r"연락(?:을)?중지|중지청구|연락금지",
+    r"권유.{0,4}(?:거부|차단|중지|거절)",
+    r"거부(?:방법|신청|등록|의사)",
+    rf"(?:{_CALL_KO}|연락)(?:이|가)?(?:안|못)오게",
+    rf"{_CALL_KO}(?:를|을)?(?:안받는|받지않는|차단하는|거부하는|막는)(?:방법|법)",
+    rf"{_CALL_KO}(?:는|도)?(?:더이상|이제|앞으로)?(?:받기싫|받고싶지않|안받고싶)",
+    rf"(?:{_CALL_KO}|연락)(?:은|는|도|좀)?(?:마세요|마요|마십시오|말아요|말아주|마라)",  # "전화 마세요": the short form
+    r"통화(?:를|는)?원(?:치|하지)않",
+    r"(?:수신|광고|마케팅|문자)(?:동의)?(?:를)?(?:해지|철회|취소)",
+    rf"(?:{_CALL_KO}|연락)(?:을|를|은|는)?(?:더이상|앞으로|이제)?(?:원하지않|원치않)",
+    r"(?:더이상|다시는|앞으로)통화(?:를)?(?:하고싶지않|원하지않|원치않|하기싫)",
+    # "no need to call again": said to the caller, not to a callback the callee asked for
+    rf"다시(?:는)?.{{0,6}}(?:{_CALL_KO}|연락|걸)(?:하실|주실|할|줄|걸|하)?(?:필요|일)(?:는|가)?없",
+    rf"(?:또|다시)(?:{_CALL_KO}|연락)(?:오면|하시면|하면|주시면).{{0,6}}(?:안받|차단|신고|가만)",
+    # blocking the number; a security product "차단해 주나요" names no number and no caller
+    rf"(?:번호|{_CALL_KO}|당신|거기|너네|이번호)(?:를|을|는|도)?(?:그냥|바로|당장|지금)?차단(?!되|된)",
+    r"차단(?:할게|합니다|할거|해버릴|해버린|했어요|했습니다|시킬)",
     r"거부(?:해|할|합|하|처리|저리)",  # "거부해 주세요": the recogniser often loses 수신 but keeps 거부
     r"삭제(?:해|하)",  # "delete it": nothing else a callee asks a dialer to delete
     rf"(?:번호|정보).{{0,10}}{_DELETE_KO}",
@@ -71,6 +104,11 @@ _STOP_ZH = [
     r"别.{0,4}打了",
     r"不想再(?:被.{0,4})?(?:接|联系)",
     r"拉黑",
+    r"(?<!被)(?:屏蔽|拦截)(?:你|你们|这个号|掉|了)",
+    r"(?:号码|信息|电话|资料|名字).{0,8}(?:去掉|移除|拿掉|撤掉)",
+    r"(?:别|不要|不准)再?(?:给我)?发(?:短信|信息)",
+    r"(?:别|不要|不准)再(?:给我|跟我|向我)?(?:推销|营销)",
+    r"标记(?:了|为|成)(?:骚扰|推销|广告|诈骗)?|就不客气",
     r"删(?:除|掉|了)?.{0,4}(?:号码|信息|电话|资料)",
     r"(?:号码|信息|电话|资料).{0,6}删",
     r"从.{0,4}名单",
@@ -90,7 +128,7 @@ _STOP_EN = [
     r"\bnot to (?:call|ring|phone|contact)\b",
     r"\bdon t you (?:ever )?(?:call|ring|phone)\b",
     r"\b(?:details|data|information|number) (?:deleted|erased|removed)\b",
-    r"\b(?:don t|do not) want to be (?:contacted|called|phoned)\b",
+    r"\b(?:don t|do not|doesn t|does not) want to be (?:contacted|called|phoned)\b",
     r"\bremove (?:me|my|this number)\b",
     r"\bdelete my\b",
     r"\blose my number\b",
@@ -103,6 +141,20 @@ _STOP_EN = [
     r"\b(?:don t|do not) want (?:any |these |your |more |such )*calls\b",
     r"\bdelete (?:it|my|that|this)\b",
     r"\bpermission to call\b",
+    r"\b(?:don t|do not|never) (?:bother|you dare|even think about) (?:calling|ringing|phoning|contacting)\b",
+    r"\bcease and desist\b",
+    r"\b(?:had )?enough (?:of|with) (?:your|these|the|all these|all your|you) (?:\w+ )?(?:calls|calling)\b",
+    r"\bscrub (?:my|this|our) (?:number|name|details)\b",
+    r"\b(?:doesn t|does not|don t|do not|no longer) (?:wish|want) to (?:receive|get|take|be (?:called|contacted))"
+    r" (?:any )?(?:\w+ )?(?:calls|solicitations|telemarketing)\b",
+    r"\b(?:quit|stop) (?:bugging|pestering|hounding|spamming|texting|messaging)\b",
+    r"\b(?:sick|tired|fed up) (?:of|with) (?:these |your |all these |all the |the |you people |you guys |y all )?"
+    r"(?:\w+ )?(?:calls|calling|ringing)\b",
+    r"\b(?:i m|i am|i ll|i will|i m going to|gonna|going to|i am going to|just) (?:just )?block(?:ing)? "
+    r"(?:you|this|your|the|y all)\b",
+    r"\bblock(?:ing|ed)? (?:your|this) (?:number|company|calls?)\b",
+    r"\b(?:not|aren t|shouldn t|isn t) (?:supposed|allowed|permitted) to (?:be )?(?:call|calling|ring|ringing|phone"
+    r"|phoning|contact|contacting)\b",
 ]
 
 # "Why do you keep calling", "every single day", "this is the third time today".
@@ -117,18 +169,35 @@ _REPEATED_KO = [
     rf"또{_CALL_KO}(?:했|하셨|하시네|하네|하는|왔|오네|이야|예요|에요|냐|야)",
     r"또(?:너희들|너희|너네|니네|니들|당신|거기|그회사|이회사|그쪽|이번호|그번호)(?:야|예요|에요|냐|네|세요|이세요|입니까)",
     rf"{_CALL_KO}(?:를|을)?(?:자꾸|계속|맨날|만날|매일|날마다|하루종일|몇번씩)",
+    rf"(?:{_CALL_KO}|문자)(?:가|이)?(?:자꾸|계속|맨날|매일|너무자주|수시로)(?:와|오|걸려)",
     r"지긋지긋",
+    rf"(?:일주일|한달|한주|며칠|몇주)(?:내내|째|동안|넘게).{{0,6}}{_RING_KO}",
+    rf"또(?:왜|뭐하러).{{0,3}}{_RING_KO}",
+    r"(?:어제|아까|그저께|그제|지난주|저번|저번주|지난번)(?:에)?도.{0,6}통화(?:했|하셨|드렸)",
+    r"(?:하루|하루에|하루에도|일주일에|한시간에|오늘만|오늘)(?:.{0,2})(?:몇|두|세|네|다섯|여러|열|수십|\d+)통",
+    # "I told you last time I wasn't interested": called again after saying no on an earlier call (a "no" said
+    # earlier in this call and repeated is a decline, D)
+    r"(?:지난번|저번|전에|예전에|전번에|지난주|어제|그때)(?:에|에도|도)?.{0,6}(?:관심없|필요없|생각없|싫|안한|안하)(?:다|는다)고",
+    r"몇번(?:을|이나)(?:더)?(?:말씀드려|말씀드렸|말해|말했|얘기해|얘기했|말하|얘기하)",
 ]
 _REPEATED_ZH = [
     rf"(?:怎么|咋|为什么|为啥|干嘛|干什么)(?:又|老|总|老是|总是|天天|一直|还)(?:是|在|给我|来)?(?:打|来电|打电话|打来|打过来|打给){_NOT_A_CALL_ZH}",
-    rf"(?:天天|每天|成天|整天|老是|总是|一天到晚|三天两头|隔三差五|反反复复|反复|不停地?|一直)(?:都|在|给我|地|来|就|往我这)?(?:打|来电|骚扰){_NOT_A_CALL_ZH}",
-    r"(?:打|来电|电话|打过来)了?(?:多少|好几|这么多|那么多|[两三四五六七八九十几]+)(?:次|遍|回|通)",
+    rf"(?:天天|每天|成天|整天|老是|总是|一天到晚|三天两头|隔三差五|反反复复|反复|不停地?|一直)(?:都|在|给我|地|来|就|往我这)?(?:打|来电|骚扰|接你们|接到你们){_NOT_A_CALL_ZH}",
+    r"(?:打|来电|电话|打过来)了?(?:多少|好几|这么多|那么多|[两三四五六七八九十几]+)(?:次|遍|回|通|个电话)",
     r"第(?:几|[二三四五六七八九十]+)(?:次|个|通)(?:电话|了)",
     rf"又(?:打|来电|打电话){_NOT_A_CALL_ZH}",
     r"一天(?:打|来)?了?(?:好几|几十|几|[两三四五六七八九十百]+)(?:个|次|遍|通)",
-    r"说了(?:多少|几|好几|[两三四五六七八九十]+)(?:次|遍)",
+    r"说(?:了|过)(?:多少|几|好几|[两三四五六七八九十]+)(?:次|遍)",
     r"烦不烦|有完没完|没完没了|烦死了",
     r"又是你们|怎么又是",
+    r"(?:昨天|前天|刚才|刚刚|上午|早上|上周|前两天)(?:不是|不都|不也)(?:刚|已经|才)?(?:打过|打来过|来过电话|打了)",
+    r"(?:今天|怎么|咋)又来",
+    r"接了(?:好几|几十|这么多|[两三四五六七八九十几]+)(?:个|次|通)",
+    # "I told you last time I don't need it": called again after saying no on an earlier call (我都说了不需要,
+    # said within this call, is a decline, D)
+    r"(?:上次|之前|上回|以前|早就)(?:就)?(?:跟|和)?(?:你们?)?(?:说|讲)(?:过|了)+(?:我)?"
+    r"(?:不需要|不要|不用|没兴趣|不感兴趣|别打|不想|不买|不办)",
+    r"拒绝(?:过|了)了?(?:还|又|怎么还)(?:打|来)",
 ]
 _REPEATED_EN = [
     r"\bwhy (?:do|are|does|did|would|must|d|re) (?:you|u|y all|you guys|you people|your company|they|your people) "
@@ -149,7 +218,37 @@ _REPEATED_EN = [
     r"(?:today|this (?:week|morning|month|afternoon)|you|someone|somebody|y all|that you|i ve)\b",
     r"\b(?:called|rang|phoned|calling) (?:me |here |us )?(?:yesterday|earlier|this morning|last week"
     r"|an hour ago|before) (?:too|as well|and)\b",
-    r"\bnot (?:you|y all|you guys|you people|this|them) again\b",
+    r"\bnot (?:you|y all|you guys|you people|this|them|this company|your company|you lot) again\b",
+    r"\bwhy (?:are|do|did|is|would) (?:you|y all|you guys|you people|your company|someone|somebody) (?:\w+ )?(?:calling"
+    r"|call|ringing|ring|phoning|phone|called) (?:me |us |here |this number )?again\b",
+    r"\byou (?:just|already) (?:called|rang|phoned)\b",
+    r"\b(?:you|y all|you guys|you people|they|your company|your people) (?:call|calls|ring|rings|phone|phones) "
+    r"(?:me |us |here |this number )?(?:constantly|nonstop|non stop|all the time|every other (?:day|week))\b",
+    r"\bi (?:keep|kept|ve been|have been) getting (?:these |your |all these |so many )?(?:phone )?calls\b",
+    # "I told you last time": called again after saying no on an earlier call ("I already told you no", within this
+    # call, is a decline, D; "I told you before, my email is..." is no complaint)
+    r"\b(?:i|we) (?:already |ve already |have already |ve |have )?(?:told|asked) (?:you|y all|your company|you people"
+    r"|you guys)(?: people| guys)? (?:last time|twice|(?:two|three|four|five|several|many) times|a (?:hundred"
+    r"|million|dozen) times|not to|to stop|to take|to remove)\b",
+    r"\b(?:it s|its|is this|this is) (?:you guys|y all|you people|your company|you lot|this company) again\b",
+]
+
+# A complaint about the hour of the call. "주말에 전화 주세요", "明天一大早打给我" and "call me at this time
+# tomorrow" are callbacks and "왜 주말엔 안 돼요" is a question, so only the small hours and a reproach count.
+_HOUR_KO = [
+    r"왜(?:이렇게)?(?:이시간에|밤늦게|늦은시간에|새벽에|새벽부터|아침부터|이른아침에|꼭두새벽에)",
+    rf"(?:이시간에|밤늦게|늦은시간에|꼭두새벽|새벽부터|자는데|밤중에|한밤중에).{{0,8}}{_RING_KO}(?:하시면|하면|을하면|를하면)"
+    r".{0,3}(?:어떡|어떻|되|돼|안되)",
+    r"지금몇시(?:인줄|인지|예요|에요)?(?:.{0,3})(?:알|아세|아시)",
+]
+_HOUR_ZH = [
+    r"(?:大半夜|半夜三更|深更半夜|半夜)(?:的)?(?:.{0,3})(?:打|来电)",
+    r"(?:知道|晓得)(?:现在)?几点(?:了)?(?:吗|不)",
+]
+_HOUR_EN = [
+    r"\b(?:calling|ringing|phoning) (?:me |us |people |here )?(?:at this hour|this late|so late|so early"
+    r"|at this time of (?:night|the morning)|during dinner)\b",
+    r"\bdo you (?:know|realize|have any idea) what time it is\b",
 ]
 
 # Abuse: the callee swears at or insults the caller. 씨 alone is the honorific (김철수 씨), 미친 and 有病 alone can be
@@ -161,11 +260,15 @@ _ABUSE_KO = [
     r"짜증(?:나|난|내|납|이)",
     r"장난(?:해|하|치)(?:요|나|냐|니|세요|십니까|하지|지마|는거|쳐)",
     r"(?:사람|나|날|저|절)(?:을|를)?우습게|싸가지|죽을래",
+    r"가만(?:안둬|안둘|안두|두지않|안있)|무슨(?:권리|근거)로",
+    r"불쾌(?:해|하|합)|무례(?:하|합)",
+    r"예의(?:가|도)?(?:없|좀지키)|상식(?:이|도)?없|개념(?:이|도)?없",
 ]
 _ABUSE_ZH = [
     r"滚(?:蛋|开|吧|远点|犊子|啊|出去|一边|$)|^滚(?!动|烫|筒|轮|圆|雪)",
     r"神经病|(?:你|你们|脑子)(?:是不是)?有(?:病|毛病)|有病(?:吧|啊|呀|吗)|去死|他妈的|你妈的|去你妈|尼玛|草泥马|操你|傻逼|傻[叉x]",
-    r"混蛋|王八蛋|白痴|智障|脑残|贱人|狗东西|畜生|闭嘴|烦死(?:了|人)|讨厌死了|别烦",
+    r"混蛋|王八蛋|白痴|智障|脑残|贱人|狗东西|畜生|闭嘴|烦死(?:了|人)|讨厌死了|别烦|打什么打|打什么电话",
+    r"(?:有没有|没有|没)素质",
 ]
 _ABUSE_EN = [
     r"\b(?:fuck|fck|f ck|f k|f|eff|screw|sod|bugger) (?:off|you|yourself|yourselves)\b",
@@ -180,6 +283,7 @@ _ABUSE_EN = [
     r"\b(?:asshole|scumbag|dickhead|motherf\w*|son of a bitch|bullshit)\b",
     r"\b(?:who|what|why|how|where) the (?:hell|heck|fuck|f)\b|\bwhat s wrong with you\b|\bwhat is wrong with you\b",
     r"\bget a (?:life|real job|proper job|job)\b",
+    r"\bhow rude\b|\bno manners\b|\bhave some (?:manners|respect|decency)\b",
 ]
 
 # The callee takes the caller for a scammer or a spammer, or scorns being taken for a fool. A cautious buyer's
@@ -188,7 +292,12 @@ _SCAM_KO = [
     r"보이스피싱|보이스피씽|피싱|피씽|사기꾼|사기단|사기범|사기(?:치|쳐|칠|를치|전화|집단|꾼|문자)",
     r"사기(?:죠|지|야|냐|잖|네|아니|아냐|같|인거|인지|예요|에요|입니까|구나|군|일거|맞)",
     r"(?:나|날|저|절|제가|내가)(?:를|을)?(?:바보|호구|등신|봉|멍청이)(?:로|으로|인줄|같|라고|취급)",
-    r"(?:속을|넘어갈)(?:줄|것같|거같)",
+    r"(?:속을|넘어갈)(?:줄|것같|거같)|안(?:속아|속는|속습|넘어가)",
+    r"사칭",
+    # "a bank never phones like this": what people tell a caller they take for a fraudster
+    r"(?:은행|검찰|경찰|금감원|금융감독원|카드사|국세청|공공기관)(?:은|는|에서는|에서)?(?:절대)?(?:이런|그런)(?:전화|거|걸)(?:를|을)?"
+    r"(?:안|절대안)",
+    r"직접(?:검찰|경찰|금감원|금융감독원|국세청)",
 ]
 _SCAM_ZH = [
     r"骗子|诈骗|骗钱|骗人(?!的吧)|骗我|搞诈骗|搞传销|传销|电诈|(?:就是|都是|肯定是|一听就是|一看就是|又是)骗",
@@ -207,10 +316,13 @@ _SCAM_EN = [
 
 # "Where did you get my number": the callee wants to know who handed their number out.
 _NUMBER_SOURCE_KO = [
-    r"(?:제|내|저희|우리|이|우리집)(?:휴대폰|핸드폰|폰|전화)?(?:번호|연락처|개인정보|이름)(?:을|를|은|는)?(?:또|대체|도대체|대관절)?"
-    r"(?:어떻게|어디서|어디에서|누구한테|누가|어디)(?:.{0,5})(?:알았|아셨|알고|아신|알아냈|알게|얻|구했|구하셨|받았|받으셨"
+    r"(?:제|내|저희|우리|이|우리집)(?:휴대폰|핸드폰|폰|전화)?(?:번호|연락처|개인정보|정보|이름)(?:을|를|은|는|이|가)?(?:또|대체|도대체|대관절)?"
+    r"(?:어떻게|어디서|어디에서|누구한테|누가|어디)(?:.{0,5})(?:알았|아셨|알고|아신|알아냈|알게|얻|구했|구하셨|받았|받으셨|보고|보셨|보시고"
     r"|났|나셨|줬|주던|넘겼|넘어|샀|사셨|입수|빼|가져|유출)",
     r"(?:번호|연락처)(?:를|는|은|을)?(?:대체|도대체)?(?:어디서|어디에서|누가|누구한테)(?:.{0,5})(?:났|나|받|줬|구했|샀|알)",
+    rf"(?:누가|누구한테|어디서|어디에서)(?:.{{0,3}})(?:{_CALL_KO})?(?:번호|연락처|개인정보)(?:를|을)?(?:.{{0,3}})"
+    rf"(?:알려|줬|주던|넘겨|팔|받았|받으셨)",
+    r"(?:번호|정보|연락처)(?:를|을)?(?:팔았|팔아|판매했|넘겼|유출했|유출된)",
     r"(?:어떻게|어디서|어디에서|누가|누구한테)(?:.{0,3})(?:제|내|저희|우리)(?:휴대폰|핸드폰|폰)?(?:번호|연락처|개인정보)",
     rf"(?:어떻게|어디서)(?:알고|아시고|알았길래|아셨길래|아셨는지|알았는지)(?:저한테|나한테|여기)?(?:{_RING_KO})",
 ]
@@ -226,6 +338,9 @@ _NUMBER_SOURCE_EN = [
     r"\bwho (?:gave|sold|gives) you (?:my|this|our) (?:number|details|info|information|phone number)\b",
     r"\bwhere (?:did|d) (?:my|this) number come from\b",
     r"\bhow do you (?:have|know) (?:my|this) (?:number|name)\b",
+    r"\bwhy do (?:you|y all|you guys|you people) have (?:my|this) (?:number|details|info)\b",
+    r"\b(?:how|where) (?:do|does|are) (?:you|y all|you guys|you people|they) (?:keep )?(?:getting|get|finding) (?:my"
+    r"|this) number\b",
 ]
 
 
@@ -236,6 +351,8 @@ _NO_CONSENT_KO = [
     r"언제(?:.{0,6})(?:동의|허락)(?:를|을)?(?:했|하셨|한|해줬|해드렸)",
     r"(?:제가|내가|저는|난|나는)언제(?:.{0,6})(?:가입|신청)(?:을|를)?(?:했다|했냐|했어|했나|했는데|한다고|했습니까)",
     r"(?:동의|허락)(?:도|를|을)?안(?:했|한|해줬|해드렸)",
+    r"(?:신청|가입)(?:을|를)?(?:한|하신|해준)적(?:이|도)?(?:없|업)",
+    r"(?:동의|허락)(?:도)?없이",
 ]
 _NO_CONSENT_ZH = [
     r"我什么时候(?:.{0,4})(?:同意|答应|授权)(?:过|了|的|你们|你|让)|我什么时候(?:.{0,4})(?:登记|注册|申请|留)过",
@@ -256,19 +373,25 @@ _REPORT_KO = [
     r"신호(?:합|할|하)",  # 신고 as Whisper hears it; a signal is not something callees threaten to do
     r"고소|고발",
     r"민원",
+    r"항의(?:할|하|합|했|해)",
     r"방통위|방송통신위|인터넷진흥원|소비자원|소비자보호원|공정위|공정거래위|금감원|금융감독원",
     r"경찰(?:에|서|부|불|을|한테|신고|에다)",
     r"(?:112|118)(?:에|로|번|신고)",
     r"법적(?:으로|조치|대응)",
+    r"녹음(?:하고있|했으니|했어|했습니다|해놨|해뒀|해둘|할거|할게|하는중|중이에요|중이거든)",
+    r"불법(?:스팸|전화|영업|광고|텔레마케팅|수집|유출)|(?:전화|영업|광고)(?:하는거|하시는거|는|은)?(?:다)?불법",
     r"(?:통신사|kt|skt|sk|lg|유플러스)(?:에|한테|쪽에).{0,6}(?:말|얘기|알리|연락|항의|접수|넣)",
 ]
 _REPORT_ZH = [
     r"投诉",
-    r"举报",
+    r"举报|检举",  # 檢舉 is how Taiwan says it
+    r"打165|165(?:专线|反诈)|消基会|消保官",  # Taiwan's anti-fraud line and consumer bodies
     r"报警|报案|打110|报110",
     r"12321|12315|12345",
     r"工信部|通信管理局|通管局|消协|消费者协会|市场监管|市监局|银保监|金管会",
     r"告你们|起诉|法院见|律师函|曝光你们",
+    r"我(?:已经|正在|在|现在就|都)?录音(?!棚|机|笔)",
+    r"(?:你们|你|这样|这是)(?:这样)?(?:是)?(?:违法|犯法)",
 ]
 _REPORT_EN = [
     r"\b(?:regulator|ombudsman)\b",
@@ -283,22 +406,33 @@ _REPORT_EN = [
     r"\b(?:i ll|i will|i m going to|i am going to|gonna|going to|i m gonna) (?:report|sue|file)\b",
     r"\b(?:sue|suing) (?:you|your|y all)\b",
     r"\b(?:lawsuit|tcpa|legal action|my lawyer|my attorney)\b",
+    r"\b(?:calling|call|contacting|contact|telling|tell) (?:my|the) (?:phone company|carrier|provider|network|operator)"
+    r" (?:about (?:this|you|these calls|your calls)|to block|and (?:report|complain|have|get))",
+    r"\b(?:breaking the law|against the law)\b|\b(?:illegal|unlawful) (?:to call|for you to|call|calls|calling"
+    r"|robocall|telemarketing)\b|\b(?:this|that|it|calling me|calling here|this call) (?:is|s) (?:illegal|unlawful)\b",
     r"\b(?:i m|i am|i ve been|i have been) recording (?:this|you|the call)\b",
 ]
 
 # "I don't take sales calls": not this offer but the whole kind of call.
 _CATEGORY_KO = [
-    rf"(?:광고|영업|홍보|판촉|판매|권유|텔레마케팅|마케팅|텔레|대출|보험|투자|리딩|카드|렌탈|여론조사|설문)(?:성|용|권유|상담)?"
+    rf"(?:광고|영업|홍보|판촉|판매|권유|텔레마케팅|마케팅|텔레|대출|보험|투자|리딩|카드|렌탈|여론조사|설문)"
+    rf"(?:성|용|권유|상담|목적의|목적|관련|관련된)?"
     rf"(?:{_CALL_KO}|콜){_REFUSE_KO}",
     rf"(?:이런|그런|저런|이러한|이런식의|이런종류|이런류의|이런종류의)(?:{_CALL_KO}|콜){_REFUSE_KO}",
     r"(?:광고|영업|홍보|판촉|텔레마케팅|마케팅)(?:는|은)(?:일절|절대|아예|전혀|원래)?(?:사절|사양|거절|안받|안해|받지않)",
     rf"{_CALL_KO}(?:로|상으로)(?:는|은)?(?:아무것도|아무거나|뭐)?(?:안사|안삽|가입안|구매안|계약안|안해|안합|안들)",
+    r"(?:광고|영업|홍보|판촉|보험|대출)(?:하시는|하는)?(?:거|것|전화)?(?:이면|면|이시면|시면|이라면)(?:.{0,4})"
+    r"(?:끊|안받|됐|사절|필요없)",
+    r"또(?:광고|영업|대출|보험|스팸|홍보)(?:죠|지|야|네|예요|에요|냐|전화)",
 ]
 _CATEGORY_ZH = [
-    rf"(?:推销|营销|广告|电销|促销|推广|电话销售|卖东西)(?:类|性质|方面)?(?:的)?(?:电话|来电)?{_REFUSE_ZH}",
+    rf"(?:推销|营销|行销|广告|电销|促销|推广|电话销售|卖东西)(?:类|性质|方面)?(?:的)?(?:电话|来电)?{_REFUSE_ZH}",
     rf"(?:保险|贷款|理财|投资|股票|装修|培训|房产|中介|这种|这类|这样的|此类|那种|那类|陌生)(?:的)?(?:电话|来电){_REFUSE_ZH}",
-    r"(?:不接|拒接|谢绝|不接受|不听|拒绝)(?:任何|一切|所有)?(?:的)?(?:推销|营销|广告|电销|电话推销|电话营销|电话销售|销售电话|推广)",
+    r"(?:不接|拒接|谢绝|不接受|不听|拒绝)(?:任何|一切|所有)?(?:的)?(?:推销|营销|行销|广告|电销|电话推销|电话营销|电话行销|电话销售"
+    r"|销售电话|推广)",
     r"(?:电话里|电话上|在电话里)(?:我)?(?:从来|一律|都|从不)?(?:不买|不办|不签|不谈)",
+    r"不在电话(?:里|上)(?:买|办|签|谈)",
+    r"(?:不接|拒接|不听|不要)(?:这种|这类|此类|推销|营销|广告)(?:的)?(?:电话|来电)",
 ]
 _CATEGORY_EN = [
     r"\b(?:don t|dont|do not|never|won t|will not|doesn t|does not) (?:take|accept|answer|do|entertain|want|need"
@@ -311,6 +445,19 @@ _CATEGORY_EN = [
     r"\b(?:don t|dont|do not) do (?:telemarketing|phone sales|sales calls|cold calls)\b",
     r"\bno (?:more )?(?:sales|marketing|telemarketing|solicitation|cold|robo|spam|junk|promotional) calls?\b",
     r"\bno solicit(?:ing|ors?|ations?)\b",
+    r"\b(?:don t|dont|do not|doesn t|does not|never|won t|will not) (?:take|accept|allow|want|entertain|answer"
+    r"|respond to|do) (?:any )?(?:(?:sales|marketing|telemarketing) (?:or|and) )?(?:solicitations?|solicitors?"
+    r"|soliciting|telemarketing|telemarketers?|robocalls?|surveys?|unsolicited calls"
+    r"|(?:sales|marketing|telemarketing) calls)\b",
+    r"\bno (?:telemarketers?|salesmen|sales people|cold callers)\b",
+    r"\b(?:don t|dont|do not|doesn t|does not|never|won t|will not) (?:take|accept|want|answer|receive|return) "
+    r"(?:any )?calls from (?:telemarketers?|solicitors?|salespeople|sales people|marketers|call cent(?:er|re)s"
+    r"|companies|businesses)\b",
+    r"\bif (?:you re|you are|this is) (?:a |an )?(?:telemarketer|telemarketing|sales call|selling|solicitor|soliciting"
+    r"|robocall|marketing call)",
+    r"\b(?:not|never) (?:taking|accepting|answering|doing) (?:any )?(?:more )?(?:sales|marketing|telemarketing"
+    r"|solicitation|cold|robo|promotional|survey) calls\b",
+    r"\b(?:don t|dont|do not|never|won t) do business (?:over|on|by) the phone\b",
     r"\bnot interested in (?:any )?(?:sales|marketing|telemarketing|cold|robo) calls\b",
     r"\b(?:don t|dont|do not|never|won t) (?:buy|purchase|order|sign up for|agree to) (?:anything |stuff |things )?"
     r"(?:over|on|by) the phone\b",
@@ -327,6 +474,10 @@ _WRONG_KO = [
     r"다른사람이(?:써|쓰)",
     r"(?:없는|업는)(?:번|펀)(?:호|허|오)",
     r"번호안써",
+    r"번호(?:를|는)?(?:이제|더이상|지금)?안(?:써|쓰)",
+    r"번호(?:가|이)?바뀐",
+    r"그런(?:이름|성함)(?:.{0,4})(?:없|모르|몰라)",
+    r"모르는(?:분|사람)(?:인데|이에요|입니다|이거든|이네)",
     r"(?:저|전|제가|난)(?:는|요)?(?:그분|그사람|본인|[가-힣]{1,3}씨)?(?:이|가)?(?:아니|아닌|아녜|아냐)(?!라)",
     r"(?:그분|그사람|그런분|그런사람|그이름|그런이름|그런분이름)(?:은|는|을|이|도)?(?:잘)?(?:모르|몰라)",
     r"번호.{0,4}(?:거|것)아니",
@@ -340,11 +491,13 @@ _WRONG_ZH = [
     r"找错人",
     r"(?:这|这个)(?:不是|号码不是|电话不是)(?:他|她)的",
     r"(?:号码|这个号)(?:已经)?换(?:人|主人|了主人)",
-    r"我不叫",
+    r"我不叫|我不姓",
+    r"没这人",
+    r"(?:新办|刚办|新换|刚换)的(?:号|卡|手机号)",
 ]
 _WRONG_EN = [
     r"\bwrong (?:number|person)\b",
-    r"\bno (?:one|body) (?:here )?(?:lives here )?(?:by|called|named|with) that name\b",
+    r"\bno ?(?:one|body) (?:here )?(?:lives here )?(?:by|called|named|with) that name\b",
     r"\bnumber\b[\w ]{0,30}\b(?:not|no longer) in service\b",
     r"\b(?:that s|that is|thats|it s|it is|its|this is) not (?:me|him|her)\b",
     r"\bi m not (?:him|her|that person|the person you|who you|mr|mrs|ms|miss)\b",
@@ -353,13 +506,15 @@ _WRONG_EN = [
     r"\bnever heard of (?:him|her|them|that person|that name|anyone|anybody)\b",
     r"\b(?:he|she|they) (?:doesn t|does not|don t|do not) live here\b",
     r"\bthere s no (?:\w+ ){1,2}(?:here|at this number)\b",
+    r"\b(?:that s|that is|thats) not my name\b",
+    r"\bused to (?:be|belong to) (?:someone|somebody) else\b|\bi (?:just|only recently|only just) got this number\b",
 ]
 
 # The contact is not there just now: unreachable for this call, and tried again.
 _ABSENT_KO = [
     r"안계(?:세요|신데|십니다|시는데|셔요|셔서|시거든)",
     r"(?:그분|그사람|남편|아내|와이프|집사람|아들|딸|엄마|어머니|아버지|아빠|사장님|부장님|과장님|대표님)(?:은|는|이|가)?"
-    r"(?:지금|여기|집에|자리에|잠깐|아직|오늘){0,3}(?:[가-힣]{1,3}러)?(?:없|외출|나갔|퇴근|출장|안들어|출근안|안나오)",
+    r"(?:지금|여기|집에|자리에|잠깐|아직|오늘|밖에){0,3}(?:[가-힣]{1,3}러)?(?:없|외출|나갔|나가셨|퇴근|출장|안들어|출근안|안나오)",
 ]
 _ABSENT_ZH = [
     r"(?:他|她)(?:现在|这会儿|暂时|刚好|今天)?不在(?!乎|意|于)",
@@ -384,6 +539,7 @@ _CARRIER_KO = [
     r"잠시후다시(?:걸어|전화|연락)",
     r"다시걸어주시기",
     r"통화중이오니",
+    r"(?:번호를)?다시확인하시고",
     r"연결(?:이)?되지않(?:아|습|으)",
 ]
 _CARRIER_ZH = [
@@ -392,7 +548,7 @@ _CARRIER_ZH = [
     r"(?:暂时)?无法接通",
     r"不在服务区",
     r"正在通话中",
-    r"呼叫(?:受限|限制)",
+    r"呼叫(?:受限|限制)|呼入(?:受限|限制)",
     r"请稍后再拨",
 ]
 _CARRIER_EN = [
@@ -405,7 +561,7 @@ _CARRIER_EN = [
     r"\bcannot be (?:completed|connected|reached)\b",
     r"\bis not reachable\b",
     r"\bat the (?:subscriber|customer|owner|user)(?: s)? request\b",
-    r"\b(?:incoming )?calls (?:to this number )?(?:are|have been) (?:barred|restricted|blocked|suspended)\b",
+    r"\b(?:incoming )?calls (?:to this (?:number|line) )?(?:are|have been) (?:barred|restricted|blocked|suspended)\b",
     r"\bthis is a recording\b",
     r"\ba number that (?:has been|is) (?:disconnected|no longer in service|not in service)\b",
     r"\bout of (?:the )?(?:coverage|service) area\b",
@@ -423,6 +579,7 @@ _SYSTEM_KO = [
     r"(?:휴무일?|휴일|공휴일|정기휴무)(?:이오니|이므로|입니다|이라)",
     r"상담원(?:이)?(?:모두)?(?:통화중|연결이어렵|부재)",
     r"고객센터입니다",
+    r"통화량이많",
 ]
 _SYSTEM_ZH = [
     r"请按[\d一二三四五六七八九零#*井星]",
@@ -438,6 +595,9 @@ _SYSTEM_EN = [
     r"\b(?:business|office|opening|operating) hours (?:are|is)\b",
     r"\boutside (?:of )?(?:our )?(?:normal |regular )?(?:business|office|opening) hours\b",
     r"\bthank you for calling\b",
+    r"\byou (?:have|ve) reached (?:the )?(?:offices?|voicemail|mailbox|residence|desk|\w+ (?:residence|office|offices"
+    r"|clinic|company))\b",
+    r"\b(?:our|the office|the store) (?:business |office |opening )?hours are\b",
     r"\byour call is (?:important|valuable) to us\b",
     r"\b(?:all )?(?:of )?our (?:agents|representatives|operators|lines|staff) are (?:currently )?(?:busy|unavailable"
     r"|assisting)\b",
@@ -470,6 +630,7 @@ def _rule(name: str, tier: str, english: list[str], korean: list[str], chinese: 
 OPT_OUT_RULES = (
     _rule("report_threat", "E", _REPORT_EN, _REPORT_KO, _REPORT_ZH),
     _rule("repeated_calls", "E", _REPEATED_EN, _REPEATED_KO, _REPEATED_ZH),
+    _rule("call_hour", "E", _HOUR_EN, _HOUR_KO, _HOUR_ZH),
     _rule("category_refusal", "E", _CATEGORY_EN, _CATEGORY_KO, _CATEGORY_ZH),
     _rule("scam_accusation", "E", _SCAM_EN, _SCAM_KO, _SCAM_ZH),
     _rule("number_source", "E", _NUMBER_SOURCE_EN, _NUMBER_SOURCE_KO, _NUMBER_SOURCE_ZH),

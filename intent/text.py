@@ -6,12 +6,14 @@ import itertools
 import re
 import unicodedata
 
+from intent.hanzi import to_simplified
+
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = to_simplified(unicodedata.normalize("NFKC", text).lower())
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from skops import io as skops_io
 
@@ -151,3 +152,14 @@ def test_a_model_only_opt_out_needs_confidence_or_a_clear_lead(
     # Misheard speech the model reads as opt-out three times likelier than anything else is an opt-out;
     # "다시 전화 주세요" heard as "다 정화 주세요" (E 0.51, C 0.43) is too close to call and stays C.
     assert is_clear_opt_out(p_opt_out, p_runner_up) is acted_on
+
+
+def test_a_faint_opt_out_never_falls_back_to_a_lead(intent_model: IntentModel) -> None:
+    # Opt-out 0.45 over a hot 0.35 is not clear enough to act on, and too likely to offer to an agent: the next
+    # tier that is not a lead is taken instead.
+    order = {tier: i for i, tier in enumerate(intent_model.pipeline.classes_)}
+    faint = np.zeros(len(order))
+    for tier, p in {"A": 0.35, "B": 0.05, "C": 0.04, "D": 0.08, "E": 0.45, "F": 0.03}.items():
+        faint[order[tier]] = p
+    decision = intent_model._decide("음", faint)
+    assert (decision.tier, decision.by_rule) == ("D", False)

@@ -61,6 +61,30 @@ NOT_OPT_OUTS = [
     "언제 신청했는지 확인해 주세요",
     "我同意 什么时候开通",
     "什么时候申请的额度能到",
+    # a "no" or a "stop" that is about something else, and the company's own recordings
+    "수수료 안 받는다고 했는데 맞아요",
+    "승인 됐다고 했는데 언제 입금돼요",
+    "해킹 차단해 주는 거예요",
+    "이 통화는 녹음되고 있습니다",
+    "고객님의 번호는 차단되었습니다",
+    "제가 연락 안 드리면 자동으로 해지돼요",
+    "은행 가서 직접 확인해 볼게요",
+    "다음 주에 다시 전화 주세요",
+    "我都说了不需要",  # a decline said twice within the call, D
+    "昨天打过电话 我考虑好了 办吧",
+    "我在录音棚上班 晚点说",
+    "这个不违法吧",
+    "I already told you no",  # the same: D
+    "I told you before, my email is on the form",
+    "yes you called me yesterday about the loan, I'm interested",
+    "thank you again",
+    "this call may be recorded for quality",
+    "is this legal",
+    "I'll have to call my provider to check if I can switch",
+    "주말에 전화 주세요",  # a callback at an hour, not a complaint about one
+    "왜 주말에는 상담이 안 돼요",
+    "明天一大早打给我",
+    "call me at this time tomorrow",
     "",
 ]
 
@@ -125,8 +149,23 @@ NAMED = [
     ("that's the fifth time you've called this week", "E", "repeated_calls"),
     ("아니 왜 맨날 전화하시는 거예요", "E", "repeated_calls"),
     ("오늘만 벌써 네 번째예요", "E", "repeated_calls"),
+    ("보험 전화가 수시로 걸려 와요", "E", "repeated_calls"),
     ("你们怎么老打电话过来", "E", "repeated_calls"),
     ("一天打了三次了", "E", "repeated_calls"),
+    ("you people ring me constantly", "E", "repeated_calls"),
+    ("I've told you guys three times now", "E", "repeated_calls"),
+    ("저번에도 관심 없다고 했어요", "E", "repeated_calls"),
+    ("하루에 세 통씩 와요", "E", "repeated_calls"),
+    ("上次就讲过不需要了", "E", "repeated_calls"),
+    ("一周接了十几个", "E", "repeated_calls"),
+    # complaints about the hour of the call
+    ("왜 새벽에 전화하고 그래요", "E", "call_hour"),
+    ("半夜打电话干嘛", "E", "call_hour"),
+    ("why are you ringing me so late", "E", "call_hour"),
+    # the financial sector's do-not-call request, and asking how to stop such calls
+    ("연락 중지 청구할게요", "E", "opt_out"),
+    ("광고 전화 못 오게 막아 주세요", "E", "opt_out"),
+    ("대출 전화 차단하는 방법 있어요", "E", "opt_out"),
     # refusing the whole kind of call
     ("we do not take telemarketing calls", "E", "category_refusal"),
     ("sorry, no cold calls", "E", "category_refusal"),
@@ -134,6 +173,8 @@ NAMED = [
     ("이런 전화는 사양할게요", "E", "category_refusal"),
     ("推销的我都不接", "E", "category_refusal"),
     ("我不接受任何电话营销", "E", "category_refusal"),
+    ("this house does not accept solicitations", "E", "category_refusal"),
+    ("보험 전화는 정말 싫어요", "E", "category_refusal"),
     # threats to report the call
     ("I'm reporting this to my phone company", "E", "report_threat"),
     ("next time I call the cops", "E", "report_threat"),
@@ -141,6 +182,16 @@ NAMED = [
     ("방통위에 바로 신고합니다", "E", "report_threat"),
     ("我要打12321举报你们", "E", "report_threat"),
     ("再打我就报警", "E", "report_threat"),
+    ("it's against the law to call me like this", "E", "report_threat"),
+    ("통화 내용 다 녹음했어요", "E", "report_threat"),
+    ("我正在录音", "E", "report_threat"),
+    ("你们这是违法的", "E", "report_threat"),
+    # blocking the number, and the polite and short ways of asking not to be called
+    ("I'm going to block this number", "E", "opt_out"),
+    ("이 번호 바로 차단할게요", "E", "opt_out"),
+    ("我要屏蔽你们", "E", "opt_out"),
+    ("다시 연락하실 필요 없어요", "E", "opt_out"),
+    ("광고 문자 수신 동의 철회합니다", "E", "opt_out"),
     # abuse
     ("oh piss off", "E", "abuse"),
     ("꺼져 진짜", "E", "abuse"),
@@ -160,16 +211,21 @@ NAMED = [
     ("사기꾼한테 할 말 없어요", "E", "scam_accusation"),
     ("一听就是骗子", "E", "scam_accusation"),
     ("当我傻吗", "E", "scam_accusation"),
+    ("은행을 사칭하는 거죠", "E", "scam_accusation"),
     # asking where the caller got the number
     ("where did you guys get my number", "E", "number_source"),
     ("who sold you my details", "E", "number_source"),
     ("제 연락처 어디서 구했어요", "E", "number_source"),
     ("어디서 알았길래 전화하세요", "E", "number_source"),
     ("제 이름은 대체 어떻게 아셨어요", "E", "number_source"),
+    ("제 연락처가 어떻게 거기 넘어갔죠", "E", "number_source"),
+    ("내 정보 어디서 구하셨어요", "E", "number_source"),
+    ("why do you guys have my number", "E", "number_source"),
     # denying having agreed to be called
     ("I never gave you my consent", "E", "no_consent"),
     ("언제 제가 수신 동의를 했어요", "E", "no_consent"),
     ("我从来没答应过你们", "E", "no_consent"),
+    ("허락도 없이 왜 연락해요", "E", "no_consent"),
     ("你们从哪搞到我的号码", "E", "number_source"),
     ("我的手机号是从哪儿泄露的", "E", "number_source"),
     # the contact is someone else, or not there
@@ -179,6 +235,10 @@ NAMED = [
     ("그런 이름 몰라요", "F", "wrong_number"),
     ("我不是你找的那个人", "F", "wrong_number"),
     ("不认识这个人啊", "F", "wrong_number"),
+    ("그런 성함 가진 분 없어요", "F", "wrong_number"),
+    ("nobody here by that name, sorry", "F", "wrong_number"),
+    ("这是我刚办的卡", "F", "wrong_number"),
+    ("我不姓李", "F", "wrong_number"),
     ("she's not in today", "F", "contact_absent"),
     ("사장님 지금 안 계세요", "F", "contact_absent"),
     ("他现在不在", "F", "contact_absent"),
@@ -189,6 +249,8 @@ NAMED = [
     ("지금 거신 전화는 착신이 금지되어 있습니다", "F", "carrier_announcement"),
     ("您拨打的电话已停机", "F", "carrier_announcement"),
     ("对不起 您拨打的用户暂时无法接通", "F", "carrier_announcement"),
+    ("calls to this line have been restricted", "F", "carrier_announcement"),
+    ("对不起 该用户呼入受限", "F", "carrier_announcement"),
     # phone menus and closed offices
     ("for sales press one, for support press two", "F", "phone_system"),
     ("our office is now closed", "F", "phone_system"),
@@ -196,6 +258,8 @@ NAMED = [
     ("지금은 업무 시간이 아닙니다", "F", "phone_system"),
     ("查询余额请按1", "F", "phone_system"),
     ("现在是非工作时间", "F", "phone_system"),
+    ("you've reached the Jones residence", "F", "phone_system"),
+    ("통화량이 많아 연결이 늦어지고 있습니다", "F", "phone_system"),
 ]
 
 
@@ -238,3 +302,20 @@ def test_only_a_wrong_number_closes_the_contact() -> None:
     assert is_wrong_number("I don't know who that is") and is_wrong_number("the number you dialed is not in service")
     assert not is_wrong_number("he's not here right now")  # tried again later
     assert not is_wrong_number("您拨打的电话已关机")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("不要再打電話來了", "opt_out"),
+        ("你們怎麼有我的號碼", "number_source"),
+        ("行銷電話我一律不接", "category_refusal"),
+        ("我要檢舉你們", "report_threat"),
+        ("您撥打的號碼是空號", "carrier_announcement"),
+        ("多少錢 利率怎麼算", None),
+    ],
+)
+def test_traditional_characters_read_as_simplified(text: str, rule: str | None) -> None:
+    # Taiwan and Hong Kong write traditional characters, and Whisper writes Mandarin in either script.
+    hit = find_rule(text)
+    assert (hit.rule if hit else None) == rule
