@@ -8,7 +8,7 @@ scripts/asterisk_root.sh >/dev/null  # the sandbox Asterisk's root: built once (
 .venv/bin/ruff format --check .
 # Tests that place calls or stream audio in real time (marked `realtime`) run one at a time: a late audio frame is
 # what they check, and a neighbour's load would make one. The others run on every core. Both halves always run, so
-# one report shows every failure; the slowest tests are listed at the end (README: Tests, the time budget).
+# one report shows every failure; the slowest tests are listed at the end of each (README: Try it, the time budget).
 status=0
 run() {
   local code=0
