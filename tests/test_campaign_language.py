@@ -15,7 +15,7 @@ from console.openapi import openapi_document
 from dialer.campaigns import create_campaign, find_campaign
 from dialer.live_calls import LiveCall
 from dialer.models import CampaignStatus
-from dialer.optout_check import PROMPT, Answer, OptOutCheck, question, read_answer
+from dialer.optout_check import PROMPT, OptOutCheck, question
 from dialer.script import PROMPT_SETS, WHEN, languages, prompt_text, prompt_wav, script
 from tests.helpers import api_token, migrated_sessions, run_cli
 from tierdial.config import CampaignDefaults
@@ -131,43 +131,3 @@ def test_a_call_asks_the_opt_out_question_in_its_campaigns_language() -> None:
     assert question("en") == prompt_text(PROMPT, "en") == "Shall we stop calling this number?"
     assert question("zh") == "您希望我们以后不再拨打这个号码吗？"
     assert OptOutCheck("zh").language == "zh"
-
-
-@pytest.mark.parametrize(
-    ("language", "said", "answer"),
-    [
-        ("en", "Yes", Answer.yes),
-        ("en", "yeah please do", Answer.yes),
-        ("en", "uh sure go ahead", Answer.yes),
-        ("en", "I do", Answer.yes),
-        ("en", "that's right", Answer.yes),
-        ("en", "please take me off your list", Answer.yes),
-        ("en", "just stop calling me", Answer.yes),
-        ("en", "No", Answer.no),
-        ("en", "nope", Answer.no),
-        ("en", "well no thanks I was just busy", Answer.no),
-        ("en", "not really", Answer.no),
-        ("en", "don't stop calling", Answer.no),
-        ("en", "I do not want that", Answer.unclear),  # not a yes though it opens with "I do"
-        ("en", "right now I'm driving", Answer.unclear),
-        ("en", "no problem", Answer.unclear),
-        ("en", "I'm not sure", Answer.unclear),
-        ("en", "how did you get my number", Answer.unclear),
-        ("zh", "是的", Answer.yes),
-        ("zh", "嗯 对", Answer.yes),
-        ("zh", "好的 谢谢", Answer.yes),
-        ("zh", "没错", Answer.yes),
-        ("zh", "别打了", Answer.yes),  # the question asks whether to stop: a negation of calling is a yes
-        ("zh", "不要再打了", Answer.yes),
-        ("zh", "对 以后不要再给我打电话了", Answer.yes),
-        ("zh", "我不想再接到你们的电话", Answer.yes),
-        ("zh", "不用", Answer.no),
-        ("zh", "不是", Answer.no),
-        ("zh", "那个 不需要", Answer.no),
-        ("zh", "没有 你们可以继续打", Answer.no),
-        ("zh", "你们是哪里", Answer.unclear),
-        ("zh", "没关系", Answer.unclear),
-    ],
-)
-def test_yes_and_no_in_english_and_mandarin(language: str, said: str, answer: Answer) -> None:
-    assert read_answer(said, language) is answer
