@@ -154,6 +154,8 @@ class CallFlow:
                 raise CallCommandError(409, f"agent {agent}'s phone is not connected")
             if call.taken_over_by:
                 raise CallCommandError(409, f"already taken over by {call.taken_over_by}")
+            if call.final_tier == "E":  # an agent's pitch after "stop calling me" is the call the law forbids
+                raise CallCommandError(409, "the callee opted out: the bot is ending the call")
             call.taken_over_by, call.closing, call.offered_at, call.listening_since = agent, False, 0.0, 0.0
             call.playing = ""
             # Announced before the bridge is asked for: the engine's Bridged must not overtake it.

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
-from dialer.call_flow import TAKEOVER_WAIT_SECONDS, CallFlow
+from dialer.call_flow import TAKEOVER_WAIT_SECONDS, CallCommandError, CallFlow
 from dialer.models import Contact, ContactStatus
 from dialer.telephony.engine import Dial
+from number_pool.pool import sync_numbers
 from tests.helpers import NOON_IN_SEOUL, dialling_config, free_port, migrated_sessions, seed_campaign
 from tierdial.bus import EventBus
 from tierdial.messages import (
@@ -97,3 +99,26 @@ def test_hot_leads_are_offered_once_again_when_hotter_and_expire_unless_taken(tm
     flow.on_event(CallEnded(warm, "answered", 200, "BYE"))
     with sessions() as s:
         assert s.get(Contact, contact_of[WARM]).status is ContactStatus.callback  # the hot lead is called back soon
+
+
+def test_a_callee_who_opted_out_is_never_taken_over(tmp_path: Path, intent_model) -> None:  # type: ignore[no-untyped-def]
+    sessions = migrated_sessions(tmp_path / "stop.db")
+    campaign_id = seed_campaign(sessions, "spring", [WARM])
+    config = dialling_config(free_port(), data_dir=str(tmp_path / "var"))
+    with sessions.begin() as s:
+        sync_numbers(s, config.caller_numbers)  # an opt-out counts against the number that called
+    flow = CallFlow(config, sessions, intent_model, EventBus(), clock=lambda: NOON_IN_SEOUL)
+    engine = _Engine()
+    flow.engine = engine  # type: ignore[assignment]
+    with sessions() as s:
+        contact_id = s.scalar(select(Contact.id))
+    call_id = flow.dial("spring", campaign_id, contact_id, WARM, "+82234567890")
+    flow.on_event(Answered(call_id))
+    flow.on_event(TierDecided(call_id, "E", 0.97, ("전화하지 마",), "다시는 전화하지 마세요", True, by_rule=True))
+    flow.desk.agent_legs["ann"] = "agent-ann-1"
+
+    with pytest.raises(CallCommandError) as refused:
+        flow.take_over(call_id, "ann")
+    assert refused.value.status == 409 and "opted out" in str(refused.value)
+    assert engine.played[-1] == (call_id, "opt_out")  # the bot's goodbye goes on; nobody pitches after "stop"
+    assert flow.calls[call_id].taken_over_by is None

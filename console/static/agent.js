@@ -183,6 +183,10 @@ source.onmessage = (event) => {
     setText(node, ".tier", `${m.tier} ${meaning[m.tier]}`);
     setText(node, ".confidence", m.by_rule ? "(rule)" : `${Math.round(m.confidence * 100)}%`);
     setText(node, ".evidence", m.evidence.join(", "));
+    if (m.tier === "E" && m.is_final && node.dataset.phase !== "taken" && node.dataset.phase !== "bridged") {
+      node.querySelector(".takeover").disabled = true;  // the dialer refuses it too: the callee said stop
+      setText(node, ".status", "opted out: the bot is ending the call");
+    }
   }
   if (m.type === "HotLeadOffered") {  // the dialer says what is hot: A first, B behind it
     node.dataset.offered = m.tier;
