@@ -130,15 +130,16 @@ class TierdialController:
             dials = 0
         elif budget_left < reserve + self.careful_margin:
             # Little budget left: a cluster of answers could spend it. Hold the hand-overs in flight, at their upper
-            # tail, to the agents expected free by the end of the horizon.
-            tail = mean[:, -1] + TAIL_SDS * np.sqrt(var[:, -1])  # both counts' variance
+            # tail, to the agents expected free by then: each second's, not only the horizon's end (a burst of
+            # answers soon after a burst of dials finds the agents still on their calls).
+            shortfall = np.max(mean + TAIL_SDS * np.sqrt(var) - supply_mean[None, :], axis=1)  # both counts' variance
             # The forecast may miss how many calls in flight will answer (rings cut short by the no-answer timeout
             # skew what it learns): also count every call in flight at the share of dials that reach a person.
             share = self.rates.share("live") * self.hot.value
             flights = len(state.ringing) + len(state.screening) + ks[:, 0]
             counted = len(state.waiting) + flights * share
-            tail = np.maximum(tail, counted + TAIL_SDS * np.sqrt(flights * share * (1 - share) + supply_var[-1]))
-            fits = np.nonzero(tail > supply_mean[-1])[0]
+            counted_tail = counted + TAIL_SDS * np.sqrt(flights * share * (1 - share) + supply_var[-1])
+            fits = np.nonzero(np.maximum(shortfall, counted_tail - supply_mean[-1]) > 0)[0]
             dials = min(dials, int(fits[0]) - 1 if len(fits) else limit)
             dials = max(dials, 0)
         dials = max(dials, min(unreserved_ready_agents(state), limit))
