@@ -28,7 +28,7 @@ from tests.helpers import (
     seed_campaign,
 )
 from tierdial.bus import EventBus
-from tierdial.messages import Monitoring, StageError, TierDecided
+from tierdial.messages import AudioGaps, Monitoring, StageError, TierDecided
 
 pytestmark = pytest.mark.realtime
 
@@ -87,6 +87,8 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     flow.engine = engine
     seen: list[object] = []
     bus.subscribe(lambda m: seen.append(m) if isinstance(m, Monitoring | StageError) else None)
+    gaps: list[AudioGaps] = []  # where a shortfall below comes from: the SIP worker's side of the callee, or not
+    bus.subscribe(lambda m: gaps.append(m) if isinstance(m, AudioGaps) else None)
 
     def take_over_and_listen(message: object) -> None:
         if isinstance(message, TierDecided) and message.tier == "A" and message.is_final and not seen:
@@ -108,8 +110,8 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     # The supervisor heard the callee's words to the agent; the agent heard the supervisor; the callee did not.
     # Unrelated speech never matches cleanly (0); a loaded machine may put a frame late in a piece or two (the
     # whisper has five quarter seconds of speech: three clean ones are unmistakable).
-    assert _heard(supervisor, CALLEE_LATER) >= 0.7
-    assert _heard(agent, WHISPER) >= 0.6
+    assert _heard(supervisor, CALLEE_LATER) >= 0.7, gaps
+    assert _heard(agent, WHISPER) >= 0.6, gaps
     assert _heard(callee, WHISPER) < 0.1
 
 
