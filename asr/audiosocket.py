@@ -6,6 +6,8 @@ signed 16-bit little-endian) and KIND_HANGUP at the end. tierdial adds KIND_SLIN
 for wideband audio from its own engine and KIND_RESULT for recognition results sent
 back to the client as UTF-8 JSON, and KIND_STATUS: a connection that opens with it
 (instead of a UUID) is answered with one KIND_RESULT of the service's load, then closed.
+Its clients may also send KIND_LANGUAGE after the UUID and before the audio: the language
+the callee speaks (the campaign's, a code such as `zh`); without it, the service's own.
 
 A service that carries its cap of connections refuses a new one at once, whatever it was going to ask: one
 KIND_ERROR frame whose text begins with `FULL` (`refused_full`), then the close. A status request gets that
@@ -25,14 +27,17 @@ KIND_SLIN = 0x10
 KIND_SLIN16 = 0x12
 KIND_RESULT = 0x20
 KIND_STATUS = 0x30
+KIND_LANGUAGE = 0x31
+MAX_LANGUAGE_BYTES = 8
 KIND_ERROR = 0xFF
 SAMPLE_RATES = {KIND_SLIN: 8000, KIND_SLIN16: 16000}
 MAX_PAYLOAD = 0xFFFF
 _HEADER = struct.Struct(">BH")
 _KIND_NAMES = {KIND_HANGUP: "hang-up", KIND_UUID: "UUID", KIND_SILENCE: "silence", KIND_SLIN: "8 kHz audio",
-               KIND_SLIN16: "16 kHz audio", KIND_RESULT: "result", KIND_ERROR: "error"}  # fmt: skip
+               KIND_SLIN16: "16 kHz audio", KIND_RESULT: "result", KIND_LANGUAGE: "language",
+               KIND_ERROR: "error"}  # fmt: skip
 # What a call's sender (Asterisk, or a telephony engine) may send: results only ever travel the other way.
-INBOUND_KINDS = frozenset({KIND_HANGUP, KIND_UUID, KIND_SILENCE, KIND_SLIN, KIND_SLIN16, KIND_ERROR})
+INBOUND_KINDS = frozenset({KIND_HANGUP, KIND_UUID, KIND_LANGUAGE, KIND_SILENCE, KIND_SLIN, KIND_SLIN16, KIND_ERROR})
 
 
 FULL = "full:"
@@ -61,6 +66,12 @@ class Frame:
             raise FramingError("not a 16-byte UUID frame")
         return str(uuid.UUID(bytes=self.payload))
 
+    def language(self) -> str:
+        text = self.payload.decode("ascii", errors="replace")
+        if self.kind != KIND_LANGUAGE or not 2 <= len(self.payload) <= MAX_LANGUAGE_BYTES or not text.isalpha():
+            raise FramingError(f"a language frame whose payload is not a language code: {self.payload[:20]!r}")
+        return text.lower()
+
 
 def kind_name(kind: int) -> str:
     return _KIND_NAMES.get(kind, f"unknown kind 0x{kind:02x}")
@@ -78,6 +89,10 @@ def check_inbound(frame: Frame, seen_uuid: bool) -> None:
         if seen_uuid:
             raise FramingError("a second UUID frame: a connection carries one call")
         frame.call_uuid()
+    elif frame.kind == KIND_LANGUAGE:
+        if not seen_uuid:
+            raise FramingError("a language before the call's UUID frame")
+        frame.language()
     elif frame.kind in SAMPLE_RATES:
         if not seen_uuid:
             raise FramingError("audio before the call's UUID frame")
@@ -93,6 +108,10 @@ def encode(kind: int, payload: bytes = b"") -> bytes:
 
 def encode_uuid(call_uuid: str) -> bytes:
     return encode(KIND_UUID, uuid.UUID(call_uuid).bytes)
+
+
+def encode_language(language: str) -> bytes:
+    return encode(KIND_LANGUAGE, language.encode("ascii"))
 
 
 class FrameParser:

@@ -60,8 +60,10 @@ class AsrClient:
         sample_rate: int,
         on_result: ResultHandler,
         thread_init: Callable[[], None] | None = None,
+        language: str = "",
     ) -> None:
-        """`thread_init` runs first in the reader thread (a SIP process registers the thread with its library)."""
+        """`thread_init` runs first in the reader thread (a SIP process registers the thread with its library);
+        `language`: what the callee speaks (the service's own language when empty)."""
         if sample_rate not in _KIND_FOR_RATE:
             raise ValueError(f"sample rate {sample_rate} Hz not supported by the ASR service")
         self._kind = _KIND_FOR_RATE[sample_rate]
@@ -76,7 +78,7 @@ class AsrClient:
         self._socket = socket.create_connection((host, port), timeout=10)
         self._socket.settimeout(None)  # a callee may be silent for long: results come when they come
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._socket.sendall(wire.encode_uuid(call_uuid))
+        self._socket.sendall(wire.encode_uuid(call_uuid) + (wire.encode_language(language) if language else b""))
         self.errors: list[str] = []
         self._done = threading.Event()
         self._reader = threading.Thread(target=self._read, name=f"asr-client-{call_uuid[:8]}", daemon=True)
@@ -91,6 +93,8 @@ class AsrClient:
 
     def hang_up(self) -> None:
         """End the stream without waiting: the last results still arrive on `on_result`."""
+        if self._done.is_set():
+            return  # the service ended the stream already (and said why, in `errors`)
         with self._send_lock:
             self._enqueue(wire.encode(wire.KIND_HANGUP))
             self._flush(wait=True)  # what is queued goes out, then the hang-up
@@ -169,10 +173,11 @@ class AsrAudio:
         on_result: Callable[[AsrMessage], None],
         stream_uuid: str = "",
         thread_init: Callable[[], None] | None = None,
+        language: str = "",
     ) -> AsrClient:
         """A stream of the call's audio; its results come to `on_result` as messages under `call_id`."""
 
         def deliver(result: dict) -> None:
             on_result(asr_message(call_id, result))
 
-        return AsrClient(self.host, self.port, stream_uuid or call_id, sample_rate, deliver, thread_init)
+        return AsrClient(self.host, self.port, stream_uuid or call_id, sample_rate, deliver, thread_init, language)

@@ -50,6 +50,10 @@ def cores() -> int:
 
 
 class AsrEngine:
+    """`language` is what callees speak unless a stream says otherwise; `also` are further languages the
+    campaigns speak. Each is heard by the backend `resolved_backend` gives it: the Vosk model (Korean) serves
+    its language only, Whisper serves any of them."""
+
     def __init__(
         self,
         model_path: Path | None = None,
@@ -57,11 +61,14 @@ class AsrEngine:
         backend: AsrBackend = "auto",
         language: str = "ko",
         whisper_workers: int | None = None,
+        also: tuple[str, ...] = (),
     ) -> None:
         if backend not in ASR_BACKENDS:
             raise UserError(f"asr.backend: {backend!r} is not one of {', '.join(ASR_BACKENDS)}")
         self.backend = resolved_backend(backend, language, model_path)
         self.language = language
+        # The Vosk model is in the main language: another language is Whisper's alone.
+        self.backends = {language: self.backend} | {other: "whisper" for other in also if other != language}
         self.pool: RecognizerPool | None = None
         self.whisper: WhisperPass | None = None
         if "vosk" in self.backend:
@@ -70,11 +77,15 @@ class AsrEngine:
 
             model = load_model(model_path)
             self.pool = RecognizerPool(lambda: VoskRecogniser(model), size=warm_recognizers)
-        if "whisper" in self.backend:
+        if any("whisper" in chosen for chosen in self.backends.values()):
             from asr.whisper_model import ModelLoader
 
             workers = whisper_workers or cores()
             self.whisper = WhisperPass(ModelLoader().load(workers, threads_per_worker=1), workers)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.backends)
 
     @classmethod
     def from_config(cls, config: AsrConfig, warm_recognizers: int | None = None) -> AsrEngine:
@@ -84,6 +95,7 @@ class AsrEngine:
             backend=config.backend,
             language=config.language,
             whisper_workers=config.whisper_workers,
+            also=tuple(config.languages),
         )
 
     def warm_up(self) -> None:
@@ -99,9 +111,17 @@ class AsrEngine:
         for thread in threads:
             thread.join()
 
-    def open_stream(self, call_id: str, input_rate: int, speaker: str = "callee") -> AsrStream:
-        second = CallSecondPass(call_id, self.whisper, self.language, speaker) if self.whisper is not None else None
-        return AsrStream(call_id, self.pool, input_rate, speaker, second)
+    def open_stream(self, call_id: str, input_rate: int, speaker: str = "callee", language: str = "") -> AsrStream:
+        """`language`: what this callee speaks, one of `languages` (by default the main one)."""
+        language = language or self.language
+        backend = self.backends.get(language)
+        if backend is None:
+            raise UserError(f"no recogniser for language {language!r} (heard here: {', '.join(self.languages)})")
+        pool = self.pool if "vosk" in backend else None
+        second = None
+        if "whisper" in backend and self.whisper is not None:
+            second = CallSecondPass(call_id, self.whisper, language, speaker)
+        return AsrStream(call_id, pool, input_rate, speaker, second)
 
     def transcribe(self, recording: Recording, call_id: str = "recording") -> list[FinalTranscript]:
         """The final transcripts of a whole recording, streamed as a call's audio would be."""

@@ -2,7 +2,9 @@
 
 Each call is one TCP connection on loopback speaking AudioSocket framing: a UUID
 frame names the call, audio frames follow (8 kHz `KIND_SLIN`, as Asterisk sends, or
-16 kHz `KIND_SLIN16`), a hang-up frame ends it. Results go back on the same
+16 kHz `KIND_SLIN16`), a hang-up frame ends it. A language frame before the audio says what
+the callee speaks (the campaign's language); a language the service does not hear ends the
+connection with an error frame that names the ones it does. Results go back on the same
 connection as `KIND_RESULT` frames of JSON. Each connection has its own thread:
 Vosk releases the GIL while decoding, so calls decode in parallel. The connections open at
 once are capped (`asr.max_connections`): past the cap a new one is refused at the door with
@@ -39,6 +41,7 @@ PROGRESS_EVERY_MS = 500
 # taken, is gone or stuck.
 STALL_SECONDS = 20.0
 CONNECTIONS_PER_RECOGNIZER = 4
+DRAIN_SECONDS = 1.0  # how long a dropped client has to read why, while what it still sends is thrown away
 SPARE_CONNECTIONS = 16
 
 
@@ -90,6 +93,7 @@ class _CallHandler(socketserver.BaseRequestHandler):
 
     def setup(self) -> None:
         self.call_id = ""
+        self.language = ""  # the service's own unless the client says
         self.stream: AsrStream | None = None
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.request.settimeout(self.server.stall_seconds)
@@ -138,10 +142,17 @@ class _CallHandler(socketserver.BaseRequestHandler):
                 wire.check_inbound(frame, seen_uuid=bool(self.call_id))
                 if frame.kind == wire.KIND_UUID:
                     self.call_id = frame.call_uuid()
+                elif frame.kind == wire.KIND_LANGUAGE:
+                    if self.stream is not None:
+                        raise _Dropped("a language frame after the audio began")
+                    self.language = frame.language()
+                    if self.language not in self.server.engine.languages:
+                        heard = ", ".join(self.server.engine.languages)
+                        raise _Dropped(f"no recogniser for language {self.language!r} (this service hears {heard})")
                 elif frame.kind in wire.SAMPLE_RATES:
                     rate = wire.SAMPLE_RATES[frame.kind]
                     if self.stream is None:
-                        self.stream = self.server.engine.open_stream(self.call_id, rate)
+                        self.stream = self.server.engine.open_stream(self.call_id, rate, language=self.language)
                         progress = _Progress(self.call_id, rate)
                         self.server.lag_ms[self.call_id] = 0
                     elif progress is not None and progress.rate != rate:
@@ -181,8 +192,18 @@ class _CallHandler(socketserver.BaseRequestHandler):
                 stream, self.stream = self.stream, None
                 self._send_results(stream.close())
             self._send_error(reason)
+            self._close_after_telling()
         except OSError:
             pass  # it is being dropped already, and said so once
+
+    def _close_after_telling(self) -> None:
+        """Let the client read the error before the connection goes. Closed with its audio still unread, the
+        connection would be reset, and a reset throws away what the client has not read yet: the reason."""
+        self.request.shutdown(socket.SHUT_WR)
+        self.request.settimeout(DRAIN_SECONDS)
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline and self.request.recv(65536):
+            pass  # the client's audio, sent before it read the reason: nobody wants it now
 
     def _send_results(self, results: list[Result]) -> None:
         for result in results:

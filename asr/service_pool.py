@@ -135,7 +135,8 @@ class AsrServicePool:
         on_result: Callable[[AsrMessage], None],
         stream_uuid: str = "",
         thread_init: Callable[[], None] | None = None,
+        language: str = "",
     ) -> AsrClient:
         host, port = self.choose()
         log.debug("ASR service %s:%d chosen", host, port, extra={"call_id": call_id})
-        return AsrAudio(host, port).open(call_id, sample_rate, on_result, stream_uuid, thread_init)
+        return AsrAudio(host, port).open(call_id, sample_rate, on_result, stream_uuid, thread_init, language)

@@ -132,6 +132,7 @@ class CallFlow:
             self.config.organisation.name,
             self.config.campaign_defaults.ring_timeout_seconds,
             trunk=trunk.name,
+            language=language,
         )
         try:
             self.engine.originate(dial)

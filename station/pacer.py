@@ -40,6 +40,7 @@ class CampaignPacer:
         self.config, self.sessions, self.flow, self.clock, self.lines = config, sessions, flow, clock, lines
         self.runners: dict[int, CampaignRunner] = {}
         self.finished: set[int] = set()  # campaigns whose last tick found nothing left to call now
+        self.unheard: set[str] = set()  # running campaigns in a language the recogniser does not hear, told once
 
     @property
     def instance(self) -> str:
@@ -63,8 +64,11 @@ class CampaignPacer:
         those that no longer need us (or that another station should take: a node joined)."""
         now = utcnow()
         with self.sessions() as session:
-            running = set(session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.running)))
+            rows = session.execute(
+                select(Campaign.id, Campaign.name, Campaign.language).where(Campaign.status == CampaignStatus.running)
+            ).all()
             stations = max(1, len(live_stations(session)))
+        running = {campaign_id for campaign_id, name, language in rows if self._heard(name, language)}
         share = math.ceil(len(running) / stations)
         busy = {call.campaign_id for call in list(self.flow.calls.values())}
         mine = [c for c in self.runners if c in running]
@@ -90,6 +94,19 @@ class CampaignPacer:
                 runner.close()
                 self.finished.discard(campaign_id)
                 log.info("no longer pacing this campaign", extra={"campaign": runner.campaign_name})
+
+    def _heard(self, campaign: str, language: str) -> bool:
+        """Whether the recogniser hears the campaign's language. One it does not is not dialled: its callees'
+        opt-outs would go unheard."""
+        heard = {self.config.asr.language, *self.config.asr.languages}
+        if language in heard:
+            self.unheard.discard(campaign)
+            return True
+        if campaign not in self.unheard:
+            self.unheard.add(campaign)
+            log.warning("not dialled: its callees speak %s and the recogniser hears %s (asr.languages in the "
+                        "configuration)", language, ", ".join(sorted(heard)), extra={"campaign": campaign})  # fmt: skip
+        return False
 
     def tick(self) -> None:
         for campaign_id, runner in list(self.runners.items()):

@@ -12,12 +12,15 @@ import pytest
 from sqlalchemy import inspect, text
 
 from console.openapi import openapi_document
+from dialer.call_flow import CallFlow
 from dialer.campaigns import create_campaign, find_campaign
 from dialer.live_calls import LiveCall
 from dialer.models import CampaignStatus
 from dialer.optout_check import PROMPT, OptOutCheck, question
 from dialer.script import PROMPT_SETS, WHEN, languages, prompt_text, prompt_wav, script
-from tests.helpers import api_token, migrated_sessions, run_cli
+from station.pacer import CampaignPacer
+from tests.helpers import NOON_IN_SEOUL, api_token, dialling_config, free_port, migrated_sessions, run_cli
+from tierdial.bus import EventBus
 from tierdial.config import CampaignDefaults
 from tierdial.db import make_engine
 from tierdial.errors import UserError
@@ -131,3 +134,28 @@ def test_a_call_asks_the_opt_out_question_in_its_campaigns_language() -> None:
     assert question("en") == prompt_text(PROMPT, "en") == "Shall we stop calling this number?"
     assert question("zh") == "您希望我们以后不再拨打这个号码吗？"
     assert OptOutCheck("zh").language == "zh"
+
+
+def test_a_station_paces_a_campaign_only_in_a_language_its_recogniser_hears(
+    tmp_path: Path, intent_model, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    """A campaign whose callees' opt-outs would go unheard is not dialled, and the log says once what to change."""
+    sessions = migrated_sessions(tmp_path / "heard.db")
+    with sessions.begin() as session:
+        seoul = create_campaign(session, "seoul", CampaignDefaults(), status=CampaignStatus.running).id
+        create_campaign(session, "shanghai", CampaignDefaults(), status=CampaignStatus.running, language="zh")
+    base = dialling_config(free_port(), data_dir=str(tmp_path / "var"))
+    for also_heard, paced, told in (([], {"seoul"}, 1), (["zh"], {"seoul", "shanghai"}, 0)):
+        config = base.model_copy(update={"asr": base.asr.model_copy(update={"languages": also_heard})})
+        flow = CallFlow(config, sessions, intent_model, EventBus(), clock=lambda: NOON_IN_SEOUL)
+        pacer = CampaignPacer(config, sessions, flow, lambda: NOON_IN_SEOUL, lines=2)
+        caplog.clear()
+        try:
+            pacer.look()
+            pacer.look()
+            assert {runner.campaign_name for runner in pacer.runners.values()} == paced
+            assert seoul in pacer.runners
+        finally:
+            pacer.let_go_all()
+        unheard = [r for r in caplog.records if r.getMessage().startswith("not dialled: its callees speak zh")]
+        assert len(unheard) == told and (not told or getattr(unheard[0], "campaign", "") == "shanghai")

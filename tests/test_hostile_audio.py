@@ -61,10 +61,14 @@ class _Engine:
         self.real = real
         self.chatty: dict[str, _ChattyStream] = {}
 
-    def open_stream(self, call_id: str, input_rate: int):  # type: ignore[no-untyped-def]
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.real.languages
+
+    def open_stream(self, call_id: str, input_rate: int, language: str = ""):  # type: ignore[no-untyped-def]
         if call_id in self.chatty:
             return self.chatty[call_id]
-        return self.real.open_stream(call_id, input_rate)
+        return self.real.open_stream(call_id, input_rate, language=language)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from tests.helpers import (
     pieces_heard,
     require_sandbox_tools,
     seed_campaign,
+    spoken_wav,
 )
 from tierdial.bus import EventBus
 from tierdial.db import make_engine, make_sessions
@@ -59,13 +60,16 @@ SCENARIO = {
 }
 
 
-def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phones: list[str], **engine):  # type: ignore[no-untyped-def]
+def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phones: list[str], language: str = "ko",  # type: ignore[no-untyped-def]
+         **engine):  # fmt: skip
     config = dialling_config(trunk_port, campaign_defaults={"ring_timeout_seconds": 15}, data_dir=str(tmp_path / "var"),
                              **engine)  # fmt: skip
     database = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
     upgrade(database)
     sessions = make_sessions(database)
     campaign_id = seed_campaign(sessions, "live test", phones)
+    with sessions.begin() as s:
+        s.get(Campaign, campaign_id).language = language
     with sessions.begin() as s:  # the campaign's own confirmation of an opt-out, uploaded and approved by another
         upload = upload_prompt(s, config.data_dir, campaign_id, "opt_out", OWN_OPT_OUT.read_bytes(),
                                "수신 거부 처리되었습니다", "sam")  # fmt: skip
@@ -262,6 +266,47 @@ def test_an_opt_out_over_a_narrowband_g711_trunk(  # type: ignore[no-untyped-def
     assert dnc_when_ended[OPT_OUT], heard
     if engine == "pjsua2":  # the embedded engine names the codec the call was answered in; Asterisk's events do not
         assert [m.codec for m in events if isinstance(m, Answered)] == ["PCMU"]
+
+
+@pytest.fixture(scope="module")
+def many_languages_asr_service(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """An ASR service for campaigns in Korean (Vosk, with Whisper's second pass), English and Mandarin (Whisper)."""
+    from tests.helpers import ROOT
+    from tierdial import processes
+
+    config = tmp_path_factory.mktemp("languages") / "config.yaml"
+    config.write_text("asr:\n  backend: vosk+whisper\n  languages: [en, zh]\n", encoding="utf-8")
+    service = processes.start_service(
+        ["--config", str(config), "asr", "serve", "--port", "0"], "listening on", cwd=ROOT
+    )
+    yield service.address
+    service.stop()
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("engine", ["pjsua2", "asterisk"])
+def test_an_english_campaigns_opt_out_over_a_narrowband_trunk(  # type: ignore[no-untyped-def]
+    tmp_path: Path, start_service, many_languages_asr_service, intent_model: IntentModel, engine: str, request
+) -> None:
+    """A campaign in English is heard in English (the call tells the recogniser its campaign's language), on a
+    station whose recogniser also hears Korean: the opt-out is honoured before the call ends."""
+    settings: dict[str, object] = {"engine": engine}
+    if engine == "asterisk":
+        ami = request.getfixturevalue("asterisk")[1]
+        settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
+    said = spoken_wav(tmp_path / "stop.wav", "en-us", "Stop calling me. Take my number off your list.")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(json.dumps({"numbers": {OPT_OUT: {"action": "answer", "say": [{"wav": str(said)}]}}}))
+    (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), "--codec", "pcmu")
+    try:
+        attempts, events, dnc_when_ended, *_ = _run(
+            tmp_path, trunk_port, many_languages_asr_service, intent_model, [OPT_OUT], language="en", **settings
+        )
+    finally:
+        stop_sim()
+    heard = [(m.tier, m.text) for m in events if isinstance(m, TierDecided) and m.is_final]
+    assert attempts[OPT_OUT].final_tier == "E" and dnc_when_ended[OPT_OUT], heard
+    assert any("stop" in text.lower() for _, text in heard), heard  # heard as English, not as Korean
 
 
 @pytest.mark.timeout(120)

@@ -68,6 +68,11 @@ class Asr(_Section):
         "else whisper",
     )
     language: Literal["ko", "zh", "en"] = Field(default="ko", description="what callees speak: Whisper is held to it")
+    languages: list[Literal["ko", "zh", "en"]] = Field(
+        default_factory=list,
+        description="further languages campaigns speak, each heard by Whisper alone (Whisper base is installed with "
+        "tierdial; the Vosk model hears `language` only); a campaign in a language not listed is not transcribed",
+    )
     whisper_workers: Annotated[int, Field(ge=1, le=64)] | None = Field(
         default=None, description="utterances Whisper decodes at once, one core each; default: the cores there are"
     )

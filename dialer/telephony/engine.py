@@ -73,10 +73,11 @@ class AudioSink(Protocol):
         on_result: Callable[[AsrEvent], None],
         stream_uuid: str = "",
         thread_init: Callable[[], None] | None = None,
+        language: str = "",
     ) -> AudioStream:
         """Start a call's stream. Results arrive on `on_result`, under `call_id`, from a thread of the sink's that
         runs `thread_init` first. `stream_uuid` names the stream to the recogniser (by default the call id, which
-        is then a UUID)."""
+        is then a UUID); `language` is what the callee speaks (the campaign's; the recogniser's own when empty)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class Dial:
     ring_timeout_seconds: int = 25
     listen: bool = True  # stream the far end's audio to the ASR service (not for agents' own legs)
     trunk: str = ""  # the trunk's name in config.yaml
+    language: str = ""  # what the callee speaks (the campaign's language), for the recogniser
 
 
 class TelephonyEngine(ABC):

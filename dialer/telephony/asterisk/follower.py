@@ -57,7 +57,7 @@ class CallFollower:
         with self._lock:
             self._tracker.placed(dial.call_id, time.monotonic())
         stream = str(uuid.uuid4())
-        self.taps.expect(stream, dial.call_id)
+        self.taps.expect(stream, dial.call_id, dial.language)
         try:
             endpoint = self.trunk or dial.trunk
             self.ami.action(originate_action(dial, endpoint, self.context, stream, self.taps.address), as_list=False)

@@ -109,7 +109,7 @@ class _TapHandler(socketserver.BaseRequestHandler):
         self.request.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self.request.settimeout(self.server.stall_seconds)
         parser = wire.FrameParser(wire.INBOUND_KINDS)
-        call_id, stream_uuid = "", ""
+        call_id, stream_uuid, language = "", "", ""
         stream: AudioStream | None = None
         rate = 0
         arrivals, broken, read_at_ms = AudioArrivals(FRAME_MS), BrokenAudio(), READ_EVERY_MS
@@ -133,13 +133,15 @@ class _TapHandler(socketserver.BaseRequestHandler):
                     wire.check_inbound(frame, seen_uuid=bool(stream_uuid))
                     if frame.kind == wire.KIND_UUID:
                         stream_uuid = frame.call_uuid()
-                        call_id = self.server.claim(stream_uuid, self.request)
+                        call_id, language = self.server.claim(stream_uuid, self.request)
                         if not call_id:
                             raise wire.FramingError(f"stream {stream_uuid} was not expected")
                     elif frame.kind in wire.SAMPLE_RATES:
                         if stream is None:
                             rate = wire.SAMPLE_RATES[frame.kind]
-                            stream = self.server.audio.open(call_id, rate, self.server.on_transcript, stream_uuid)
+                            stream = self.server.audio.open(
+                                call_id, rate, self.server.on_transcript, stream_uuid, language=language
+                            )
                             self.server.audio_flowing(call_id)
                         elif wire.SAMPLE_RATES[frame.kind] != rate:
                             raise wire.FramingError(f"{wire.kind_name(frame.kind)} in a stream that began at {rate} Hz")
@@ -189,7 +191,7 @@ class TapServer(CappedThreadingServer):
         """`max_streams`: past it a new connection is closed at once (Asterisk knows no error frame), and the
         streams already connected go on."""
         self.audio, self.on_transcript, self.stall_seconds = audio, on_transcript, stall_seconds
-        self._expected: dict[str, str] = {}  # stream UUID -> call id
+        self._expected: dict[str, tuple[str, str]] = {}  # stream UUID -> call id, what its callee speaks
         self._live: dict[str, _Outlet] = {}  # call id -> its connection's way back to Asterisk
         self._lock = threading.Lock()
         self._connected = threading.Condition(self._lock)
@@ -200,17 +202,19 @@ class TapServer(CappedThreadingServer):
         host, port = self.server_address[:2]
         return f"{host}:{port}"
 
-    def expect(self, stream_uuid: str, call_id: str) -> None:
+    def expect(self, stream_uuid: str, call_id: str, language: str = "") -> None:
+        """Asterisk will connect a stream named `stream_uuid` for `call_id`, whose callee speaks `language`."""
         with self._lock:
-            self._expected[stream_uuid] = call_id
+            self._expected[stream_uuid] = call_id, language
 
-    def claim(self, stream_uuid: str, connection: socket.socket) -> str:
+    def claim(self, stream_uuid: str, connection: socket.socket) -> tuple[str, str]:
+        """The call an arriving stream belongs to and the language its callee speaks ("" when not expected)."""
         with self._lock:
-            call_id = self._expected.pop(stream_uuid, "")
+            call_id, language = self._expected.pop(stream_uuid, ("", ""))
             if call_id:
                 self._live[call_id] = _Outlet(connection)
                 self._connected.notify_all()
-            return call_id
+            return call_id, language
 
     def forget(self, call_id: str) -> None:
         with self._lock:

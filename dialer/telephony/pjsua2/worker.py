@@ -171,6 +171,7 @@ class Worker:
                 16000,
                 on_result=self.send,
                 thread_init=lambda: self.endpoint.libRegisterThread(f"asr-{call_id[:8]}"),
+                language=slot.dial.language,
             )
             slot.tap.start(slot.asr.send)
         media.startTransmit(slot.tap)
