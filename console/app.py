@@ -61,7 +61,8 @@ def create_app(
         app.extensions["tierdial.kpi_watch"] = KpiWatcher(live.bus, database.sessions(), live.hot_leads)
     init_body_limits(app)
     init_auth(app, config)
-    init_rate_limits(app, config.console.rate_limits)
+    shared = database.sessions if config.database_url.startswith("postgresql") else None  # nodes share a minute
+    init_rate_limits(app, config.console.rate_limits, shared)
     init_security_headers(app)
     app.register_blueprint(login)
     app.register_blueprint(api)

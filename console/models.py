@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import Enum, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierdial.db import Base, CreatedAt, IntPk
@@ -91,3 +91,13 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[CreatedAt]
     delivered_at: Mapped[dt.datetime | None]
+
+
+class RateCount(Base):
+    """One rate limit's count for one caller in the current minute, shared by every console node on the database."""
+
+    __tablename__ = "rate_counts"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # the limit and the caller (a token's hash)
+    count: Mapped[int]
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch: the window's end

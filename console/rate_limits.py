@@ -2,17 +2,21 @@
 
 Every limit counts one window of a minute for a key: log-in attempts per client address; call lists per caller (an
 API token, else the signed-in person) and per address; the whole API per caller and per address. Counting per
-address as well means a stream of made-up tokens is refused like one token. The counters are in this process's
-memory, so each console node keeps its own (see `tierdial.config.RateLimits`).
+address as well means a stream of made-up tokens is refused like one token. On PostgreSQL, where several console
+nodes may serve one database, the counts are kept in it (`console.rate_counts`) and every node counts the same
+minute; on SQLite (one node) they are in this process's memory.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Flask, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_login import current_user
 
 from console.auth import bearer_token
+from console.rate_counts import SCHEME
 from console.tokens import token_hash
 from tierdial.config import RateLimits
 
@@ -47,8 +51,9 @@ def _not_log_in() -> bool:
     return request.endpoint != LOG_IN
 
 
-def init_rate_limits(app: Flask, limits: RateLimits) -> Limiter:
-    """Bound to `app`; every limit is checked before the request's view (and before its body is read)."""
+def init_rate_limits(app: Flask, limits: RateLimits, shared: Callable[[], object] | None = None) -> Limiter:
+    """Bound to `app`; every limit is checked before the request's view (and before its body is read). With
+    `shared` (the console's sessions, given on first use) the counts are kept in the database for all nodes."""
     posts = ["POST"]
     table = (  # per minute, counted per, scope, applies unless, what is counted, methods (None: all)
         (limits.log_ins_per_minute, client_address, "log-in", _not_log_in, "log-in attempts from one address", posts),
@@ -62,7 +67,8 @@ def init_rate_limits(app: Flask, limits: RateLimits) -> Limiter:
     return Limiter(
         client_address,
         app=app,
-        storage_uri="memory://",
+        storage_uri=f"{SCHEME}://" if shared is not None else "memory://",
+        storage_options={"sessions": shared} if shared is not None else {},
         headers_enabled=True,  # X-RateLimit-* on limited responses, and Retry-After
         application_limits=[
             ApplicationLimit(

@@ -9,7 +9,7 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from console.kpi_report import kpi_report
 from console.kpis import set_target
@@ -137,3 +137,35 @@ def test_a_kpi_alert_is_announced_once_when_two_nodes_evaluate_together(two_node
 def _evaluate(sessions, bus: EventBus) -> dict:  # type: ignore[no-untyped-def]
     with sessions.begin() as session:
         return kpi_report(session, dt.datetime.now(dt.UTC), None, bus)
+
+
+def test_two_console_nodes_count_one_minute_of_requests_together(postgres_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A caller whose requests a load balancer spreads over two nodes is limited as by one node, per token and per
+    address, and the count starts afresh in the next minute."""
+    from console.app import create_app
+    from console.models import RateCount
+    from tests.helpers import api_token
+    from tierdial.config import parse_config
+
+    url = postgres_server.new_database(f"nodes{next(_databases)}")
+    limits = {"api_per_minute": 5, "api_per_address_per_minute": 8}
+    nodes = []
+    for n in (1, 2):
+        config = parse_config({"data_dir": str(tmp_path / f"node{n}"), "database": {"url": url},
+                               "console": {"rate_limits": limits}})  # fmt: skip
+        nodes.append(create_app(config, sessions=migrated_database(url)))
+    sessions = migrated_database(url)
+    token = api_token(sessions, "campaigns:read")
+    clients = [node.test_client() for node in nodes]
+
+    def ask(n: int, bearer: str = token, address: str = "10.0.0.7") -> int:
+        client = clients[n % 2]
+        client.environ_base["REMOTE_ADDR"] = address
+        return client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {bearer}"}).status_code
+
+    assert [ask(n) for n in range(6)] == [200] * 5 + [429]  # three on each node: one minute's five in all
+    # Made-up tokens from one address, across both nodes: the address's eight, then refused.
+    assert [ask(n, f"made-up-{n}", "10.0.0.8") for n in range(9)] == [401] * 8 + [429]
+    with sessions.begin() as session:  # the minute passes
+        session.execute(update(RateCount).values(expires_at=RateCount.expires_at - 61))
+    assert ask(0) == 200 and ask(1) == 200

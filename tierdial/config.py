@@ -101,8 +101,8 @@ class Intent(_Section):
 class RateLimits(_Section):
     """Requests a minute the console serves one caller before answering 429 with `Retry-After`. A caller is an API
     token or a signed-in person, and separately a client address (so a stream of made-up tokens is counted too).
-    The counters live in each console node's memory: with several nodes behind one load balancer a caller can get
-    up to this many a minute from each node (account lockout, kept in the database, is what all nodes share)."""
+    On PostgreSQL the counts are kept in the database, so console nodes behind one load balancer count one minute
+    together; on SQLite (one node) they live in the console's memory."""
 
     log_ins_per_minute: Annotated[int, Field(ge=1, le=10_000)] = Field(
         default=20, description="log-in attempts (form posts) from one address"
