@@ -88,14 +88,16 @@ class AsrClient:
         if self._done.is_set():
             return  # the service went away; the call goes on untranscribed rather than failing
         with self._send_lock:
+            if self._done.is_set():
+                return
             self._enqueue(wire.encode(self._kind, pcm))
             self._flush(wait=False)
 
     def hang_up(self) -> None:
         """End the stream without waiting: the last results still arrive on `on_result`."""
-        if self._done.is_set():
-            return  # the service ended the stream already (and said why, in `errors`)
         with self._send_lock:
+            if self._done.is_set():
+                return  # the service ended the stream already (and said why, in `errors`)
             self._enqueue(wire.encode(wire.KIND_HANGUP))
             self._flush(wait=True)  # what is queued goes out, then the hang-up
 
@@ -154,8 +156,11 @@ class AsrClient:
         except OSError:
             pass
         finally:
-            self._socket.close()
+            # Done before closed, and closed between two sends: a send after the end is skipped, not told as a
+            # second, misleading error beside the service's own reason.
             self._done.set()
+            with self._send_lock:
+                self._socket.close()
 
 
 @dataclass(frozen=True, slots=True)
