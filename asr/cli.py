@@ -8,10 +8,23 @@ import json
 import signal
 from pathlib import Path
 
-from tierdial.config import load_config
+from pydantic import ValidationError
+
+from tierdial.config import Asr as AsrConfig
+from tierdial.config import Config, load_config
 from tierdial.errors import UserError
 
 MAX_RECOGNIZERS = 200
+
+
+def config_with_languages(config: Config, languages: str) -> Config:
+    """`config` hearing `languages` (comma-separated) besides asr.language, validated as the file's would be."""
+    named = [language.strip() for language in languages.split(",") if language.strip()]
+    try:
+        asr = AsrConfig.model_validate(config.asr.model_dump() | {"languages": named})
+    except ValidationError as exc:
+        raise UserError(f"--languages {languages!r}: {exc.errors()[0]['msg']}") from None
+    return config.model_copy(update={"asr": asr})
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -22,6 +35,8 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.recognizers is not None and not 1 <= args.recognizers <= MAX_RECOGNIZERS:
         raise UserError(f"--recognizers must be 1-{MAX_RECOGNIZERS}")
+    if args.languages is not None:
+        config = config_with_languages(config, args.languages)
     engine = AsrEngine.from_config(config.asr, warm_recognizers=args.recognizers)
     engine.warm_up()
     port = config.asr.port if args.port is None else args.port
@@ -73,6 +88,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, help="TCP port (0: any free port; default: asr.port)")
     serve.add_argument(
         "--recognizers", type=int, help="recognisers to warm up at start, one per call expected (default: asr.threads)"
+    )
+    serve.add_argument(
+        "--languages",
+        help="comma-separated further languages to hear, e.g. en,zh (default: asr.languages); a station passes its own",
     )
     serve.set_defaults(run=_serve)
     transcribe = actions.add_parser("transcribe", help="transcribe a mono 16-bit WAV (8 or 16 kHz)")

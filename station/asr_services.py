@@ -56,7 +56,9 @@ class AsrServices:
 
     def _command(self, port: int) -> list[str]:
         prefix = ["--config", self.config_path] if self.config_path else []
-        return [*prefix, "asr", "serve", "--port", str(port), "--recognizers", str(self.recognizers)]
+        # The languages of this station's configuration as given (a demo adds its campaign's), not the file's.
+        languages = ["--languages", ",".join(self.config.asr.languages)]
+        return [*prefix, "asr", "serve", "--port", str(port), "--recognizers", str(self.recognizers), *languages]
 
     def _supervise(self) -> None:
         assert self.local is not None and self.sink is not None

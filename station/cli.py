@@ -94,7 +94,13 @@ def _demo(args: argparse.Namespace) -> int:
     from station.demo import run_live_demo
 
     return run_live_demo(
-        config, args.config, contacts=args.contacts, lines=args.lines, start_delay=args.start_delay, codec=args.codec
+        config,
+        args.config,
+        contacts=args.contacts,
+        lines=args.lines,
+        start_delay=args.start_delay,
+        codec=args.codec,
+        language=args.language,
     )
 
 
@@ -154,6 +160,12 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     demo.add_argument("--start-delay", type=float, default=10, help="seconds to open the console before dialling")
     demo.add_argument(
         "--codec", choices=sorted(PJSIP_CODEC_IDS), help="the one codec the simulated carrier offers (pcmu: 8 kHz)"
+    )
+    demo.add_argument(
+        "--language",
+        choices=("ko", "en"),  # station.demo.DEMO_LANGUAGES, not imported here: the command line starts light
+        default="ko",
+        help="what the campaign and its simulated callees speak (default ko; en: lines said by espeak-ng)",
     )
     demo.set_defaults(run=_demo)
 

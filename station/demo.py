@@ -25,6 +25,7 @@ from dialer.call_flow import CallFlow
 from dialer.models import CallAttempt, CampaignStatus, DoNotCall
 from dialer.sim.scenario import load_scenario
 from dialer.sim.setup import AGENT, create_sim_campaign, noon_in_seoul_clock, start_campaign, wait_for_agent
+from dialer.sim.spoken import render_scenario
 from dialer.telephony.legs import LegKind, leg_of
 from dialer.telephony.registry import pbx_for
 from intent.tiers import MEANING
@@ -36,6 +37,10 @@ from tierdial.processes import start_service
 from tierdial.schema import migrated_database
 
 SCENARIO = Path(dialer.sim.__file__).with_name("demo.yaml")
+# Callees in a language with no recordings here: their lines as text, said by espeak-ng when the demo starts.
+# (espeak-ng's Mandarin is not understood even by Whisper, so there is no Mandarin demo.)
+SPOKEN_SCENARIOS = {"en": Path(dialer.sim.__file__).with_name("demo_en.yaml")}
+DEMO_LANGUAGES = ("ko", *SPOKEN_SCENARIOS)
 DEMO_CALLER_NUMBER = "+82 2 3456 7890"
 SUPERVISOR = "supervisor"
 DEMO_DATABASE = "demo.db"
@@ -142,15 +147,28 @@ def _exit_on_terminate(signum: int, _frame: object) -> None:
 
 
 def run_live_demo(
-    config: Config, config_path: str | None, contacts: int, lines: int, start_delay: float, codec: str | None = None
+    config: Config,
+    config_path: str | None,
+    contacts: int,
+    lines: int,
+    start_delay: float,
+    codec: str | None = None,
+    language: str = "ko",
 ) -> int:
-    """`codec`: the one codec the simulated carrier offers (pcmu: a narrowband trunk); None: G.722 first."""
+    """`codec`: the one codec the simulated carrier offers (pcmu: a narrowband trunk); None: G.722 first.
+    `language`: what the campaign and its callees speak (one of `DEMO_LANGUAGES`)."""
     # Stopped from outside, the demo still stops the simulators and the ASR service it started (they outlived it).
     signal.signal(signal.SIGTERM, _exit_on_terminate)
-    scenario = load_scenario(SCENARIO)
-    phones = list(scenario.numbers)[:contacts]
     config = fresh_demo_database(config)
-    sim_command = ["sim", "callees", "--scenario", str(SCENARIO), *(["--codec", codec] if codec else [])]
+    scenario_file = SCENARIO
+    if language in SPOKEN_SCENARIOS:
+        print(f"saying the {language} callees' lines (espeak-ng)...", flush=True)
+        scenario_file = render_scenario(SPOKEN_SCENARIOS[language], config.data_dir / "demo-speech" / language)
+    if language not in (config.asr.language, *config.asr.languages):  # the station's recogniser must hear them
+        asr = config.asr.model_copy(update={"languages": [*config.asr.languages, language]})
+        config = config.model_copy(update={"asr": asr})
+    phones = list(load_scenario(scenario_file).numbers)[:contacts]
+    sim_command = ["sim", "callees", "--scenario", str(scenario_file), *(["--codec", codec] if codec else [])]
     callees = start_service(sim_command, "callee simulator listening on")
     agent_recordings = config.data_dir / "agent-recordings"
     headset = start_service(["sim", "agent", "--record-dir", str(agent_recordings)], "agent simulator listening on")
@@ -161,8 +179,9 @@ def run_live_demo(
             passwords = demo_accounts(sessions)
             name = f"demo {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}"  # shown on the dashboard from the start
             campaign_id = create_sim_campaign(
-                sessions, name, "demo.yaml", phones, demo, status=CampaignStatus.draft, pacing="lines"
-            )
+                sessions, name, scenario_file.name, phones, demo, status=CampaignStatus.draft, pacing="lines",
+                language=language,
+            )  # fmt: skip
             station = _station(demo, config_path, sessions, clock)
             station.bus.subscribe(_Feed(station.flow))
             with station:

@@ -139,18 +139,9 @@ def messages_until(messages: queue.Queue[object], done: Callable[[object], bool]
 
 def spoken_wav(path: Path, voice: str, text: str) -> Path:
     """`text` said by espeak-ng's `voice` (callee speech in a language with no recordings here), as a 16 kHz WAV."""
-    import soxr
+    from dialer.sim.spoken import say_to_wav
 
-    said = path.with_suffix(".espeak.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(said), text], check=True)
-    with wave.open(str(said), "rb") as spoken:
-        rate, pcm = spoken.getframerate(), np.frombuffer(spoken.readframes(spoken.getnframes()), np.int16)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(soxr.resample(pcm, rate, 16000).astype(np.int16).tobytes())
-    return path
+    return say_to_wav(text, voice, path)
 
 
 def heard_pcm(path: Path) -> np.ndarray:

@@ -53,3 +53,22 @@ def test_live_demo_dials_simulated_callees_over_sip(tmp_path: Path, model_file: 
         again = run_cli("demo", "--contacts", "4", "--start-delay", "0", cwd=tmp_path, env=env, timeout=400)
         assert again.returncode == 0, again.stderr[-3000:]
         assert "4 calls:" in again.stdout and "do-not-call entries: 1" in again.stdout, again.stdout
+
+
+def test_an_english_demo_hears_its_callees_in_english(tmp_path: Path, model_file: Path) -> None:
+    """`--language en`: an English campaign whose callees' lines espeak-ng says; the station hears them in English."""
+    model_dir = tmp_path / "var" / "models"
+    model_dir.mkdir(parents=True)
+    (model_dir / "intent.skops").write_bytes(model_file.read_bytes())
+    env = {"TIERDIAL_CONFIG": ""}
+    result = run_cli("demo", "--language", "en", "--contacts", "6", "--start-delay", "0", cwd=tmp_path, env=env,
+                     timeout=400)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "saying the en callees' lines (espeak-ng)" in out and "demo campaign: 6 simulated callees" in out
+    assert "tier E opt-out" in out and "tier A hot" in out, out
+    assert "6 calls:" in out and "do-not-call entries: 1" in out, out
+    with sqlite3.connect(tmp_path / "var" / "demo.db") as db:
+        assert db.execute("select language from campaigns").fetchall() == [("en",)]
+        said = " ".join(text for (text,) in db.execute("select text from transcript_segments"))
+    assert "stop calling" in said.lower(), said  # heard as English

@@ -15,7 +15,7 @@ from dialer.call_flow import CallFlow
 from dialer.campaigns import create_campaign
 from dialer.lists.importer import ListTerms, import_list
 from dialer.lists.rows import RowReader
-from dialer.models import Campaign, CampaignStatus
+from dialer.models import DEFAULT_LANGUAGE, Campaign, CampaignStatus
 from tierdial.config import Config
 from tierdial.errors import UserError
 
@@ -60,10 +60,13 @@ def create_sim_campaign(
     *,
     status: CampaignStatus = CampaignStatus.running,
     pacing: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> int:
     """A campaign of simulated contacts, loaded as any list is (source, basis, checks); returns its id."""
     with sessions.begin() as session:
-        campaign = create_campaign(session, name, config.campaign_defaults, status=CampaignStatus.draft)
+        campaign = create_campaign(
+            session, name, config.campaign_defaults, status=CampaignStatus.draft, language=language
+        )
         campaign.pacing = pacing
         campaign_id = campaign.id
     rows = io.BytesIO(("phone\n" + "\n".join(phones) + "\n").encode())

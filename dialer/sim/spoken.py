@@ -1,0 +1,83 @@
+"""Simulated callees in a language with no recordings here: their lines said by espeak-ng, at 16 kHz.
+
+A spoken scenario is a callee scenario whose lines are text (`say`: sentences, `greeting`: a
+voicemail's) with one espeak-ng `voice`. `render_scenario` says each line into a WAV and writes
+the ordinary scenario that plays them, for `tierdial sim callees`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from tierdial.errors import UserError
+from tierdial.yaml_files import load_yaml_model
+
+RATE = 16000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SpokenCallee(_Strict):
+    action: Literal["answer", "busy", "no_answer", "voicemail", "unavailable"] = "answer"
+    say: list[str] = Field(default_factory=list)
+    greeting: str | None = None
+    hangup_after_seconds: Annotated[float, Field(gt=0, le=600)] | None = None
+
+
+class SpokenScenario(_Strict):
+    voice: str  # an espeak-ng voice, e.g. en-us
+    default: SpokenCallee = SpokenCallee(action="no_answer")
+    numbers: dict[str, SpokenCallee] = Field(default_factory=dict)
+
+
+def say_to_wav(text: str, voice: str, path: Path) -> Path:
+    """`text` said by espeak-ng's `voice`, resampled to 16 kHz mono into `path`."""
+    import soxr
+
+    if shutil.which("espeak-ng") is None:
+        raise UserError("espeak-ng is not installed (apt-get install espeak-ng): it says the simulated callees' lines")
+    said = path.with_suffix(".espeak.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(said), text], check=True, capture_output=True)
+    with wave.open(str(said), "rb") as spoken:
+        rate, pcm = spoken.getframerate(), np.frombuffer(spoken.readframes(spoken.getnframes()), np.int16)
+    said.unlink()
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(soxr.resample(pcm, rate, RATE).astype(np.int16).tobytes())
+    return path
+
+
+def render_scenario(spoken_file: Path, folder: Path) -> Path:
+    """Say every line of `spoken_file` into `folder` and write there the scenario that plays them; returns it."""
+    spoken = load_yaml_model(spoken_file, SpokenScenario, "spoken scenario")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def line(text: str, name: str) -> str:
+        return say_to_wav(text, spoken.voice, folder / f"{name}.wav").name
+
+    def callee(name: str, person: SpokenCallee) -> dict:
+        fields = {
+            "action": person.action,
+            "say": [{"wav": line(text, f"{name}-{n}")} for n, text in enumerate(person.say)],
+            "greeting": line(person.greeting, f"{name}-greeting") if person.greeting else None,
+            "hangup_after_seconds": person.hangup_after_seconds,
+        }
+        return {key: value for key, value in fields.items() if value not in (None, [])}
+
+    numbers = {number: callee(number.lstrip("+"), person) for number, person in spoken.numbers.items()}
+    scenario = {"default": callee("default", spoken.default), "numbers": numbers}
+    path = folder / "scenario.yaml"
+    path.write_text(json.dumps(scenario, ensure_ascii=False, indent=1), encoding="utf-8")  # JSON is YAML
+    return path
