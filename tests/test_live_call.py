@@ -224,14 +224,24 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert heard[VOICEMAIL]["heard_seconds"] >= OPENING_SECONDS, f"the voicemail must record the whole opening: {heard}"
 
 
+def _engine_settings(engine: str, request: pytest.FixtureRequest) -> dict[str, object]:
+    """config.yaml's engine settings for `engine` (the sandbox Asterisk's AMI for asterisk)."""
+    settings: dict[str, object] = {"engine": engine}
+    if engine == "asterisk":
+        ami = request.getfixturevalue("asterisk")[1]
+        settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
+    return settings
+
+
 @pytest.fixture(scope="module")
 def two_pass_asr_service(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """An ASR service with Whisper's second pass, as the README advises for 8 kHz trunks."""
+    """An ASR service with Whisper's second pass, as the README advises for 8 kHz trunks, that also hears English
+    and Mandarin campaigns (Whisper alone)."""
     from tests.helpers import ROOT
     from tierdial import processes
 
     config = tmp_path_factory.mktemp("two-pass") / "config.yaml"
-    config.write_text("asr:\n  backend: vosk+whisper\n", encoding="utf-8")
+    config.write_text("asr:\n  backend: vosk+whisper\n  languages: [en, zh]\n", encoding="utf-8")
     service = processes.start_service(
         ["--config", str(config), "asr", "serve", "--port", "0"], "listening on", cwd=ROOT
     )
@@ -247,10 +257,7 @@ def test_an_opt_out_over_a_narrowband_g711_trunk(  # type: ignore[no-untyped-def
     """Most carriers deliver G.711 at 8 kHz: a trunk that offers nothing else is still heard (with the second pass
     the README advises there: Vosk alone reads little of narrowband speech, and once in CI heard nothing of this
     line over Asterisk), and an opt-out on it is honoured before the call ends."""
-    settings: dict[str, object] = {"engine": engine}
-    if engine == "asterisk":
-        ami = request.getfixturevalue("asterisk")[1]
-        settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
+    settings = _engine_settings(engine, request)
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(json.dumps({"numbers": {OPT_OUT: SCENARIO["numbers"][OPT_OUT]}}), encoding="utf-8")
     (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), "--codec", "pcmu")
@@ -268,39 +275,21 @@ def test_an_opt_out_over_a_narrowband_g711_trunk(  # type: ignore[no-untyped-def
         assert [m.codec for m in events if isinstance(m, Answered)] == ["PCMU"]
 
 
-@pytest.fixture(scope="module")
-def many_languages_asr_service(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """An ASR service for campaigns in Korean (Vosk, with Whisper's second pass), English and Mandarin (Whisper)."""
-    from tests.helpers import ROOT
-    from tierdial import processes
-
-    config = tmp_path_factory.mktemp("languages") / "config.yaml"
-    config.write_text("asr:\n  backend: vosk+whisper\n  languages: [en, zh]\n", encoding="utf-8")
-    service = processes.start_service(
-        ["--config", str(config), "asr", "serve", "--port", "0"], "listening on", cwd=ROOT
-    )
-    yield service.address
-    service.stop()
-
-
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("engine", ["pjsua2", "asterisk"])
 def test_an_english_campaigns_opt_out_over_a_narrowband_trunk(  # type: ignore[no-untyped-def]
-    tmp_path: Path, start_service, many_languages_asr_service, intent_model: IntentModel, engine: str, request
+    tmp_path: Path, start_service, two_pass_asr_service, intent_model: IntentModel, engine: str, request
 ) -> None:
     """A campaign in English is heard in English (the call tells the recogniser its campaign's language), on a
     station whose recogniser also hears Korean: the opt-out is honoured before the call ends."""
-    settings: dict[str, object] = {"engine": engine}
-    if engine == "asterisk":
-        ami = request.getfixturevalue("asterisk")[1]
-        settings["asterisk"] = {"ami_port": ami.port, "ami_username": ami.username, "ami_secret": ami.secret}
+    settings = _engine_settings(engine, request)
     said = spoken_wav(tmp_path / "stop.wav", "en-us", "Stop calling me. Take my number off your list.")
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(json.dumps({"numbers": {OPT_OUT: {"action": "answer", "say": [{"wav": str(said)}]}}}))
     (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), "--codec", "pcmu")
     try:
         attempts, events, dnc_when_ended, *_ = _run(
-            tmp_path, trunk_port, many_languages_asr_service, intent_model, [OPT_OUT], language="en", **settings
+            tmp_path, trunk_port, two_pass_asr_service, intent_model, [OPT_OUT], language="en", **settings
         )
     finally:
         stop_sim()
