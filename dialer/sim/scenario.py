@@ -12,18 +12,21 @@ from tierdial.errors import UserError
 from tierdial.yaml_files import load_yaml_model
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Utterance(_Strict):
+Action = Literal["answer", "busy", "no_answer", "voicemail", "unavailable"]  # what a callee does when called
+
+
+class Utterance(Strict):
     wav: Path
     after: Literal["prompt", "pause"] = "prompt"  # wait for the bot to stop talking, or just for `pause`
     pause: Annotated[float, Field(ge=0, le=30)] = 0.3
 
 
-class Callee(_Strict):
-    action: Literal["answer", "busy", "no_answer", "voicemail", "unavailable"] = "answer"
+class Callee(Strict):
+    action: Action = "answer"
     ring_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
     say: list[Utterance] = Field(default_factory=list)
     greeting: Path | None = None  # voicemail
@@ -36,7 +39,7 @@ class Callee(_Strict):
         return self
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     default: Callee = Callee(action="no_answer")
     numbers: dict[str, Callee] = Field(default_factory=dict)
 

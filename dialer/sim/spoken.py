@@ -12,29 +12,26 @@ import shutil
 import subprocess
 import wave
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from dialer.sim.scenario import Action, Strict
 from tierdial.errors import UserError
 from tierdial.yaml_files import load_yaml_model
 
 RATE = 16000
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SpokenCallee(_Strict):
-    action: Literal["answer", "busy", "no_answer", "voicemail", "unavailable"] = "answer"
+class SpokenCallee(Strict):
+    action: Action = "answer"
     say: list[str] = Field(default_factory=list)
     greeting: str | None = None
     hangup_after_seconds: Annotated[float, Field(gt=0, le=600)] | None = None
 
 
-class SpokenScenario(_Strict):
+class SpokenScenario(Strict):
     voice: str  # an espeak-ng voice, e.g. en-us
     default: SpokenCallee = SpokenCallee(action="no_answer")
     numbers: dict[str, SpokenCallee] = Field(default_factory=dict)
