@@ -111,12 +111,16 @@ class AsrEngine:
         for thread in threads:
             thread.join()
 
+    def check_language(self, language: str) -> None:
+        """A clear error for a language none of this engine's recognisers hears."""
+        if language not in self.backends:
+            raise UserError(f"no recogniser for language {language!r} (heard here: {', '.join(self.languages)})")
+
     def open_stream(self, call_id: str, input_rate: int, speaker: str = "callee", language: str = "") -> AsrStream:
         """`language`: what this callee speaks, one of `languages` (by default the main one)."""
         language = language or self.language
-        backend = self.backends.get(language)
-        if backend is None:
-            raise UserError(f"no recogniser for language {language!r} (heard here: {', '.join(self.languages)})")
+        self.check_language(language)
+        backend = self.backends[language]
         pool = self.pool if "vosk" in backend else None
         second = None
         if "whisper" in backend and self.whisper is not None:

@@ -32,6 +32,7 @@ from asr import audiosocket as wire
 from asr.engine import AsrEngine
 from asr.recognizer import AsrStream, Result
 from tierdial.connection_cap import CappedThreadingServer
+from tierdial.errors import UserError
 from tierdial.messages import FinalTranscript
 
 log = logging.getLogger(__name__)
@@ -146,9 +147,10 @@ class _CallHandler(socketserver.BaseRequestHandler):
                     if self.stream is not None:
                         raise _Dropped("a language frame after the audio began")
                     self.language = frame.language()
-                    if self.language not in self.server.engine.languages:
-                        heard = ", ".join(self.server.engine.languages)
-                        raise _Dropped(f"no recogniser for language {self.language!r} (this service hears {heard})")
+                    try:  # told before any audio: the client ends its stream at once, with the reason
+                        self.server.engine.check_language(self.language)
+                    except UserError as exc:
+                        raise _Dropped(str(exc)) from None
                 elif frame.kind in wire.SAMPLE_RATES:
                     rate = wire.SAMPLE_RATES[frame.kind]
                     if self.stream is None:

@@ -61,9 +61,8 @@ class _Engine:
         self.real = real
         self.chatty: dict[str, _ChattyStream] = {}
 
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return self.real.languages
+    def check_language(self, language: str) -> None:
+        self.real.check_language(language)
 
     def open_stream(self, call_id: str, input_rate: int, language: str = ""):  # type: ignore[no-untyped-def]
         if call_id in self.chatty:
