@@ -27,6 +27,7 @@ from asr.load import AsrLoad
 from asr.transcripts import record_final
 from dialer.agent_desk import AgentDesk
 from dialer.dnc import add_opt_out
+from dialer.ended_calls import EndedCalls
 from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
 from dialer.models import CallAttempt, CallOutcome, Campaign
 from dialer.number_reports import report
@@ -35,7 +36,7 @@ from dialer.prompt_uploads import approved_prompt
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
-from dialer.wrap_up import dispose, record_end
+from dialer.wrap_up import dispose, record_end, record_late_opt_out
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
@@ -93,6 +94,7 @@ class CallFlow:
         self.desk = AgentDesk(config, sessions, bus)
         self._engine: TelephonyEngine | None = None
         self.calls: dict[str, LiveCall] = {}
+        self.ended_calls = EndedCalls(self.scorer.end_call)  # for the recogniser's last words after a call's end
         self.asr_load = AsrLoad()
         self._lock = threading.RLock()
 
@@ -243,8 +245,8 @@ class CallFlow:
                 return
             if call is None:
                 if isinstance(message, FinalTranscript):  # the recogniser's last words of a call that just ended
-                    with self.sessions.begin() as session:
-                        record_final(session, message)
+                    self._late_final(message)
+                    return
                 self._leg_event(message)
                 self.bus.publish(message)
                 return
@@ -359,6 +361,29 @@ class CallFlow:
         self._offer(call, message)
         self._say(call, REPLY[message.tier])
 
+    def _late_final(self, final: FinalTranscript) -> None:
+        """Stored like any final; on a call that ended a moment ago, scored on its last turn, and an opt-out honoured
+        (`dialer.ended_calls`). Other tiers heard late go into the tier history only: the call's end was decided on
+        what was heard while it was up."""
+        with self.sessions.begin() as session:
+            record_final(session, final)
+        self.bus.publish(final)
+        call = self.ended_calls.get(final.call_id)
+        if call is None:
+            return
+        for decided in self.scorer.process(final):
+            if not isinstance(decided, TierDecided) or not decided.is_final:
+                continue
+            with self.sessions.begin() as session:
+                record_decision(session, decided, self.model.version)
+            if decided.tier == "E" and call.final_tier != "E":
+                call.final_tier, call.final_text = decided.tier, decided.text
+                with self.sessions.begin() as session:
+                    record_late_opt_out(session, call)
+                log.info("opt-out recorded, heard after the call ended",
+                         extra={"call_id": call.call_id, "campaign": call.campaign})  # fmt: skip
+                self._count_against_number(call, ReportKind.opt_out)
+
     def _offer(self, call: LiveCall, decided: TierDecided) -> None:
         """A hot lead (`HOT_TIERS`) is offered to the agents once, and again if it turns hotter (B to A)."""
         if decided.tier not in HOT_TIERS:
@@ -402,7 +427,7 @@ class CallFlow:
         del self.calls[call.call_id]
         for leg in call.listeners:  # nothing left to listen to
             self.engine.hangup(leg)
-        self.scorer.end_call(call.call_id)
+        self.ended_calls.add(call)  # its turn is kept in the scorer a while: the callee's last words may come late
         outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
         tier = call.final_tier if outcome == "answered" else None
         cause, defaults = f"{ended.sip_status} {ended.reason}", self.config.campaign_defaults

@@ -114,3 +114,15 @@ def _book_asked_callback(session: Session, contact: Contact, call: LiveCall, now
     contact.status, contact.next_attempt_at = ContactStatus.callback, asked.astimezone(dt.UTC)
     audit.record(session, "dialer", "callback_asked", "contact", str(contact.id), campaign=contact.campaign_id,
                  call_id=call.call_id, due=contact.next_attempt_at.isoformat())  # fmt: skip
+
+
+def record_late_opt_out(session: Session, call: LiveCall) -> None:
+    """An opt-out heard after the call had ended (its last words, recognised a moment later): the number goes on the
+    do-not-call list, the attempt's final tier becomes E and the contact closes, as if heard on the call."""
+    add_opt_out(session, call.phone, "opt-out during call", f"call {call.call_id}, heard after it ended")
+    session.query(CallAttempt).filter_by(call_id=call.call_id).update({"final_tier": "E"})
+    contact = session.get(Contact, call.contact_id)
+    if contact.status is not ContactStatus.closed:
+        contact.status, contact.next_attempt_at = ContactStatus.closed, None
+        audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=contact.campaign_id,
+                     reason="opted out", call_id=call.call_id)  # fmt: skip

@@ -232,6 +232,23 @@ def signed_in(app, name: str, password: str = PASSWORD):  # type: ignore[no-unty
     return client, csrf
 
 
+class RecordingEngine:
+    """Stands in for a telephony engine in tests of the call policy alone: keeps what the call flow asked of it."""
+
+    def __init__(self) -> None:
+        self.played: list[str] = []
+        self.hung_up: list[str] = []
+
+    def originate(self, dial: object) -> None:
+        pass
+
+    def play(self, call_id: str, wav: Path, prompt: str) -> None:
+        self.played.append(prompt)
+
+    def hangup(self, call_id: str) -> None:
+        self.hung_up.append(call_id)
+
+
 class WebhookReceiver(http.server.ThreadingHTTPServer):
     """A CRM's endpoint on loopback: answers each path with the statuses queued for it (then 200), keeps requests."""
 

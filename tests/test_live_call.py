@@ -41,7 +41,9 @@ pytestmark = pytest.mark.realtime
 
 OPENING_SECONDS = 13.9  # dialer/prompts/ko/opening.wav
 OWN_OPT_OUT = SPEECH / "heldout" / "ko_D_031.wav"  # stands for a campaign's own recording of the confirmation
-OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER, WRONG = (f"+8210200000{i:02d}" for i in range(1, 10))
+OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER, WRONG, QUITS = (
+    f"+8210200000{i:02d}" for i in range(1, 11)
+)
 # The hot line is one the recogniser hears alike however long the callee listened first: heard over
 # SIP after the bot's opening, "어떻게 신청하는지 알려 주세요" sometimes comes out "... 하려 주세요" (tier C).
 # How often recordings come out right is test_triage's business; this test is about the call path.
@@ -56,6 +58,8 @@ SCENARIO = {
         HANGS_UP: {"action": "answer", "hangup_after_seconds": 3},  # while the bot's opening plays
         LATER: {"action": "answer", "say": [{"wav": "heldout/ko_C_026.wav"}]},  # "call again next Tuesday"
         WRONG: {"action": "answer", "say": [{"wav": "heldout/ko_F_050.wav"}]},  # "I think you have the wrong number"
+        # "Stop calling me", and gone: the recogniser ends the utterance only after the call has ended.
+        QUITS: {"action": "answer", "say": [{"wav": "heldout/ko_E_040.wav"}], "hangs_up_when_done": True},
     }
 }
 
@@ -103,7 +107,8 @@ def _run(tmp_path: Path, trunk_port: int, asr_address, model: IntentModel, phone
         for contact in s.scalars(select(Contact)):
             due = contact.next_attempt_at - NOON_IN_SEOUL if contact.next_attempt_at else None
             contacts_due[contact.phone_e164] = (contact.status.value, due)
-    return attempts, events, dnc_when_ended, redialled, contacts_due
+        listed = set(s.scalars(select(DoNotCall.phone_e164)))
+    return attempts, events, dnc_when_ended, redialled, contacts_due, listed
 
 
 def _callable_now(sessions, campaign_id: int, runner: CampaignRunner) -> list[Contact]:  # type: ignore[no-untyped-def]
@@ -144,8 +149,8 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
         str(tmp_path / "heard"),
         ready="callee simulator listening on",
     )
-    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER, WRONG]
-    attempts, events, dnc_when_ended, redialled, contacts_due = _run(
+    phones = [OPT_OUT, HOT, VOICEMAIL, BUSY, NO_ANSWER, DOWN, HANGS_UP, LATER, WRONG, QUITS]
+    attempts, events, dnc_when_ended, redialled, contacts_due, listed = _run(
         tmp_path, trunk_port, asr_service, intent_model, phones, **settings
     )
     sim_log = [json.loads(line) for line in stop_sim().splitlines() if line.startswith("{")]
@@ -161,6 +166,10 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert opt_out.outcome == "answered" and opt_out.final_tier == "E", summary
     assert dnc_when_ended[OPT_OUT], f"the opt-out must be on the do-not-call list before the call ends: {summary}"
     assert OPT_OUT not in redialled, summary
+    # An opt-out whose last words the recogniser finished after the callee hung up is honoured all the same.
+    quits = attempts[QUITS]
+    assert quits.outcome == "answered" and quits.final_tier == "E", (tiers.get(quits.call_id), summary)
+    assert QUITS in listed and QUITS not in redialled and contacts_due[QUITS] == ("closed", None), contacts_due
 
     hot = attempts[HOT]
     assert hot.outcome == "answered" and hot.final_tier == "A", (tiers.get(hot.call_id), summary)
@@ -200,7 +209,7 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     assert all(a.outcome != "in_progress" and a.ended_at for a in attempts.values()), summary
     # When each call was answered is kept (talk time, speed of answer): only for the calls that were.
     answered = {phone for phone, a in attempts.items() if a.outcome in ("answered", "machine")}
-    assert answered == {OPT_OUT, HOT, VOICEMAIL, HANGS_UP, LATER, WRONG}, summary
+    assert answered == {OPT_OUT, HOT, VOICEMAIL, HANGS_UP, LATER, WRONG, QUITS}, summary
     assert all(a.started_at <= a.answered_at <= a.ended_at for p, a in attempts.items() if p in answered), summary
     assert all(a.answered_at is None for p, a in attempts.items() if p not in answered), summary
     # Everyone sees the same, owned caller number.

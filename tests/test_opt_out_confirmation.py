@@ -27,6 +27,7 @@ from number_pool.pool import sync_numbers
 from tests.helpers import (
     NOON_IN_SEOUL,
     SPEECH,
+    RecordingEngine,
     dialling_config,
     heard_pcm,
     migrated_sessions,
@@ -177,23 +178,6 @@ def test_not_asked_when_the_rules_or_a_sure_model_have_decided() -> None:
 
 
 # the call policy ----------------------------------------------------------------------------------------------
-class _Engine:
-    """Stands in for a telephony engine: keeps what the call flow asked of it."""
-
-    def __init__(self) -> None:
-        self.played: list[str] = []
-        self.hung_up: list[str] = []
-
-    def originate(self, dial: object) -> None:
-        pass
-
-    def play(self, call_id: str, wav: Path, prompt: str) -> None:
-        self.played.append(prompt)
-
-    def hangup(self, call_id: str) -> None:
-        self.hung_up.append(call_id)
-
-
 # A hesitant refusal: the model reads an opt-out in it, but not surely, and no rule decides it. (A complaint about
 # repeated calls, "매일 전화 오는데 정말 힘들어요", is an opt-out by rule: decided at once, nothing asked.) As the
 # recogniser hears it ("앞으로는 안 하셔도 돼요" spoken), which is what the call flow is given.
@@ -212,7 +196,7 @@ def _call(tmp_path: Path, intent_model: IntentModel, *answers: str):  # type: ig
     with sessions.begin() as s:
         sync_numbers(s, config.caller_numbers)
     flow = CallFlow(config, sessions, intent_model, EventBus())
-    flow.engine = engine = _Engine()  # type: ignore[assignment]
+    flow.engine = engine = RecordingEngine()  # type: ignore[assignment]
     call_id = flow.dial("policy", campaign_id, contact_id, phone, "+82234567890")
     flow.on_event(Answered(call_id))
     flow.on_event(PromptFinished(call_id, "opening"))

@@ -1,9 +1,10 @@
 """`tierdial sim callees`: real SIP endpoints that answer as a scenario file says.
 
 A person answers after ringing, waits for the bot to finish its prompt (they hear it),
-says their recorded lines and stays on until the dialer hangs up or their own
-`hangup_after_seconds`. What each callee heard is saved as a WAV when asked, and
-every ended call is logged as a JSON line on stdout.
+says their recorded lines and stays on until the dialer hangs up, their own
+`hangup_after_seconds`, or (`hangs_up_when_done`) the end of their last line's speech.
+What each callee heard is saved as a WAV when asked, and every ended call is logged as a
+JSON line on stdout.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class _Leg:
     heard: list[bytes] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
     ended: bool = False
+    hanging_up: bool = False
     status: int = 0
 
     def hear(self, pcm: bytes) -> None:
@@ -178,6 +180,9 @@ class CalleeSimulator:
                 self._answer(leg.call, 200)
                 leg.answered_at = leg.last_event_at = now
             return
+        if leg.media is not None and self._said_all(leg) and not leg.hanging_up:
+            leg.hanging_up = True  # before the recording's trailing silence: the words end, so does the call
+            leg.call.hangup(pj.CallOpParam())
         if leg.media is None or leg.speaking:
             return
         if action == "voicemail" and not leg.said:
@@ -194,6 +199,13 @@ class CalleeSimulator:
         limit = leg.callee.hangup_after_seconds
         if limit and now - leg.answered_at >= limit:
             leg.call.hangup(pj.CallOpParam())
+
+    @staticmethod
+    def _said_all(leg: _Leg) -> bool:
+        """A callee who hangs up when done has said their last line to its end."""
+        if not leg.callee.hangs_up_when_done or leg.next_line < len(leg.callee.say) or not leg.lines:
+            return False
+        return time.time() >= leg.lines[-1]["speech_end_at"]
 
     def _say(self, leg: _Leg, wav: Path | None) -> None:
         if wav is None:

@@ -31,6 +31,7 @@ class Callee(Strict):
     say: list[Utterance] = Field(default_factory=list)
     greeting: Path | None = None  # voicemail
     hangup_after_seconds: Annotated[float, Field(gt=0, le=600)] | None = None
+    hangs_up_when_done: bool = False  # the moment the last line's speech ends, as "stop calling me" and gone
 
     @model_validator(mode="after")
     def _voicemail_has_greeting(self) -> Callee:
