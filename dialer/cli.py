@@ -14,13 +14,17 @@ from tierdial.errors import UserError
 def _triage(args: argparse.Namespace) -> int:
     # Speech and the model are imported here, not at the top: every `tierdial` command would wait for them.
     from asr.audio import read_wav
+    from asr.cli import config_with_languages
     from asr.engine import AsrEngine
     from dialer.triage import triage_recording
     from intent.training import model_for
 
     config = load_config(args.config)
+    if args.language:  # heard as a campaign in that language would hear it
+        config = config_with_languages(config, args.language)
     recording = read_wav(Path(args.file))  # a bad file is reported before the model is loaded
-    result = triage_recording(recording, AsrEngine.from_config(config.asr, warm_recognizers=1), model_for(config))
+    engine = AsrEngine.from_config(config.asr, warm_recognizers=1)
+    result = triage_recording(recording, engine, model_for(config), args.language or "")
     if args.json:
         print(json.dumps({k: result[k] for k in ("transcript", "tier", "confidence", "evidence")}, ensure_ascii=False))
     else:
@@ -99,6 +103,11 @@ def register(commands: argparse._SubParsersAction) -> argparse._SubParsersAction
     dialer.telephony.asterisk.cli.register(commands)
     triage = commands.add_parser("triage", help="transcribe and classify one recording, as a live call would")
     triage.add_argument("file", help="mono 16-bit PCM WAV at 8 or 16 kHz")
+    triage.add_argument(
+        "--language",
+        choices=("ko", "en", "zh"),  # asr.language's values (tierdial.config)
+        help="what the callee speaks (default: asr.language): as a campaign in that language hears it",
+    )
     triage.add_argument("--json", action="store_true")
     triage.set_defaults(run=_triage)
     bench = commands.add_parser("bench", help="benchmarks that print JSON").add_subparsers(dest="action", required=True)

@@ -13,18 +13,21 @@ from tierdial.messages import AudioChunk, FinalTranscript, HangUp, TierDecided
 from tierdial.stages import run_chain
 
 
-def heard_live(recording: Recording, engine: AsrEngine, model: IntentModel) -> list[object]:
-    """What a live call's recogniser and scorer make of the recording, frame by frame: transcripts and decisions."""
+def heard_live(recording: Recording, engine: AsrEngine, model: IntentModel, language: str = "") -> list[object]:
+    """What a live call's recogniser and scorer make of the recording, frame by frame: transcripts and decisions.
+    `language`: what the callee speaks (the engine's main language when empty)."""
     call_id = f"triage-{uuid.uuid4().hex[:12]}"
-    stages = [AsrStage(engine), LiveScorer(model)]
+    stages = [AsrStage(engine, language), LiveScorer(model)]
     out: list[object] = []
     for frame in frames(recording.pcm, recording.sample_rate):
         out += run_chain(stages, [AudioChunk(call_id, frame, recording.sample_rate)])
     return out + run_chain(stages, [HangUp(call_id, "end of recording")])
 
 
-def triage_recording(recording: Recording, engine: AsrEngine, model: IntentModel) -> dict[str, object]:
-    out = heard_live(recording, engine, model)
+def triage_recording(
+    recording: Recording, engine: AsrEngine, model: IntentModel, language: str = ""
+) -> dict[str, object]:
+    out = heard_live(recording, engine, model, language)
 
     transcript = " ".join(m.text for m in out if isinstance(m, FinalTranscript))
     decisions = [m for m in out if isinstance(m, TierDecided)]

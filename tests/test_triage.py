@@ -64,3 +64,13 @@ def test_silence_is_unreachable(tmp_path: Path, cli_env: dict) -> None:
     result = run_cli("triage", str(silent), "--json", env=cli_env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tier"] == "F"
+
+
+def test_an_english_recording_is_heard_as_an_english_campaign_would(tmp_path: Path, cli_env: dict) -> None:
+    from tests.helpers import spoken_wav
+
+    said = spoken_wav(tmp_path / "stop.wav", "en-us", "Please stop calling me. Take my number off your list.")
+    result = run_cli("triage", str(said), "--language", "en", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["tier"] == "E" and "calling" in output["transcript"].lower(), output
