@@ -15,7 +15,7 @@ from dataclasses import replace
 from asr.audio import MODEL_RATE, ToModelRate
 from asr.backend import Heard, Recogniser
 from asr.second_pass import CallSecondPass
-from asr.speech_gate import Passage, SpeechGate
+from asr.speech_gate import PREROLL_MS, Passage, SpeechGate
 from tierdial.messages import FinalTranscript, PartialTranscript, Word
 
 Result = PartialTranscript | FinalTranscript
@@ -82,6 +82,14 @@ class AsrStream:
     @property
     def position_ms(self) -> int:
         return self._samples * 1000 // MODEL_RATE
+
+    @property
+    def settled_ms(self) -> int | None:
+        """How far into the call everything has had its final transcript, or was silence (short of the gate's
+        preroll, which may open the next utterance); None while an utterance is open or its final is decoding."""
+        if self._gate.open or (self._second is not None and not self._second.idle):
+            return None
+        return max(0, self.position_ms - PREROLL_MS)
 
     def feed(self, pcm: bytes) -> list[Result]:
         if self._closed:

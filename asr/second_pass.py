@@ -56,6 +56,11 @@ class CallSecondPass:
             self._pending.append((result, self._start_sample, self._onset_sample, streaming_reading))
             self._pcm = bytearray()
 
+    @property
+    def idle(self) -> bool:
+        """No utterance being gathered, none waiting for its final."""
+        return not self._pcm and not self._pending
+
     def ready(self) -> list[FinalTranscript]:
         """The finals decoded so far, up to the first utterance still waiting."""
         finals = []

@@ -72,10 +72,12 @@ class _Progress:
         self._since = 0
         return True
 
-    def payload(self, heard_ms: int, waiting_bytes: int) -> bytes:
+    def payload(self, heard_ms: int, waiting_bytes: int, settled_ms: int | None) -> bytes:
         lag_ms = waiting_bytes // self.bytes_per_ms
         message = {"type": "progress", "call_id": self.call_id, "heard_ms": heard_ms, "lag_ms": lag_ms,
                    "decode_ms": round(self.decode_seconds * 1000)}  # fmt: skip
+        if settled_ms is not None:
+            message["settled_ms"] = settled_ms  # the client holds nothing before it for a replay
         return json.dumps(message).encode()
 
 
@@ -168,7 +170,7 @@ class _CallHandler(socketserver.BaseRequestHandler):
                         # Unread bytes include the frames' 3-byte headers: under 1 % of the audio, left in.
                         waiting = _unread_bytes(self.request) + parser.pending
                         waiting += sum(len(later.payload) for later in frames[index + 1 :])
-                        payload = progress.payload(self.stream.position_ms, waiting)
+                        payload = progress.payload(self.stream.position_ms, waiting, self.stream.settled_ms)
                         self.server.lag_ms[self.call_id] = waiting // progress.bytes_per_ms
                         self.request.sendall(wire.encode(wire.KIND_RESULT, payload))
                 elif frame.kind == wire.KIND_ERROR:

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from asr import audiosocket as wire
-from asr.client import AsrAudio, AsrClient, AsrMessage
+from asr.client import AsrClient, AsrMessage, asr_message
 
 log = logging.getLogger(__name__)
 PROBE_SECONDS = 0.3
@@ -139,4 +139,10 @@ class AsrServicePool:
     ) -> AsrClient:
         host, port = self.choose()
         log.debug("ASR service %s:%d chosen", host, port, extra={"call_id": call_id})
-        return AsrAudio(host, port).open(call_id, sample_rate, on_result, stream_uuid, thread_init, language)
+
+        def deliver(result: dict) -> None:
+            on_result(asr_message(call_id, result))
+
+        # A call whose service is lost is taken up by the least-lagged one answering then (itself, restarted).
+        return AsrClient(host, port, stream_uuid or call_id, sample_rate, deliver, thread_init, language, self.choose,
+                         call_id)  # fmt: skip

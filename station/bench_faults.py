@@ -20,7 +20,8 @@ reads the database, the callees' own log and the station's log. Figures, per fau
 - double_dials: contacts with two attempts whose times overlap (dialled twice at once);
 - recovered_s: from the fault to the first final transcript of a call answered after it (the next
   call answered and transcribed); null when no call was answered after the fault;
-- notes: what was killed, what the station's log said of it, and the calls not heard.
+- notes: what was killed, what the station's log said of it, the calls not heard, and those heard only
+  after they ended (the recogniser caught up on held audio once the callee had hung up).
 
 Faults: asr_killed (the station's local ASR service, SIGKILL, while a callee speaks; the station
 starts it again on the same port) and sip_worker_killed (a SIP worker, SIGKILL, with calls up; the
@@ -242,8 +243,11 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
     noticed = any(NOTICED[fault] in line for line in tap.lines)
     notes += "; the station's log says so" if noticed else "; the station's log does not mention it"
     not_heard, optouts_not_heard = figures.pop("not_heard"), figures.pop("optouts_not_heard")
+    heard_late = figures.pop("heard_late")
     if not_heard:
         notes += f"; {not_heard} calls not heard (no tier decided: cut off, or the recogniser gone)"
+    if heard_late:
+        notes += f"; {heard_late} calls heard only after they ended (transcripts kept; only an opt-out acted on)"
     if optouts_not_heard:
         notes += f"; {optouts_not_heard} of the lost opt-outs said on a call not heard"
     return {"fault": fault, **figures, "notes": notes}
@@ -305,7 +309,8 @@ def _figures(records: _Records, said: dict[str, list[float]], seen: _Seen, optin
         "lost_outcomes": sum(1 for a in records.attempts if a.outcome == CallOutcome.in_progress),
         "double_dials": _double_dials(records.attempts),
         "recovered_s": round(min(recovered), 1) if recovered else None,
-        "not_heard": len(answered) - len(heard),
+        "not_heard": sum(1 for a in answered if a.final_tier is None and a.call_id not in records.transcribed),
+        "heard_late": sum(1 for a in answered if a.final_tier is None and a.call_id in records.transcribed),
         "optouts_not_heard": len({a.phone for a in answered if a.final_tier is None} & lost_optouts),
     }
 

@@ -142,6 +142,7 @@ def test_sending_never_waits_on_a_service_that_stopped_reading() -> None:
         started = time.monotonic()
         for _ in range(10 * 60 * 50):  # ten minutes of 20 ms frames: more than the kernel's buffers hold
             client.send(bytes(640))
+        client.hang_up()  # the call ends: the SIP process hangs the stream up from its own thread too
         assert time.monotonic() - started < 10  # nothing blocked the caller (a SIP process's media clock)
         assert client.dropped_bytes > 0  # past the queue's limit, the oldest audio went
 
@@ -163,3 +164,43 @@ def test_the_service_ends_when_terminated_even_by_a_burst_of_signals() -> None:
         assert service.process.wait(timeout=20) == 0, service.errors()
     finally:
         service.stop()
+
+
+def test_a_call_is_heard_whole_when_its_asr_service_dies_mid_utterance_and_restarts(speech_rows: list[dict]) -> None:
+    """The service killed while the callee speaks: the call's audio is held, and replayed to the service once it is
+    back on its port; the words come out as if nothing had happened, on the call's own time line."""
+    import os
+    import signal
+
+    from tests.helpers import wait_until
+    from tierdial.processes import start_service
+
+    _, recording = _recording(speech_rows, "E")
+    listening = bytes(5 * 32000)  # the callee hears the bot's opening: the service says there is nothing to replay
+    call = [*frames(listening + recording.pcm, 16000)]
+    service = start_service(["asr", "serve", "--port", "0", "--recognizers", "1"], "listening on", cwd=ROOT)
+    try:
+        unbroken, errors = _stream_to_service(service.address, listening + recording.pcm, 16000)
+        assert errors == [] and [r for r in unbroken if r["type"] == "final"]
+        results: list[dict] = []
+        client = AsrClient(*service.address, str(uuid.uuid4()), 16000, results.append)
+        halfway = (len(listening) + len(recording.pcm) // 2) // 640
+        for frame in call[:halfway]:  # halfway through the utterance
+            client.send(frame)
+        wait_until(lambda: [r for r in results if r["type"] == "partial" and r["text"]], 30, "the callee being heard")
+        os.kill(service.pid, signal.SIGKILL)
+        service.process.wait(10)
+        for frame in call[halfway:]:  # the callee goes on talking while there is no service
+            client.send(frame)
+        service = start_service(["asr", "serve", "--port", str(service.address[1]), "--recognizers", "1"],
+                                "listening on", cwd=ROOT)  # fmt: skip
+        wait_until(lambda: client.reconnections == 1, 30, "the stream taken up by the restarted service")
+        assert client.finish(timeout=60)
+    finally:
+        service.stop()
+    finals = [(r["text"], r["start_ms"], r["end_ms"]) for r in results if r["type"] == "final"]
+    assert finals == [(r["text"], r["start_ms"], r["end_ms"]) for r in unbroken if r["type"] == "final"], finals
+    assert client.dropped_bytes == 0
+    # The utterance, not the silence before it: the service says how far it has settled every half second of audio,
+    # short of the gate's 0.3 s preroll.
+    assert client.replayed_ms < recording.seconds * 1000 + 800

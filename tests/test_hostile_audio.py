@@ -43,6 +43,7 @@ class _ChattyStream:
 
     def __init__(self, call_id: str) -> None:
         self.call_id, self.position_ms = call_id, 0
+        self.settled_ms: int | None = None  # always in the middle of an utterance
         self.closed = threading.Event()
 
     def feed(self, pcm: bytes) -> list[PartialTranscript]:
