@@ -10,6 +10,8 @@ from dialer.telephony.codecs import PJSIP_CODEC_IDS
 from tierdial.config import load_config
 from tierdial.errors import UserError
 
+MAX_DROP_PERCENT = 50
+
 
 def _triage(args: argparse.Namespace) -> int:
     # Speech and the model are imported here, not at the top: every `tierdial` command would wait for them.
@@ -81,8 +83,11 @@ def _sim_callees(args: argparse.Namespace) -> int:
     from dialer.sim.callees import serve
     from dialer.sim.scenario import load_scenario
 
+    if not 0 <= args.drop_percent <= MAX_DROP_PERCENT:
+        raise UserError(f"--drop-percent must be 0-{MAX_DROP_PERCENT}")
     scenario = load_scenario(Path(args.scenario))
-    return serve(scenario, args.port, Path(args.record_dir) if args.record_dir else None, codec=args.codec)
+    record_dir = Path(args.record_dir) if args.record_dir else None
+    return serve(scenario, args.port, record_dir, codec=args.codec, drop_percent=args.drop_percent)
 
 
 def _sim_agent(args: argparse.Namespace) -> int:
@@ -135,6 +140,9 @@ def register(commands: argparse._SubParsersAction) -> argparse._SubParsersAction
         "--codec",
         choices=sorted(PJSIP_CODEC_IDS),
         help="offer only this codec, as a carrier does (pcmu, pcma: 8 kHz G.711; default: G.722 first, then G.711)",
+    )
+    callees.add_argument(
+        "--drop-percent", type=int, default=0, help="lose this share of the RTP packets each way, as a lossy network"
     )
     callees.set_defaults(run=_sim_callees)
     agent = sim.add_parser("agent", help="an agent's headset softphone: answers the dialer and records what it hears")

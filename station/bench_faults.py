@@ -24,8 +24,10 @@ reads the database, the callees' own log and the station's log. Figures, per fau
   after they ended (the recogniser caught up on held audio once the callee had hung up).
 
 Faults: asr_killed (the station's local ASR service, SIGKILL, while a callee speaks; the station
-starts it again on the same port) and sip_worker_killed (a SIP worker, SIGKILL, with calls up; the
-engine starts another). console_killed is not measured: see `NOT_MEASURED`.
+starts it again on the same port), sip_worker_killed (a SIP worker, SIGKILL, with calls up; the
+engine starts another) and packet_loss (the callees' network loses `LOST_PERCENT` of the RTP packets
+each way, the whole run: the callee simulators' media drops them; measured from the first answer).
+console_killed is not measured: see `NOT_MEASURED`.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from station.assembly import Station
 from station.bench_live import bench_config, is_json, phones_taking_turns
 from tierdial.config import Config
 from tierdial.errors import UserError
-from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript
+from tierdial.messages import Answered, AudioGaps, CallEnded, FinalTranscript, PartialTranscript
 from tierdial.polling import poll_until
 from tierdial.processes import start_service
 
@@ -71,8 +73,13 @@ CALLEE_HANGS_UP_SECONDS = 25
 LINES = 3
 MIN_CONTACTS = LINES + 1  # at least one call placed after the fault, to measure the recovery by
 FAULT_WAIT_SECONDS = 120
+LOST_PERCENT = 5  # packet_loss: of the RTP packets each way (a poor mobile connection loses 1-5 %)
 # What the station's log says when each fault is noticed (its own words, from the modules that handle them).
-NOTICED = {"asr_killed": "the ASR service ended", "sip_worker_killed": "ended; starting another"}
+NOTICED = {
+    "asr_killed": "the ASR service ended",
+    "sip_worker_killed": "ended; starting another",
+    "packet_loss": "callee audio broken",
+}
 NOT_MEASURED = {
     "console_killed": "not measured: the station serves its console from a thread of its own process, so killing "
     "the console is killing the station (`tierdial bench cluster` measures that); an upload to a console-only node "
@@ -88,6 +95,7 @@ class _Seen:
     ended: dict[str, float] = field(default_factory=dict)
     first_final: dict[str, float] = field(default_factory=dict)
     speaking: set[str] = field(default_factory=set)  # calls with the callee's speech transcribed (partials)
+    gaps: dict[str, AudioGaps] = field(default_factory=dict)  # the callee audio each call's recogniser missed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def up(self) -> list[str]:
@@ -120,6 +128,8 @@ def _observe(seen: _Seen, message: object) -> None:
             seen.speaking.add(call_id)
         elif isinstance(message, FinalTranscript) and message.speaker == "callee" and message.text:
             seen.first_final.setdefault(call_id, now)
+        elif isinstance(message, AudioGaps) and message.total_ms:
+            seen.gaps[call_id] = message
 
 
 def _scenario(phones: list[str]) -> tuple[dict, set[str]]:
@@ -174,10 +184,19 @@ def _kill_sip_worker(station: Station, seen: _Seen) -> tuple[float, str]:
     return killed, f"SIP worker killed, {up} calls up on the station; another in its place after {took:.1f} s"
 
 
+def _lossy_network(station: Station, seen: _Seen) -> tuple[float, str]:
+    """The loss is the callees' network's from the start (`LOSSY`): measured from the first call answered."""
+    _wait(seen.up, FAULT_WAIT_SECONDS, "a call answered")
+    return min(seen.answered.values()), f"the callees' network loses {LOST_PERCENT} % of RTP packets each way"
+
+
 FAULTS: dict[str, Callable[[Station, _Seen], tuple[float, str]]] = {
     "asr_killed": _kill_asr,
     "sip_worker_killed": _kill_sip_worker,
+    "packet_loss": _lossy_network,
 }
+# Faults of the callees' side, set when their simulators start: the arguments they are started with.
+LOSSY = {"packet_loss": ["--drop-percent", str(LOST_PERCENT)]}
 
 
 def run_bench_faults(config: Config, config_path: str | None, faults: list[str], contacts: int) -> list[dict]:
@@ -205,8 +224,9 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
     scenario, opting_out = _scenario(phones)
     scenario_path = workdir / "scenario.json"
     scenario_path.write_text(json.dumps(scenario), encoding="utf-8")
+    lossy = LOSSY.get(fault, [])
     callee_sims = [
-        start_service(["sim", "callees", "--scenario", str(scenario_path)], "listening on") for _ in range(sims)
+        start_service(["sim", "callees", "--scenario", str(scenario_path), *lossy], "listening on") for _ in range(sims)
     ]
     headset = start_service(["sim", "agent"], "listening on")
     _, clock = noon_in_seoul_clock()
@@ -250,6 +270,11 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         notes += f"; {heard_late} calls heard only after they ended (transcripts kept; only an opt-out acted on)"
     if optouts_not_heard:
         notes += f"; {optouts_not_heard} of the lost opt-outs said on a call not heard"
+    if seen.gaps:
+        concealed = sum(gaps.concealed_ms for gaps in seen.gaps.values())
+        longest = max(gaps.longest_ms for gaps in seen.gaps.values())
+        notes += (f"; callee audio gaps reported on {len(seen.gaps)} of {len(seen.answered)} answered calls "
+                  f"({concealed} ms concealed in all, {longest} ms at most at once)")  # fmt: skip
     return {"fault": fault, **figures, "notes": notes}
 
 

@@ -25,6 +25,18 @@ def test_a_sip_worker_killed_mid_campaign_loses_nothing(cli_env: dict) -> None:
     assert figures["recovered_s"] is not None and "the station's log says so" in figures["notes"], figures
 
 
+@pytest.mark.timeout(240)
+def test_a_lossy_callee_network_is_reported_and_loses_nothing(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "packet_loss", "--contacts", "4", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0), figures
+    # Every call answered had its gaps reported, and a tier decided all the same (no call "not heard").
+    assert "callee audio gaps reported on 4 of 4 answered calls" in figures["notes"], figures
+    assert "not heard" not in figures["notes"], figures
+
+
 def test_bench_faults_says_why_the_console_is_not_killed() -> None:
     with pytest.raises(UserError, match="from a thread of its own process"):
         run_bench_faults(parse_config({}, "test"), None, ["console_killed"], contacts=12)

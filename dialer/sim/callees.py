@@ -127,11 +127,13 @@ class CalleeSimulator:
         record_dir: Path | None = None,
         log: TextIO = sys.stdout,
         codec: str | None = None,
+        drop_percent: int = 0,
     ):
+        """`drop_percent`: of the RTP packets each way, lost, as on the callees' lossy network."""
         self.scenario = scenario
         self.log = log
         self.record_dir = record_dir
-        self.endpoint, self.port = start_endpoint(host, port, only_codec=codec)
+        self.endpoint, self.port = start_endpoint(host, port, only_codec=codec, drop_percent=drop_percent)
         self.free_taps = [AudioTap(f"callee{i}") for i in range(call_limit())]
         self.legs: list[_Leg] = []
         self.retired_calls = RetiredCalls()  # rejected and ended calls, dropped once their call id is free
@@ -276,11 +278,16 @@ def _interrupt(*_: object) -> None:
 
 
 def serve(
-    scenario: Scenario, port: int, record_dir: Path | None, role: str = "callee", codec: str | None = None
+    scenario: Scenario,
+    port: int,
+    record_dir: Path | None,
+    role: str = "callee",
+    codec: str | None = None,
+    drop_percent: int = 0,
 ) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     out = silence_native_stdout()
-    sim = CalleeSimulator(scenario, port=port, record_dir=record_dir, log=out, codec=codec)
+    sim = CalleeSimulator(scenario, port=port, record_dir=record_dir, log=out, codec=codec, drop_percent=drop_percent)
     print(f"{role} simulator listening on 127.0.0.1:{sim.port}", file=out, flush=True)
     try:
         sim.run()

@@ -54,10 +54,13 @@ def call_limit() -> int:
     return int(pj.UaConfig().maxCalls)
 
 
-def start_endpoint(host: str = "127.0.0.1", port: int = 0, only_codec: str | None = None) -> tuple[Any, int]:
+def start_endpoint(
+    host: str = "127.0.0.1", port: int = 0, only_codec: str | None = None, drop_percent: int = 0
+) -> tuple[Any, int]:
     """A started endpoint with one UDP transport; returns it and the port it listens on.
 
-    `only_codec` (a key of PJSIP_CODEC_IDS) leaves that codec alone enabled, as a narrowband carrier does."""
+    `only_codec` (a key of PJSIP_CODEC_IDS) leaves that codec alone enabled, as a narrowband carrier does;
+    `drop_percent` of the RTP packets it sends and receives are lost, as on a lossy network (simulated peers)."""
     endpoint = pj.Endpoint()
     endpoint.libCreate()
     config = pj.EpConfig()
@@ -70,6 +73,7 @@ def start_endpoint(host: str = "127.0.0.1", port: int = 0, only_codec: str | Non
     config.medConfig.sndClockRate = BRIDGE_RATE
     config.medConfig.noVad = True
     config.medConfig.ecTailLen = 0
+    config.medConfig.txDropPct = config.medConfig.rxDropPct = drop_percent
     endpoint.libInit(config)
     transport = pj.TransportConfig()
     transport.boundAddress = host
