@@ -37,6 +37,7 @@ from station.relay import Relay, on_postgresql
 from station.web import ConsoleServer
 from tierdial.bus import EventBus
 from tierdial.config import Config
+from tierdial.held_writes import unreachable
 from tierdial.periodic import Every
 from tierdial.schema import migrated_database
 
@@ -149,7 +150,10 @@ class Station:
         if self.relay is not None:
             self.relay.stop()
         self.asr.stop()
-        if self._started:
+        if not self.flow.records.answers() and self.flow.records.held:
+            log.error("stopping with %d records of calls not written: the database does not answer",
+                      self.flow.records.held)  # fmt: skip
+        if self._started and not self.flow.records.away:
             with self.sessions.begin() as session:
                 members.stopped(session, self.instance)
         log.info("station %s stopped", self.name)
@@ -187,18 +191,23 @@ class Station:
         while not self._stop.is_set():
             try:
                 self._step()
-            except Exception:  # the database away for a moment, say: log it, keep the calls, try again
-                log.exception("station step failed")
-                self._stop.wait(1.0)
+            except Exception as exc:  # keep the calls, try again
+                if unreachable(exc):  # said once; no call is placed until the database answers (`_step`)
+                    self.flow.records.went_away(exc)
+                else:
+                    log.exception("station step failed")
+                    self._stop.wait(1.0)
             self._stop.wait(TICK_SECONDS)
 
     def _step(self) -> None:
+        self.flow.watchdog()  # silent callees, hot leads nobody took: whether or not any campaign is paced here
+        if not self.flow.records.answers():
+            return  # the database away, or what calls recorded meanwhile not yet written: nothing else to do
         if self._beat.due():
             with self.sessions.begin() as session:
                 members.beat(session, self.instance, self.draining.is_set(), self.console_url)
         if self._recover.due():
             self._recover_dead()
-        self.flow.watchdog()  # silent callees, hot leads nobody took: whether or not any campaign is paced here
         if self._confirm.due():
             self.flow.confirm_agent_states()
         if self.draining.is_set():
