@@ -142,7 +142,12 @@ class Station:
         self._stop.set()
         if self._loop.is_alive():
             self._loop.join(timeout=10)
-        self.pacer.let_go_all()
+        try:
+            self.pacer.let_go_all()
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            log.warning("campaign leases not let go (the database does not answer): they expire by themselves")
         if self.flow.engine is not None:
             self.flow.engine.stop()
         if self.console:
