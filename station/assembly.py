@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import math
 import threading
 import time
 import uuid
@@ -94,6 +95,7 @@ class Station:
         self._confirm = Every(CONFIRM_EVERY.total_seconds())
         self._ask_asr, self._asr_answers, self._asr_silent_checks = Every(ASR_CHECK_SECONDS), True, 0
         self._started = False
+        self._database_back_at = -math.inf  # when the database last answered again after being away
 
     def _engine(self) -> Engine:
         return self.sessions.kw["bind"]
@@ -206,12 +208,17 @@ class Station:
 
     def _step(self) -> None:
         self.flow.watchdog()  # silent callees, hot leads nobody took: whether or not any campaign is paced here
+        away = self.flow.records.away
         if not self.flow.records.answers():
             return  # the database away, or what calls recorded meanwhile not yet written: nothing else to do
-        if self._beat.due():
+        if away:
+            self._database_back_at = time.monotonic()
+        if self._beat.due() or away:
             with self.sessions.begin() as session:
                 members.beat(session, self.instance, self.draining.is_set(), self.console_url)
-        if self._recover.due():
+        # Every station fell silent while the database was away, not only dead ones: the live ones get the time a
+        # dead one is given to beat again before any is recovered (its calls closed, its campaigns taken).
+        if self._recover.due() and time.monotonic() - self._database_back_at > members.DEAD_AFTER_SECONDS:
             self._recover_dead()
         if self._confirm.due():
             self.flow.confirm_agent_states()
