@@ -94,18 +94,25 @@ class HeldWrites:
             if self.away and time.monotonic() - self._asked < ASK_EVERY_SECONDS:
                 return False
             self._asked = time.monotonic()
+        try:  # asked outside the lock: a server that does not answer at all takes its timeout, and calls write here
+            with self.sessions() as session:
+                session.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            if not unreachable(exc):
+                raise
+            self.went_away(exc)
+            return False
+        with self._lock:
+            if not self.away and not self.held:
+                return True  # another thread wrote them meanwhile
             made = self.held
             try:
-                with self.sessions() as session:
-                    session.execute(text("SELECT 1"))
                 for queue in (self._first, self._rest):
                     while queue:
                         what, write = queue[0]
                         self._replay(what, write)
                         queue.popleft()
-            except DBAPIError as exc:
-                if not unreachable(exc):
-                    raise
+            except DBAPIError as exc:  # away again: `_replay` raised it
                 self.went_away(exc)
                 return False
             away = time.monotonic() - self._away_since if self._away_since is not None else 0.0
