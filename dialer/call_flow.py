@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from asr.load import AsrLoad
@@ -46,6 +47,7 @@ from number_pool.reputation import ReportKind
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.db import utcnow
+from tierdial.held_writes import HeldWrites, unreachable
 from tierdial.logs import mask_number
 from tierdial.messages import (
     AgentStatus,
@@ -97,6 +99,8 @@ class CallFlow:
         self.ended_calls = EndedCalls(self.scorer.end_call)  # for the recogniser's last words after a call's end
         self.asr_load = AsrLoad()
         self._lock = threading.RLock()
+        # What calls record while the database is away, kept in order until it answers (the station then dials again).
+        self.records = HeldWrites(sessions)
 
     @property
     def engine(self) -> TelephonyEngine | None:
@@ -165,10 +169,11 @@ class CallFlow:
             self.bus.publish(Takeover(call_id, agent))
             self.engine.stop_playing(call_id)
             self.engine.bridge(call_id, leg)
-        with self.sessions.begin() as session:
-            session.query(CallAttempt).filter_by(call_id=call_id).update(
-                {"agent_name": agent, "connected_at": utcnow()}
-            )
+        taken = {"agent_name": agent, "connected_at": utcnow()}
+        self.records.write(
+            f"call {call_id}'s takeover",
+            lambda session: session.query(CallAttempt).filter_by(call_id=call_id).update(taken),
+        )
         log.info("taken over by %s", agent, extra={"call_id": call_id, "campaign": call.campaign})
 
     def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
@@ -274,8 +279,14 @@ class CallFlow:
     def _store_answer(self, call: LiveCall) -> None:
         """Kept at once, not only at the end: if this station dies mid-call, the call is known to have been answered
         (it counts as an attempt, and as abandoned unless an agent had it)."""
-        with self.sessions.begin() as session:
-            session.query(CallAttempt).filter_by(call_id=call.call_id).update({"answered_at": call.answered_on})
+        answered = {"answered_at": call.answered_on}
+        self.records.write(
+            f"call {call.call_id}'s answer",
+            lambda session: session.query(CallAttempt).filter_by(call_id=call.call_id).update(answered),
+        )
+
+    def _store_final(self, final: FinalTranscript) -> None:
+        self.records.write(f"a transcript of call {final.call_id}", lambda session: record_final(session, final))
 
     @staticmethod
     def _note_gaps(call: LiveCall, gaps: AudioGaps) -> None:
@@ -321,8 +332,7 @@ class CallFlow:
         if isinstance(message, FinalTranscript):
             call.listening_since = time.monotonic() if not call.closing else 0.0
             call.machine = call.machine or is_machine_greeting(message.text)
-            with self.sessions.begin() as session:
-                record_final(session, message)
+            self._store_final(message)
             self.bus.publish(message)  # once stored: what a console has shown is never lost with the station
             return
         if not isinstance(message, TierDecided):
@@ -334,8 +344,8 @@ class CallFlow:
         ask = False
         if message.is_final and not (call.closing or call.taken_over_by or call.machine):
             message, ask = call.opt_out_check.review(message, self.model.probabilities)
-        with self.sessions.begin() as session:
-            record_decision(session, message, self.model.version)
+        decided, version = message, self.model.version
+        self.records.write(f"a tier of call {call.call_id}", lambda session: record_decision(session, decided, version))
         self.bus.publish(message)
         if ask:  # unanswered, the call ends on the tier put aside
             call.final_tier, call.final_text = message.tier, message.text
@@ -345,10 +355,16 @@ class CallFlow:
             return
         call.final_tier, call.final_text = message.tier, message.text
         if message.tier == "E":
-            # Honoured before anything else happens on the call, in its own committed transaction.
-            with self.sessions.begin() as session:
-                add_opt_out(session, call.phone, "opt-out during call", f"call {call.call_id}")
-            log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
+            # Honoured before anything else happens on the call, in its own committed transaction; with the database
+            # away, kept first in line for it (and no call is placed meanwhile).
+            phone, source = call.phone, f"call {call.call_id}"
+            written = self.records.write(
+                f"the opt-out of call {call.call_id}",
+                lambda session: add_opt_out(session, phone, "opt-out during call", source),
+                first=True,
+            )
+            if written:
+                log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
             self._count_against_number(call, ReportKind.opt_out)
         if call.taken_over_by:
             return  # the bot is silent once an agent has the call
@@ -365,23 +381,27 @@ class CallFlow:
         """Stored like any final; on a call that ended a moment ago, scored on its last turn, and an opt-out honoured
         (`dialer.ended_calls`). Other tiers heard late go into the tier history only: the call's end was decided on
         what was heard while it was up."""
-        with self.sessions.begin() as session:
-            record_final(session, final)
+        self._store_final(final)
         self.bus.publish(final)
         call = self.ended_calls.get(final.call_id)
         if call is None:
             return
+        version = self.model.version
         for decided in self.scorer.process(final):
             if not isinstance(decided, TierDecided) or not decided.is_final:
                 continue
-            with self.sessions.begin() as session:
-                record_decision(session, decided, self.model.version)
+            self.records.write(f"a tier of call {call.call_id}",
+                               lambda session, decided=decided: record_decision(session, decided, version))  # fmt: skip
             if decided.tier == "E" and call.final_tier != "E":
                 call.final_tier, call.final_text = decided.tier, decided.text
-                with self.sessions.begin() as session:
+
+                def honour(session: Session) -> None:
                     record_late_opt_out(session, call)
-                log.info("opt-out recorded, heard after the call ended",
-                         extra={"call_id": call.call_id, "campaign": call.campaign})  # fmt: skip
+
+                written = self.records.write(f"the opt-out of call {call.call_id}", honour, first=True)
+                if written:
+                    log.info("opt-out recorded, heard after the call ended",
+                             extra={"call_id": call.call_id, "campaign": call.campaign})  # fmt: skip
                 self._count_against_number(call, ReportKind.opt_out)
 
     def _offer(self, call: LiveCall, decided: TierDecided) -> None:
@@ -395,20 +415,27 @@ class CallFlow:
                                         decided.text, decided.by_rule, paced=decided.tier in PACED_TIERS))  # fmt: skip
 
     def _count_against_number(self, call: LiveCall, kind: ReportKind) -> None:
-        with self.sessions.begin() as session:
+        def count(session: Session) -> None:
             caller_number = session.scalar(select(CallAttempt.caller_number).where(CallAttempt.call_id == call.call_id))
             outcome = report(session, caller_number, kind, f"call {call.call_id}", self.config.quarantine_after)
-        if outcome.quarantined:
-            paused = ", ".join(outcome.paused) or "no campaign"
-            log.warning("caller number quarantined; paused %s", paused, extra={"call_id": call.call_id})
+            if outcome.quarantined:
+                paused = ", ".join(outcome.paused) or "no campaign"
+                log.warning("caller number quarantined; paused %s", paused, extra={"call_id": call.call_id})
+
+        self.records.write(f"a report against call {call.call_id}'s caller number", count)
 
     def _say(self, call: LiveCall, prompt: str) -> None:
         call.closing = call.closing or prompt in CLOSING
         call.listening_since = 0.0
         self.scorer.new_turn(call.call_id)
         call.playing = prompt
-        with self.sessions() as session:  # the campaign's own approved recording, else the product's
-            own = approved_prompt(session, self.config.data_dir, call.campaign_id, prompt)
+        try:
+            with self.sessions() as session:  # the campaign's own approved recording, else the product's
+                own = approved_prompt(session, self.config.data_dir, call.campaign_id, prompt)
+        except DBAPIError as exc:  # the database away: the product's own prompt says who calls and how to stop calls
+            if not unreachable(exc):
+                raise
+            own = None
         self.engine.play(call.call_id, own or prompt_wav(prompt, call.language), prompt)
 
     def _prompt_finished(self, call: LiveCall, prompt: str) -> None:
@@ -431,7 +458,10 @@ class CallFlow:
         outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
         tier = call.final_tier if outcome == "answered" else None
         cause, defaults = f"{ended.sip_status} {ended.reason}", self.config.campaign_defaults
-        with self.sessions.begin() as session:
-            record_end(session, call, outcome, tier, cause, self.station_id, defaults, self.clock())
+        station, now = self.station_id, self.clock()
+        self.records.write(
+            f"the end of call {call.call_id}",
+            lambda session: record_end(session, call, outcome, tier, cause, station, defaults, now),
+        )
         log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
         return CallEnded(call.call_id, str(outcome), ended.sip_status, ended.reason)

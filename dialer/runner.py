@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,7 @@ from dialer.retention import EVERY as RETENTION_EVERY
 from dialer.retention import apply_retention
 from number_pool.pool import sync_numbers
 from tierdial.config import Config
+from tierdial.held_writes import unreachable
 from tierdial.messages import PacingUpdate
 from tierdial.periodic import Every
 
@@ -85,6 +87,8 @@ class CampaignRunner:
     def tick(self) -> bool:
         """Dial what may be dialled now; False when the campaign has nothing left to do."""
         self.flow.watchdog()
+        if not self.flow.records.answers():
+            return True  # the database away, or records of calls not yet in it: no claim is safe, no call placed
         free = self.lines_to_fill()
         self._publish_status()
         self._confirm_agents()
@@ -117,7 +121,13 @@ class CampaignRunner:
             if plan.caller_number is None:
                 log.info("not dialled: %s", plan.refusal, extra={"campaign": name})
                 continue
-            self.flow.dial(name, self.campaign_id, contact_id, phone, plan.caller_number)
+            try:
+                self.flow.dial(name, self.campaign_id, contact_id, phone, plan.caller_number)
+            except Exception as exc:
+                if unreachable(exc):  # claimed, never dialled: the claim goes when the database is back
+                    self.flow.records.write("a claim not dialled", partial(release, contact_id=contact_id,
+                                            holder=self.flow.station_id))  # fmt: skip
+                raise
         return more_to_call or bool(self.flow.in_flight())
 
     def _apply_retention(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import math
 import threading
 import time
 import uuid
@@ -37,6 +38,7 @@ from station.relay import Relay, on_postgresql
 from station.web import ConsoleServer
 from tierdial.bus import EventBus
 from tierdial.config import Config
+from tierdial.held_writes import unreachable
 from tierdial.periodic import Every
 from tierdial.schema import migrated_database
 
@@ -93,6 +95,7 @@ class Station:
         self._confirm = Every(CONFIRM_EVERY.total_seconds())
         self._ask_asr, self._asr_answers, self._asr_silent_checks = Every(ASR_CHECK_SECONDS), True, 0
         self._started = False
+        self._database_back_at = -math.inf  # when the database last answered again after being away
 
     def _engine(self) -> Engine:
         return self.sessions.kw["bind"]
@@ -141,7 +144,12 @@ class Station:
         self._stop.set()
         if self._loop.is_alive():
             self._loop.join(timeout=10)
-        self.pacer.let_go_all()
+        try:
+            self.pacer.let_go_all()
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            log.warning("campaign leases not let go (the database does not answer): they expire by themselves")
         if self.flow.engine is not None:
             self.flow.engine.stop()
         if self.console:
@@ -149,7 +157,10 @@ class Station:
         if self.relay is not None:
             self.relay.stop()
         self.asr.stop()
-        if self._started:
+        if not self.flow.records.answers() and self.flow.records.held:
+            log.error("stopping with %d records of calls not written: the database does not answer",
+                      self.flow.records.held)  # fmt: skip
+        if self._started and not self.flow.records.away:
             with self.sessions.begin() as session:
                 members.stopped(session, self.instance)
         log.info("station %s stopped", self.name)
@@ -187,18 +198,28 @@ class Station:
         while not self._stop.is_set():
             try:
                 self._step()
-            except Exception:  # the database away for a moment, say: log it, keep the calls, try again
-                log.exception("station step failed")
-                self._stop.wait(1.0)
+            except Exception as exc:  # keep the calls, try again
+                if unreachable(exc):  # said once; no call is placed until the database answers (`_step`)
+                    self.flow.records.went_away(exc)
+                else:
+                    log.exception("station step failed")
+                    self._stop.wait(1.0)
             self._stop.wait(TICK_SECONDS)
 
     def _step(self) -> None:
-        if self._beat.due():
+        self.flow.watchdog()  # silent callees, hot leads nobody took: whether or not any campaign is paced here
+        away = self.flow.records.away
+        if not self.flow.records.answers():
+            return  # the database away, or what calls recorded meanwhile not yet written: nothing else to do
+        if away:
+            self._database_back_at = time.monotonic()
+        if self._beat.due() or away:
             with self.sessions.begin() as session:
                 members.beat(session, self.instance, self.draining.is_set(), self.console_url)
-        if self._recover.due():
+        # Every station fell silent while the database was away, not only dead ones: the live ones get the time a
+        # dead one is given to beat again before any is recovered (its calls closed, its campaigns taken).
+        if self._recover.due() and time.monotonic() - self._database_back_at > members.DEAD_AFTER_SECONDS:
             self._recover_dead()
-        self.flow.watchdog()  # silent callees, hot leads nobody took: whether or not any campaign is paced here
         if self._confirm.due():
             self.flow.confirm_agent_states()
         if self.draining.is_set():

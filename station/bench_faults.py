@@ -25,9 +25,12 @@ reads the database, the callees' own log and the station's log. Figures, per fau
 
 Faults: asr_killed (the station's local ASR service, SIGKILL, while a callee speaks; the station
 starts it again on the same port), sip_worker_killed (a SIP worker, SIGKILL, with calls up; the
-engine starts another) and packet_loss (the callees' network loses `LOST_PERCENT` of the RTP packets
-each way, the whole run: the callee simulators' media drops them; measured from the first answer).
-console_killed is not measured: see `NOT_MEASURED`.
+engine starts another), packet_loss (the callees' network loses `LOST_PERCENT` of the RTP packets
+each way, the whole run: the callee simulators' media drops them; measured from the first answer) and
+postgres_restarted (the run's database on a sandbox PostgreSQL server of its own,
+`station.postgres_sandbox`, stopped as an administrator's restart does while a callee says an opt-out,
+kept down `DATABASE_DOWN_SECONDS`, started again on the same port and data). console_killed is not
+measured: see `NOT_MEASURED`.
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -60,7 +65,8 @@ from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import pbx_for
 from station.assembly import Station
 from station.bench_live import bench_config, is_json, phones_taking_turns
-from tierdial.config import Config
+from station.postgres_sandbox import PostgresServer
+from tierdial.config import Config, parse_config
 from tierdial.errors import UserError
 from tierdial.messages import Answered, AudioGaps, CallEnded, FinalTranscript, PartialTranscript
 from tierdial.polling import poll_until
@@ -79,7 +85,11 @@ NOTICED = {
     "asr_killed": "the ASR service ended",
     "sip_worker_killed": "ended; starting another",
     "packet_loss": "callee audio broken",
+    "postgres_restarted": "the database does not answer",
 }
+# Long enough for calls to end and opt-outs to be heard while the database is away, as in a real restart.
+DATABASE_DOWN_SECONDS = 10.0
+ON_POSTGRESQL = {"postgres_restarted"}  # faults run on a sandbox PostgreSQL server rather than SQLite
 NOT_MEASURED = {
     "console_killed": "not measured: the station serves its console from a thread of its own process, so killing "
     "the console is killing the station (`tierdial bench cluster` measures that); an upload to a console-only node "
@@ -190,10 +200,39 @@ def _lossy_network(station: Station, seen: _Seen) -> tuple[float, str]:
     return min(seen.answered.values()), f"the callees' network loses {LOST_PERCENT} % of RTP packets each way"
 
 
-FAULTS: dict[str, Callable[[Station, _Seen], tuple[float, str]]] = {
+def _restart_postgres(
+    station: Station, seen: _Seen, *, server: PostgresServer | None = None, opting_out: set[str] = frozenset()
+) -> tuple[float, str]:
+    """Stop the PostgreSQL server while a callee says an opt-out (its words being transcribed), keep it down
+    `DATABASE_DOWN_SECONDS`, start it again; returns once the station has written what it held and may dial again."""
+    assert server is not None  # `_run_one` hands it over
+    calls = station.flow.calls
+
+    def opting_out_now() -> list[str]:
+        return [c for c in seen.up() if c in seen.speaking and c in calls and calls[c].phone in opting_out]
+
+    _wait(opting_out_now, FAULT_WAIT_SECONDS, "a callee saying an opt-out")
+    up, ended_before = len(seen.up()), len(seen.ended)
+    server.halt()
+    stopped = time.time()
+    threading.Event().wait(DATABASE_DOWN_SECONDS)  # the fault itself: the server away for this long
+    ended_meanwhile, held = len(seen.ended) - ended_before, station.flow.records.held
+    server.resume()
+    back = time.monotonic()
+    records = station.flow.records
+    _wait(lambda: not records.away and not records.held, 60, "the station to write what it held and dial again")
+    return stopped, (
+        f"PostgreSQL stopped with {up} calls up, a callee saying an opt-out; down {DATABASE_DOWN_SECONDS:.0f} s, "
+        f"{ended_meanwhile} calls ended meanwhile, {held} records of calls held in memory; written and dialling "
+        f"resumed {time.monotonic() - back:.1f} s after it was back"
+    )
+
+
+FAULTS: dict[str, Callable[..., tuple[float, str]]] = {
     "asr_killed": _kill_asr,
     "sip_worker_killed": _kill_sip_worker,
     "packet_loss": _lossy_network,
+    "postgres_restarted": _restart_postgres,
 }
 # Faults of the callees' side, set when their simulators start: the arguments they are started with.
 LOSSY = {"packet_loss": ["--drop-percent", str(LOST_PERCENT)]}
@@ -232,9 +271,17 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
     _, clock = noon_in_seoul_clock()
     seen, tap = _Seen(), _LogTap()
     logging.getLogger().addHandler(tap)
+    inject, cleanup = FAULTS[fault], ExitStack()
     try:
         ports = [sim.address[1] for sim in callee_sims]
-        with pbx_for(bench_config(config, workdir, "pjsua2", ports, headset.address[1], LINES)) as bench:
+        bench = bench_config(config, workdir, "pjsua2", ports, headset.address[1], LINES)
+        if fault in ON_POSTGRESQL:
+            server = PostgresServer()
+            cleanup.callback(server.stop)
+            server.start()
+            bench = _on_database(bench, server.new_database("faults"))
+            inject = partial(inject, server=server, opting_out=opting_out)
+        with pbx_for(bench) as bench:
             station = Station(bench, config_path, clock=clock, console=False)
             station.bus.subscribe(lambda message: _observe(seen, message))
             progress = tqdm(total=contacts, desc=fault, unit="call", file=sys.stderr)
@@ -248,7 +295,7 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
                 campaign_id = create_sim_campaign(
                     station.sessions, f"faults {fault}", "faults", phones, bench, pacing="lines"
                 )
-                fault_at, notes = FAULTS[fault](station, seen)
+                fault_at, notes = inject(station, seen)
                 if not station.wait_campaign_done(campaign_id, timeout=60 * contacts):
                     notes += "; the campaign did not finish in time"
                 records = _records(station, campaign_id, opting_out)
@@ -257,6 +304,7 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         logging.getLogger().removeHandler(tap)
         headset.stop()
         callee_out = "\n".join(sim.stop() for sim in callee_sims)
+        cleanup.close()
         shutil.rmtree(workdir, ignore_errors=True)
     said = _lines_said(callee_out)
     figures = _figures(records, said, seen, opting_out, fault_at)
@@ -276,6 +324,12 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         notes += (f"; callee audio gaps reported on {len(seen.gaps)} of {len(seen.answered)} answered calls "
                   f"({concealed} ms concealed in all, {longest} ms at most at once)")  # fmt: skip
     return {"fault": fault, **figures, "notes": notes}
+
+
+def _on_database(config: Config, url: str) -> Config:
+    data = config.model_dump(mode="json")
+    data["database"]["url"] = url
+    return parse_config(data, "benchmark configuration")
 
 
 def _records(station: Station, campaign_id: int, opting_out: set[str]) -> _Records:

@@ -185,12 +185,14 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     cluster.add_argument("--json", action="store_true", help="one line of JSON")
     cluster.set_defaults(run=_bench_cluster)
     faults = bench.add_parser(
-        "faults", help="a short campaign with one fault injected per run (ASR service, SIP worker killed): nothing lost"
+        "faults",
+        help="a short campaign with one fault injected per run (ASR service, SIP worker killed, PostgreSQL "
+        "restarted): nothing lost",
     )
     faults.add_argument(
         "--fault",
         action="append",
-        choices=["asr_killed", "sip_worker_killed", "packet_loss", "console_killed"],
+        choices=["asr_killed", "sip_worker_killed", "packet_loss", "postgres_restarted", "console_killed"],
         help="a fault to inject (repeatable; default: every one measured)",
     )
     faults.add_argument("--contacts", type=int, default=12, help="simulated callees per run (default 12)")

@@ -23,6 +23,7 @@ from station.leases import hold, let_go
 from station.members import live_stations
 from tierdial.config import Config
 from tierdial.db import utcnow
+from tierdial.held_writes import unreachable
 
 log = logging.getLogger(__name__)
 LOOK_EVERY_SECONDS = 3.0
@@ -112,7 +113,9 @@ class CampaignPacer:
         for campaign_id, runner in list(self.runners.items()):
             try:
                 more = runner.tick()
-            except Exception:  # one campaign's fault (its database rows, its numbers) must not stop the others
+            except Exception as exc:  # one campaign's fault (its database rows, its numbers) must not stop the others
+                if unreachable(exc):
+                    raise  # no campaign's: the database is away (the station says so once, and waits for it)
                 log.exception("pacing failed", extra={"campaign": runner.campaign_name})
                 continue
             if more:

@@ -43,6 +43,10 @@ class PostgresServer:
 
     def start(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "tierdial", "--auth=trust", "-E", "UTF8")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its port and data folder (again, after `halt`); returns once it accepts connections."""
         options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             str(self.bin / "pg_ctl"),
@@ -62,6 +66,10 @@ class PostgresServer:
                 break
             except OSError:
                 time.sleep(0.2)
+
+    def halt(self) -> None:
+        """Stop the server as an administrator's restart does (its clients disconnected), keeping its data."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def new_database(self, name: str) -> str:
         """An empty database of its own, for a test that must not share one; returns its URL."""

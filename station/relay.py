@@ -148,6 +148,7 @@ class Relay:
 
     def _send(self) -> None:
         connection: psycopg.Connection | None = None
+        failing = False  # said once per outage, not once a second
         while not self._stop.is_set():
             item = self._outbox.get()
             if item is None:
@@ -157,27 +158,37 @@ class Relay:
                 if connection is None or connection.closed:
                     connection = psycopg.connect(self.url, autocommit=True)
                 connection.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+                if failing:
+                    log.info("relay: notifying other nodes again")
+                failing = False
             except psycopg.Error as exc:
-                log.warning("relay: could not notify other nodes: %s", exc)
-                connection = None
+                if not failing:
+                    log.warning("relay: could not notify other nodes: %s", exc)
+                failing, connection = True, None
                 self._stop.wait(RECONNECT_SECONDS)
         if connection is not None:
             connection.close()
 
     # in --------------------------------------------------------------------------------------------
     def _listen(self) -> None:
+        lost = False  # said once per outage, not once a second
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True) as connection:
                     for channel in (EVENTS, COMMANDS, REPLIES):
                         connection.execute(f"LISTEN {channel}")  # constant channel names, not input
                     self.listening.set()
+                    if lost:
+                        log.info("relay: listening again")
+                    lost = False
                     while not self._stop.is_set():
                         for notice in connection.notifies(timeout=1.0, stop_after=100):
                             self._received(notice.channel, notice.payload)
             except psycopg.Error as exc:
                 self.listening.clear()
-                log.warning("relay: listening connection lost (%s); reconnecting", exc)
+                if not lost:
+                    log.warning("relay: listening connection lost (%s); reconnecting", str(exc).splitlines()[0])
+                lost = True
                 self._stop.wait(RECONNECT_SECONDS)
 
     def _received(self, channel: str, payload: str) -> None:

@@ -74,7 +74,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A server that does not answer (a restart, a failover) is noticed in seconds, not after the system's TCP timeout:
+    # calls in progress write through here and wait on it.
+    timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 5}
+    return create_engine(url, pool_pre_ping=True, connect_args=timeout)
 
 
 def _private_sqlite_file(path: Path) -> None:

@@ -254,11 +254,19 @@ class Pjsua2Engine(TelephonyEngine):
                     monitor = self._monitors.get(reply.call_id)
                 if monitor is not None:
                     self._send(worker, Monitor(reply.call_id, *monitor))
-                self._on_event(Answered(reply.call_id, reply.codec))
+                self._deliver(Answered(reply.call_id, reply.codec))
                 continue
             if isinstance(reply, CallEnded):
                 self._forget(worker, reply.call_id)
-            self._on_event(reply)
+            self._deliver(reply)
+
+    def _deliver(self, event: object) -> None:
+        """Hand an event on; a failure in its handling is that event's alone: this worker's later events (its other
+        calls' transcripts and ends) must still be read."""
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("handling %s failed", type(event).__name__, extra={"call_id": getattr(event, "call_id", "")})
 
     def _forget(self, worker: _WorkerHandle, call_id: str) -> None:
         """A leg ended: the leg it was bridged to stops exchanging audio with it (an agent stays up)."""
