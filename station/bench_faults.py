@@ -50,13 +50,14 @@ from tqdm import tqdm
 
 from asr.models import TranscriptSegment
 from dialer.models import CallAttempt, CallOutcome, Contact, DoNotCall
-from dialer.sim.setup import create_sim_campaign, noon_in_seoul_clock, wait_for_agent
+from dialer.sim.setup import create_sim_campaign, wait_for_agent
 from dialer.telephony.legs import LegKind, leg_of
 from dialer.telephony.pjsua2.endpoint import call_limit
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import pbx_for
 from station.assembly import Station
 from station.bench_live import bench_config, is_json, phones_taking_turns
+from station.fault_clock import SteppedClock, dialled_outside_window, station_clock, step_back, step_forward
 from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript
@@ -71,7 +72,12 @@ LINES = 3
 MIN_CONTACTS = LINES + 1  # at least one call placed after the fault, to measure the recovery by
 FAULT_WAIT_SECONDS = 120
 # What the station's log says when each fault is noticed (its own words, from the modules that handle them).
-NOTICED = {"asr_killed": "the ASR service ended", "sip_worker_killed": "ended; starting another"}
+NOTICED = {
+    "asr_killed": "the ASR service ended",
+    "sip_worker_killed": "ended; starting another",
+    "clock_step_forward": "calling window closed",
+    "clock_step_back": "calling window closed",
+}
 NOT_MEASURED = {
     "console_killed": "not measured: the station serves its console from a thread of its own process, so killing "
     "the console is killing the station (`tierdial bench cluster` measures that); an upload to a console-only node "
@@ -176,6 +182,8 @@ def _kill_sip_worker(station: Station, seen: _Seen) -> tuple[float, str]:
 FAULTS: dict[str, Callable[[Station, _Seen], tuple[float, str]]] = {
     "asr_killed": _kill_asr,
     "sip_worker_killed": _kill_sip_worker,
+    "clock_step_forward": step_forward,
+    "clock_step_back": step_back,
 }
 
 
@@ -192,7 +200,7 @@ def run_bench_faults(config: Config, config_path: str | None, faults: list[str],
 class _Records:
     """The campaign's records, read from the database once it is over."""
 
-    attempts: list  # rows: call_id, contact_id, phone, started_at, ended_at, outcome, final_tier
+    attempts: list  # rows: call_id, contact_id, phone, started_at, ended_at, outcome, final_tier, timezone
     transcribed: set[str]  # calls with a callee transcript stored
     listed: set[str]  # numbers on the do-not-call list
 
@@ -208,7 +216,7 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         start_service(["sim", "callees", "--scenario", str(scenario_path)], "listening on") for _ in range(sims)
     ]
     headset = start_service(["sim", "agent"], "listening on")
-    _, clock = noon_in_seoul_clock()
+    clock = station_clock(fault)
     seen, tap = _Seen(), _LogTap()
     logging.getLogger().addHandler(tap)
     try:
@@ -239,9 +247,12 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         shutil.rmtree(workdir, ignore_errors=True)
     said = _lines_said(callee_out)
     figures = _figures(records, said, seen, opting_out, fault_at)
+    figures = _with_window_figures(figures, records, clock, contacts)
     noticed = any(NOTICED[fault] in line for line in tap.lines)
     notes += "; the station's log says so" if noticed else "; the station's log does not mention it"
     not_heard, optouts_not_heard = figures.pop("not_heard"), figures.pop("optouts_not_heard")
+    if never := figures.pop("not_dialled"):
+        notes += f"; {never} contacts not dialled" + (" (the window closed)" if fault.startswith("clock") else "")
     if not_heard:
         notes += f"; {not_heard} calls not heard (no tier decided: cut off, or the recogniser gone)"
     if optouts_not_heard:
@@ -261,6 +272,7 @@ def _records(station: Station, campaign_id: int, opting_out: set[str]) -> _Recor
                     CallAttempt.ended_at,
                     CallAttempt.outcome,
                     CallAttempt.final_tier,
+                    Contact.timezone,
                 )
                 .join(Contact, Contact.id == CallAttempt.contact_id)
                 .where(CallAttempt.campaign_id == campaign_id)
@@ -310,6 +322,17 @@ def _figures(records: _Records, said: dict[str, list[float]], seen: _Seen, optin
     }
 
 
+def _with_window_figures(figures: dict, records: _Records, clock: SteppedClock, contacts: int) -> dict:
+    """dialled_outside_window next to double_dials (see `station.fault_clock`), and the contacts never dialled."""
+    ordered = {}
+    for name, value in figures.items():
+        ordered[name] = value
+        if name == "double_dials":
+            ordered["dialled_outside_window"] = dialled_outside_window(records.attempts, clock)
+    ordered["not_dialled"] = contacts - len({a.contact_id for a in records.attempts})
+    return ordered
+
+
 def _double_dials(attempts: list) -> int:
     """Contacts with two attempts at once: one started before the other had ended."""
     by_contact: dict[int, list] = defaultdict(list)
@@ -326,7 +349,8 @@ def _double_dials(attempts: list) -> int:
 
 def table(results: list[dict]) -> str:
     """The results for a person: one row per fault, its notes below."""
-    columns = ["fault", "calls", "lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials", "recovered_s"]
+    columns = ["fault", "calls", "lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials",
+               "dialled_outside_window", "recovered_s"]  # fmt: skip
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
     rows = [columns, *([str(r[c]) for c in columns] for r in results)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]

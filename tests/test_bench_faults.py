@@ -28,3 +28,29 @@ def test_a_sip_worker_killed_mid_campaign_loses_nothing(cli_env: dict) -> None:
 def test_bench_faults_says_why_the_console_is_not_killed() -> None:
     with pytest.raises(UserError, match="from a thread of its own process"):
         run_bench_faults(parse_config({}, "test"), None, ["console_killed"], contacts=12)
+
+
+@pytest.mark.timeout(180)
+def test_a_clock_stepped_past_the_windows_end_stops_dialling_and_says_why(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "clock_step_forward", "--contacts", "6", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    # The calls up at the step (up to 3 lines) go on to their end; nobody else is dialled.
+    assert figures["dialled_outside_window"] == 0 and 2 <= figures["calls"] <= 3, figures
+    assert "contacts not dialled (the window closed)" in figures["notes"], figures
+    assert "calling window closed, no call placed until it opens" in result.stderr, result.stderr[-3000:]
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0), figures
+
+
+@pytest.mark.timeout(180)
+def test_a_clock_stepped_back_before_the_windows_start_dials_nobody_early(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "clock_step_back", "--contacts", "4", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert figures["dialled_outside_window"] == 0 and figures["calls"] == 4, figures
+    # The window opens again 20 s after the step, by the clock's own motion, and the campaign goes on by itself.
+    assert figures["recovered_s"] is not None and figures["recovered_s"] >= 20, figures
+    assert "calling window open again: dialling resumes" in result.stderr, result.stderr[-3000:]
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0), figures

@@ -77,3 +77,19 @@ def test_the_log_says_dialling_stopped_for_the_window_and_when_it_resumes(runner
     assert sum("calling window closed" in r.getMessage() for r in caplog.records) == 1
     with sessions() as session:
         assert session.scalars(select(CallAttempt)).all() == []
+
+
+def test_the_fault_audit_reads_each_attempt_on_the_clock_as_it_was_then() -> None:
+    """`bench faults` counts an attempt started at 21:00:05 on a stepped clock as dialled outside the window, and one
+    started before the step at its own time."""
+    from types import SimpleNamespace
+
+    from station.fault_clock import SteppedClock, dialled_outside_window
+
+    clock = SteppedClock(dt.time(20, 59, 50))
+    before = dt.datetime.now(dt.UTC)
+    clock.step_to(dt.time(21, 0, 0))
+    after = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+    assert f"{clock.at(before).astimezone(clock.zone):%H:%M}" == "20:59"
+    attempts = [SimpleNamespace(started_at=at.replace(tzinfo=None), timezone="Asia/Seoul") for at in (before, after)]
+    assert dialled_outside_window(attempts[:1], clock) == 0 and dialled_outside_window(attempts, clock) == 1
