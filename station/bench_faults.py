@@ -58,6 +58,7 @@ from dialer.telephony.registry import pbx_for
 from station.assembly import Station
 from station.bench_live import bench_config, is_json, phones_taking_turns
 from station.fault_clock import SteppedClock, dialled_outside_window, station_clock, step_back, step_forward
+from station.fault_console import upload_killed
 from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.messages import Answered, CallEnded, FinalTranscript, PartialTranscript
@@ -93,6 +94,7 @@ class _Seen:
     ended: dict[str, float] = field(default_factory=dict)
     first_final: dict[str, float] = field(default_factory=dict)
     speaking: set[str] = field(default_factory=set)  # calls with the callee's speech transcribed (partials)
+    audit: dict[str, int] = field(default_factory=dict)  # a fault's own figures (see `station.fault_console`)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def up(self) -> list[str]:
@@ -184,6 +186,7 @@ FAULTS: dict[str, Callable[[Station, _Seen], tuple[float, str]]] = {
     "sip_worker_killed": _kill_sip_worker,
     "clock_step_forward": step_forward,
     "clock_step_back": step_back,
+    "console_killed_upload": upload_killed,
 }
 
 
@@ -248,8 +251,9 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
     said = _lines_said(callee_out)
     figures = _figures(records, said, seen, opting_out, fault_at)
     figures = _with_window_figures(figures, records, clock, contacts)
-    noticed = any(NOTICED[fault] in line for line in tap.lines)
-    notes += "; the station's log says so" if noticed else "; the station's log does not mention it"
+    if fault in NOTICED:  # a console node's faults are not the station's to notice: their notes say who did
+        noticed = any(NOTICED[fault] in line for line in tap.lines)
+        notes += "; the station's log says so" if noticed else "; the station's log does not mention it"
     not_heard, optouts_not_heard = figures.pop("not_heard"), figures.pop("optouts_not_heard")
     if never := figures.pop("not_dialled"):
         notes += f"; {never} contacts not dialled" + (" (the window closed)" if fault.startswith("clock") else "")
@@ -257,7 +261,7 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         notes += f"; {not_heard} calls not heard (no tier decided: cut off, or the recogniser gone)"
     if optouts_not_heard:
         notes += f"; {optouts_not_heard} of the lost opt-outs said on a call not heard"
-    return {"fault": fault, **figures, "notes": notes}
+    return {"fault": fault, **figures, **seen.audit, "notes": notes}
 
 
 def _records(station: Station, campaign_id: int, opting_out: set[str]) -> _Records:

@@ -190,7 +190,14 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     faults.add_argument(
         "--fault",
         action="append",
-        choices=["asr_killed", "sip_worker_killed", "clock_step_forward", "clock_step_back", "console_killed"],
+        choices=[
+            "asr_killed",
+            "sip_worker_killed",
+            "clock_step_forward",
+            "clock_step_back",
+            "console_killed_upload",
+            "console_killed",
+        ],
         help="a fault to inject (repeatable; default: every one measured)",
     )
     faults.add_argument("--contacts", type=int, default=12, help="simulated callees per run (default 12)")

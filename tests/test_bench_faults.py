@@ -54,3 +54,16 @@ def test_a_clock_stepped_back_before_the_windows_start_dials_nobody_early(cli_en
     assert "calling window open again: dialling resumes" in result.stderr, result.stderr[-3000:]
     lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
     assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0), figures
+
+
+@pytest.mark.timeout(240)
+def test_a_console_node_killed_mid_upload_leaves_no_half_list_and_the_list_sent_again_is_whole(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "console_killed_upload", "--contacts", "4", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    # What the script sees on another node: the import failed as interrupted, nothing kept, no file left on disk; the
+    # list sent again is there whole, each number once; the station's calls went on.
+    assert figures["half_written"] == 0 and figures["list_wrong"] == 0, figures
+    assert "reports the import failed (interrupted" in figures["notes"], figures
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0) and figures["calls"] == 4, figures
