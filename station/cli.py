@@ -185,7 +185,9 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     cluster.add_argument("--json", action="store_true", help="one line of JSON")
     cluster.set_defaults(run=_bench_cluster)
     faults = bench.add_parser(
-        "faults", help="a short campaign with one fault injected per run (ASR service, SIP worker killed): nothing lost"
+        "faults",
+        help="a short campaign with one fault injected per run (ASR service, SIP worker, console node killed; the "
+        "clock stepped): nothing lost",
     )
     faults.add_argument(
         "--fault",
@@ -196,7 +198,7 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
             "clock_step_forward",
             "clock_step_back",
             "console_killed_upload",
-            "console_killed",
+            "console_killed_takeover",
         ],
         help="a fault to inject (repeatable; default: every one measured)",
     )

@@ -10,16 +10,27 @@ added to the fault's:
   another console node has looked (or that left their file, with its names and numbers, on disk);
 - list_wrong: contacts the campaign holds after the upload that went through, minus the rows of the list, plus the
   numbers it holds twice (0 when the list is there whole, once).
+
+console_killed_takeover (on PostgreSQL, where a console node reaches the station holding a call): the agent clicks
+Take over on a console node, which is killed while the click is still arriving (the takeover must not happen, the
+call must stay up with the bot); the agent clicks again on a second node, killed the moment the station carries the
+takeover out, before it can answer; then again on a third. Figure added:
+
+- takeover_lost: 1 when the call, at the end, is not bridged to the agent who clicked (or ended without being), or
+  the second click was refused; 0 when the agent has the call.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import signal
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +39,11 @@ from sqlalchemy import func, select
 
 from console.tokens import create_token
 from dialer.campaigns import create_campaign
-from dialer.models import CampaignStatus, Contact
+from dialer.models import CallAttempt, CampaignStatus, Contact
+from dialer.sim.setup import AGENT
+from station.postgres_sandbox import PostgresServer
+from tierdial.config import Config, parse_config
+from tierdial.messages import Bridged, Takeover
 from tierdial.polling import poll_until
 from tierdial.processes import Service, start_service
 
@@ -67,10 +82,13 @@ class ConsoleNodes:
     def uploads_left(self) -> list[Path]:
         return list((self.folder / "var" / "uploads").glob("*.upload"))
 
-    def request(self, node: Service, method: str, path: str, body: bytes | None = None) -> tuple[int, dict]:
+    def request(self, node: Service, method: str, path: str, body: bytes | dict | None = None) -> tuple[int, dict]:
         connection = http.client.HTTPConnection(*node.address, timeout=60)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if isinstance(body, dict):
+            body, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
         try:
-            connection.request(method, path, body=body, headers={"Authorization": f"Bearer {self.token}"})
+            connection.request(method, path, body=body, headers=headers)
             reply = connection.getresponse()
             return reply.status, json.loads(reply.read() or b"{}")
         finally:
@@ -171,3 +189,92 @@ def _contacts(station: Station, campaign_id: int, *, distinct: bool = False) -> 
     counted = func.count(func.distinct(Contact.phone_e164)) if distinct else func.count(Contact.id)
     with station.sessions() as session:
         return session.scalar(select(counted).where(Contact.campaign_id == campaign_id)) or 0
+
+
+# Faults run with their station on PostgreSQL (a console node reaches a station's calls only there).
+ON_POSTGRESQL = {"console_killed_takeover"}
+
+
+@contextlib.contextmanager
+def database_for(fault: str, config: Config) -> Iterator[Config]:
+    """The run's configuration: as it is, or on a throwaway PostgreSQL server for the faults that need one."""
+    if fault not in ON_POSTGRESQL:
+        yield config
+        return
+    server = PostgresServer()
+    try:
+        server.start()
+        data = config.model_dump(mode="json")
+        data["database"]["url"] = server.new_database("faults")
+        yield parse_config(data, "benchmark configuration")
+    finally:
+        server.stop()
+
+
+def takeover_killed(station: Station, seen) -> tuple[float, str]:  # type: ignore[no-untyped-def]
+    nodes = ConsoleNodes(station)
+    try:
+        cut, first, second = nodes.start(), nodes.start(), nodes.start()  # all listening before the clicks
+        call_id = poll_until(lambda: _takeable(station, seen), 120, "a call up to take over (bench faults)", every=0.1)
+        killed: list[float] = []
+        bridged = threading.Event()
+
+        def on_takeover(message: Takeover) -> None:  # in the station, as it carries the click out
+            if message.call_id == call_id and not killed:
+                os.kill(first.pid, signal.SIGKILL)  # before the station's answer can reach the node
+                killed.append(time.time())
+
+        def on_bridged(message: Bridged) -> None:
+            if message.call_id == call_id:
+                bridged.set()
+
+        unsubscribe = [station.bus.subscribe(on_takeover, Takeover), station.bus.subscribe(on_bridged, Bridged)]
+        path, click = f"/api/v1/calls/{call_id}/takeover", {"agent": AGENT}
+        _click_cut(nodes, cut, path, json.dumps(click).encode())
+        untouched = call_id in station.flow.calls and station.flow.calls[call_id].taken_over_by is None
+        try:
+            answer = str(nodes.request(first, "POST", path, click))
+        except (OSError, http.client.HTTPException) as exc:  # the node died under the click
+            answer = f"no answer ({type(exc).__name__})"
+        first.process.wait(10)
+        status, again = nodes.request(second, "POST", path, click)
+        agent_has_it = bridged.wait(15) and _bridged_to(station, call_id) == AGENT
+        for stop in unsubscribe:
+            stop()
+    finally:
+        nodes.stop()
+    seen.audit["takeover_lost"] = int(not (untouched and agent_has_it and status == 202 and killed))
+    notes = (
+        f"console node killed with a takeover click half sent: the call {'stayed' if untouched else 'did not stay'} "
+        f"up with the bot; another killed as the station carried the click out, {len(seen.up())} calls up: it got "
+        f"{answer}; clicked again on another node: {status} {again.get('status') or again.get('message')}; the "
+        f"call is {'bridged to the agent' if agent_has_it else 'not bridged to the agent'}"
+    )
+    return (killed[0] if killed else time.time()), notes
+
+
+def _click_cut(nodes: ConsoleNodes, node: Service, path: str, click: bytes) -> None:
+    """Send the click's headers and half its body, then kill the node: the click never reaches the station."""
+    connection = http.client.HTTPConnection(*node.address, timeout=60)
+    connection.putrequest("POST", path)
+    connection.putheader("Authorization", f"Bearer {nodes.token}")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(len(click)))
+    connection.endheaders()
+    connection.send(click[: len(click) // 2])
+    kill(node)
+    connection.close()
+
+
+def _takeable(station: Station, seen) -> str | None:  # type: ignore[no-untyped-def]
+    """A call up whose callee has not opted out (an opt-out is never handed to an agent), answered a moment ago."""
+    for call_id in reversed(seen.up()):
+        call = station.flow.calls.get(call_id)
+        if call is not None and call.final_tier not in ("E",) and not call.taken_over_by:
+            return call_id
+    return None
+
+
+def _bridged_to(station: Station, call_id: str) -> str | None:
+    with station.sessions() as session:
+        return session.scalar(select(CallAttempt.agent_name).where(CallAttempt.call_id == call_id))
