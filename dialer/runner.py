@@ -35,6 +35,8 @@ from tierdial.periodic import Every
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 STATUS_EVERY_SECONDS = 2.0
+# How often an idle campaign looks whether the calling window is why (a look may scan the campaign's contacts).
+WINDOW_LOOK_SECONDS = 10.0
 
 
 class CampaignRunner:
@@ -72,6 +74,7 @@ class CampaignRunner:
         self._status_due, self._confirm_due = Every(STATUS_EVERY_SECONDS), Every(CONFIRM_EVERY.total_seconds())
         self._retention_due = Every(RETENTION_EVERY.total_seconds())
         self._window_closed = False  # told: nobody callable now, and the calling window is why
+        self._window_look = Every(WINDOW_LOOK_SECONDS)
 
     def lines_to_fill(self) -> int:
         before = self.headroom.lines
@@ -130,7 +133,7 @@ class CampaignRunner:
                 self._window_closed = False
                 log.warning("calling window open again: dialling resumes", extra={"campaign": self.campaign_name})
             return
-        if self._window_closed:
+        if self._window_closed or not self._window_look.due():
             return
         why = closed_window(session, campaign, self.clock())
         if why is not None:
