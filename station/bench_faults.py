@@ -360,6 +360,8 @@ def table(results: list[dict]) -> str:
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
     rows = [columns, *([str(r[c]) for c in columns] for r in results)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    lines += [f"{r['fault']}: {r['notes']}" for r in results]
+    for result in results:  # a fault's own figures (half_written, takeover_lost, ...) lead its notes
+        own = "".join(f"{k} {v}; " for k, v in result.items() if k not in (*columns, "notes"))
+        lines.append(f"{result['fault']}: {own}{result['notes']}")
     lines += [f"{fault}: {why}" for fault, why in NOT_MEASURED.items()]
     return "\n".join(lines)
