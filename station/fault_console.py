@@ -26,6 +26,7 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -97,6 +98,7 @@ class ConsoleNodes:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def kill(node: Service) -> None:
