@@ -36,10 +36,12 @@ class Database:
             return False
         return True
 
-    @staticmethod
-    def _sweep(sessions: sessionmaker[Session]) -> None:
-        # An API upload loads in a thread of the console: if the last console died mid-load, say so.
+    def _sweep(self, sessions: sessionmaker[Session]) -> None:
+        # An API upload loads in a thread of the console: if the last console died mid-load, say so, and delete the
+        # files it was receiving or loading.
+        from console.list_uploads import sweep_uploads
         from dialer.lists.status import mark_interrupted
 
         with sessions.begin() as session:
             mark_interrupted(session)
+        sweep_uploads(self._config.data_dir / "uploads")

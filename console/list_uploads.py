@@ -3,6 +3,10 @@
 A small file is loaded within the request and its per-row report returned. A big one is
 saved, registered and loaded in the background: its import's status shows the progress and,
 at the end, the same report. Either way the import is one transaction.
+
+A saved file is named after the console process receiving it: a console killed while receiving or loading it
+leaves it behind (people's names and numbers), and the next console on the same data folder deletes it when
+it first opens the database.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from werkzeug.datastructures import FileStorage
 from console.auth import sessions
 from dialer.lists.importer import ListTerms, import_list, import_workers, register_import
 from dialer.lists.rows import RowReader, detect_format
-from dialer.lists.status import import_status
+from dialer.lists.status import import_status, loader_tag
 from tierdial.config import Config
 from tierdial.errors import UserError
 from tierdial.private_files import private_dir, private_open
@@ -49,7 +53,7 @@ def accept_list(campaign: str, fields: Mapping[str, str], upload: FileStorage | 
         name=name,
         imported_by=actor,
     )
-    path = config.data_dir / "uploads" / f"{uuid.uuid4().hex}.upload"
+    path = _upload_path(config.data_dir / "uploads")
     private_dir(path.parent)  # a list is people's names and numbers
     with private_open(path, "wb") as out:
         if upload:
@@ -80,6 +84,26 @@ def accept_list(campaign: str, fields: Mapping[str, str], upload: FileStorage | 
 
     threading.Thread(target=_load_in_background, args=(sessions(), job, advance, board)).start()
     return Accepted(job_id, None)
+
+
+def _upload_path(folder: Path) -> Path:
+    _host, pid, started = loader_tag().split(":")
+    return folder / f"{pid}-{started}-{uuid.uuid4().hex}.upload"
+
+
+def sweep_uploads(folder: Path) -> int:
+    """Delete the uploads whose console process is gone (killed while receiving or loading them); returns how many.
+    The import of such a file, if it had begun, is marked failed by `dialer.lists.status`: nothing of it was kept."""
+    swept = 0
+    for path in folder.glob("*-*-*.upload"):
+        pid, started, _ = path.name.split("-", 2)
+        if pid.isdigit() and loader_tag(int(pid)).split(":")[1:] != [pid, started]:
+            path.unlink(missing_ok=True)
+            swept += 1
+    if swept:
+        log.warning("deleted %d call list uploads left by a console that stopped while receiving or loading them",
+                    swept)  # fmt: skip
+    return swept
 
 
 def progress_board() -> dict[int, dict[str, int]]:

@@ -159,6 +159,8 @@ class CallFlow:
             leg = self.desk.leg_of(agent)
             if leg is None:
                 raise CallCommandError(409, f"agent {agent}'s phone is not connected")
+            if call.taken_over_by == agent:  # the same click again: its first answer was lost (a console node died)
+                return
             if call.taken_over_by:
                 raise CallCommandError(409, f"already taken over by {call.taken_over_by}")
             if call.final_tier == "E":  # an agent's pitch after "stop calling me" is the call the law forbids

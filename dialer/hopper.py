@@ -83,3 +83,25 @@ def next_callable(
         )
         chosen.extend(session.scalars(query))
     return chosen
+
+
+def closed_window(session: Session, campaign: Campaign, now: dt.datetime) -> str | None:
+    """When contacts are left to call and the calling window keeps them waiting now, why (the first zone's reason,
+    as the dial check words it); None when the window keeps nobody waiting."""
+    window = calling_window(campaign)
+    for region, zones in session.execute(
+        select(CampaignZone.region, CampaignZone.timezone).where(CampaignZone.campaign_id == campaign.id)
+    ):
+        why = why_not_now(window, region, zones.split(), now)
+        if why is None:
+            continue
+        left = select(Contact.id).where(
+            Contact.campaign_id == campaign.id,
+            Contact.region == region,
+            Contact.timezone == zones,
+            Contact.status != ContactStatus.closed,
+            Contact.attempts < campaign.max_attempts_total,
+        )
+        if session.scalar(left.limit(1)) is not None:
+            return why
+    return None

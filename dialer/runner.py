@@ -22,7 +22,7 @@ from dialer.campaign_stats import hot_lead_record
 from dialer.claims import claim, release
 from dialer.dial_check import plan_dial
 from dialer.dnc_registry import stale_registries
-from dialer.hopper import next_callable
+from dialer.hopper import closed_window, next_callable
 from dialer.models import Campaign, CampaignStatus, Contact
 from dialer.pacing.headroom import TranscriptionHeadroom
 from dialer.pacing.live import LivePacing
@@ -37,6 +37,8 @@ from tierdial.periodic import Every
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 STATUS_EVERY_SECONDS = 2.0
+# How often an idle campaign looks whether the calling window is why (a look may scan the campaign's contacts).
+WINDOW_LOOK_SECONDS = 10.0
 
 
 class CampaignRunner:
@@ -73,6 +75,8 @@ class CampaignRunner:
         self._unsubscribe = flow.bus.subscribe(self.pacing.on_message)
         self._status_due, self._confirm_due = Every(STATUS_EVERY_SECONDS), Every(CONFIRM_EVERY.total_seconds())
         self._retention_due = Every(RETENTION_EVERY.total_seconds())
+        self._window_closed = False  # told: nobody callable now, and the calling window is why
+        self._window_look = Every(WINDOW_LOOK_SECONDS)
 
     def lines_to_fill(self) -> int:
         before = self.headroom.lines
@@ -108,6 +112,7 @@ class CampaignRunner:
             )
             picked = [c.id for c in contacts[:free]]
             more_to_call = bool(contacts)
+            self._tell_window(session, campaign, more_to_call)
         for contact_id in picked:
             # Claimed, then checked again immediately before the dial, each in its own transaction, then dialled.
             with self.sessions.begin() as session:
@@ -129,6 +134,22 @@ class CampaignRunner:
                                             holder=self.flow.station_id))  # fmt: skip
                 raise
         return more_to_call or bool(self.flow.in_flight())
+
+    def _tell_window(self, session: Session, campaign: Campaign, callable_now: bool) -> None:
+        """Say once when dialling stops because the calling window closed (its end came, or the clock stepped out of
+        it), and once when it opens again: a supervisor watching an idle campaign learns why from the log."""
+        if callable_now:
+            if self._window_closed:
+                self._window_closed = False
+                log.warning("calling window open again: dialling resumes", extra={"campaign": self.campaign_name})
+            return
+        if self._window_closed or not self._window_look.due():
+            return
+        why = closed_window(session, campaign, self.clock())
+        if why is not None:
+            self._window_closed = True
+            log.warning("calling window closed, no call placed until it opens: %s", why,
+                        extra={"campaign": self.campaign_name})  # fmt: skip
 
     def _apply_retention(self) -> None:
         if not self._retention_due.due():

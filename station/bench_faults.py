@@ -26,11 +26,15 @@ reads the database, the callees' own log and the station's log. Figures, per fau
 Faults: asr_killed (the station's local ASR service, SIGKILL, while a callee speaks; the station
 starts it again on the same port), sip_worker_killed (a SIP worker, SIGKILL, with calls up; the
 engine starts another), packet_loss (the callees' network loses `LOST_PERCENT` of the RTP packets
-each way, the whole run: the callee simulators' media drops them; measured from the first answer) and
+each way, the whole run: the callee simulators' media drops them; measured from the first answer),
 postgres_restarted (the run's database on a sandbox PostgreSQL server of its own,
 `station.postgres_sandbox`, stopped as an administrator's restart does while a callee says an opt-out,
-kept down `DATABASE_DOWN_SECONDS`, started again on the same port and data). console_killed is not
-measured: see `NOT_MEASURED`.
+kept down `DATABASE_DOWN_SECONDS`, started again on the same port and data); clock_step_forward and
+clock_step_back (the station's clock stepped across an edge of the calling window:
+`station.fault_clock`, which adds dialled_outside_window to every fault's figures);
+console_killed_upload and console_killed_takeover (a console-only node killed mid-upload and
+mid-click: `station.fault_console`, with figures of their own). The notes also count the contacts
+never dialled (those the closed window kept waiting, for a clock fault).
 """
 
 from __future__ import annotations
@@ -58,13 +62,15 @@ from tqdm import tqdm
 
 from asr.models import TranscriptSegment
 from dialer.models import CallAttempt, CallOutcome, Contact, DoNotCall
-from dialer.sim.setup import create_sim_campaign, noon_in_seoul_clock, wait_for_agent
+from dialer.sim.setup import create_sim_campaign, wait_for_agent
 from dialer.telephony.legs import LegKind, leg_of
 from dialer.telephony.pjsua2.endpoint import call_limit
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from dialer.telephony.registry import pbx_for
 from station.assembly import Station
 from station.bench_live import bench_config, is_json, phones_taking_turns
+from station.fault_clock import SteppedClock, dialled_outside_window, station_clock, step_back, step_forward
+from station.fault_console import takeover_killed, upload_killed
 from station.postgres_sandbox import PostgresServer
 from tierdial.config import Config, parse_config
 from tierdial.errors import UserError
@@ -86,15 +92,14 @@ NOTICED = {
     "sip_worker_killed": "ended; starting another",
     "packet_loss": "callee audio broken",
     "postgres_restarted": "the database does not answer",
+    "clock_step_forward": "calling window closed",
+    "clock_step_back": "calling window closed",
 }
 # Long enough for calls to end and opt-outs to be heard while the database is away, as in a real restart.
 DATABASE_DOWN_SECONDS = 10.0
-ON_POSTGRESQL = {"postgres_restarted"}  # faults run on a sandbox PostgreSQL server rather than SQLite
-NOT_MEASURED = {
-    "console_killed": "not measured: the station serves its console from a thread of its own process, so killing "
-    "the console is killing the station (`tierdial bench cluster` measures that); an upload to a console-only node "
-    "(`tierdial console serve`) killed mid-way is for a later version",
-}
+# Faults run on a sandbox PostgreSQL server rather than SQLite (a console node reaches a station's calls only there).
+ON_POSTGRESQL = {"postgres_restarted", "console_killed_takeover"}
+NOT_MEASURED: dict[str, str] = {}  # faults named by the issue and not measured yet, with why
 
 
 @dataclass
@@ -106,6 +111,7 @@ class _Seen:
     first_final: dict[str, float] = field(default_factory=dict)
     speaking: set[str] = field(default_factory=set)  # calls with the callee's speech transcribed (partials)
     gaps: dict[str, AudioGaps] = field(default_factory=dict)  # the callee audio each call's recogniser missed
+    audit: dict[str, int] = field(default_factory=dict)  # a fault's own figures (see `station.fault_console`)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def up(self) -> list[str]:
@@ -233,6 +239,10 @@ FAULTS: dict[str, Callable[..., tuple[float, str]]] = {
     "sip_worker_killed": _kill_sip_worker,
     "packet_loss": _lossy_network,
     "postgres_restarted": _restart_postgres,
+    "clock_step_forward": step_forward,
+    "clock_step_back": step_back,
+    "console_killed_upload": upload_killed,
+    "console_killed_takeover": takeover_killed,
 }
 # Faults of the callees' side, set when their simulators start: the arguments they are started with.
 LOSSY = {"packet_loss": ["--drop-percent", str(LOST_PERCENT)]}
@@ -251,7 +261,7 @@ def run_bench_faults(config: Config, config_path: str | None, faults: list[str],
 class _Records:
     """The campaign's records, read from the database once it is over."""
 
-    attempts: list  # rows: call_id, contact_id, phone, started_at, ended_at, outcome, final_tier
+    attempts: list  # rows: call_id, contact_id, phone, started_at, ended_at, outcome, final_tier, timezone
     transcribed: set[str]  # calls with a callee transcript stored
     listed: set[str]  # numbers on the do-not-call list
 
@@ -268,7 +278,7 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         start_service(["sim", "callees", "--scenario", str(scenario_path), *lossy], "listening on") for _ in range(sims)
     ]
     headset = start_service(["sim", "agent"], "listening on")
-    _, clock = noon_in_seoul_clock()
+    clock = station_clock(fault)
     seen, tap = _Seen(), _LogTap()
     logging.getLogger().addHandler(tap)
     inject, cleanup = FAULTS[fault], ExitStack()
@@ -280,7 +290,8 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
             cleanup.callback(server.stop)
             server.start()
             bench = _on_database(bench, server.new_database("faults"))
-            inject = partial(inject, server=server, opting_out=opting_out)
+            if fault == "postgres_restarted":
+                inject = partial(inject, server=server, opting_out=opting_out)
         with pbx_for(bench) as bench:
             station = Station(bench, config_path, clock=clock, console=False)
             station.bus.subscribe(lambda message: _observe(seen, message))
@@ -308,10 +319,14 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         shutil.rmtree(workdir, ignore_errors=True)
     said = _lines_said(callee_out)
     figures = _figures(records, said, seen, opting_out, fault_at)
-    noticed = any(NOTICED[fault] in line for line in tap.lines)
-    notes += "; the station's log says so" if noticed else "; the station's log does not mention it"
+    figures = _with_window_figures(figures, records, clock, contacts)
+    if fault in NOTICED:  # a console node's faults are not the station's to notice: their notes say who did
+        noticed = any(NOTICED[fault] in line for line in tap.lines)
+        notes += "; the station's log says so" if noticed else "; the station's log does not mention it"
     not_heard, optouts_not_heard = figures.pop("not_heard"), figures.pop("optouts_not_heard")
     heard_late = figures.pop("heard_late")
+    if never := figures.pop("not_dialled"):
+        notes += f"; {never} contacts not dialled" + (" (the window closed)" if fault.startswith("clock") else "")
     if not_heard:
         notes += f"; {not_heard} calls not heard (no tier decided: cut off, or the recogniser gone)"
     if heard_late:
@@ -323,7 +338,7 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         longest = max(gaps.longest_ms for gaps in seen.gaps.values())
         notes += (f"; callee audio gaps reported on {len(seen.gaps)} of {len(seen.answered)} answered calls "
                   f"({concealed} ms concealed in all, {longest} ms at most at once)")  # fmt: skip
-    return {"fault": fault, **figures, "notes": notes}
+    return {"fault": fault, **figures, **seen.audit, "notes": notes}
 
 
 def _on_database(config: Config, url: str) -> Config:
@@ -344,6 +359,7 @@ def _records(station: Station, campaign_id: int, opting_out: set[str]) -> _Recor
                     CallAttempt.ended_at,
                     CallAttempt.outcome,
                     CallAttempt.final_tier,
+                    Contact.timezone,
                 )
                 .join(Contact, Contact.id == CallAttempt.contact_id)
                 .where(CallAttempt.campaign_id == campaign_id)
@@ -394,6 +410,17 @@ def _figures(records: _Records, said: dict[str, list[float]], seen: _Seen, optin
     }
 
 
+def _with_window_figures(figures: dict, records: _Records, clock: SteppedClock, contacts: int) -> dict:
+    """dialled_outside_window next to double_dials (see `station.fault_clock`), and the contacts never dialled."""
+    ordered = {}
+    for name, value in figures.items():
+        ordered[name] = value
+        if name == "double_dials":
+            ordered["dialled_outside_window"] = dialled_outside_window(records.attempts, clock)
+    ordered["not_dialled"] = contacts - len({a.contact_id for a in records.attempts})
+    return ordered
+
+
 def _double_dials(attempts: list) -> int:
     """Contacts with two attempts at once: one started before the other had ended."""
     by_contact: dict[int, list] = defaultdict(list)
@@ -410,10 +437,13 @@ def _double_dials(attempts: list) -> int:
 
 def table(results: list[dict]) -> str:
     """The results for a person: one row per fault, its notes below."""
-    columns = ["fault", "calls", "lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials", "recovered_s"]
+    columns = ["fault", "calls", "lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials",
+               "dialled_outside_window", "recovered_s"]  # fmt: skip
     widths = [max(len(c), *(len(str(r[c])) for r in results)) for c in columns]
     rows = [columns, *([str(r[c]) for c in columns] for r in results)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    lines += [f"{r['fault']}: {r['notes']}" for r in results]
+    for result in results:  # a fault's own figures (half_written, takeover_lost, ...) lead its notes
+        own = "".join(f"{k} {v}; " for k, v in result.items() if k not in (*columns, "notes"))
+        lines.append(f"{result['fault']}: {own}{result['notes']}")
     lines += [f"{fault}: {why}" for fault, why in NOT_MEASURED.items()]
     return "\n".join(lines)

@@ -186,13 +186,22 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     cluster.set_defaults(run=_bench_cluster)
     faults = bench.add_parser(
         "faults",
-        help="a short campaign with one fault injected per run (ASR service, SIP worker killed, PostgreSQL "
-        "restarted): nothing lost",
+        help="a short campaign with one fault injected per run (ASR service, SIP worker, console node killed; packets "
+        "lost; PostgreSQL restarted; the clock stepped): nothing lost",
     )
     faults.add_argument(
         "--fault",
         action="append",
-        choices=["asr_killed", "sip_worker_killed", "packet_loss", "postgres_restarted", "console_killed"],
+        choices=[
+            "asr_killed",
+            "sip_worker_killed",
+            "packet_loss",
+            "postgres_restarted",
+            "clock_step_forward",
+            "clock_step_back",
+            "console_killed_upload",
+            "console_killed_takeover",
+        ],
         help="a fault to inject (repeatable; default: every one measured)",
     )
     faults.add_argument("--contacts", type=int, default=12, help="simulated callees per run (default 12)")

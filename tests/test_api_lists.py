@@ -131,6 +131,24 @@ def test_an_import_whose_process_died_is_reported_failed_not_running(app) -> Non
     assert client.get(f"/api/v1/imports/{still_loading}", headers=_auth(app, "reader")).json["status"] == "running"
 
 
+def test_a_console_deletes_the_uploads_a_killed_console_left_behind(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A console killed while receiving or loading a list leaves its file (names and numbers) in the data folder; the
+    next console deletes it when it first opens the database, and keeps the files a live console is loading."""
+    dead = subprocess.Popen(["sleep", "60"])
+    _host, pid, started = loader_tag(dead.pid).split(":")
+    dead.kill()
+    dead.wait()
+    folder = tmp_path / "var" / "uploads"
+    folder.mkdir(parents=True)
+    left = folder / f"{pid}-{started}-{'a' * 32}.upload"
+    loading = list_uploads._upload_path(folder)  # this process's: alive
+    for path in (left, loading):
+        path.write_text("phone\n010-1234-5678\n")
+    client = app.test_client()
+    assert client.get("/api/v1/imports/1", headers=_auth(app, "reader")).status_code == 404  # the first use
+    assert sorted(folder.iterdir()) == [loading]
+
+
 def test_a_script_puts_numbers_on_the_do_not_call_list(app) -> None:  # type: ignore[no-untyped-def]
     client, url = app.test_client(), "/api/v1/dnc"
     body = {"phone": "010-1234-5678", "reason": "unsubscribed in the CRM"}

@@ -1,4 +1,5 @@
-"""`tierdial bench faults` runs a fault end to end and finds nothing lost (the quickest fault: a SIP worker killed)."""
+"""`tierdial bench faults` runs each fault end to end and finds nothing lost: a SIP worker killed, the clock stepped
+across the calling window's edges, a console node killed during a list upload and during a takeover click."""
 
 from __future__ import annotations
 
@@ -6,10 +7,7 @@ import json
 
 import pytest
 
-from station.bench_faults import run_bench_faults
 from tests.helpers import run_cli
-from tierdial.config import parse_config
-from tierdial.errors import UserError
 
 pytestmark = pytest.mark.realtime
 
@@ -55,6 +53,54 @@ def test_postgresql_restarted_mid_campaign_loses_nothing_and_dialling_resumes(cl
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
 
 
-def test_bench_faults_says_why_the_console_is_not_killed() -> None:
-    with pytest.raises(UserError, match="from a thread of its own process"):
-        run_bench_faults(parse_config({}, "test"), None, ["console_killed"], contacts=12)
+@pytest.mark.timeout(180)
+def test_a_clock_stepped_past_the_windows_end_stops_dialling_and_says_why(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "clock_step_forward", "--contacts", "6", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    # The calls up at the step (up to 3 lines) go on to their end; nobody else is dialled.
+    assert figures["dialled_outside_window"] == 0 and 2 <= figures["calls"] <= 3, figures
+    assert "contacts not dialled (the window closed)" in figures["notes"], figures
+    assert "calling window closed, no call placed until it opens" in result.stderr, result.stderr[-3000:]
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0), figures
+
+
+@pytest.mark.timeout(180)
+def test_a_clock_stepped_back_before_the_windows_start_dials_nobody_early(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "clock_step_back", "--contacts", "4", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert figures["dialled_outside_window"] == 0 and figures["calls"] == 4, figures
+    # The window opens again 20 s after the step, by the clock's own motion, and the campaign goes on by itself.
+    assert figures["recovered_s"] is not None and figures["recovered_s"] >= 20, figures
+    assert "calling window open again: dialling resumes" in result.stderr, result.stderr[-3000:]
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0), figures
+
+
+@pytest.mark.timeout(240)
+def test_a_console_node_killed_mid_upload_leaves_no_half_list_and_the_list_sent_again_is_whole(cli_env: dict) -> None:
+    result = run_cli("bench", "faults", "--fault", "console_killed_upload", "--contacts", "4", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    # What the script sees on another node: the import failed as interrupted, nothing kept, no file left on disk; the
+    # list sent again is there whole, each number once; the station's calls went on.
+    assert figures["half_written"] == 0 and figures["list_wrong"] == 0, figures
+    assert "reports the import failed (interrupted" in figures["notes"], figures
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0) and figures["calls"] == 4, figures
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(240)
+def test_a_console_node_killed_during_a_takeover_click_loses_no_call(cli_env: dict) -> None:
+    """The agent's click on a node killed before it reached the station changes nothing; a click on a node killed
+    as the station carried it out gets no answer, and the same click on another node says 202: the agent has it."""
+    result = run_cli("bench", "faults", "--fault", "console_killed_takeover", "--contacts", "4", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [figures] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert figures["takeover_lost"] == 0, figures
+    assert "the call stayed up with the bot" in figures["notes"] and "202 bridging" in figures["notes"], figures
+    lost = ("lost_optouts", "lost_transcripts", "lost_outcomes", "double_dials")
+    assert {name: figures[name] for name in lost} == dict.fromkeys(lost, 0) and figures["calls"] == 4, figures
