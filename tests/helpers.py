@@ -232,6 +232,28 @@ def signed_in(app, name: str, password: str = PASSWORD):  # type: ignore[no-unty
     return client, csrf
 
 
+def policy_call(tmp_path: Path, model, phone: str = "+821020001001"):  # type: ignore[no-untyped-def]
+    """The call policy alone: a call flow on a fresh database, its engine a `RecordingEngine`, and a call dialled to
+    the one contact of a campaign. Returns the flow, the sessions, the engine and the call id."""
+    from sqlalchemy import select
+
+    from dialer.call_flow import CallFlow
+    from dialer.models import Contact
+    from number_pool.pool import sync_numbers
+    from tierdial.bus import EventBus
+
+    sessions = migrated_sessions(tmp_path / "policy.db")
+    campaign_id = seed_campaign(sessions, "policy", [phone])
+    with sessions() as s:
+        contact_id = s.scalars(select(Contact.id)).one()
+    config = dialling_config(5060, data_dir=str(tmp_path))
+    with sessions.begin() as s:
+        sync_numbers(s, config.caller_numbers)
+    flow = CallFlow(config, sessions, model, EventBus())
+    flow.engine = engine = RecordingEngine()
+    return flow, sessions, engine, flow.dial("policy", campaign_id, contact_id, phone, "+82234567890")
+
+
 class RecordingEngine:
     """Stands in for a telephony engine in tests of the call policy alone: keeps what the call flow asked of it."""
 

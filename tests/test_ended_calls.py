@@ -8,15 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dialer.call_flow import CallFlow
 from dialer.dnc import is_blocked
 from dialer.ended_calls import EndedCalls
 from dialer.models import CallAttempt, Contact, ContactStatus
 from intent.classifier import IntentModel
 from intent.history import tier_history
-from number_pool.pool import sync_numbers
-from tests.helpers import RecordingEngine, dialling_config, migrated_sessions, seed_campaign
-from tierdial.bus import EventBus
+from tests.helpers import policy_call
 from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished
 
 PHONE = "+821020001001"
@@ -24,16 +21,7 @@ PHONE = "+821020001001"
 
 def _ended_call(tmp_path: Path, intent_model: IntentModel):  # type: ignore[no-untyped-def]
     """A call answered, the bot's opening heard, then the callee hung up before their words were recognised."""
-    sessions = migrated_sessions(tmp_path / "policy.db")
-    campaign_id = seed_campaign(sessions, "policy", [PHONE])
-    with sessions() as s:
-        contact_id = s.scalars(select(Contact.id)).one()
-    config = dialling_config(5060, data_dir=str(tmp_path))
-    with sessions.begin() as s:
-        sync_numbers(s, config.caller_numbers)
-    flow = CallFlow(config, sessions, intent_model, EventBus())
-    flow.engine = RecordingEngine()  # type: ignore[assignment]
-    call_id = flow.dial("policy", campaign_id, contact_id, PHONE, "+82234567890")
+    flow, sessions, _, call_id = policy_call(tmp_path, intent_model, PHONE)
     flow.on_event(Answered(call_id))
     flow.on_event(PromptFinished(call_id, "opening"))
     flow.on_event(CallEnded(call_id, "answered", 200, "Normal call clearing"))

@@ -23,15 +23,13 @@ from dialer.script import prompt_wav
 from dialer.telephony.registry import make_engine as make_telephony
 from intent.classifier import IntentModel
 from intent.history import tier_history
-from number_pool.pool import sync_numbers
 from tests.helpers import (
     NOON_IN_SEOUL,
     SPEECH,
-    RecordingEngine,
     dialling_config,
     heard_pcm,
-    migrated_sessions,
     pieces_heard,
+    policy_call,
     seed_campaign,
 )
 from tierdial.bus import EventBus
@@ -187,17 +185,8 @@ HESITANT = "앞으로 는 안 하셔도 돼요"
 def _call(tmp_path: Path, intent_model: IntentModel, *answers: str):  # type: ignore[no-untyped-def]
     """A call through the policy alone: the callee says a hesitant refusal the model doubts, then `answers` after
     the question. Returns the sessions, the engine's record, the call id and the phone."""
-    sessions = migrated_sessions(tmp_path / "policy.db")
     phone = "+821020001001"
-    campaign_id = seed_campaign(sessions, "policy", [phone])
-    with sessions() as s:
-        contact_id = s.scalars(select(Contact.id)).one()
-    config = dialling_config(5060, data_dir=str(tmp_path))
-    with sessions.begin() as s:
-        sync_numbers(s, config.caller_numbers)
-    flow = CallFlow(config, sessions, intent_model, EventBus())
-    flow.engine = engine = RecordingEngine()  # type: ignore[assignment]
-    call_id = flow.dial("policy", campaign_id, contact_id, phone, "+82234567890")
+    flow, sessions, engine, call_id = policy_call(tmp_path, intent_model, phone)
     flow.on_event(Answered(call_id))
     flow.on_event(PromptFinished(call_id, "opening"))
     flow.on_event(FinalTranscript(call_id, HESITANT, 0, 2000))
