@@ -132,9 +132,16 @@ def asterisk():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def served_console(tmp_path: Path):  # type: ignore[no-untyped-def]
+def served_console(console_server):  # type: ignore[no-untyped-def]
     """The console over HTTP for a browser, fed by a bus, with a stand-in dialer that records the commands it gets;
     accounts ann (agent) and sam (supervisor). Yields its address, the bus and the stand-in."""
+    server, bus, control = console_server
+    return f"http://127.0.0.1:{server.server_port}", bus, control
+
+
+@pytest.fixture
+def console_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`served_console`'s web server itself, the bus and the stand-in: a test may stop the server under the page."""
     from console.app import create_app
     from console.live import LiveFeed
     from console.server import serve_in_thread
@@ -149,5 +156,5 @@ def served_console(tmp_path: Path):  # type: ignore[no-untyped-def]
     bus, control = EventBus(), RecordingControl()
     app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(bus, control), sessions)
     server = serve_in_thread(app, "127.0.0.1", 0)
-    yield f"http://127.0.0.1:{server.server_port}", bus, control
+    yield server, bus, control
     server.shutdown()

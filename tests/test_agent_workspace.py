@@ -142,3 +142,25 @@ def test_a_hot_call_alerts_sorts_first_and_is_taken_with_one_key(served_console,
         page.click("#toggle-ready")
         page.wait_for_selector("#my-state:has-text('Paused')")
         assert page.inner_text("#my-reason") == "break"
+
+
+@pytest.mark.timeout(120)
+def test_a_click_on_a_console_that_went_away_says_so_and_asks_to_click_again(  # type: ignore[no-untyped-def]
+    console_server, served_console
+) -> None:
+    """The console node behind the page dies (a deploy, a crash, a load balancer's node taken out): a click gets no
+    answer, and the card says so instead of nothing; the agent clicks again, on a node that answers."""
+    server, bus, control = console_server
+    base = served_console[0]
+    with chromium() as browser:
+        page = browser.new_page()
+        log_in(page, base, "ann", PASSWORD)
+        page.wait_for_selector("#my-state:has-text('Ready')")
+        _calls(bus)
+        page.locator(".call.tier-A").wait_for()
+        server.shutdown()
+        server.server_close()  # the node is gone: its port refuses connections
+        page.locator(".call.tier-A .takeover").click()
+        page.locator(".call.tier-A .status", has_text="no answer from the console").wait_for()
+        assert "click again" in page.inner_text(".call.tier-A .status")
+    assert control.taken == []

@@ -6,6 +6,18 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const headers = {"Content-Type": "application/json", "X-CSRFToken": csrf};
 const title = document.title;
 function setText(node, selector, text) { node.querySelector(selector).textContent = text; }
+// A command to the console: its JSON answer, or, when the connection drops (the console node went away, the network
+// failed) or what comes back is no answer of the console's, a message saying so: the agent clicks again.
+const NO_ANSWER = "no answer from the console (connection lost): click again";
+async function send(url, body) {
+  try {
+    const reply = await fetch(url, {method: "POST", headers, body: JSON.stringify(body)});
+    const answer = await reply.json().catch(() => ({message: `${NO_ANSWER} (${reply.status})`}));
+    return {ok: reply.ok, answer};
+  } catch (e) {
+    return {ok: false, answer: {message: NO_ANSWER}};
+  }
+}
 
 function card(id) {
   if (!cards.has(id)) {
@@ -22,15 +34,16 @@ function card(id) {
     const listen = node.querySelector(".listen");
     if (listen) {  // a supervisor's card: listen in from their phone, whisper to the agent
       const ask = async (url, body, said) => {
-        const reply = await fetch(url, {method: "POST", headers, body: JSON.stringify(body)});
-        setText(node, ".listen-state", reply.ok ? said : (await reply.json()).message);
-        if (reply.ok) node.querySelector(".stop-listening").disabled = false;
+        const {ok, answer} = await send(url, body);
+        setText(node, ".listen-state", ok ? said : answer.message);
+        if (ok) node.querySelector(".stop-listening").disabled = false;
       };
       listen.querySelector(".listen-in").onclick = () => ask(`/api/v1/calls/${id}/listen`, {whisper: false}, "ringing your phone…");
       listen.querySelector(".whisper").onclick = () => ask(`/api/v1/calls/${id}/listen`, {whisper: true}, "ringing your phone…");
       listen.querySelector(".stop-listening").onclick = async () => {
-        await fetch(`/api/v1/calls/${id}/listen/stop`, {method: "POST", headers, body: "{}"});
-        setText(node, ".listen-state", ""); listen.querySelector(".stop-listening").disabled = true;
+        const {ok, answer} = await send(`/api/v1/calls/${id}/listen/stop`, {});
+        setText(node, ".listen-state", ok ? "" : answer.message);
+        if (ok) listen.querySelector(".stop-listening").disabled = true;
       };
     }
     const form = node.querySelector(".wrapup");
@@ -46,16 +59,14 @@ function card(id) {
   }
   return cards.get(id);
 }
-async function post(url, body, node, where, ok) {
-  const reply = await fetch(url, {method: "POST", headers, body: JSON.stringify(body)});
-  const answer = await reply.json();
-  if (!reply.ok || ok) setText(node, where, reply.ok ? ok : answer.message);
+async function post(url, body, node, where, said) {
+  const {ok, answer} = await send(url, body);
+  if (!ok || said) setText(node, where, ok ? said : answer.message);
 }
 async function takeOver(id, node) {
-  const reply = await fetch(`/api/v1/calls/${id}/takeover`, {method: "POST", headers, body: "{}"});
-  const body = await reply.json();
+  const {ok, answer} = await send(`/api/v1/calls/${id}/takeover`, {});
   // The call's own events may already have said more ("you are connected") than this reply can.
-  if (!reply.ok) setText(node, ".status", body.message);
+  if (!ok) setText(node, ".status", answer.message);
   else if (!node.dataset.phase) setText(node, ".status", "taking over…");
 }
 async function showContact(id, node) {
@@ -121,8 +132,9 @@ function showMe(s) {
 async function toggleReady() {
   const body = myState === "ready" ? {state: "paused", reason: document.getElementById("pause-reason").value}
     : {state: "ready"};
-  const reply = await fetch("/api/v1/agents/me/state", {method: "POST", headers, body: JSON.stringify(body)});
-  if (reply.ok) showMe(await reply.json());
+  const {ok, answer} = await send("/api/v1/agents/me/state", body);
+  if (ok) showMe(answer);
+  else document.getElementById("my-reason").textContent = answer.message;
 }
 document.getElementById("toggle-ready").onclick = toggleReady;
 fetch("/api/v1/agents/me").then((r) => r.ok ? r.json() : null).then((s) => s && showMe(s));
