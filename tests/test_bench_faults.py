@@ -1,6 +1,7 @@
 """`tierdial bench faults` runs each fault end to end and finds nothing lost: a SIP worker killed, the callees'
-packets lost, PostgreSQL restarted, the clock stepped across the calling window's edges, a console node killed during
-a list upload and during a takeover click. (The ASR service killed: `test_asr.py` and `test_serve.py`.)"""
+packets lost, PostgreSQL restarted, a console node killed during a list upload and during a takeover click. (The ASR
+service killed: `test_asr.py` and `test_serve.py`; the clock stepped across the calling window's edges:
+`test_clock_step.py`, on the runner itself, in a second rather than the minute a campaign takes.)"""
 
 from __future__ import annotations
 
@@ -54,26 +55,6 @@ def test_postgresql_restarted_mid_campaign_loses_nothing_and_dialling_resumes(cl
     assert figures["recovered_s"] is not None and "the station's log says so" in figures["notes"], figures
     assert "the database does not answer" in said and "dialling resumes" in said, said[-3000:]
     assert "Traceback" not in said, said[-3000:]
-
-
-@pytest.mark.timeout(180)
-def test_a_clock_stepped_past_the_windows_end_stops_dialling_and_says_why(cli_env: dict) -> None:
-    figures, said = _fault(cli_env, "clock_step_forward", 6)
-    # The calls up at the step (up to 3 lines) go on to their end; nobody else is dialled.
-    assert figures["dialled_outside_window"] == 0 and 2 <= figures["calls"] <= 3, figures
-    assert "contacts not dialled (the window closed)" in figures["notes"], figures
-    assert "calling window closed, no call placed until it opens" in said, said[-3000:]
-    _nothing_lost(figures)
-
-
-@pytest.mark.timeout(180)
-def test_a_clock_stepped_back_before_the_windows_start_dials_nobody_early(cli_env: dict) -> None:
-    figures, said = _fault(cli_env, "clock_step_back", 4)
-    assert figures["dialled_outside_window"] == 0 and figures["calls"] == 4, figures
-    # The window opens again 20 s after the step, by the clock's own motion, and the campaign goes on by itself.
-    assert figures["recovered_s"] is not None and figures["recovered_s"] >= 20, figures
-    assert "calling window open again: dialling resumes" in said, said[-3000:]
-    _nothing_lost(figures)
 
 
 @pytest.mark.timeout(240)
