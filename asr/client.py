@@ -236,12 +236,16 @@ class AsrClient:
             while True:
                 with self._send_lock:
                     writing = bool(self._queued) and self._connected
-                connection = [self._socket]
-                readable, writable, _ = select.select(connection, connection if writing else [], [], FLUSH_SECONDS)
-                if writable:
+                # poll, not select: a SIP process or the AudioSocket server may hold more than select's 1,024 files.
+                poller = select.poll()
+                poller.register(self._socket, select.POLLIN | (select.POLLOUT if writing else 0))
+                ready = 0
+                for _, events in poller.poll(FLUSH_SECONDS * 1000):
+                    ready |= events
+                if ready & select.POLLOUT:
                     with self._send_lock:
                         self._flush()
-                if not readable:
+                if not ready & (select.POLLIN | select.POLLHUP | select.POLLERR):
                     continue
                 data = self._socket.recv(65536)
                 if not data:
