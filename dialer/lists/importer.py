@@ -23,7 +23,7 @@ from dialer.campaigns import find_campaign
 from dialer.dnc import Screen
 from dialer.lists.numbers import NumberRejected, is_known_region, normalise
 from dialer.lists.rows import Block, Layout, Row, RowReader, parse_block, phone_field
-from dialer.lists.status import loader_tag
+from dialer.lists.status import hold_import, loader_tag
 from dialer.models import CallList, Campaign, CampaignZone, Contact, ContactStatus, ImportStatus, ListImport
 from tierdial import audit
 from tierdial.bulk import BulkInsert, bulk_cache
@@ -225,6 +225,7 @@ def import_list(
     report = ImportReport(job_id, campaign_name, None)
     try:
         with sessions.begin() as session:
+            hold_import(session, job_id)
             call_list = CallList(
                 campaign_id=campaign_id,
                 name=terms.name[:200],
@@ -261,12 +262,14 @@ def import_list(
                 loaded=report.loaded,
                 rejected=report.by_reason,
             )
+            # In the load's own transaction: once its lock is let go, the import is never seen running.
+            report.rejections.sort(key=attrgetter("line"))
+            _finish_job(session, job_id, ImportStatus.done, report)
     except BaseException as exc:
         report.rejections.sort(key=attrgetter("line"))
-        _finish_job(sessions, job_id, ImportStatus.failed, report, error=f"{type(exc).__name__}: {exc}"[:2000])
+        with sessions.begin() as session:
+            _finish_job(session, job_id, ImportStatus.failed, report, error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
-    report.rejections.sort(key=attrgetter("line"))
-    _finish_job(sessions, job_id, ImportStatus.done, report)
     log.info("list imported: %d loaded, %d rejected", report.loaded, report.rejected, extra={"campaign": campaign_name})
     return report
 
@@ -296,18 +299,17 @@ def _prepared(reader: RowReader, terms: ListTerms, workers: int) -> Iterator[lis
 
 
 def _finish_job(
-    sessions: sessionmaker[Session], job_id: int, status: ImportStatus, report: ImportReport, error: str | None = None
+    session: Session, job_id: int, status: ImportStatus, report: ImportReport, error: str | None = None
 ) -> None:
-    with sessions.begin() as session:
-        job = session.get(ListImport, job_id)
-        job.status, job.error = status, error
-        job.list_id = report.list_id if status is ImportStatus.done else None
-        job.rows_read, job.loaded, job.rejected = report.rows, report.loaded, report.rejected
-        if status is ImportStatus.failed:
-            job.loaded = 0  # nothing of it was kept
-        job.report = {
-            "by_reason": report.by_reason,
-            "merged": report.merged,
-            "rejections": [asdict(r) for r in report.rejections],
-        }
-        job.finished_at = dt.datetime.now(dt.UTC)
+    job = session.get_one(ListImport, job_id)
+    job.status, job.error = status, error
+    job.list_id = report.list_id if status is ImportStatus.done else None
+    job.rows_read, job.loaded, job.rejected = report.rows, report.loaded, report.rejected
+    if status is ImportStatus.failed:
+        job.loaded = 0  # nothing of it was kept
+    job.report = {
+        "by_reason": report.by_reason,
+        "merged": report.merged,
+        "rejections": [asdict(r) for r in report.rejections],
+    }
+    job.finished_at = dt.datetime.now(dt.UTC)
