@@ -29,6 +29,7 @@ from asr.transcripts import record_final
 from dialer.agent_desk import AgentDesk
 from dialer.dnc import add_opt_out
 from dialer.ended_calls import EndedCalls
+from dialer.held_opt_outs import HeldOptOuts
 from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
 from dialer.models import CallAttempt, CallOutcome, Campaign
 from dialer.number_reports import report
@@ -37,7 +38,7 @@ from dialer.prompt_uploads import approved_prompt
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
-from dialer.wrap_up import dispose, record_end, record_late_opt_out
+from dialer.wrap_up import OPT_OUT_REASON, dispose, late_opt_out_source, record_end, record_late_opt_out
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
@@ -101,6 +102,8 @@ class CallFlow:
         self._lock = threading.RLock()
         # What calls record while the database is away, kept in order until it answers (the station then dials again).
         self.records = HeldWrites(sessions)
+        # Held opt-outs kept on disk as well, so that a station dying meanwhile loses none (set by the station).
+        self.held_opt_outs: HeldOptOuts | None = None
 
     @property
     def engine(self) -> TelephonyEngine | None:
@@ -362,11 +365,13 @@ class CallFlow:
             phone, source = call.phone, f"call {call.call_id}"
             written = self.records.write(
                 f"the opt-out of call {call.call_id}",
-                lambda session: add_opt_out(session, phone, "opt-out during call", source),
+                lambda session: add_opt_out(session, phone, OPT_OUT_REASON, source),
                 first=True,
             )
             if written:
                 log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
+            elif self.held_opt_outs is not None:
+                self.held_opt_outs.keep(phone, OPT_OUT_REASON, source)
             self._count_against_number(call, ReportKind.opt_out)
         if call.taken_over_by:
             return  # the bot is silent once an agent has the call
@@ -404,6 +409,8 @@ class CallFlow:
                 if written:
                     log.info("opt-out recorded, heard after the call ended",
                              extra={"call_id": call.call_id, "campaign": call.campaign})  # fmt: skip
+                elif self.held_opt_outs is not None:
+                    self.held_opt_outs.keep(call.phone, OPT_OUT_REASON, late_opt_out_source(call))
                 self._count_against_number(call, ReportKind.opt_out)
 
     def _offer(self, call: LiveCall, decided: TierDecided) -> None:

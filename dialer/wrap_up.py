@@ -25,6 +25,7 @@ from tierdial.db import utcnow
 from tierdial.errors import UserError
 
 log = logging.getLogger(__name__)
+OPT_OUT_REASON = "opt-out during call"  # the do-not-call entry of an opt-out heard on a call
 
 
 def dispose(
@@ -116,10 +117,14 @@ def _book_asked_callback(session: Session, contact: Contact, call: LiveCall, now
                  call_id=call.call_id, due=contact.next_attempt_at.isoformat())  # fmt: skip
 
 
+def late_opt_out_source(call: LiveCall) -> str:
+    return f"call {call.call_id}, heard after it ended"
+
+
 def record_late_opt_out(session: Session, call: LiveCall) -> None:
     """An opt-out heard after the call had ended (its last words, recognised a moment later): the number goes on the
     do-not-call list, the attempt's final tier becomes E and the contact closes, as if heard on the call."""
-    add_opt_out(session, call.phone, "opt-out during call", f"call {call.call_id}, heard after it ended")
+    add_opt_out(session, call.phone, OPT_OUT_REASON, late_opt_out_source(call))
     session.query(CallAttempt).filter_by(call_id=call.call_id).update({"final_tier": "E"})
     contact = session.get(Contact, call.contact_id)
     if contact.status is not ContactStatus.closed:

@@ -232,17 +232,19 @@ def signed_in(app, name: str, password: str = PASSWORD):  # type: ignore[no-unty
     return client, csrf
 
 
-def policy_call(tmp_path: Path, model, phone: str = "+821020001001"):  # type: ignore[no-untyped-def]
-    """The call policy alone: a call flow on a fresh database, its engine a `RecordingEngine`, and a call dialled to
-    the one contact of a campaign. Returns the flow, the sessions, the engine and the call id."""
+def policy_call(tmp_path: Path, model, phone: str = "+821020001001", url: str | None = None):  # type: ignore[no-untyped-def]
+    """The call policy alone: a call flow on a fresh database (SQLite, or the empty one at `url`), its engine a
+    `RecordingEngine`, and a call dialled to the one contact of a campaign. Returns the flow, the sessions, the engine
+    and the call id."""
     from sqlalchemy import select
 
     from dialer.call_flow import CallFlow
     from dialer.models import Contact
     from number_pool.pool import sync_numbers
     from tierdial.bus import EventBus
+    from tierdial.schema import migrated_database
 
-    sessions = migrated_sessions(tmp_path / "policy.db")
+    sessions = migrated_database(url) if url else migrated_sessions(tmp_path / "policy.db")
     campaign_id = seed_campaign(sessions, "policy", [phone])
     with sessions() as s:
         contact_id = s.scalars(select(Contact.id)).one()

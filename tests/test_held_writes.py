@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from asr.models import TranscriptSegment
 from asr.transcripts import record_final
 from dialer.dnc import add_opt_out, is_blocked
+from dialer.held_opt_outs import HeldOptOuts, held_opt_outs_file
 from dialer.models import DoNotCall
+from intent.classifier import IntentModel
 from station.postgres_sandbox import PostgresServer
+from tests.helpers import policy_call
+from tierdial.errors import UserError
 from tierdial.held_writes import HeldWrites
-from tierdial.messages import FinalTranscript
+from tierdial.messages import Answered, FinalTranscript, PromptFinished
 from tierdial.polling import poll_until
 from tierdial.schema import migrated_database
 
@@ -49,3 +55,70 @@ def test_writes_held_while_postgresql_restarts_reach_it_opt_outs_first(caplog: p
         assert records.held == 0 and records.write("another transcript", lambda session: record_final(session, heard))
     finally:
         server.stop()
+
+
+def _opt_out_while_postgresql_is_away(tmp_path: Path, server: PostgresServer, intent_model: IntentModel):  # type: ignore[no-untyped-def]
+    """A call whose callee says "never call again" while the database is down: the opt-out is held."""
+    flow, sessions, _, call_id = policy_call(tmp_path, intent_model, NUMBER, url=server.new_database("opt_out_held"))
+    held = HeldOptOuts(held_opt_outs_file(tmp_path / "var", "node-1"))
+    flow.held_opt_outs, flow.records.drained = held, held.clear
+    flow.on_event(Answered(call_id))
+    flow.on_event(PromptFinished(call_id, "opening"))
+    server.halt()
+    flow.on_event(FinalTranscript(call_id, "다시는 전화하지 마세요", 2000, 4000))
+    assert flow.records.held and held.path.exists() and NUMBER in held.path.read_text()
+    assert held.path.stat().st_mode & 0o077 == 0  # full numbers: readable by the station's user alone
+    return flow, sessions, held
+
+
+def test_an_opt_out_held_by_a_station_that_dies_is_listed_when_it_starts_again(
+    tmp_path: Path, intent_model: IntentModel
+) -> None:
+    server = PostgresServer()
+    server.start()
+    try:
+        _, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
+        # The station is killed here: what it held in memory is gone with it. The database comes back, and so does
+        # the station, which replays what its earlier run kept on disk before it dials anyone.
+        server.resume()
+        again = HeldOptOuts(held.path)
+        poll_until(lambda: _answers(sessions), 30, "the database answering again")
+        assert again.replay(sessions) == 1 and not held.path.exists()
+        with sessions() as session:
+            assert is_blocked(session, NUMBER)
+        assert again.replay(sessions) == 0
+    finally:
+        server.stop()
+
+
+def test_held_opt_outs_leave_the_disk_once_the_database_has_them(tmp_path: Path, intent_model: IntentModel) -> None:
+    server = PostgresServer()
+    server.start()
+    try:
+        flow, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
+        server.resume()
+        poll_until(flow.records.answers, 30, "the held writes made")
+        assert not held.path.exists()  # the database has it: no number is left on disk
+        with sessions() as session:
+            assert is_blocked(session, NUMBER)
+    finally:
+        server.stop()
+
+
+def test_a_held_opt_out_that_cannot_be_read_stops_the_station_from_starting(tmp_path: Path) -> None:
+    held = HeldOptOuts(tmp_path / "node-1.jsonl")
+    held.keep(NUMBER, "opt-out during call", "call call-1")
+    with held.path.open("a") as file:
+        file.write('{"phone": "+8210')  # cut short by a crash mid-write
+    with pytest.raises(UserError, match=r"node-1.jsonl, line 2: not a held opt-out"):
+        held.replay(migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    assert NUMBER in held.path.read_text()  # nothing was dropped
+
+
+def _answers(sessions) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+    except DBAPIError:
+        return False
+    return True

@@ -42,8 +42,10 @@ def _reason(exc: BaseException) -> str:
 
 
 class HeldWrites:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], drained: Callable[[], None] | None = None) -> None:
+        """`drained`: called once everything held is written (what was kept elsewhere as well may go)."""
         self.sessions = sessions
+        self.drained = drained
         self._first: deque[tuple[str, Write]] = deque()  # opt-outs
         self._rest: deque[tuple[str, Write]] = deque()
         self._lock = threading.RLock()
@@ -117,6 +119,8 @@ class HeldWrites:
                 return False
             away = time.monotonic() - self._away_since if self._away_since is not None else 0.0
             self._away_since = None
+            if self.drained is not None:
+                self.drained()
         log.warning("the database answers again after %.1f s: %d records kept in memory written; dialling resumes",
                     away, made)  # fmt: skip
         return True
