@@ -15,14 +15,17 @@ from dialer.telephony.engine import TelephonyEngine
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.db import utcnow
+from tierdial.held_writes import HeldWrites
 from tierdial.messages import AgentStatus, Answered, CallEnded
 
 log = logging.getLogger(__name__)
 
 
 class AgentDesk:
-    def __init__(self, config: Config, sessions: sessionmaker[Session], bus: EventBus) -> None:
-        self.sessions, self.bus = sessions, bus
+    def __init__(self, config: Config, sessions: sessionmaker[Session], bus: EventBus, records: HeldWrites) -> None:
+        """`records`: the station's held writes, so that an agent's change made while the database is away is kept
+        in order with the calls' records (and the agent's page still answers)."""
+        self.sessions, self.bus, self.records = sessions, bus, records
         self.engine: TelephonyEngine | None = None
         self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
         self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
@@ -64,8 +67,8 @@ class AgentDesk:
             if self._stored_states.get(status.agent, OFFLINE) == state:
                 return
             self._stored_states[status.agent] = state
-        with self.sessions.begin() as session:
-            record_state(session, status.agent, state, status.reason)
+        agent, reason, at = status.agent, status.reason, utcnow()
+        self.records.write(f"agent {agent}'s state", lambda session: record_state(session, agent, state, reason, at))
 
     def confirm_agent_states(self) -> None:
         """This dialer still sees its agents as last stored: without it, a dead dialer's agents would count as

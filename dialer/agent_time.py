@@ -26,8 +26,9 @@ CONFIRM_EVERY = dt.timedelta(seconds=30)  # how often a running dialer confirms 
 UNCONFIRMED_AFTER = 3 * CONFIRM_EVERY  # a state not confirmed for this long ended with its dialer
 
 
-def record_state(session: Session, agent: str, state: str, reason: str = "") -> None:
-    now = utcnow()
+def record_state(session: Session, agent: str, state: str, reason: str = "", at: dt.datetime | None = None) -> None:
+    """`at`: when the change happened, if it is written later (held while the database was away)."""
+    now = at or utcnow()
     session.add(AgentState(agent=agent, state=state, reason=reason[:200], at=now, confirmed_at=now))
 
 

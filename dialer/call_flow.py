@@ -94,14 +94,14 @@ class CallFlow:
         self.model = model
         self.scorer = LiveScorer(model)
         self.bus = bus
-        self.desk = AgentDesk(config, sessions, bus)
+        # What calls record while the database is away, kept in order until it answers (the station then dials again).
+        self.records = HeldWrites(sessions)
+        self.desk = AgentDesk(config, sessions, bus, self.records)
         self._engine: TelephonyEngine | None = None
         self.calls: dict[str, LiveCall] = {}
         self.ended_calls = EndedCalls(self.scorer.end_call)  # for the recogniser's last words after a call's end
         self.asr_load = AsrLoad()
         self._lock = threading.RLock()
-        # What calls record while the database is away, kept in order until it answers (the station then dials again).
-        self.records = HeldWrites(sessions)
         # Held opt-outs kept on disk as well, so that a station dying meanwhile loses none (set by the station).
         self.held_opt_outs: HeldOptOuts | None = None
 

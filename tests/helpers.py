@@ -262,6 +262,7 @@ class RecordingEngine:
     def __init__(self) -> None:
         self.played: list[str] = []
         self.hung_up: list[str] = []
+        self.agent_legs: list[str] = []  # rung for agents' phones, in order
 
     def originate(self, dial: object) -> None:
         pass
@@ -271,6 +272,12 @@ class RecordingEngine:
 
     def hangup(self, call_id: str) -> None:
         self.hung_up.append(call_id)
+
+    def connect_agent(self, agent: str, uri: str) -> str:
+        from dialer.telephony.legs import LegKind, new_leg
+
+        self.agent_legs.append(leg := new_leg(LegKind.agent, agent))
+        return leg
 
 
 class WebhookReceiver(http.server.ThreadingHTTPServer):

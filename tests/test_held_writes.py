@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import partial
 from pathlib import Path
@@ -14,10 +15,11 @@ from asr.models import TranscriptSegment
 from asr.transcripts import record_final
 from dialer.dnc import add_opt_out, is_blocked
 from dialer.held_opt_outs import HeldOptOuts, held_opt_outs_file
-from dialer.models import DoNotCall
+from dialer.models import AgentState, DoNotCall
 from intent.classifier import IntentModel
 from station.postgres_sandbox import PostgresServer
 from tests.helpers import policy_call
+from tierdial.db import utcnow
 from tierdial.errors import UserError
 from tierdial.held_writes import HeldWrites
 from tierdial.messages import Answered, FinalTranscript, PromptFinished
@@ -122,3 +124,26 @@ def _answers(sessions) -> bool:  # type: ignore[no-untyped-def]
     except DBAPIError:
         return False
     return True
+
+
+def test_an_agent_who_pauses_while_postgresql_is_away_is_paused_and_it_is_recorded_when_it_answers(
+    tmp_path: Path, intent_model: IntentModel
+) -> None:
+    server = PostgresServer()
+    server.start()
+    try:
+        flow, sessions, engine, _ = policy_call(tmp_path, intent_model, NUMBER, url=server.new_database("agent_held"))
+        flow.connect_agent("agent1", "sip:agent1@127.0.0.1")
+        flow.on_event(Answered(engine.agent_legs[-1]))  # their phone is up: ready for calls
+        server.halt()
+        before = utcnow()
+        status = flow.set_agent_state("agent1", ready=False, reason="coffee")  # the agent's page gets its answer
+        assert (status.state, status.reason) == ("paused", "coffee") and flow.records.held == 1
+        server.resume()
+        poll_until(flow.records.answers, 30, "the held writes made")
+        with sessions() as session:
+            stored = session.scalars(select(AgentState).order_by(AgentState.id.desc())).first()
+        # When the agent paused, not when the database came back: their occupancy is measured from it.
+        assert (stored.state, stored.reason) == ("paused", "coffee") and stored.at - before < dt.timedelta(seconds=1)
+    finally:
+        server.stop()
