@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -30,33 +31,39 @@ pytestmark = pytest.mark.postgres
 NUMBER = "+821012345678"
 
 
-def test_writes_held_while_postgresql_restarts_reach_it_opt_outs_first(caplog: pytest.LogCaptureFixture) -> None:
-    server = PostgresServer()  # its own: this test stops it
+@pytest.fixture
+def server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the test's own: the test stops and starts it."""
+    server = PostgresServer()
     server.start()
-    try:
-        sessions = migrated_database(server.new_database("held"))
-        records = HeldWrites(sessions)
-        assert records.answers()
-        server.halt()
-        heard = FinalTranscript("call-1", "그만 전화하세요", 0, 900)
-        with caplog.at_level(logging.INFO, logger="tierdial.held_writes"):
-            assert not records.write("a transcript", lambda session: record_final(session, heard))
-            opt_out = partial(add_opt_out, phone_e164=NUMBER, reason="opt-out during call", source="call call-1")
-            assert not records.write("an opt-out", opt_out, first=True)
-            assert records.held == 2 and records.away and not records.answers()  # no call may be placed
-            server.resume()
-            poll_until(records.answers, 30, "the held writes made")
-        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-        assert len(said) == 2 and "the database does not answer" in said[0], said
-        assert "2 records kept in memory written; dialling resumes" in said[1], said
-        with sessions() as session:
-            assert is_blocked(session, NUMBER)
-            listed = session.scalar(select(DoNotCall.created_at).where(DoNotCall.phone_e164 == NUMBER))
-            stored = session.scalar(select(TranscriptSegment.created_at).where(TranscriptSegment.call_id == "call-1"))
-        assert listed <= stored  # held after the transcript, written before it
-        assert records.held == 0 and records.write("another transcript", lambda session: record_final(session, heard))
-    finally:
-        server.stop()
+    yield server
+    server.stop()
+
+
+def test_writes_held_while_postgresql_restarts_reach_it_opt_outs_first(
+    server: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    sessions = migrated_database(server.new_database("held"))
+    records = HeldWrites(sessions)
+    assert records.answers()
+    server.halt()
+    heard = FinalTranscript("call-1", "그만 전화하세요", 0, 900)
+    with caplog.at_level(logging.INFO, logger="tierdial.held_writes"):
+        assert not records.write("a transcript", lambda session: record_final(session, heard))
+        opt_out = partial(add_opt_out, phone_e164=NUMBER, reason="opt-out during call", source="call call-1")
+        assert not records.write("an opt-out", opt_out, first=True)
+        assert records.held == 2 and records.away and not records.answers()  # no call may be placed
+        server.resume()
+        poll_until(records.answers, 30, "the held writes made")
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(said) == 2 and "the database does not answer" in said[0], said
+    assert "2 records kept in memory written; dialling resumes" in said[1], said
+    with sessions() as session:
+        assert is_blocked(session, NUMBER)
+        listed = session.scalar(select(DoNotCall.created_at).where(DoNotCall.phone_e164 == NUMBER))
+        stored = session.scalar(select(TranscriptSegment.created_at).where(TranscriptSegment.call_id == "call-1"))
+    assert listed <= stored  # held after the transcript, written before it
+    assert records.held == 0 and records.write("another transcript", lambda session: record_final(session, heard))
 
 
 def _opt_out_while_postgresql_is_away(tmp_path: Path, server: PostgresServer, intent_model: IntentModel):  # type: ignore[no-untyped-def]
@@ -74,37 +81,29 @@ def _opt_out_while_postgresql_is_away(tmp_path: Path, server: PostgresServer, in
 
 
 def test_an_opt_out_held_by_a_station_that_dies_is_listed_when_it_starts_again(
-    tmp_path: Path, intent_model: IntentModel
+    server: PostgresServer, tmp_path: Path, intent_model: IntentModel
 ) -> None:
-    server = PostgresServer()
-    server.start()
-    try:
-        _, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
-        # The station is killed here: what it held in memory is gone with it. The database comes back, and so does
-        # the station, which replays what its earlier run kept on disk before it dials anyone.
-        server.resume()
-        again = HeldOptOuts(held.path)
-        poll_until(lambda: _answers(sessions), 30, "the database answering again")
-        assert again.replay(sessions) == 1 and not held.path.exists()
-        with sessions() as session:
-            assert is_blocked(session, NUMBER)
-        assert again.replay(sessions) == 0
-    finally:
-        server.stop()
+    _, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
+    # The station is killed here: what it held in memory is gone with it. The database comes back, and so does
+    # the station, which replays what its earlier run kept on disk before it dials anyone.
+    server.resume()
+    again = HeldOptOuts(held.path)
+    poll_until(lambda: _answers(sessions), 30, "the database answering again")
+    assert again.replay(sessions) == 1 and not held.path.exists()
+    with sessions() as session:
+        assert is_blocked(session, NUMBER)
+    assert again.replay(sessions) == 0
 
 
-def test_held_opt_outs_leave_the_disk_once_the_database_has_them(tmp_path: Path, intent_model: IntentModel) -> None:
-    server = PostgresServer()
-    server.start()
-    try:
-        flow, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
-        server.resume()
-        poll_until(flow.records.answers, 30, "the held writes made")
-        assert not held.path.exists()  # the database has it: no number is left on disk
-        with sessions() as session:
-            assert is_blocked(session, NUMBER)
-    finally:
-        server.stop()
+def test_held_opt_outs_leave_the_disk_once_the_database_has_them(
+    server: PostgresServer, tmp_path: Path, intent_model: IntentModel
+) -> None:
+    flow, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
+    server.resume()
+    poll_until(flow.records.answers, 30, "the held writes made")
+    assert not held.path.exists()  # the database has it: no number is left on disk
+    with sessions() as session:
+        assert is_blocked(session, NUMBER)
 
 
 def test_a_held_opt_out_that_cannot_be_read_stops_the_station_from_starting(tmp_path: Path) -> None:
@@ -127,23 +126,18 @@ def _answers(sessions) -> bool:  # type: ignore[no-untyped-def]
 
 
 def test_an_agent_who_pauses_while_postgresql_is_away_is_paused_and_it_is_recorded_when_it_answers(
-    tmp_path: Path, intent_model: IntentModel
+    server: PostgresServer, tmp_path: Path, intent_model: IntentModel
 ) -> None:
-    server = PostgresServer()
-    server.start()
-    try:
-        flow, sessions, engine, _ = policy_call(tmp_path, intent_model, NUMBER, url=server.new_database("agent_held"))
-        flow.connect_agent("agent1", "sip:agent1@127.0.0.1")
-        flow.on_event(Answered(engine.agent_legs[-1]))  # their phone is up: ready for calls
-        server.halt()
-        before = utcnow()
-        status = flow.set_agent_state("agent1", ready=False, reason="coffee")  # the agent's page gets its answer
-        assert (status.state, status.reason) == ("paused", "coffee") and flow.records.held == 1
-        server.resume()
-        poll_until(flow.records.answers, 30, "the held writes made")
-        with sessions() as session:
-            stored = session.scalars(select(AgentState).order_by(AgentState.id.desc())).first()
-        # When the agent paused, not when the database came back: their occupancy is measured from it.
-        assert (stored.state, stored.reason) == ("paused", "coffee") and stored.at - before < dt.timedelta(seconds=1)
-    finally:
-        server.stop()
+    flow, sessions, engine, _ = policy_call(tmp_path, intent_model, NUMBER, url=server.new_database("agent_held"))
+    flow.connect_agent("agent1", "sip:agent1@127.0.0.1")
+    flow.on_event(Answered(engine.agent_legs[-1]))  # their phone is up: ready for calls
+    server.halt()
+    before = utcnow()
+    status = flow.set_agent_state("agent1", ready=False, reason="coffee")  # the agent's page gets its answer
+    assert (status.state, status.reason) == ("paused", "coffee") and flow.records.held == 1
+    server.resume()
+    poll_until(flow.records.answers, 30, "the held writes made")
+    with sessions() as session:
+        stored = session.scalars(select(AgentState).order_by(AgentState.id.desc())).first()
+    # When the agent paused, not when the database came back: their occupancy is measured from it.
+    assert (stored.state, stored.reason) == ("paused", "coffee") and stored.at - before < dt.timedelta(seconds=1)
