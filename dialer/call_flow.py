@@ -85,7 +85,10 @@ class CallFlow:
         bus: EventBus,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         station_id: str | None = None,
+        held_opt_outs: HeldOptOuts | None = None,
     ) -> None:
+        """`held_opt_outs`: where opt-outs held while the database is away are kept on disk as well, so that a
+        station dying meanwhile loses none; emptied once every held write is made."""
         self.config = config
         # Whose claims and calls these are in the database: the station's instance (a process of its own by default).
         self.station_id = station_id or uuid.uuid4().hex
@@ -95,15 +98,14 @@ class CallFlow:
         self.scorer = LiveScorer(model)
         self.bus = bus
         # What calls record while the database is away, kept in order until it answers (the station then dials again).
-        self.records = HeldWrites(sessions)
+        self.held_opt_outs = held_opt_outs
+        self.records = HeldWrites(sessions, drained=held_opt_outs.clear if held_opt_outs else None)
         self.desk = AgentDesk(config, sessions, bus, self.records)
         self._engine: TelephonyEngine | None = None
         self.calls: dict[str, LiveCall] = {}
         self.ended_calls = EndedCalls(self.scorer.end_call)  # for the recogniser's last words after a call's end
         self.asr_load = AsrLoad()
         self._lock = threading.RLock()
-        # Held opt-outs kept on disk as well, so that a station dying meanwhile loses none (set by the station).
-        self.held_opt_outs: HeldOptOuts | None = None
 
     @property
     def engine(self) -> TelephonyEngine | None:
@@ -363,15 +365,8 @@ class CallFlow:
             # Honoured before anything else happens on the call, in its own committed transaction; with the database
             # away, kept first in line for it (and no call is placed meanwhile).
             phone, source = call.phone, f"call {call.call_id}"
-            written = self.records.write(
-                f"the opt-out of call {call.call_id}",
-                lambda session: add_opt_out(session, phone, OPT_OUT_REASON, source),
-                first=True,
-            )
-            if written:
+            if self._honour_opt_out(call, lambda session: add_opt_out(session, phone, OPT_OUT_REASON, source), source):
                 log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
-            elif self.held_opt_outs is not None:
-                self.held_opt_outs.keep(phone, OPT_OUT_REASON, source)
             self._count_against_number(call, ReportKind.opt_out)
         if call.taken_over_by:
             return  # the bot is silent once an agent has the call
@@ -405,13 +400,18 @@ class CallFlow:
                 def honour(session: Session) -> None:
                     record_late_opt_out(session, call)
 
-                written = self.records.write(f"the opt-out of call {call.call_id}", honour, first=True)
-                if written:
+                if self._honour_opt_out(call, honour, late_opt_out_source(call)):
                     log.info("opt-out recorded, heard after the call ended",
                              extra={"call_id": call.call_id, "campaign": call.campaign})  # fmt: skip
-                elif self.held_opt_outs is not None:
-                    self.held_opt_outs.keep(call.phone, OPT_OUT_REASON, late_opt_out_source(call))
                 self._count_against_number(call, ReportKind.opt_out)
+
+    def _honour_opt_out(self, call: LiveCall, write: Callable[[Session], object], source: str) -> bool:
+        """The opt-out written at once, or held first in line for the database, and then kept on disk as well (its
+        do-not-call entry, by `source`). True when it is in the database."""
+        written = self.records.write(f"the opt-out of call {call.call_id}", write, first=True)
+        if not written and self.held_opt_outs is not None:
+            self.held_opt_outs.keep(call.phone, OPT_OUT_REASON, source)
+        return written
 
     def _offer(self, call: LiveCall, decided: TierDecided) -> None:
         """A hot lead (`HOT_TIERS`) is offered to the agents once, and again if it turns hotter (B to A)."""

@@ -72,9 +72,9 @@ class Station:
         self.sessions = sessions or migrated_database(config.database_url)
         self.model = model or model_for(config)
         self.bus = EventBus()
-        self.flow = CallFlow(config, self.sessions, self.model, self.bus, clock=clock, station_id=self.instance)
         self.held_opt_outs = HeldOptOuts(held_opt_outs_file(config.data_dir, self.name))
-        self.flow.held_opt_outs, self.flow.records.drained = self.held_opt_outs, self.held_opt_outs.clear
+        self.flow = CallFlow(config, self.sessions, self.model, self.bus, clock=clock, station_id=self.instance,
+                             held_opt_outs=self.held_opt_outs)  # fmt: skip
         self.asr = AsrServices(config, config_path, recognizers=config.station.lines)
         self.pacer = CampaignPacer(config, self.sessions, self.flow, clock, config.station.lines)
         self.relay: Relay | None = None

@@ -9,8 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 
 from asr.models import TranscriptSegment
 from asr.transcripts import record_final
@@ -68,9 +67,9 @@ def test_writes_held_while_postgresql_restarts_reach_it_opt_outs_first(
 
 def _opt_out_while_postgresql_is_away(tmp_path: Path, server: PostgresServer, intent_model: IntentModel):  # type: ignore[no-untyped-def]
     """A call whose callee says "never call again" while the database is down: the opt-out is held."""
-    flow, sessions, _, call_id = policy_call(tmp_path, intent_model, NUMBER, url=server.new_database("opt_out_held"))
     held = HeldOptOuts(held_opt_outs_file(tmp_path / "var", "node-1"))
-    flow.held_opt_outs, flow.records.drained = held, held.clear
+    url = server.new_database("opt_out_held")
+    flow, sessions, _, call_id = policy_call(tmp_path, intent_model, NUMBER, url=url, held_opt_outs=held)
     flow.on_event(Answered(call_id))
     flow.on_event(PromptFinished(call_id, "opening"))
     server.halt()
@@ -88,7 +87,7 @@ def test_an_opt_out_held_by_a_station_that_dies_is_listed_when_it_starts_again(
     # the station, which replays what its earlier run kept on disk before it dials anyone.
     server.resume()
     again = HeldOptOuts(held.path)
-    poll_until(lambda: _answers(sessions), 30, "the database answering again")
+    poll_until(HeldWrites(sessions).answers, 30, "the database answering again")
     assert again.replay(sessions) == 1 and not held.path.exists()
     with sessions() as session:
         assert is_blocked(session, NUMBER)
@@ -114,15 +113,6 @@ def test_a_held_opt_out_that_cannot_be_read_stops_the_station_from_starting(tmp_
     with pytest.raises(UserError, match=r"node-1.jsonl, line 2: not a held opt-out"):
         held.replay(migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}"))
     assert NUMBER in held.path.read_text()  # nothing was dropped
-
-
-def _answers(sessions) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        with sessions() as session:
-            session.execute(text("SELECT 1"))
-    except DBAPIError:
-        return False
-    return True
 
 
 def test_an_agent_who_pauses_while_postgresql_is_away_is_paused_and_it_is_recorded_when_it_answers(

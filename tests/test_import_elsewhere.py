@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import time
 
 from sqlalchemy import func, select, text, update
 
@@ -16,6 +15,7 @@ from dialer.lists.importer import register_import
 from dialer.lists.status import IMPORT_LOCKS, import_status
 from dialer.models import CampaignStatus, Contact, ListImport
 from tierdial.config import CampaignDefaults
+from tierdial.polling import poll_until
 from tierdial.schema import migrated_database
 
 # A loader as `tierdial lists load` runs one, reading its list from stdin: it blocks mid-file until told to go on.
@@ -34,6 +34,11 @@ import_list(migrated_database(sys.argv[1]), "spring", reader, terms, job_id=int(
 def _status(sessions, job_id: int) -> dict:  # type: ignore[no-untyped-def]
     with sessions.begin() as session:
         return import_status(session, job_id)
+
+
+def _ended(sessions, job_id: int) -> dict | None:  # type: ignore[no-untyped-def]
+    status = _status(sessions, job_id)
+    return None if status["status"] == "running" else status
 
 
 def _loading(sessions, job_id: int) -> bool:  # type: ignore[no-untyped-def]
@@ -56,10 +61,8 @@ def test_an_import_loading_on_another_host_is_running_until_its_loader_is_killed
     try:
         loader.stdin.write(b"phone,name\n" + b"".join(b"010-2000-%04d,Kim\n" % n for n in range(50)))
         loader.stdin.flush()
-        deadline = time.monotonic() + 60
-        while not _loading(sessions, job_id):
-            assert time.monotonic() < deadline and loader.poll() is None, "the loader never began"
-            time.sleep(0.05)
+        poll_until(lambda: _loading(sessions, job_id) or loader.poll() is not None, 60, "the loader beginning")
+        assert loader.poll() is None, "the loader ended before it loaded"
         # As a node elsewhere sees it: the loader's host is not this one, and it registered long ago.
         with sessions.begin() as session:
             session.execute(
@@ -73,10 +76,7 @@ def test_an_import_loading_on_another_host_is_running_until_its_loader_is_killed
         loader.wait(timeout=30)
     finally:
         loader.kill()
-    deadline = time.monotonic() + 30
-    while (status := _status(sessions, job_id))["status"] == "running":  # the database sees the connection drop
-        assert time.monotonic() < deadline, "a killed loader's import is still running"
-        time.sleep(0.1)
+    status = poll_until(lambda: _ended(sessions, job_id), 30, "the import ending (the database sees the loader gone)")
     assert status["status"] == "failed" and status["error"].startswith("interrupted") and status["loaded"] == 0
     with sessions() as session:
         assert session.scalar(select(func.count(Contact.id))) == 0  # nothing of the half-read file was kept
