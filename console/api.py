@@ -79,8 +79,10 @@ def dispose(call_id: str):  # type: ignore[no-untyped-def]
     if not isinstance(disposition, str) or not isinstance(notes, str) or not isinstance(callback_at, str | None):
         message = 'send {"disposition": ..., "notes": ..., "callback_at": "2026-11-24T15:30", "agent": ...}'
         return jsonify(error="bad_request", message=message), 400
-    attached_feed().control.dispose(call_id, disposition, notes, _acting(body) or g.actor, callback_at or None)
-    return jsonify(call_id=call_id, disposition=disposition), 200
+    if attached_feed().control.dispose(call_id, disposition, notes, _acting(body) or g.actor, callback_at or None):
+        return jsonify(call_id=call_id, disposition=disposition), 200
+    held = "the database does not answer: the station holding the call keeps this and records it when it does"
+    return jsonify(call_id=call_id, disposition=disposition, held=True, message=held), 202
 
 
 @api.post("/calls/<call_id>/takeover")

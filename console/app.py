@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from console.api import api
 from console.api_agents import api_agents
@@ -36,6 +38,10 @@ from console.webhook_sender import WebhookSender
 from tierdial import __version__
 from tierdial.bus import EventBus
 from tierdial.config import Config
+from tierdial.held_writes import unreachable
+
+log = logging.getLogger(__name__)
+DATABASE_RETRY_SECONDS = 5  # a PostgreSQL restart takes a few seconds; a failover about as long
 
 
 def create_app(
@@ -81,6 +87,22 @@ def create_app(
     @app.errorhandler(NoDialer)
     def _no_dialer(error: NoDialer):  # type: ignore[no-untyped-def]
         return jsonify(error="no_dialer", message=str(error)), 503
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+        """The database away (a restart, a failover) is the console's 503, said plainly; anything else is a fault."""
+        if not unreachable(error):
+            app.log_exception((type(error), error, error.__traceback__))
+            return _http_error(InternalServerError())
+        log.warning("%s %s refused: the database does not answer", request.method, request.path)
+        message = "the database does not answer (it may be restarting): nothing was changed; try again in a moment"
+        if request.path.startswith("/api/"):
+            answer = jsonify(error="database_unavailable", message=message)
+        else:
+            answer = make_response(render_template("refused.html", message=message))
+        answer.status_code = 503
+        answer.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return answer
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]

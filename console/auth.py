@@ -29,11 +29,13 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.models import Agent, Role
 from console.tokens import token_with_scope
 from tierdial.config import Config
+from tierdial.held_writes import unreachable
 from tierdial.private_files import FILE_MODE, narrow, private_dir
 
 SECRET_FILE = "console-secret.key"
@@ -119,13 +121,24 @@ class _SessionCookies(SecureCookieSessionInterface):
 
 
 def _load_person(session_id: str) -> Person | None:
+    """The person of a session, as the database has them now. While the database is away, as it had them at their
+    last request to this node: an agent keeps their page (a pause, a wrap-up held by the station) through a
+    restart of the database; someone never seen here gets the console's 503."""
+    seen: dict[str, Person] = current_app.extensions.setdefault("tierdial.people_seen", {})
     name, _, mark = session_id.partition(":")
-    with sessions()() as session:
-        account = session.scalar(select(Agent).where(Agent.name == name))
-        if account is None or account.disabled_at is not None:
-            return None
-        person = Person.of(account)
-    return person if secrets.compare_digest(person.password_mark, mark) else None
+    try:
+        with sessions()() as session:
+            account = session.scalar(select(Agent).where(Agent.name == name))
+            person = Person.of(account) if account is not None and account.disabled_at is None else None
+    except DBAPIError as exc:
+        if unreachable(exc) and session_id in seen:
+            return seen[session_id]
+        raise
+    if person is None or not secrets.compare_digest(person.password_mark, mark):
+        seen.pop(session_id, None)
+        return None
+    seen[session_id] = person
+    return person
 
 
 def _secret_key(data_dir: Path) -> bytes:

@@ -27,8 +27,9 @@ class RecordingControl:
     def hang_up(self, call_id: str) -> None:
         self.ended.append(call_id)
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> bool:
         self.disposed.append((call_id, disposition, notes, by))
+        return True
 
     def set_agent_state(self, agent: str, ready: bool, reason: str = "") -> AgentStatus:
         self.states[agent] = AgentStatus(agent, "ready" if ready else "paused", "" if ready else reason, "connected")

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -31,14 +32,24 @@ from dialer.dnc import add_opt_out
 from dialer.ended_calls import EndedCalls
 from dialer.held_opt_outs import HeldOptOuts
 from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
-from dialer.models import CallAttempt, CallOutcome, Campaign
+from dialer.models import CallAttempt, CallOutcome, Campaign, Disposition
 from dialer.number_reports import report
 from dialer.optout_check import PROMPT as CONFIRM_OPT_OUT
 from dialer.prompt_uploads import approved_prompt
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
-from dialer.wrap_up import OPT_OUT_REASON, dispose, late_opt_out_source, record_end, record_late_opt_out
+from dialer.wrap_up import (
+    AGENT_OPT_OUT_REASON,
+    OPT_OUT_REASON,
+    agent_opt_out_source,
+    chosen_disposition,
+    dispose,
+    late_opt_out_source,
+    record_disposition,
+    record_end,
+    record_late_opt_out,
+)
 from intent.classifier import IntentModel
 from intent.history import record_decision
 from intent.live import LiveScorer
@@ -239,9 +250,29 @@ class CallFlow:
     def agents_ready(self) -> int:
         return self.desk.agents_ready()
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
-        """Record the wrap-up of a call, live or ended (see `dialer.wrap_up`)."""
-        dispose(self.sessions, call_id, disposition, notes, by, callback_at, self.clock())
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> bool:
+        """Record the wrap-up of a call, live or ended (see `dialer.wrap_up`). True when it is in the database; False
+        when the database is away and the call is this station's (up, or ended a moment ago): held with its other
+        records, and a do-not-call kept on disk as well."""
+        chosen = chosen_disposition(disposition, callback_at)
+        with self._lock:
+            call = self.calls.get(call_id) or self.ended_calls.get(call_id)
+        if call is None:
+            dispose(self.sessions, call_id, disposition, notes, by, callback_at, self.clock())
+            return True
+        now = self.clock()
+
+        def record(session: Session) -> None:
+            record_disposition(session, call_id, chosen, notes, by, callback_at, now)
+
+        if chosen is Disposition.do_not_call:
+            source = agent_opt_out_source(by, call_id)
+            written = self._honour_opt_out(call, record, AGENT_OPT_OUT_REASON, source)
+        else:
+            written = self.records.write(f"the wrap-up of call {call_id}", record)
+        log.info("disposition %s by %s%s", chosen.value, by, "" if written else ", held until the database answers",
+                 extra={"call_id": call_id, "campaign": call.campaign})  # fmt: skip
+        return written
 
     def in_flight(self) -> set[int]:
         with self._lock:
@@ -365,7 +396,8 @@ class CallFlow:
             # Honoured before anything else happens on the call, in its own committed transaction; with the database
             # away, kept first in line for it (and no call is placed meanwhile).
             phone, source = call.phone, f"call {call.call_id}"
-            if self._honour_opt_out(call, lambda session: add_opt_out(session, phone, OPT_OUT_REASON, source), source):
+            honour = partial(add_opt_out, phone_e164=phone, reason=OPT_OUT_REASON, source=source)
+            if self._honour_opt_out(call, honour, OPT_OUT_REASON, source):
                 log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
             self._count_against_number(call, ReportKind.opt_out)
         if call.taken_over_by:
@@ -400,17 +432,17 @@ class CallFlow:
                 def honour(session: Session) -> None:
                     record_late_opt_out(session, call)
 
-                if self._honour_opt_out(call, honour, late_opt_out_source(call)):
+                if self._honour_opt_out(call, honour, OPT_OUT_REASON, late_opt_out_source(call)):
                     log.info("opt-out recorded, heard after the call ended",
                              extra={"call_id": call.call_id, "campaign": call.campaign})  # fmt: skip
                 self._count_against_number(call, ReportKind.opt_out)
 
-    def _honour_opt_out(self, call: LiveCall, write: Callable[[Session], object], source: str) -> bool:
+    def _honour_opt_out(self, call: LiveCall, write: Callable[[Session], object], reason: str, source: str) -> bool:
         """The opt-out written at once, or held first in line for the database, and then kept on disk as well (its
-        do-not-call entry, by `source`). True when it is in the database."""
+        do-not-call entry: `reason`, `source`). True when it is in the database."""
         written = self.records.write(f"the opt-out of call {call.call_id}", write, first=True)
         if not written and self.held_opt_outs is not None:
-            self.held_opt_outs.keep(call.phone, OPT_OUT_REASON, source)
+            self.held_opt_outs.keep(call.phone, reason, source)
         return written
 
     def _offer(self, call: LiveCall, decided: TierDecided) -> None:

@@ -26,6 +26,57 @@ from tierdial.errors import UserError
 
 log = logging.getLogger(__name__)
 OPT_OUT_REASON = "opt-out during call"  # the do-not-call entry of an opt-out heard on a call
+AGENT_OPT_OUT_REASON = "marked do-not-call by an agent"
+
+
+def chosen_disposition(disposition: str, callback_at: str | None) -> Disposition:
+    """The disposition asked for, checked as far as it can be without the database (the callback time's zone is
+    the contact's)."""
+    try:
+        chosen = Disposition(disposition)
+    except ValueError:
+        allowed = ", ".join(d.value for d in Disposition)
+        raise CallCommandError(400, f"disposition must be one of {allowed}") from None
+    if chosen is Disposition.callback and callback_at:
+        try:
+            named = dt.datetime.fromisoformat(callback_at)
+        except ValueError:
+            named = None
+        if named is None or named.tzinfo is not None:
+            raise CallCommandError(400, f"callback_at: a time on the callee's clock like 2026-11-24T15:30 "
+                                        f"(got {callback_at[:40]!r})")  # fmt: skip
+    return chosen
+
+
+def record_disposition(
+    session: Session,
+    call_id: str,
+    chosen: Disposition,
+    notes: str,
+    by: str,
+    callback_at: str | None,
+    now: dt.datetime,
+) -> None:
+    """Record the wrap-up; "do_not_call" puts the number on the list at once. A callback may name a time on the
+    callee's clock (`2026-11-24T15:30`); else it is a day later. `now` is the dialer's clock."""
+    attempt = session.query(CallAttempt).filter_by(call_id=call_id).one_or_none()
+    if attempt is None:
+        raise CallCommandError(404, f"no call {call_id}")
+    attempt.disposition, attempt.notes = chosen.value, notes[:5000] or None
+    attempt.wrapped_at = attempt.wrapped_at or utcnow()
+    contact = session.get(Contact, attempt.contact_id)
+    if chosen is Disposition.do_not_call:
+        add_opt_out(session, contact.phone_e164, AGENT_OPT_OUT_REASON, agent_opt_out_source(by, call_id))
+    if chosen is Disposition.callback:
+        contact.status = ContactStatus.callback
+        contact.next_attempt_at = now + dt.timedelta(days=1)
+        if callback_at:
+            try:
+                contact.next_attempt_at = callback_moment(callback_at, contact.timezone, now)
+            except UserError as exc:
+                raise CallCommandError(400, str(exc)) from None
+    elif chosen is not Disposition.other:
+        contact.status, contact.next_attempt_at = ContactStatus.closed, None
 
 
 def dispose(
@@ -37,33 +88,15 @@ def dispose(
     callback_at: str | None,
     now: dt.datetime,
 ) -> None:
-    """Record the wrap-up; "do_not_call" puts the number on the list at once. A callback may name a time on the
-    callee's clock (`2026-11-24T15:30`); else it is a day later. `now` is the dialer's clock."""
-    try:
-        chosen = Disposition(disposition)
-    except ValueError:
-        allowed = ", ".join(d.value for d in Disposition)
-        raise CallCommandError(400, f"disposition must be one of {allowed}") from None
+    """Record the wrap-up of a call in a transaction of its own (see `record_disposition`)."""
+    chosen = chosen_disposition(disposition, callback_at)
     with sessions.begin() as session:
-        attempt = session.query(CallAttempt).filter_by(call_id=call_id).one_or_none()
-        if attempt is None:
-            raise CallCommandError(404, f"no call {call_id}")
-        attempt.disposition, attempt.notes = chosen.value, notes[:5000] or None
-        attempt.wrapped_at = attempt.wrapped_at or utcnow()
-        contact = session.get(Contact, attempt.contact_id)
-        if chosen is Disposition.do_not_call:
-            add_opt_out(session, contact.phone_e164, "marked do-not-call by an agent", f"{by}, call {call_id}")
-        if chosen is Disposition.callback:
-            contact.status = ContactStatus.callback
-            contact.next_attempt_at = now + dt.timedelta(days=1)
-            if callback_at:
-                try:
-                    contact.next_attempt_at = callback_moment(callback_at, contact.timezone, now)
-                except UserError as exc:
-                    raise CallCommandError(400, str(exc)) from None
-        elif chosen is not Disposition.other:
-            contact.status, contact.next_attempt_at = ContactStatus.closed, None
+        record_disposition(session, call_id, chosen, notes, by, callback_at, now)
     log.info("disposition %s by %s", chosen.value, by, extra={"call_id": call_id})
+
+
+def agent_opt_out_source(by: str, call_id: str) -> str:
+    return f"{by}, call {call_id}"
 
 
 def record_end(

@@ -74,8 +74,13 @@ class ClusterControl:
     def stop_listening(self, call_id: str, supervisor: str) -> int:
         return int(self._on_call(call_id, "stop_listening", {"call_id": call_id, "supervisor": supervisor}))
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> bool:
+        """True when the wrap-up is in the database; False when it is held by this station until the database answers
+        (a call of its own; see `CallFlow.dispose`)."""
+        if self.flow is not None:
+            return self.flow.dispose(call_id, disposition, notes, by, callback_at)
         dispose(self.sessions, call_id, disposition, notes, by, callback_at, self.clock())
+        return True
 
     def agent_status(self, agent: str) -> AgentStatus:
         return self._on_agent("agent_status", {"agent": agent})

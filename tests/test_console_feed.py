@@ -18,10 +18,10 @@ from tierdial.messages import Answered, AudioGaps, CallEnded, FinalTranscript, P
 class _Control(RecordingControl):
     """Refuses what the dialer would refuse: a bogus disposition, a call that is gone."""
 
-    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> None:
+    def dispose(self, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None = None) -> bool:
         if disposition == "bogus":
             raise CallCommandError(400, "disposition must be one of sale, ...")
-        super().dispose(call_id, disposition, notes, by, callback_at)
+        return super().dispose(call_id, disposition, notes, by, callback_at)
 
     def take_over(self, call_id: str, agent: str) -> None:
         if call_id == "gone":

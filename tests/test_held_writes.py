@@ -13,12 +13,17 @@ from sqlalchemy import select
 
 from asr.models import TranscriptSegment
 from asr.transcripts import record_final
+from console.app import create_app
+from console.live import LiveFeed
 from dialer.dnc import add_opt_out, is_blocked
 from dialer.held_opt_outs import HeldOptOuts, held_opt_outs_file
-from dialer.models import AgentState, DoNotCall
+from dialer.models import AgentState, CallAttempt, DoNotCall
 from intent.classifier import IntentModel
+from station.control import ClusterControl, carry_out
 from station.postgres_sandbox import PostgresServer
-from tests.helpers import policy_call
+from station.relay import Relay
+from tests.helpers import add_account, api_token, policy_call, signed_in
+from tierdial.config import parse_config
 from tierdial.db import utcnow
 from tierdial.errors import UserError
 from tierdial.held_writes import HeldWrites
@@ -131,3 +136,38 @@ def test_an_agent_who_pauses_while_postgresql_is_away_is_paused_and_it_is_record
         stored = session.scalars(select(AgentState).order_by(AgentState.id.desc())).first()
     # When the agent paused, not when the database came back: their occupancy is measured from it.
     assert (stored.state, stored.reason) == ("paused", "coffee") and stored.at - before < dt.timedelta(seconds=1)
+
+
+def test_an_agents_do_not_call_while_postgresql_is_away_is_held_by_the_station_and_a_script_is_told_to_retry(
+    server: PostgresServer, tmp_path: Path, intent_model: IntentModel
+) -> None:
+    held = HeldOptOuts(held_opt_outs_file(tmp_path / "var", "node-1"))
+    flow, sessions, _, call_id = policy_call(
+        tmp_path, intent_model, NUMBER, url=server.new_database("wrap_up_held"), held_opt_outs=held
+    )
+    add_account(sessions, "agent1", "agent")
+    token = api_token(sessions, "campaigns:read")
+    # Wired as a station on PostgreSQL wires its console: commands go to its own flow, or to the node holding a call.
+    relay = Relay(sessions.kw["bind"], "node-1", flow.bus, partial(carry_out, flow)).start()
+    control = ClusterControl(sessions, relay, flow)
+    app = create_app(parse_config({"data_dir": str(tmp_path)}), LiveFeed(flow.bus, control), sessions)
+    agent, csrf = signed_in(app, "agent1")
+    flow.on_event(Answered(call_id))
+    server.halt()
+    reply = agent.post(f"/api/v1/calls/{call_id}/disposition", json={"disposition": "do_not_call", "notes": "asked"},
+                       headers={"X-CSRFToken": csrf})  # fmt: skip
+    assert reply.status_code == 202 and reply.json["held"], reply.json
+    assert "database does not answer" in reply.json["message"] and NUMBER in held.path.read_text()
+    # Whoever this node has not seen signed in, and every script, is told plainly to come back: nothing changed.
+    script = app.test_client().get("/api/v1/campaigns", headers={"Authorization": f"Bearer {token}"})
+    assert script.status_code == 503 and script.json["error"] == "database_unavailable", script.json
+    assert int(script.headers["Retry-After"]) > 0
+    server.resume()
+    poll_until(flow.records.answers, 30, "the held writes made")
+    assert not held.path.exists()
+    with sessions() as session:
+        assert is_blocked(session, NUMBER)
+        assert session.scalar(select(CallAttempt.disposition).where(CallAttempt.call_id == call_id)) == "do_not_call"
+        listed = session.scalar(select(DoNotCall).where(DoNotCall.phone_e164 == NUMBER))
+        assert (listed.reason, listed.source) == ("marked do-not-call by an agent", f"agent1, call {call_id}")
+    relay.stop()

@@ -61,7 +61,8 @@ function card(id) {
 }
 async function post(url, body, node, where, said) {
   const {ok, answer} = await send(url, body);
-  if (!ok || said) setText(node, where, ok ? said : answer.message);
+  // A wrap-up held by the station while the database is away says so: it is kept, not yet recorded.
+  if (!ok || said) setText(node, where, ok && !answer.held ? said : answer.message);
 }
 async function takeOver(id, node) {
   const {ok, answer} = await send(`/api/v1/calls/${id}/takeover`, {});

@@ -5,7 +5,7 @@ const cards = new Map(), pacing = new Map();
 const labels = [["controller", "controller"], ["dial_level", "dial level"], ["lines", "lines"],
   ["calls_in_progress", "calls in progress"], ["agents_connected", "agents connected"],
   ["abandon_budget", "abandons still affordable"], ["hot_leads", "hot leads offered"],
-  ["hot_leads_lost", "hot leads lost"], ["transcription_lag", "transcription lag (s)"]];
+  ["hot_leads_lost", "hot leads not taken in time (abandons)"], ["transcription_lag", "transcription lag (s)"]];
 function text(node, selector, value) { node.querySelector(selector).textContent = value; }
 let definitions = {};
 function shown(value, unit) {
