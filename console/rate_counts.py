@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.models import RateCount
+from tierdial.db import on_postgresql
 
 SCHEME = "tierdial-database"
 SWEEP_EVERY = 200  # counts between two sweeps of rows whose window is over
@@ -50,7 +51,7 @@ class DatabaseCounts(Storage):
         now = time.time()
         table = RateCount.__table__
         with self._sessions().begin() as session:
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            dialect = postgresql if on_postgresql(session) else sqlite
             over = table.c.expires_at <= now  # the row's window has passed: this count starts a new one
             upsert = dialect.insert(table).values(key=key, count=amount, expires_at=now + expiry)
             upsert = upsert.on_conflict_do_update(

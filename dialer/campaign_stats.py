@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dialer.models import CallAttempt, CallOutcome, Campaign
 from intent.tiers import HOT_TIERS, PACED_TIERS
+from tierdial.db import on_postgresql
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +51,14 @@ class CallCounts:
 
 
 def _seconds_between(session: Session, start: ColumnElement, end: ColumnElement) -> ColumnElement:
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return func.extract("epoch", end - start)
     return (func.julianday(end) - func.julianday(start)) * 86400
 
 
 def _hour(session: Session, moment: ColumnElement) -> ColumnElement:
     """The UTC hour a stored time falls in (a string on SQLite, a time on PostgreSQL: see `_as_hour`)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return func.date_trunc("hour", func.timezone("UTC", moment))
     return func.strftime("%Y-%m-%dT%H:00:00", moment)
 

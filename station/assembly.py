@@ -35,10 +35,11 @@ from station import members
 from station.asr_services import AsrServices
 from station.control import ClusterControl, carry_out
 from station.pacer import CampaignPacer
-from station.relay import Relay, on_postgresql
+from station.relay import Relay
 from station.web import ConsoleServer
 from tierdial.bus import EventBus
 from tierdial.config import Config
+from tierdial.db import on_postgresql
 from tierdial.held_writes import unreachable
 from tierdial.periodic import Every
 from tierdial.schema import migrated_database

@@ -60,9 +60,10 @@ def _console_serve(args: argparse.Namespace) -> int:
     from console.app import create_app
     from console.live import LiveFeed
     from station.control import ClusterControl
-    from station.relay import Relay, on_postgresql
+    from station.relay import Relay
     from station.web import ConsoleServer
     from tierdial.bus import EventBus
+    from tierdial.db import on_postgresql
     from tierdial.schema import migrated_database
 
     stopping = _Stopping()

@@ -28,7 +28,6 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from tierdial import messages
 from tierdial.bus import EventBus
@@ -52,10 +51,6 @@ SHARED = (
 )
 PAYLOAD_LIMIT = 7900  # PostgreSQL refuses a notification of 8000 bytes or more
 RECONNECT_SECONDS = 1.0
-
-
-def on_postgresql(sessions: sessionmaker[Session]) -> bool:
-    return sessions.kw["bind"].dialect.name == "postgresql"
 
 
 def psycopg_url(engine: Engine) -> str:

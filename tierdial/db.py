@@ -27,6 +27,12 @@ NAMING = {
 }
 
 
+def on_postgresql(where: Session | sessionmaker[Session]) -> bool:
+    """Whether this database is PostgreSQL, which several nodes may share (else SQLite: one node, one file)."""
+    bind = where.get_bind() if isinstance(where, Session) else where.kw["bind"]
+    return bind.dialect.name == "postgresql"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialer.models import ImportStatus, ListImport
-from tierdial.db import utcnow
+from tierdial.db import on_postgresql, utcnow
 from tierdial.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def _started(pid: int) -> str:
 
 def hold_import(session: Session, import_id: int) -> None:
     """Called first in the load's transaction: while it lasts, nodes elsewhere know the loader is alive."""
-    if _on_postgresql(session):
+    if on_postgresql(session):
         session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCKS, import_id)))
 
 
@@ -58,14 +58,10 @@ def _loader_is_gone(session: Session, job: ListImport) -> bool:
     pid = rest.partition(":")[0]
     if host == socket.gethostname() and pid.isdigit():
         return loader_tag(int(pid)) != job.loader
-    if not _on_postgresql(session) or utcnow() - job.started_at < LOCK_GRACE:
+    if not on_postgresql(session) or utcnow() - job.started_at < LOCK_GRACE:
         return False
     # Taken only if no loader holds it; held to the end of this transaction, which a loader never needs again.
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCKS, job.id))))
-
-
-def _on_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def mark_interrupted(session: Session) -> int:
