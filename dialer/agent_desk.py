@@ -7,25 +7,29 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dialer.agent_time import OFFLINE, confirm_states, record_state
+from dialer import held_records as held
+from dialer.agent_time import OFFLINE, confirm_states
+from dialer.held_records import HeldRecord
 from dialer.telephony.engine import TelephonyEngine
 from tierdial.bus import EventBus
 from tierdial.config import Config
 from tierdial.db import utcnow
-from tierdial.held_writes import HeldWrites
 from tierdial.messages import AgentStatus, Answered, CallEnded
 
 log = logging.getLogger(__name__)
 
 
 class AgentDesk:
-    def __init__(self, config: Config, sessions: sessionmaker[Session], bus: EventBus, records: HeldWrites) -> None:
-        """`records`: the station's held writes, so that an agent's change made while the database is away is kept
-        in order with the calls' records (and the agent's page still answers)."""
-        self.sessions, self.bus, self.records = sessions, bus, records
+    def __init__(
+        self, config: Config, sessions: sessionmaker[Session], bus: EventBus, record: Callable[[HeldRecord], bool]
+    ) -> None:
+        """`record`: the station's way to the database, so that an agent's change made while the database is away
+        is held in order with the calls' records (and the agent's page still answers)."""
+        self.sessions, self.bus, self.record = sessions, bus, record
         self.engine: TelephonyEngine | None = None
         self.agent_legs: dict[str, str] = {}  # agent name -> the leg to their phone, once it is up
         self._pending_agents: dict[str, str] = {}  # leg -> agent name, while their phone rings
@@ -68,7 +72,7 @@ class AgentDesk:
                 return
             self._stored_states[status.agent] = state
         agent, reason, at = status.agent, status.reason, utcnow()
-        self.records.write(f"agent {agent}'s state", lambda session: record_state(session, agent, state, reason, at))
+        self.record(held.agent_state(agent, state, reason, at))
 
     def confirm_agent_states(self) -> None:
         """This dialer still sees its agents as last stored: without it, a dead dialer's agents would count as

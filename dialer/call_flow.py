@@ -19,39 +19,26 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from asr.load import AsrLoad
-from asr.transcripts import record_final
+from dialer import held_records as held
 from dialer.agent_desk import AgentDesk
-from dialer.dnc import add_opt_out
 from dialer.ended_calls import EndedCalls
-from dialer.held_opt_outs import HeldOptOuts
+from dialer.held_records import HeldRecord, HeldRecords
 from dialer.live_calls import CallCommandError, LiveCall, note_progress, silence_heard, transcription_lag
-from dialer.models import CallAttempt, CallOutcome, Campaign, Disposition
+from dialer.models import CallAttempt, CallOutcome, Campaign
 from dialer.number_reports import report
 from dialer.optout_check import PROMPT as CONFIRM_OPT_OUT
 from dialer.prompt_uploads import approved_prompt
 from dialer.script import prompt_wav
 from dialer.telephony.engine import Dial, TelephonyEngine
 from dialer.telephony.legs import LegKind, new_leg
-from dialer.wrap_up import (
-    AGENT_OPT_OUT_REASON,
-    OPT_OUT_REASON,
-    agent_opt_out_source,
-    chosen_disposition,
-    dispose,
-    late_opt_out_source,
-    record_disposition,
-    record_end,
-    record_late_opt_out,
-)
+from dialer.wrap_up import OPT_OUT_REASON, chosen_disposition, dispose
 from intent.classifier import IntentModel
-from intent.history import record_decision
 from intent.live import LiveScorer
 from intent.rules import is_machine_greeting
 from intent.tiers import HOT_TIERS, PACED_TIERS
@@ -96,10 +83,10 @@ class CallFlow:
         bus: EventBus,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         station_id: str | None = None,
-        held_opt_outs: HeldOptOuts | None = None,
+        held_records: HeldRecords | None = None,
     ) -> None:
-        """`held_opt_outs`: where opt-outs held while the database is away are kept on disk as well, so that a
-        station dying meanwhile loses none; emptied once every held write is made."""
+        """`held_records`: where what calls record while the database is away is kept on disk as well, so that a
+        station dying meanwhile loses none of it; emptied once every held write is made."""
         self.config = config
         # Whose claims and calls these are in the database: the station's instance (a process of its own by default).
         self.station_id = station_id or uuid.uuid4().hex
@@ -109,9 +96,9 @@ class CallFlow:
         self.scorer = LiveScorer(model)
         self.bus = bus
         # What calls record while the database is away, kept in order until it answers (the station then dials again).
-        self.held_opt_outs = held_opt_outs
-        self.records = HeldWrites(sessions, drained=held_opt_outs.clear if held_opt_outs else None)
-        self.desk = AgentDesk(config, sessions, bus, self.records)
+        self.held_records = held_records
+        self.records = HeldWrites(sessions, drained=held_records.clear if held_records else None)
+        self.desk = AgentDesk(config, sessions, bus, self._record)
         self._engine: TelephonyEngine | None = None
         self.calls: dict[str, LiveCall] = {}
         self.ended_calls = EndedCalls(self.scorer.end_call)  # for the recogniser's last words after a call's end
@@ -187,11 +174,7 @@ class CallFlow:
             self.bus.publish(Takeover(call_id, agent))
             self.engine.stop_playing(call_id)
             self.engine.bridge(call_id, leg)
-        taken = {"agent_name": agent, "connected_at": utcnow()}
-        self.records.write(
-            f"call {call_id}'s takeover",
-            lambda session: session.query(CallAttempt).filter_by(call_id=call_id).update(taken),
-        )
+        self._record(held.takeover(call_id, agent, utcnow()))
         log.info("taken over by %s", agent, extra={"call_id": call_id, "campaign": call.campaign})
 
     def listen_in(self, call_id: str, supervisor: str, whisper: bool = False) -> str:
@@ -260,16 +243,7 @@ class CallFlow:
         if call is None:
             dispose(self.sessions, call_id, disposition, notes, by, callback_at, self.clock())
             return True
-        now = self.clock()
-
-        def record(session: Session) -> None:
-            record_disposition(session, call_id, chosen, notes, by, callback_at, now)
-
-        if chosen is Disposition.do_not_call:
-            source = agent_opt_out_source(by, call_id)
-            written = self._honour_opt_out(call, record, AGENT_OPT_OUT_REASON, source)
-        else:
-            written = self.records.write(f"the wrap-up of call {call_id}", record)
+        written = self._record(held.wrap_up(call_id, chosen, notes, by, callback_at, self.clock()))
         log.info("disposition %s by %s%s", chosen.value, by, "" if written else ", held until the database answers",
                  extra={"call_id": call_id, "campaign": call.campaign})  # fmt: skip
         return written
@@ -317,14 +291,10 @@ class CallFlow:
     def _store_answer(self, call: LiveCall) -> None:
         """Kept at once, not only at the end: if this station dies mid-call, the call is known to have been answered
         (it counts as an attempt, and as abandoned unless an agent had it)."""
-        answered = {"answered_at": call.answered_on}
-        self.records.write(
-            f"call {call.call_id}'s answer",
-            lambda session: session.query(CallAttempt).filter_by(call_id=call.call_id).update(answered),
-        )
+        self._record(held.answer(call))
 
     def _store_final(self, final: FinalTranscript) -> None:
-        self.records.write(f"a transcript of call {final.call_id}", lambda session: record_final(session, final))
+        self._record(held.transcript(final))
 
     @staticmethod
     def _note_gaps(call: LiveCall, gaps: AudioGaps) -> None:
@@ -382,8 +352,7 @@ class CallFlow:
         ask = False
         if message.is_final and not (call.closing or call.taken_over_by or call.machine):
             message, ask = call.opt_out_check.review(message, self.model.probabilities)
-        decided, version = message, self.model.version
-        self.records.write(f"a tier of call {call.call_id}", lambda session: record_decision(session, decided, version))
+        self._record(held.tier(message, self.model.version))
         self.bus.publish(message)
         if ask:  # unanswered, the call ends on the tier put aside
             call.final_tier, call.final_text = message.tier, message.text
@@ -395,9 +364,7 @@ class CallFlow:
         if message.tier == "E":
             # Honoured before anything else happens on the call, in its own committed transaction; with the database
             # away, kept first in line for it (and no call is placed meanwhile).
-            phone, source = call.phone, f"call {call.call_id}"
-            honour = partial(add_opt_out, phone_e164=phone, reason=OPT_OUT_REASON, source=source)
-            if self._honour_opt_out(call, honour, OPT_OUT_REASON, source):
+            if self._record(held.opt_out(call.phone, OPT_OUT_REASON, f"call {call.call_id}", call.call_id)):
                 log.info("opt-out recorded", extra={"call_id": call.call_id, "campaign": call.campaign})
             self._count_against_number(call, ReportKind.opt_out)
         if call.taken_over_by:
@@ -424,25 +391,20 @@ class CallFlow:
         for decided in self.scorer.process(final):
             if not isinstance(decided, TierDecided) or not decided.is_final:
                 continue
-            self.records.write(f"a tier of call {call.call_id}",
-                               lambda session, decided=decided: record_decision(session, decided, version))  # fmt: skip
+            self._record(held.tier(decided, version))
             if decided.tier == "E" and call.final_tier != "E":
                 call.final_tier, call.final_text = decided.tier, decided.text
-
-                def honour(session: Session) -> None:
-                    record_late_opt_out(session, call)
-
-                if self._honour_opt_out(call, honour, OPT_OUT_REASON, late_opt_out_source(call)):
+                if self._record(held.late_opt_out(call)):
                     log.info("opt-out recorded, heard after the call ended",
                              extra={"call_id": call.call_id, "campaign": call.campaign})  # fmt: skip
                 self._count_against_number(call, ReportKind.opt_out)
 
-    def _honour_opt_out(self, call: LiveCall, write: Callable[[Session], object], reason: str, source: str) -> bool:
-        """The opt-out written at once, or held first in line for the database, and then kept on disk as well (its
-        do-not-call entry: `reason`, `source`). True when it is in the database."""
-        written = self.records.write(f"the opt-out of call {call.call_id}", write, first=True)
-        if not written and self.held_opt_outs is not None:
-            self.held_opt_outs.keep(call.phone, reason, source)
+    def _record(self, record: HeldRecord) -> bool:
+        """A record of the calls (or the agents) written at once; with the database away, held in memory in order
+        (opt-outs first) and kept on disk as well. True when it is in the database."""
+        written = self.records.write(record.what, record.write, first=record.first)
+        if not written and self.held_records is not None:
+            self.held_records.keep(record)
         return written
 
     def _offer(self, call: LiveCall, decided: TierDecided) -> None:
@@ -499,10 +461,6 @@ class CallFlow:
         outcome = CallOutcome.machine if ended.outcome == "answered" and call.machine else ended.outcome
         tier = call.final_tier if outcome == "answered" else None
         cause, defaults = f"{ended.sip_status} {ended.reason}", self.config.campaign_defaults
-        station, now = self.station_id, self.clock()
-        self.records.write(
-            f"the end of call {call.call_id}",
-            lambda session: record_end(session, call, outcome, tier, cause, station, defaults, now),
-        )
+        self._record(held.end(call, CallOutcome(outcome).value, tier, cause, self.station_id, defaults, self.clock()))
         log.info("call ended: %s tier %s", outcome, tier, extra={"call_id": call.call_id, "campaign": call.campaign})
         return CallEnded(call.call_id, str(outcome), ended.sip_status, ended.reason)

@@ -66,7 +66,7 @@ def record_disposition(
     attempt.wrapped_at = attempt.wrapped_at or utcnow()
     contact = session.get(Contact, attempt.contact_id)
     if chosen is Disposition.do_not_call:
-        add_opt_out(session, contact.phone_e164, AGENT_OPT_OUT_REASON, agent_opt_out_source(by, call_id))
+        add_opt_out(session, contact.phone_e164, AGENT_OPT_OUT_REASON, f"{by}, call {call_id}")
     if chosen is Disposition.callback:
         contact.status = ContactStatus.callback
         contact.next_attempt_at = now + dt.timedelta(days=1)
@@ -93,10 +93,6 @@ def dispose(
     with sessions.begin() as session:
         record_disposition(session, call_id, chosen, notes, by, callback_at, now)
     log.info("disposition %s by %s", chosen.value, by, extra={"call_id": call_id})
-
-
-def agent_opt_out_source(by: str, call_id: str) -> str:
-    return f"{by}, call {call_id}"
 
 
 def record_end(
@@ -150,14 +146,10 @@ def _book_asked_callback(session: Session, contact: Contact, call: LiveCall, now
                  call_id=call.call_id, due=contact.next_attempt_at.isoformat())  # fmt: skip
 
 
-def late_opt_out_source(call: LiveCall) -> str:
-    return f"call {call.call_id}, heard after it ended"
-
-
 def record_late_opt_out(session: Session, call: LiveCall) -> None:
     """An opt-out heard after the call had ended (its last words, recognised a moment later): the number goes on the
     do-not-call list, the attempt's final tier becomes E and the contact closes, as if heard on the call."""
-    add_opt_out(session, call.phone, OPT_OUT_REASON, late_opt_out_source(call))
+    add_opt_out(session, call.phone, OPT_OUT_REASON, f"call {call.call_id}, heard after it ended")
     session.query(CallAttempt).filter_by(call_id=call.call_id).update({"final_tier": "E"})
     contact = session.get(Contact, call.contact_id)
     if contact.status is not ContactStatus.closed:

@@ -25,7 +25,7 @@ from console.app import create_app
 from console.live import LiveFeed
 from dialer.agent_time import CONFIRM_EVERY, paused_agents
 from dialer.call_flow import CallFlow
-from dialer.held_opt_outs import HeldOptOuts, held_opt_outs_file
+from dialer.held_records import HeldRecords, held_records_file
 from dialer.interrupted import recover_station
 from dialer.models import Campaign
 from dialer.telephony.registry import make_engine as make_telephony
@@ -73,9 +73,9 @@ class Station:
         self.sessions = sessions or migrated_database(config.database_url)
         self.model = model or model_for(config)
         self.bus = EventBus()
-        self.held_opt_outs = HeldOptOuts(held_opt_outs_file(config.data_dir, self.name))
+        self.held_records = HeldRecords(held_records_file(config.data_dir, self.name))
         self.flow = CallFlow(config, self.sessions, self.model, self.bus, clock=clock, station_id=self.instance,
-                             held_opt_outs=self.held_opt_outs)  # fmt: skip
+                             held_records=self.held_records)  # fmt: skip
         self.asr = AsrServices(config, config_path, recognizers=config.station.lines)
         self.pacer = CampaignPacer(config, self.sessions, self.flow, clock, config.station.lines)
         self.relay: Relay | None = None
@@ -113,7 +113,7 @@ class Station:
         with self.sessions.begin() as session:
             members.register(session, self.instance, self.name, self.console_url)
         self._started = True
-        self.held_opt_outs.replay(self.sessions)  # opt-outs a run killed while the database was away kept on disk
+        self.held_records.replay(self.sessions)  # what a run killed while the database was away kept on disk
         self._recover_dead()  # this node's previous run, if it died, before anything is dialled
         self._restore_pauses()
         if self.relay is not None:
@@ -165,9 +165,9 @@ class Station:
         if not self.flow.records.answers() and self.flow.records.held:
             log.error("stopping with %d records of calls not written: the database does not answer",
                       self.flow.records.held)  # fmt: skip
-            if self.held_opt_outs.path.exists():
-                log.error("the opt-outs among them are kept in %s and go on the do-not-call list when this station "
-                          "starts again", self.held_opt_outs.path)  # fmt: skip
+            if self.held_records.path.exists():
+                log.error("they are kept in %s (opt-outs, transcripts, tiers, calls' ends, wrap-ups) and written when "
+                          "this station starts again", self.held_records.path)  # fmt: skip
         if self._started and not self.flow.records.away:
             with self.sessions.begin() as session:
                 members.stopped(session, self.instance)

@@ -232,10 +232,10 @@ def signed_in(app, name: str, password: str = PASSWORD):  # type: ignore[no-unty
     return client, csrf
 
 
-def policy_call(tmp_path: Path, model, phone: str = "+821020001001", url: str | None = None, held_opt_outs=None):  # type: ignore[no-untyped-def]
+def policy_call(tmp_path: Path, model, phone: str = "+821020001001", url: str | None = None, held_records=None):  # type: ignore[no-untyped-def]
     """The call policy alone: a call flow on a fresh database (SQLite, or the empty one at `url`), its engine a
     `RecordingEngine`, and a call dialled to the one contact of a campaign. Returns the flow, the sessions, the engine
-    and the call id. `held_opt_outs`: the flow's `HeldOptOuts`, if any."""
+    and the call id. `held_records`: the flow's `HeldRecords`, if any."""
     from sqlalchemy import select
 
     from dialer.call_flow import CallFlow
@@ -251,7 +251,7 @@ def policy_call(tmp_path: Path, model, phone: str = "+821020001001", url: str | 
     config = dialling_config(5060, data_dir=str(tmp_path))
     with sessions.begin() as s:
         sync_numbers(s, config.caller_numbers)
-    flow = CallFlow(config, sessions, model, EventBus(), held_opt_outs=held_opt_outs)
+    flow = CallFlow(config, sessions, model, EventBus(), held_records=held_records)
     flow.engine = engine = RecordingEngine()
     return flow, sessions, engine, flow.dial("policy", campaign_id, contact_id, phone, "+82234567890")
 

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from asr.models import TranscriptSegment
-from asr.transcripts import record_final
+from asr.transcripts import record_final, transcript_of
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.dnc import add_opt_out, is_blocked
-from dialer.held_opt_outs import HeldOptOuts, held_opt_outs_file
+from dialer.held_records import HeldRecords, held_records_file, opt_out
 from dialer.models import AgentState, CallAttempt, DoNotCall
 from intent.classifier import IntentModel
+from intent.history import tier_history
 from station.control import ClusterControl, carry_out
 from station.postgres_sandbox import PostgresServer
 from station.relay import Relay
@@ -27,7 +28,7 @@ from tierdial.config import parse_config
 from tierdial.db import utcnow
 from tierdial.errors import UserError
 from tierdial.held_writes import HeldWrites
-from tierdial.messages import Answered, FinalTranscript, PromptFinished
+from tierdial.messages import Answered, CallEnded, FinalTranscript, PromptFinished
 from tierdial.polling import poll_until
 from tierdial.schema import migrated_database
 
@@ -72,37 +73,49 @@ def test_writes_held_while_postgresql_restarts_reach_it_opt_outs_first(
 
 def _opt_out_while_postgresql_is_away(tmp_path: Path, server: PostgresServer, intent_model: IntentModel):  # type: ignore[no-untyped-def]
     """A call whose callee says "never call again" while the database is down: the opt-out is held."""
-    held = HeldOptOuts(held_opt_outs_file(tmp_path / "var", "node-1"))
+    held = HeldRecords(held_records_file(tmp_path / "var", "node-1"))
     url = server.new_database("opt_out_held")
-    flow, sessions, _, call_id = policy_call(tmp_path, intent_model, NUMBER, url=url, held_opt_outs=held)
+    flow, sessions, _, call_id = policy_call(tmp_path, intent_model, NUMBER, url=url, held_records=held)
     flow.on_event(Answered(call_id))
     flow.on_event(PromptFinished(call_id, "opening"))
     server.halt()
     flow.on_event(FinalTranscript(call_id, "다시는 전화하지 마세요", 2000, 4000))
     assert flow.records.held and held.path.exists() and NUMBER in held.path.read_text()
     assert held.path.stat().st_mode & 0o077 == 0  # full numbers: readable by the station's user alone
-    return flow, sessions, held
+    return flow, sessions, held, call_id
 
 
-def test_an_opt_out_held_by_a_station_that_dies_is_listed_when_it_starts_again(
+def test_a_station_that_dies_while_postgresql_is_away_loses_nothing_its_calls_recorded(
     server: PostgresServer, tmp_path: Path, intent_model: IntentModel
 ) -> None:
-    _, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
+    flow, sessions, held, call_id = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
+    flow.on_event(CallEnded(call_id, "answered", 200, "OK"))  # the callee hangs up
     # The station is killed here: what it held in memory is gone with it. The database comes back, and so does
-    # the station, which replays what its earlier run kept on disk before it dials anyone.
+    # the station, which writes what its earlier run kept on disk before it dials anyone.
     server.resume()
-    again = HeldOptOuts(held.path)
     poll_until(HeldWrites(sessions).answers, 30, "the database answering again")
-    assert again.replay(sessions) == 1 and not held.path.exists()
-    with sessions() as session:
-        assert is_blocked(session, NUMBER)
-    assert again.replay(sessions) == 0
+    kept = held.path.read_bytes()
+    assert HeldRecords(held.path).replay(sessions) == 4 and not held.path.exists()  # words, tier, opt-out, end
+
+    def recorded() -> tuple[list[str], list[str], tuple[str | None, str | None]]:
+        with sessions() as session:
+            assert is_blocked(session, NUMBER)
+            attempt = session.scalars(select(CallAttempt).where(CallAttempt.call_id == call_id)).one()
+            return ([segment.text for segment in transcript_of(session, call_id)],
+                    [decision.tier for decision in tier_history(session, call_id) if decision.is_final],
+                    (attempt.outcome and attempt.outcome.value, attempt.final_tier))  # fmt: skip
+
+    assert recorded() == (["다시는 전화하지 마세요"], ["E"], ("answered", "E"))
+    # Killed again while it wrote them: the same file once more writes nothing twice.
+    held.path.write_bytes(kept)
+    HeldRecords(held.path).replay(sessions)
+    assert recorded() == (["다시는 전화하지 마세요"], ["E"], ("answered", "E"))
 
 
-def test_held_opt_outs_leave_the_disk_once_the_database_has_them(
+def test_held_records_leave_the_disk_once_the_database_has_them(
     server: PostgresServer, tmp_path: Path, intent_model: IntentModel
 ) -> None:
-    flow, sessions, held = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
+    flow, sessions, held, _ = _opt_out_while_postgresql_is_away(tmp_path, server, intent_model)
     server.resume()
     poll_until(flow.records.answers, 30, "the held writes made")
     assert not held.path.exists()  # the database has it: no number is left on disk
@@ -110,12 +123,12 @@ def test_held_opt_outs_leave_the_disk_once_the_database_has_them(
         assert is_blocked(session, NUMBER)
 
 
-def test_a_held_opt_out_that_cannot_be_read_stops_the_station_from_starting(tmp_path: Path) -> None:
-    held = HeldOptOuts(tmp_path / "node-1.jsonl")
-    held.keep(NUMBER, "opt-out during call", "call call-1")
+def test_a_held_record_that_cannot_be_read_stops_the_station_from_starting(tmp_path: Path) -> None:
+    held = HeldRecords(tmp_path / "node-1.jsonl")
+    held.keep(opt_out(NUMBER, "opt-out during call", "call call-1", "call-1"))
     with held.path.open("a") as file:
-        file.write('{"phone": "+8210')  # cut short by a crash mid-write
-    with pytest.raises(UserError, match=r"node-1.jsonl, line 2: not a held opt-out"):
+        file.write('{"kind": "opt_out", "phone": "+8210')  # cut short by a crash mid-write
+    with pytest.raises(UserError, match=r"node-1.jsonl, line 2: not a held record"):
         held.replay(migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}"))
     assert NUMBER in held.path.read_text()  # nothing was dropped
 
@@ -141,9 +154,9 @@ def test_an_agent_who_pauses_while_postgresql_is_away_is_paused_and_it_is_record
 def test_an_agents_do_not_call_while_postgresql_is_away_is_held_by_the_station_and_a_script_is_told_to_retry(
     server: PostgresServer, tmp_path: Path, intent_model: IntentModel
 ) -> None:
-    held = HeldOptOuts(held_opt_outs_file(tmp_path / "var", "node-1"))
+    held = HeldRecords(held_records_file(tmp_path / "var", "node-1"))
     flow, sessions, _, call_id = policy_call(
-        tmp_path, intent_model, NUMBER, url=server.new_database("wrap_up_held"), held_opt_outs=held
+        tmp_path, intent_model, NUMBER, url=server.new_database("wrap_up_held"), held_records=held
     )
     add_account(sessions, "agent1", "agent")
     token = api_token(sessions, "campaigns:read")
@@ -157,7 +170,7 @@ def test_an_agents_do_not_call_while_postgresql_is_away_is_held_by_the_station_a
     reply = agent.post(f"/api/v1/calls/{call_id}/disposition", json={"disposition": "do_not_call", "notes": "asked"},
                        headers={"X-CSRFToken": csrf})  # fmt: skip
     assert reply.status_code == 202 and reply.json["held"], reply.json
-    assert "database does not answer" in reply.json["message"] and NUMBER in held.path.read_text()
+    assert "database does not answer" in reply.json["message"] and "wrap_up_do_not_call" in held.path.read_text()
     # Whoever this node has not seen signed in, and every script, is told plainly to come back: nothing changed.
     script = app.test_client().get("/api/v1/campaigns", headers={"Authorization": f"Bearer {token}"})
     assert script.status_code == 503 and script.json["error"] == "database_unavailable", script.json
