@@ -111,7 +111,8 @@ def record_end(
     attempt.outcome = CallOutcome(outcome)
     attempt.hangup_cause = hangup_cause.strip()[:100]
     attempt.answered_at, attempt.ended_at = call.answered_on, utcnow()
-    attempt.final_tier = tier
+    # An opt-out heard after the end may be written first (held opt-outs go first): it stays the call's final word.
+    attempt.final_tier = "E" if attempt.final_tier == "E" else tier
     contact = session.get(Contact, call.contact_id)
     if contact.claimed_by == station_id:
         contact.claimed_by = None  # with the outcome, in one transaction: served again only once it is closed

@@ -184,3 +184,21 @@ def test_an_agents_do_not_call_while_postgresql_is_away_is_held_by_the_station_a
         listed = session.scalar(select(DoNotCall).where(DoNotCall.phone_e164 == NUMBER))
         assert (listed.reason, listed.source) == ("marked do-not-call by an agent", f"agent1, call {call_id}")
     relay.stop()
+
+
+def test_an_opt_out_heard_after_the_end_while_postgresql_is_away_stays_the_calls_final_tier(
+    server: PostgresServer, tmp_path: Path, intent_model: IntentModel
+) -> None:
+    flow, sessions, _, call_id = policy_call(tmp_path, intent_model, NUMBER, url=server.new_database("late_held"))
+    flow.on_event(Answered(call_id))
+    flow.on_event(PromptFinished(call_id, "opening"))
+    server.halt()
+    flow.on_event(CallEnded(call_id, "answered", 200, "OK"))  # hung up while saying it
+    flow.on_event(FinalTranscript(call_id, "다시는 전화하지 마세요", 2000, 4000))  # recognised a moment later
+    # Held opt-outs are written first, so the end of the call reaches the database after this one.
+    server.resume()
+    poll_until(flow.records.answers, 30, "the held writes made")
+    with sessions() as session:
+        assert is_blocked(session, NUMBER)
+        attempt = session.scalars(select(CallAttempt).where(CallAttempt.call_id == call_id)).one()
+        assert (attempt.outcome.value, attempt.final_tier) == ("answered", "E")
