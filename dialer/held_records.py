@@ -18,6 +18,7 @@ only while needed.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -213,22 +214,44 @@ class HeldRecords:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._failing = False  # said once per outage: the disk refuses
 
-    def keep(self, record: HeldRecord) -> None:
+    def keep(self, record: HeldRecord) -> bool:
+        """Appended and synced; False when the disk refuses (full, or gone): the record is then held in memory only,
+        and the file is left as it was, never with a line cut short."""
         line = json.dumps({"kind": record.kind, "what": record.what, **record.fields}, ensure_ascii=False) + "\n"
         with self._lock:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
-                os.write(descriptor, line.encode())
+                self._append(line.encode())
+            except OSError as exc:
+                if not self._failing:
+                    log.error("cannot keep held records in %s (%s): they are held in memory only until the database "
+                              "answers", self.path, exc.strerror or exc)  # fmt: skip
+                self._failing = True
+                return False
+            return True
+
+    def _append(self, data: bytes) -> None:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            size = os.fstat(descriptor).st_size
+            try:
+                written = os.write(descriptor, data)
+                if written < len(data):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+            except OSError:
+                os.ftruncate(descriptor, size)  # a line cut short would stop the next start: leave none
+                raise
+        finally:
+            os.close(descriptor)
 
     def clear(self) -> None:
         """Every held write is in the database: nothing here is needed any more."""
         with self._lock:
             self.path.unlink(missing_ok=True)
+            self._failing = False
 
     def replay(self, sessions: sessionmaker[Session]) -> int:
         """What an earlier run left, written in one transaction (opt-outs first); then the file is emptied. Returns

@@ -29,7 +29,9 @@ engine starts another), packet_loss (the callees' network loses `LOST_PERCENT` o
 each way, the whole run: the callee simulators' media drops them; measured from the first answer),
 postgres_restarted (the run's database on a sandbox PostgreSQL server of its own,
 `station.postgres_sandbox`, stopped as an administrator's restart does while a callee says an opt-out,
-kept down `DATABASE_DOWN_SECONDS`, started again on the same port and data); clock_step_forward and
+kept down `DATABASE_DOWN_SECONDS`, started again on the same port and data), disk_full (the data folder and
+its SQLite database on a filesystem of the run's own, `station.fault_disk`, filled to its last byte while a callee
+says an opt-out and freed `DATABASE_DOWN_SECONDS` later; needs root to mount); clock_step_forward and
 clock_step_back (the station's clock stepped across an edge of the calling window:
 `station.fault_clock`, which adds dialled_outside_window to every fault's figures);
 console_killed_upload and console_killed_takeover (a console-only node killed mid-upload and
@@ -71,6 +73,7 @@ from station.assembly import Station
 from station.bench_live import bench_config, is_json, phones_taking_turns
 from station.fault_clock import SteppedClock, dialled_outside_window, station_clock, step_back, step_forward
 from station.fault_console import takeover_killed, upload_killed
+from station.fault_disk import FullDisk
 from station.postgres_sandbox import PostgresServer
 from tierdial.config import Config, parse_config
 from tierdial.errors import UserError
@@ -92,6 +95,7 @@ NOTICED = {
     "sip_worker_killed": "ended; starting another",
     "packet_loss": "callee audio broken",
     "postgres_restarted": "the database does not answer",
+    "disk_full": "database or disk is full",
     "clock_step_forward": "calling window closed",
     "clock_step_back": "calling window closed",
 }
@@ -100,6 +104,8 @@ DATABASE_DOWN_SECONDS = 10.0
 # Faults run on a sandbox PostgreSQL server rather than SQLite (a console node reaches a station's calls only there).
 ON_POSTGRESQL = {"postgres_restarted", "console_killed_takeover"}
 NOT_MEASURED: dict[str, str] = {}  # faults named by the issue and not measured yet, with why
+DISK_MB = 64  # disk_full: the data folder's own filesystem (in memory), filled to its last byte
+NEEDS_ROOT = {"disk_full": "mounting a filesystem of its own for the data folder needs root"}
 
 
 @dataclass
@@ -209,9 +215,26 @@ def _lossy_network(station: Station, seen: _Seen) -> tuple[float, str]:
 def _restart_postgres(
     station: Station, seen: _Seen, *, server: PostgresServer | None = None, opting_out: set[str] = frozenset()
 ) -> tuple[float, str]:
-    """Stop the PostgreSQL server while a callee says an opt-out (its words being transcribed), keep it down
-    `DATABASE_DOWN_SECONDS`, start it again; returns once the station has written what it held and may dial again."""
+    """Stop the PostgreSQL server while a callee says an opt-out, start it again `DATABASE_DOWN_SECONDS` later."""
     assert server is not None  # `_run_one` hands it over
+    return _database_away(station, seen, opting_out, server.halt, server.resume, "PostgreSQL stopped")
+
+
+def _fill_disk(
+    station: Station, seen: _Seen, *, disk: FullDisk | None = None, opting_out: set[str] = frozenset()
+) -> tuple[float, str]:
+    """Fill the data folder's disk (the SQLite database's) while a callee says an opt-out, free it
+    `DATABASE_DOWN_SECONDS` later."""
+    assert disk is not None  # `_run_one` hands it over
+    return _database_away(station, seen, opting_out, disk.fill, disk.free, "the data folder's disk full")
+
+
+def _database_away(
+    station: Station, seen: _Seen, opting_out: set[str], away: Callable[[], object], back: Callable[[], object],
+    what: str,
+) -> tuple[float, str]:  # fmt: skip
+    """The database made unwritable while a callee says an opt-out (its words being transcribed), for
+    `DATABASE_DOWN_SECONDS`; returns once the station has written what it held and may dial again."""
     calls = station.flow.calls
 
     def opting_out_now() -> list[str]:
@@ -219,18 +242,18 @@ def _restart_postgres(
 
     _wait(opting_out_now, FAULT_WAIT_SECONDS, "a callee saying an opt-out")
     up, ended_before = len(seen.up()), len(seen.ended)
-    server.halt()
+    away()
     stopped = time.time()
-    threading.Event().wait(DATABASE_DOWN_SECONDS)  # the fault itself: the server away for this long
+    threading.Event().wait(DATABASE_DOWN_SECONDS)  # the fault itself: the database away for this long
     ended_meanwhile, held = len(seen.ended) - ended_before, station.flow.records.held
-    server.resume()
-    back = time.monotonic()
+    back()
+    mended = time.monotonic()
     records = station.flow.records
     _wait(lambda: not records.away and not records.held, 60, "the station to write what it held and dial again")
     return stopped, (
-        f"PostgreSQL stopped with {up} calls up, a callee saying an opt-out; down {DATABASE_DOWN_SECONDS:.0f} s, "
+        f"{what} with {up} calls up, a callee saying an opt-out; for {DATABASE_DOWN_SECONDS:.0f} s, "
         f"{ended_meanwhile} calls ended meanwhile, {held} records of calls held in memory; written and dialling "
-        f"resumed {time.monotonic() - back:.1f} s after it was back"
+        f"resumed {time.monotonic() - mended:.1f} s after"
     )
 
 
@@ -239,6 +262,7 @@ FAULTS: dict[str, Callable[..., tuple[float, str]]] = {
     "sip_worker_killed": _kill_sip_worker,
     "packet_loss": _lossy_network,
     "postgres_restarted": _restart_postgres,
+    "disk_full": _fill_disk,
     "clock_step_forward": step_forward,
     "clock_step_back": step_back,
     "console_killed_upload": upload_killed,
@@ -248,10 +272,17 @@ FAULTS: dict[str, Callable[..., tuple[float, str]]] = {
 LOSSY = {"packet_loss": ["--drop-percent", str(LOST_PERCENT)]}
 
 
+def runnable_faults() -> list[str]:
+    """The faults this process can inject (a filesystem of its own needs root)."""
+    return [fault for fault in FAULTS if fault not in NEEDS_ROOT or FullDisk.possible()]
+
+
 def run_bench_faults(config: Config, config_path: str | None, faults: list[str], contacts: int) -> list[dict]:
     for fault in faults:
         if fault in NOT_MEASURED:
             raise UserError(f"--fault {fault}: {NOT_MEASURED[fault]}")
+        if fault not in runnable_faults():
+            raise UserError(f"--fault {fault}: {NEEDS_ROOT[fault]}")
     if contacts < MIN_CONTACTS:
         raise UserError(f"--contacts must be at least {MIN_CONTACTS} (calls after the fault show the recovery)")
     return [_run_one(config, config_path, fault, contacts) for fault in faults]
@@ -292,6 +323,10 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
             bench = _on_database(bench, server.new_database("faults"))
             if fault == "postgres_restarted":
                 inject = partial(inject, server=server, opting_out=opting_out)
+        if fault == "disk_full":
+            disk = cleanup.enter_context(FullDisk(workdir / "data", DISK_MB))
+            bench = _on_disk(bench, disk.path)
+            inject = partial(inject, disk=disk, opting_out=opting_out)
         with pbx_for(bench) as bench:
             station = Station(bench, config_path, clock=clock, console=False)
             station.bus.subscribe(lambda message: _observe(seen, message))
@@ -339,6 +374,14 @@ def _run_one(config: Config, config_path: str | None, fault: str, contacts: int)
         notes += (f"; callee audio gaps reported on {len(seen.gaps)} of {len(seen.answered)} answered calls "
                   f"({concealed} ms concealed in all, {longest} ms at most at once)")  # fmt: skip
     return {"fault": fault, **figures, **seen.audit, "notes": notes}
+
+
+def _on_disk(config: Config, folder: Path) -> Config:
+    """The data folder and the SQLite database in it on `folder`; the intent model where it was (not trained again)."""
+    data = config.model_dump(mode="json")
+    data["data_dir"], data["database"]["url"] = str(folder), f"sqlite:///{folder / 'bench.db'}"
+    data["intent"]["model_path"] = str(config.intent_model_path.resolve())
+    return parse_config(data, "benchmark configuration")
 
 
 def _on_database(config: Config, url: str) -> Config:

@@ -123,9 +123,9 @@ def _bench_cluster(args: argparse.Namespace) -> int:
 
 
 def _bench_faults(args: argparse.Namespace) -> int:
-    from station.bench_faults import FAULTS, run_bench_faults, table
+    from station.bench_faults import run_bench_faults, runnable_faults, table
 
-    faults = args.fault or list(FAULTS)
+    faults = args.fault or runnable_faults()
     results = run_bench_faults(load_config(args.config), args.config, faults, contacts=args.contacts)
     print("\n".join(json.dumps(result) for result in results) if args.json else table(results))
     return 0
@@ -188,7 +188,7 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     faults = bench.add_parser(
         "faults",
         help="a short campaign with one fault injected per run (ASR service, SIP worker, console node killed; packets "
-        "lost; PostgreSQL restarted; the clock stepped): nothing lost",
+        "lost; PostgreSQL restarted; the data folder's disk full; the clock stepped): nothing lost",
     )
     faults.add_argument(
         "--fault",
@@ -198,12 +198,14 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
             "sip_worker_killed",
             "packet_loss",
             "postgres_restarted",
+            "disk_full",
             "clock_step_forward",
             "clock_step_back",
             "console_killed_upload",
             "console_killed_takeover",
         ],
-        help="a fault to inject (repeatable; default: every one measured)",
+        help="a fault to inject (repeatable; default: every one measured this process can inject: disk_full needs "
+        "root)",
     )
     faults.add_argument("--contacts", type=int, default=12, help="simulated callees per run (default 12)")
     faults.add_argument("--json", action="store_true", help="one line of JSON per fault")
