@@ -15,7 +15,12 @@ and then, from the database: contacts dialled twice (double_dials), opt-outs hea
 final tier E) without their do-not-call entry (lost_optouts), final transcripts the
 console showed that are not stored (lost_transcripts), and the calls each node placed;
 processes_left_by_killed_node counts the dead station's ASR service and SIP workers still
-running after its campaign moved (they must end with it, not hold ports and calls).
+running after its campaign moved (they must end with it, not hold ports and calls);
+live_nodes_calls_closed_as_interrupted, calls of a station still alive closed as if it had died.
+
+With `--restart-database`, before the kill, PostgreSQL is stopped with calls up on every station and started again
+`DATABASE_DOWN_SECONDS` later: every station falls silent together, and none may take another for dead once it is
+back. calls_up_at_restart and, per station, dialling_again_after_restart_s (from the restart to its next call).
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ OPT_OUT = [{"wav": "heldout/ko_E_040.wav"}]
 CONTACTS_PER_CAMPAIGN = 10
 LINES = 3
 MAX_NODES = 4
+DATABASE_DOWN_SECONDS = 10.0  # --restart-database: as long as an administrator's restart, or a short failover
+RESTART_CONTACTS = 6  # --restart-database: more contacts per campaign, so that every station has some left after it
 
 
 @dataclass
@@ -188,7 +195,29 @@ def _after(stream: _Stream, call_id: str, since: float) -> bool:
     return bool(started) and started[0][0] >= since
 
 
-def run_bench_cluster(config: Config, nodes: int) -> dict:
+def _restart_database(cluster: _Cluster, postgres: PostgresServer, stream: _Stream) -> dict:
+    """Stop the database with calls up on every station, start it again `DATABASE_DOWN_SECONDS` later, and wait for
+    every station to place a call again."""
+    with cluster.sessions() as session:
+        up = session.scalar(select(func.count()).where(CallAttempt.outcome == CallOutcome.in_progress))
+    postgres.halt()
+    threading.Event().wait(DATABASE_DOWN_SECONDS)  # the fault itself: the database away for this long
+    postgres.resume()
+    back = time.monotonic()
+    redial = []
+    for k in range(cluster.nodes):
+        started = _wait(
+            lambda k=k: [at for at, e in stream.matching(lambda e: e["type"] == "CallStarted")
+                         if at >= back and cluster.node_of(e["call_id"]) == f"node-{k}"],
+            120, f"node-{k} to dial again after the database's restart",
+        )  # fmt: skip
+        redial.append(round(started[0] - back, 1))
+    return {"calls_up_at_restart": up, "dialling_again_after_restart_s": redial}
+
+
+def run_bench_cluster(config: Config, nodes: int, restart_database: bool = False) -> dict:
+    """`restart_database`: before one is killed, the database is stopped and started again with calls up on every
+    station."""
     if not 2 <= nodes <= MAX_NODES:
         raise UserError(f"--nodes must be 2-{MAX_NODES} (each node runs on this machine)")
     model_for(config)  # trained once here if it is not yet, rather than by every node at once
@@ -199,7 +228,8 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
     try:
         url = postgres.new_database("cluster")
         cluster = _Cluster(config, nodes, workdir, url)
-        phones = [phones_inside_calling_window(CONTACTS_PER_CAMPAIGN, first=1 + 100 * k) for k in range(nodes)]
+        contacts = CONTACTS_PER_CAMPAIGN + (RESTART_CONTACTS if restart_database else 0)
+        phones = [phones_inside_calling_window(contacts, first=1 + 100 * k) for k in range(nodes)]
         try:
             cluster.start(phones)
             with cluster.sessions.begin() as session:
@@ -214,10 +244,12 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
                 create_sim_campaign(cluster.sessions, f"bench {k}", f"list {k}", phones[k], config, pacing="lines")
                 for k in range(nodes)
             ]
-            progress = tqdm(total=nodes + 2, desc="cluster", unit="step", file=sys.stderr)
+            progress = tqdm(total=nodes + 2 + restart_database, desc="cluster", unit="step", file=sys.stderr)
             for k in range(nodes):
                 _take_over_on(cluster, stream, token, f"node-{k}", f"agent{k}", started)
                 progress.update(1)
+            restarted = _restart_database(cluster, postgres, stream) if restart_database else {}
+            progress.update(restart_database)
             dead_campaign = _leased_by(cluster.sessions, "node-0")
             orphans = child_processes(cluster.stations[0].pid)
             killed = time.monotonic()
@@ -253,7 +285,7 @@ def run_bench_cluster(config: Config, nodes: int) -> dict:
     figures["first_call_after_failover_s"] = round(first_call, 1)
     figures["takeover_failover_s"] = round(takeover_failover, 1)
     figures["processes_left_by_killed_node"] = processes_left
-    return figures
+    return {**figures, **restarted}
 
 
 def _held_by_other(sessions: sessionmaker[Session], campaign_id: int) -> bool:
@@ -315,6 +347,14 @@ def _audit(sessions: sessionmaker[Session], stream: _Stream, nodes: int, contact
             )
         )
         stored = set(session.execute(select(TranscriptSegment.call_id, TranscriptSegment.text)))
+        # A live station's calls closed as if it had died (only node-0 is killed): one that fell silent with the others
+        # while the database was away must not be taken for dead by them once it is back.
+        wrongly_closed = session.scalar(
+            select(func.count())
+            .select_from(CallAttempt)
+            .join(StationRecord, CallAttempt.station == StationRecord.instance)
+            .where(CallAttempt.outcome == CallOutcome.interrupted, StationRecord.name != "node-0")
+        )
         by_node = dict(
             session.execute(
                 select(StationRecord.name, func.count())
@@ -332,4 +372,5 @@ def _audit(sessions: sessionmaker[Session], stream: _Stream, nodes: int, contact
         "lost_transcripts": len(shown - stored),
         "transcripts_shown": len(shown),
         "calls_per_node": [by_node.get(f"node-{k}", 0) for k in range(nodes)],
+        "live_nodes_calls_closed_as_interrupted": wrongly_closed,
     }

@@ -117,7 +117,7 @@ def _bench_live(args: argparse.Namespace) -> int:
 def _bench_cluster(args: argparse.Namespace) -> int:
     from station.bench_cluster import run_bench_cluster
 
-    figures = run_bench_cluster(load_config(args.config), args.nodes)
+    figures = run_bench_cluster(load_config(args.config), args.nodes, restart_database=args.restart_database)
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
     return 0
 
@@ -183,6 +183,12 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
         "cluster", help="stations and a console node on one PostgreSQL database, one killed: failover, nothing lost"
     )
     cluster.add_argument("--nodes", type=int, default=2, help="stations, 2-4 (default 2)")
+    cluster.add_argument(
+        "--restart-database",
+        action="store_true",
+        help="before one is killed, stop PostgreSQL for 10 s with calls up on every station: none is taken for dead, "
+        "every station dials again",
+    )
     cluster.add_argument("--json", action="store_true", help="one line of JSON")
     cluster.set_defaults(run=_bench_cluster)
     faults = bench.add_parser(

@@ -21,6 +21,7 @@ def test_two_stations_and_a_console_node_lose_nothing_when_one_station_dies(cli_
     assert figures["nodes"] == 2 and figures["dials"] >= figures["contacts"] - 2, figures
     # Every contact dialled once: claims kept the two stations apart, and the dead one's calls were not redialled.
     assert figures["double_dials"] == 0, figures
+    assert figures["live_nodes_calls_closed_as_interrupted"] == 0, figures  # only the killed station's calls were
     assert figures["processes_left_by_killed_node"] == 0, figures  # its ASR service and SIP workers ended with it
     assert figures["lost_optouts"] == 0 and figures["lost_transcripts"] == 0, figures
     assert figures["transcripts_shown"] > 0, figures  # the console node saw both stations' calls live
