@@ -125,8 +125,10 @@ def _bench_cluster(args: argparse.Namespace) -> int:
 def _bench_faults(args: argparse.Namespace) -> int:
     from station.bench_faults import run_bench_faults, runnable_faults, table
 
-    faults = args.fault or runnable_faults()
-    results = run_bench_faults(load_config(args.config), args.config, faults, contacts=args.contacts)
+    faults = args.fault or runnable_faults(args.engine)
+    results = run_bench_faults(
+        load_config(args.config), args.config, faults, contacts=args.contacts, engine=args.engine
+    )
     print("\n".join(json.dumps(result) for result in results) if args.json else table(results))
     return 0
 
@@ -212,6 +214,13 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
         ],
         help="a fault to inject (repeatable; default: every one measured this process can inject: disk_full needs "
         "root)",
+    )
+    faults.add_argument(
+        "--engine",
+        choices=["pjsua2", "asterisk"],
+        default="pjsua2",
+        help="the station's telephony engine: embedded (default) or a sandbox Asterisk (sip_worker_killed is the "
+        "embedded engine's own)",
     )
     faults.add_argument("--contacts", type=int, default=12, help="simulated callees per run (default 12)")
     faults.add_argument("--json", action="store_true", help="one line of JSON per fault")

@@ -78,3 +78,9 @@ def test_a_console_node_killed_during_a_takeover_click_loses_no_call(cli_env: di
     assert "the call stayed up with the bot" in figures["notes"] and "202 bridging" in figures["notes"], figures
     _nothing_lost(figures)
     assert figures["calls"] == 4, figures
+
+
+def test_bench_faults_refuses_a_fault_the_engine_does_not_have(cli_env: dict) -> None:
+    """Asterisk has no SIP worker of ours to kill: said before anything is started."""
+    result = run_cli("bench", "faults", "--engine", "asterisk", "--fault", "sip_worker_killed", env=cli_env)
+    assert result.returncode == 2 and "sip_worker_killed: the pjsua2 engine's own; not on asterisk" in result.stderr
