@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.models import Agent, Role
-from console.tokens import token_with_scope
+from console.tokens import note_use, token_with_scope
 from tierdial.config import Config
 from tierdial.held_writes import unreachable
 from tierdial.private_files import FILE_MODE, narrow, private_dir
@@ -194,9 +194,11 @@ def api_for(roles: Iterable[Role] = (), scopes: Iterable[str] = ()) -> Callable:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if token := bearer_token():
-                with sessions().begin() as session:
+                with sessions()() as session:  # a read only: it never waits for a write (a list loading)
                     found = token_with_scope(session, token, scopes)
                     name = found.name if found else None
+                if found is not None:
+                    note_use(sessions(), found)
                 if name is None:
                     wanted = " or ".join(scopes) or "(none: this endpoint is for signed-in people)"
                     message = f"send `Authorization: Bearer <token>` with a live token that has the {wanted} scope"

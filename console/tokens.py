@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+import threading
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
 from console.models import ApiToken
 from tierdial import audit
 from tierdial.errors import NotFound, UserError
+
+log = logging.getLogger(__name__)
+USE_NOTED_EVERY = dt.timedelta(minutes=1)
+_noted: dict[int, dt.datetime] = {}  # this process's latest noting of each token's use
+_noting = threading.Lock()
 
 SCOPES = (
     "lists:write",
@@ -77,5 +85,26 @@ def token_with_scope(session: Session, token: str, scopes: tuple[str, ...]) -> A
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
     if row is None or row.revoked_at is not None or not set(scopes) & set(row.scopes.split()):
         return None
-    row.last_used_at = dt.datetime.now(dt.UTC)
     return row
+
+
+def note_use(sessions: sessionmaker[Session], row: ApiToken) -> None:
+    """When a token was last used (`tierdial tokens list`), to the minute, written in the background: a request never
+    waits for it. On SQLite a write waits for any other, and a big list loads in one transaction; a script following
+    its progress would wait for the whole load."""
+    now = dt.datetime.now(dt.UTC)
+    with _noting:
+        last = max(filter(None, (row.last_used_at, _noted.get(row.id))), default=None)
+        if last is not None and now - last < USE_NOTED_EVERY:
+            return
+        _noted[row.id] = now
+    threading.Thread(target=_write_use, args=(sessions, row.id, now), name="token-use", daemon=True).start()
+
+
+def _write_use(sessions: sessionmaker[Session], row_id: int, at: dt.datetime) -> None:
+    try:
+        with sessions.begin() as session:
+            if (row := session.get(ApiToken, row_id)) is not None:
+                row.last_used_at = at
+    except DBAPIError as exc:  # the database away or busy: the token's next use notes it
+        log.info("token %d's last use not noted (%s)", row_id, type(exc.orig or exc).__name__)

@@ -19,6 +19,7 @@ from dialer.lists.status import loader_tag
 from dialer.models import CampaignStatus, Contact, ListImport
 from tests.helpers import migrated_sessions
 from tierdial.config import CampaignDefaults, parse_config
+from tierdial.polling import poll_until
 
 LIST = "phone,name\n010-1234-5678,김민지\n010-1234-5679,王伟\nnot a number,Alex\n010-1234-5678,김민지\n"
 
@@ -101,19 +102,42 @@ def test_bad_requests_are_refused_with_a_reason_and_load_nothing(app) -> None:  
     assert _contacts(app) == 0
 
 
-def test_a_big_upload_is_loaded_in_the_background_and_followed_by_its_status(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _upload_in_background(app, monkeypatch, rows: str):  # type: ignore[no-untyped-def]
+    """A list over the size loaded within the request: loaded in the background; the client and the 202 reply."""
     monkeypatch.setattr(list_uploads, "INLINE_BYTES", 100)
-    rows = "phone\n" + "".join(f"010-4000-{i:04d}\n" for i in range(3000))
     client = app.test_client()
     form = {"file": (io.BytesIO(rows.encode()), "big.csv"), "source": "crm", "consent_basis": "existing_customer"}
     reply = client.post("/api/v1/campaigns/spring/lists", data=form, headers=_auth(app, "writer"))
     assert reply.status_code == 202 and reply.headers["Location"] == reply.json["status_url"]
+    return client, reply
+
+
+def test_a_big_upload_is_loaded_in_the_background_and_followed_by_its_status(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rows = "phone\n" + "".join(f"010-4000-{i:04d}\n" for i in range(3000))
+    client, reply = _upload_in_background(app, monkeypatch, rows)
     deadline = time.monotonic() + 60
     while (status := client.get(reply.json["status_url"], headers=_auth(app, "writer")).json)["status"] == "running":
         assert time.monotonic() < deadline
         assert 0 <= status["progress"]["percent"] <= 100 and status["progress"]["bytes_total"] == len(rows)
         time.sleep(0.1)
     assert status["status"] == "done" and status["loaded"] == 3000 and _contacts(app) == 3000
+
+
+def test_a_script_following_a_big_load_is_answered_while_it_loads(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite a list loads in one write transaction; asking how far it got must not wait for it to end."""
+    rows = "phone\n" + "".join(f"010-5{k // 10_000:03d}-{k % 10_000:04d}\n" for k in range(40_000))
+    client, reply = _upload_in_background(app, monkeypatch, rows)
+    board = app.extensions["tierdial.import_progress"]  # this console's loads: bytes read so far
+    poll_until(lambda: board.get(reply.json["import_id"], {}).get("bytes_read"), 60, "the load under way")
+    # A token used for the first time (its use is noted): the answer comes while the load is still under way.
+    status = client.get(reply.json["status_url"], headers=_auth(app, "reader")).json
+    assert status["status"] == "running" and "progress" in status, status
+    done = poll_until(
+        lambda: (s := client.get(reply.json["status_url"], headers=_auth(app, "reader")).json)["status"] != "running"
+        and s,
+        120, "the load to end",
+    )  # fmt: skip
+    assert done["status"] == "done" and done["loaded"] == 40_000
 
 
 def test_an_import_whose_process_died_is_reported_failed_not_running(app) -> None:  # type: ignore[no-untyped-def]
