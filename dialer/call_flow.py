@@ -241,7 +241,7 @@ class CallFlow:
         with self._lock:
             call = self.calls.get(call_id) or self.ended_calls.get(call_id)
         if call is None:
-            dispose(self.sessions, call_id, disposition, notes, by, callback_at, self.clock())
+            dispose(self.sessions, call_id, chosen, notes, by, callback_at, self.clock())
             return True
         written = self._record(held.wrap_up(call_id, chosen, notes, by, callback_at, self.clock()))
         log.info("disposition %s by %s%s", chosen.value, by, "" if written else ", held until the database answers",

@@ -82,14 +82,14 @@ def record_disposition(
 def dispose(
     sessions: sessionmaker[Session],
     call_id: str,
-    disposition: str,
+    chosen: Disposition,
     notes: str,
     by: str,
     callback_at: str | None,
     now: dt.datetime,
 ) -> None:
-    """Record the wrap-up of a call in a transaction of its own (see `record_disposition`)."""
-    chosen = chosen_disposition(disposition, callback_at)
+    """Record the wrap-up of a call in a transaction of its own (see `record_disposition`); `chosen` comes from
+    `chosen_disposition`."""
     with sessions.begin() as session:
         record_disposition(session, call_id, chosen, notes, by, callback_at, now)
     log.info("disposition %s by %s", chosen.value, by, extra={"call_id": call_id})

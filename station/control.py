@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dialer.attempts import station_holding
 from dialer.call_flow import CallFlow
 from dialer.live_calls import CallCommandError
-from dialer.wrap_up import dispose
+from dialer.wrap_up import chosen_disposition, dispose
 from station.relay import Relay
 from tierdial.db import utcnow
 from tierdial.messages import AgentStatus
@@ -79,7 +79,8 @@ class ClusterControl:
         (a call of its own; see `CallFlow.dispose`)."""
         if self.flow is not None:
             return self.flow.dispose(call_id, disposition, notes, by, callback_at)
-        dispose(self.sessions, call_id, disposition, notes, by, callback_at, self.clock())
+        chosen = chosen_disposition(disposition, callback_at)
+        dispose(self.sessions, call_id, chosen, notes, by, callback_at, self.clock())
         return True
 
     def agent_status(self, agent: str) -> AgentStatus:
