@@ -5,7 +5,8 @@ away would lose them: an opt-out heard (a person called again after saying stop)
 read from it, how a call ended, an agent's wrap-up or pause. So each record held is also appended here, one JSON line
 of its kind and fields, synced to disk before the call goes on. The file is emptied once every held write is made; a
 station starting replays what an earlier run of it left before it dials anyone: opt-outs first, then the rest in the
-order they happened, in one transaction. Replaying twice is harmless (a run may die while the database takes its
+order they happened, each in a transaction of its own (one the database refuses is set aside, not in the way of the
+rest). Replaying twice is harmless (a run may die while the database takes its
 held writes): each kind skips what the database already has.
 
 Not kept here: a claim given back undialled and a report against a caller number. The station's restart releases the
@@ -42,6 +43,7 @@ from intent.history import record_decision
 from intent.models import TierDecision
 from tierdial.config import CampaignDefaults
 from tierdial.errors import UserError
+from tierdial.held_writes import reason, unreachable
 from tierdial.messages import FinalTranscript, TierDecided
 
 log = logging.getLogger(__name__)
@@ -219,10 +221,9 @@ class HeldRecords:
     def keep(self, record: HeldRecord) -> bool:
         """Appended and synced; False when the disk refuses (full, or gone): the record is then held in memory only,
         and the file is left as it was, never with a line cut short."""
-        line = json.dumps({"kind": record.kind, "what": record.what, **record.fields}, ensure_ascii=False) + "\n"
         with self._lock:
             try:
-                self._append(line.encode())
+                self._append(_line(record).encode(), self.path)
             except OSError as exc:
                 if not self._failing:
                     log.error("cannot keep held records in %s (%s): they are held in memory only until the database "
@@ -231,9 +232,10 @@ class HeldRecords:
                 return False
             return True
 
-    def _append(self, data: bytes) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    @staticmethod
+    def _append(data: bytes, path: Path) -> None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             size = os.fstat(descriptor).st_size
             try:
@@ -254,26 +256,55 @@ class HeldRecords:
             self._failing = False
 
     def replay(self, sessions: sessionmaker[Session]) -> int:
-        """What an earlier run left, written in one transaction (opt-outs first); then the file is emptied. Returns
-        how many records the file held."""
+        """What an earlier run left, written one record per transaction (opt-outs first); then the file is emptied.
+        Returns how many records the file held.
+
+        A record the database refuses for what it holds (its call deleted meanwhile, say) does not stop the others:
+        it is set aside in `rejected_file` with the reason, and the station starts. An opt-out is the exception: the
+        station must not dial past one it could not write, so the file keeps it and starting is refused, naming it.
+        The database away stops the replay as it is: the file is left whole, and writing it again doubles nothing."""
         with self._lock:
             if not self.path.exists():
                 return 0
             kept = [self._record(n, line) for n, line in enumerate(self.path.read_text().splitlines(), 1) if line]
             kept.sort(key=lambda record: not record.first)  # stable: in the order they happened otherwise
-            had = 0
-            with sessions.begin() as session:
-                for record in kept:
-                    if record.already_written(session):
-                        had += 1
-                        continue
-                    record.write(session)
-                    session.flush()  # a later record of the same call reads this one (an end, its answer)
+            had, refused = 0, list[tuple[HeldRecord, str]]()
+            for record in kept:
+                try:
+                    with sessions.begin() as session:
+                        if record.already_written(session):
+                            had += 1
+                            continue
+                        record.write(session)
+                except Exception as exc:
+                    if unreachable(exc):
+                        raise
+                    refused.append((record, reason(exc)))
+            self._set_aside([(record, why) for record, why in refused if not record.first])
+            opt_outs_refused = [(record, why) for record, why in refused if record.first]
+            if opt_outs_refused:
+                self.path.write_text("".join(_line(record) for record, _ in opt_outs_refused))
+                listed = "; ".join(f"{record.what}: {why}" for record, why in opt_outs_refused)
+                raise UserError(f"{self.path}: the database refuses {listed}. Put the number on the do-not-call list "
+                                f"by hand (tierdial dnc add), remove the line, then start again")  # fmt: skip
             self.path.unlink()
         if kept:
             log.warning("%d records an earlier run held while the database was away are written, %d opt-outs among "
-                        "them (%d the database already had)", len(kept), sum(r.first for r in kept), had)  # fmt: skip
+                        "them (%d the database already had, %d refused)", len(kept), sum(r.first for r in kept), had,
+                        len(refused))  # fmt: skip
         return len(kept)
+
+    @property
+    def rejected_file(self) -> Path:
+        return self.path.with_suffix(".rejected.jsonl")
+
+    def _set_aside(self, refused: list[tuple[HeldRecord, str]]) -> None:
+        if not refused:
+            return
+        self._append("".join(_line(record, refused=why) for record, why in refused).encode(), self.rejected_file)
+        for record, why in refused:
+            log.error("%s held while the database was away is refused by it (%s); set aside in %s", record.what, why,
+                      self.rejected_file)  # fmt: skip
 
     def _record(self, number: int, line: str) -> HeldRecord:
         try:
@@ -286,6 +317,10 @@ class HeldRecords:
         # A line cut short by a crash mid-write cannot be read; anything else here is not ours. Either way the station
         # must not start dialling past an opt-out it cannot read: say where it is.
         raise UserError(f"{self.path}, line {number}: not a held record; fix or remove the line, then start again")
+
+
+def _line(record: HeldRecord, **extra: str) -> str:
+    return json.dumps({"kind": record.kind, "what": record.what, **record.fields, **extra}, ensure_ascii=False) + "\n"
 
 
 # a call's fields, for the records that need more of it than its id ------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from functools import partial
@@ -16,8 +17,8 @@ from asr.transcripts import record_final, transcript_of
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.dnc import add_opt_out, is_blocked
-from dialer.held_records import HeldRecords, held_records_file, opt_out
-from dialer.models import AgentState, CallAttempt, DoNotCall
+from dialer.held_records import HeldRecords, held_records_file, opt_out, wrap_up
+from dialer.models import AgentState, CallAttempt, Disposition, DoNotCall
 from intent.classifier import IntentModel
 from intent.history import tier_history
 from station.control import ClusterControl, carry_out
@@ -131,6 +132,31 @@ def test_a_held_record_that_cannot_be_read_stops_the_station_from_starting(tmp_p
     with pytest.raises(UserError, match=r"node-1.jsonl, line 2: not a held record"):
         held.replay(migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}"))
     assert NUMBER in held.path.read_text()  # nothing was dropped
+
+
+def test_a_held_record_the_database_refuses_is_set_aside_and_the_rest_are_written(tmp_path: Path) -> None:
+    sessions = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    held = HeldRecords(tmp_path / "node-1.jsonl")
+    held.keep(wrap_up("call-gone", Disposition.sale, "", "agent1", None, utcnow()))  # its call deleted meanwhile
+    held.keep(opt_out(NUMBER, "opt-out during call", "call call-1", "call-1"))
+    assert held.replay(sessions) == 2 and not held.path.exists()
+    with sessions() as session:
+        assert is_blocked(session, NUMBER)
+    [refused] = [json.loads(line) for line in held.rejected_file.read_text().splitlines()]
+    assert (refused["what"], refused["refused"]) == ("the wrap-up of call call-gone", "no call call-gone")
+
+
+def test_an_opt_out_the_database_refuses_stops_the_station_from_starting_and_stays_on_disk(tmp_path: Path) -> None:
+    sessions = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    held = HeldRecords(tmp_path / "node-1.jsonl")
+    held.keep(wrap_up("call-gone", Disposition.do_not_call, "", "agent1", None, utcnow()))
+    held.keep(opt_out(NUMBER, "opt-out during call", "call call-1", "call-1"))
+    with pytest.raises(UserError, match=r"refuses the wrap-up of call call-gone: no call call-gone.*dnc add"):
+        held.replay(sessions)
+    with sessions() as session:
+        assert is_blocked(session, NUMBER)  # the one it could write is written
+    [left] = held.path.read_text().splitlines()
+    assert json.loads(left)["disposition"] == "do_not_call"
 
 
 def test_an_agent_who_pauses_while_postgresql_is_away_is_paused_and_it_is_recorded_when_it_answers(

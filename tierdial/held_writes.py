@@ -35,8 +35,8 @@ def unreachable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def _reason(exc: BaseException) -> str:
-    """The driver's first line (a connection refused, the server shutting down), without the SQL."""
+def reason(exc: BaseException) -> str:
+    """The driver's first line (a connection refused, the server shutting down, a constraint), without the SQL."""
     cause = getattr(exc, "orig", None) or exc
     return str(cause).strip().splitlines()[0][:160] if str(cause).strip() else type(cause).__name__
 
@@ -85,7 +85,7 @@ class HeldWrites:
                 return
             self._away_since, self._asked = time.monotonic(), time.monotonic()
         log.error("the database does not answer (%s): no call is placed until it does; calls in progress go on and "
-                  "what they record is kept in memory", _reason(exc))  # fmt: skip
+                  "what they record is kept in memory", reason(exc))  # fmt: skip
 
     def answers(self) -> bool:
         """Whether calls may be placed: the database answers and every held write is made (opt-outs first). While it
