@@ -61,6 +61,9 @@ def test_a_shift_on_the_live_demo_in_the_browser(tmp_path: Path, model_file: Pat
             log_in(supervisor, base, "supervisor", passwords["supervisor"])
             supervisor.goto(f"{base}/supervisor")
             supervisor.wait_for_selector("#campaigns .card .name")
+            # Two kinds of figure, apart: today's records (a call counts once it ends) and the live pacing.
+            assert "counts once it ends" in supervisor.inner_text("#campaigns .card")
+            supervisor.wait_for_selector("#campaigns .card .pacing-head:has-text('since the station started')")
             # A target the demo will miss: 90 % of live answers hot, over all campaigns, alerting at once.
             supervisor.select_option("#target-form select[name=kpi]", "hot_lead_yield")
             supervisor.fill("#target-form input[name=target]", "90")

@@ -197,6 +197,7 @@ async function act(node, url, body, method = "POST") {
 function render(name) {
   const node = cards.get(name), p = pacing.get(name);
   if (!node || !p) return;
+  node.querySelector(".pacing-head").hidden = false;  // a campaign no station paces has no pacing figures
   pairs(node.querySelector(".pacing"), labels.map(([key, label]) => [label, p[key]]));
 }
 async function refresh() {
