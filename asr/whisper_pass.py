@@ -145,4 +145,5 @@ class WhisperPass:
             self.load.decode_seconds += time.perf_counter() - started
             self.load.speech_seconds += sum(u.seconds for u in window)
             self.load.windows += 1
-        return [whisper_text.heard(words) for words in whisper_text.split(decoded, spans)]
+        language = window[0].language  # a window holds one language
+        return [whisper_text.heard(words, language) for words in whisper_text.split(decoded, spans)]

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from asr.backend import Heard, HeardWord
+from tierdial.hanzi import to_simplified
 
 # Whisper's own thresholds for "no speech here" and for a looping decode.
 NO_SPEECH_PROB = 0.6
@@ -95,8 +96,11 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
-def heard(words: Sequence[HeardWord]) -> Heard:
-    """An utterance's words as its transcript: loops collapsed, punctuation gone; empty if it still looks like one."""
+def heard(words: Sequence[HeardWord], language: str = "") -> Heard:
+    """An utterance's words as its transcript: loops collapsed, punctuation gone; empty if it still looks like one.
+    Mandarin comes out in simplified characters whichever script Whisper chose for it."""
+    if language == "zh":
+        words = [replace(w, text=to_simplified(w.text)) for w in words]
     kept = [w for w in without_loops(words) if _key(w)]
     text = " ".join("".join(_PUNCTUATION.sub("", w.text) for w in kept).split())
     if not text or compression_ratio(text) > MAX_COMPRESSION_RATIO:

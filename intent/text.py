@@ -6,7 +6,7 @@ import itertools
 import re
 import unicodedata
 
-from intent.hanzi import to_simplified
+from tierdial.hanzi import to_simplified
 
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")

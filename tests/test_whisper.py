@@ -36,6 +36,13 @@ def test_a_looping_decode_is_collapsed_and_a_hopeless_one_dropped() -> None:
     assert heard(_words("ㅋ" * 60)).text == ""
 
 
+def test_mandarin_is_written_in_simplified_characters_whichever_script_whisper_chose() -> None:
+    said = heard(_words("請", "不要", "再打", "電話", "給我", "乾淨", "一點"), "zh")
+    assert said.text == "请不要再打电话给我干净一点"  # 乾 folds by its word: 乾淨 is 干净 (乾隆 would stay)
+    assert [w.text for w in said.words][:4] == ["请", "不要", "再打", "电话"]  # the words keep their times
+    assert heard(_words(" 電話", " 주세요"), "ko").text == "電話 주세요"  # only Mandarin is folded
+
+
 def test_words_go_back_to_their_utterance_and_none_to_the_silence_between() -> None:
     segments = [
         Segment(_words(" 수신", " 거부", start=0.1), no_speech_prob=0.01, avg_logprob=-0.3),
