@@ -37,7 +37,7 @@ from asr.transcripts import record_final
 from dialer.agent_time import record_state
 from dialer.dnc import add_opt_out
 from dialer.live_calls import LiveCall
-from dialer.models import AgentState, CallAttempt, Disposition
+from dialer.models import AgentState, CallAttempt, CallOutcome, Disposition
 from dialer.wrap_up import record_disposition, record_end, record_late_opt_out
 from intent.history import record_decision
 from intent.models import TierDecision
@@ -178,8 +178,9 @@ def _write_end(session: Session, call: dict[str, Any], outcome: str, tier: str |
 
 
 def _end_there(session: Session, call: dict[str, Any], **_: Any) -> bool:
-    stored = select(CallAttempt.ended_at).where(CallAttempt.call_id == call["call_id"])
-    return session.scalar(stored) is not None
+    """An end closed as interrupted by another station is not this one's: the true account is written over it."""
+    stored = select(CallAttempt.outcome).where(CallAttempt.call_id == call["call_id"])
+    return session.scalar(stored) not in (None, CallOutcome.in_progress, CallOutcome.interrupted)
 
 
 def _write_wrap_up(session: Session, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None,

@@ -52,18 +52,22 @@ def after_attempt(
     now: dt.datetime,
     retry: RetryHours,
     wrong_number: bool = False,
+    counted: bool = False,
 ) -> str | None:
     """Count the attempt and decide when, if ever, the contact is due again; returns why it closed, if it did.
 
-    `wrong_number`: the callee said the number is not the contact's; it is removed, not tried again.
+    `wrong_number`: the callee said the number is not the contact's; it is removed, not tried again. `counted`: the
+    attempt was counted already (closed as interrupted by a station that took its station for dead), and only when
+    the contact is due again is decided anew, from how the call really ended.
     """
     zones = contact.timezone.split()
-    today = local_day(zones, now)
-    if contact.attempt_day == today:
-        contact.day_attempts += 1
-    else:
-        contact.attempt_day, contact.day_attempts = today, 1
-    contact.attempts += 1
+    if not counted:
+        today = local_day(zones, now)
+        if contact.attempt_day == today:
+            contact.day_attempts += 1
+        else:
+            contact.attempt_day, contact.day_attempts = today, 1
+        contact.attempts += 1
     contact.last_outcome = outcome
     if contact.status is ContactStatus.closed:
         return None  # an agent's disposition during the call (not interested, do not call) closed it already

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.callbacks import callback_moment, callee_zone
@@ -108,12 +109,20 @@ def record_end(
     """Store how a call ended, as the dialer sees it (`tier`: the final one, None unless a person answered), and
     what it means for the contact. `now` is the dialer's clock."""
     attempt = session.query(CallAttempt).filter_by(call_id=call.call_id).one()
+    # Closed as interrupted by a station that took this one for dead while it could not write (cut off from the
+    # database, not stopped): this is the true account. The attempt was counted then; it is not counted again.
+    recovered = attempt.outcome is CallOutcome.interrupted
     attempt.outcome = CallOutcome(outcome)
     attempt.hangup_cause = hangup_cause.strip()[:100]
     attempt.answered_at, attempt.ended_at = call.answered_on, utcnow()
     # An opt-out heard after the end may be written first (held opt-outs go first): it stays the call's final word.
     attempt.final_tier = "E" if attempt.final_tier == "E" else tier
     contact = session.get(Contact, call.contact_id)
+    if recovered:
+        audit.record(session, "dialer", "interrupted_attempt_corrected", "call", call.call_id,
+                     campaign=contact.campaign_id, outcome=outcome, tier=tier)  # fmt: skip
+        if not _latest_attempt(session, contact, attempt):
+            return  # dialled again since: that attempt decides when the contact is due
     if contact.claimed_by == station_id:
         contact.claimed_by = None  # with the outcome, in one transaction: served again only once it is closed
     campaign = session.get(Campaign, contact.campaign_id)
@@ -123,10 +132,16 @@ def record_end(
     elif tier == "C" and not call.taken_over_by:
         _book_asked_callback(session, contact, call, now)
     wrong_number = tier == "F" and is_wrong_number(call.final_text)
-    closed = after_attempt(contact, campaign, str(outcome), tier, now, retry, wrong_number)
+    closed = after_attempt(contact, campaign, str(outcome), tier, now, retry, wrong_number, counted=recovered)
     if closed:
         audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=campaign.id,
                      reason=closed, call_id=call.call_id)  # fmt: skip
+
+
+def _latest_attempt(session: Session, contact: Contact, attempt: CallAttempt) -> bool:
+    """Whether no station holds the contact now and no later attempt was made of it."""
+    latest = session.scalar(select(func.max(CallAttempt.id)).where(CallAttempt.contact_id == contact.id))
+    return contact.claimed_by is None and latest == attempt.id
 
 
 def _book_hot_callback(session: Session, contact: Contact, call: LiveCall, due: dt.datetime) -> None:
