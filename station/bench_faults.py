@@ -277,13 +277,19 @@ FAULTS: dict[str, Callable[..., tuple[float, str]]] = {
 LOSSY = {"packet_loss": ["--drop-percent", str(LOST_PERCENT)]}
 
 
+def why_not_runnable(fault: str, engine: str) -> str | None:
+    """Why this process cannot inject `fault` on `engine`, if it cannot: a filesystem of its own needs root; a SIP
+    worker is the embedded engine's."""
+    if fault in ENGINE_ONLY and ENGINE_ONLY[fault] != engine:
+        return f"the {ENGINE_ONLY[fault]} engine's own; not on {engine}"
+    if fault in NEEDS_ROOT and not FullDisk.possible():
+        return NEEDS_ROOT[fault]
+    return None
+
+
 def runnable_faults(engine: str = "pjsua2") -> list[str]:
-    """The faults this process can inject on `engine` (a filesystem of its own needs root; a SIP worker is the
-    embedded engine's)."""
-    return [
-        fault for fault in FAULTS
-        if (fault not in NEEDS_ROOT or FullDisk.possible()) and ENGINE_ONLY.get(fault, engine) == engine
-    ]  # fmt: skip
+    """The faults this process can inject on `engine`."""
+    return [fault for fault in FAULTS if why_not_runnable(fault, engine) is None]
 
 
 def run_bench_faults(
@@ -295,10 +301,8 @@ def run_bench_faults(
     for fault in faults:
         if fault in NOT_MEASURED:
             raise UserError(f"--fault {fault}: {NOT_MEASURED[fault]}")
-        if fault in ENGINE_ONLY and ENGINE_ONLY[fault] != engine:
-            raise UserError(f"--fault {fault}: the {ENGINE_ONLY[fault]} engine's own; not on {engine}")
-        if fault not in runnable_faults(engine):
-            raise UserError(f"--fault {fault}: {NEEDS_ROOT[fault]}")
+        if why := why_not_runnable(fault, engine):
+            raise UserError(f"--fault {fault}: {why}")
     if contacts < MIN_CONTACTS:
         raise UserError(f"--contacts must be at least {MIN_CONTACTS} (calls after the fault show the recovery)")
     return [_run_one(config, config_path, fault, contacts, engine) for fault in faults]
