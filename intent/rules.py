@@ -55,7 +55,7 @@ _STOP_KO = [
     rf"연락{_DONT_KO}",
     rf"(?:{_CALL_KO}|연락)(?:좀)?그만",
     rf"그만(?:좀)?(?:{_CALL_KO}|연락)",
-    r"(?:그|끔|금)만(?:좀)?(?:하세요|해요|주세요)",
+    r"(?:그|끔|(?<!조)금)만(?:좀)?(?:하세요|해요|주세요)",  # 금만: 그만 misheard, but 조금만 is "a little"
     r"연락(?:을)?끊",
     r"수신거부",
     r"두낫콜",  # the national do-not-call register
@@ -290,7 +290,7 @@ _ABUSE_EN = [
 # "how do I know this isn't a scam" or "不会是骗人的吧" is a question about the offer, not an accusation.
 _SCAM_KO = [
     r"보이스피싱|보이스피씽|피싱|피씽|사기꾼|사기단|사기범|사기(?:치|쳐|칠|를치|전화|집단|꾼|문자)",
-    r"사기(?:죠|지|야|냐|잖|네|아니|아냐|같|인거|인지|예요|에요|입니까|구나|군|일거|맞)",
+    r"사기(?:죠|지|야|냐|잖|네|아니(?!죠)|아냐|같|인거|인지|예요|에요|입니까|구나|군|일거|맞)",
     r"(?:나|날|저|절|제가|내가)(?:를|을)?(?:바보|호구|등신|봉|멍청이)(?:로|으로|인줄|같|라고|취급)",
     r"(?:속을|넘어갈)(?:줄|것같|거같)|안(?:속아|속는|속습|넘어가)",
     r"사칭",
@@ -369,7 +369,7 @@ _NO_CONSENT_EN = [
 
 # Threats to take the call to a regulator, the carrier, the police, a court.
 _REPORT_KO = [
-    r"신고|싱커|싱고",
+    r"(?<!분실)(?<!도난)신고|싱커|싱고",  # a lost or stolen card's 분실 신고 is a phone menu's, no threat
     r"신호(?:합|할|하)",  # 신고 as Whisper hears it; a signal is not something callees threaten to do
     r"고소|고발",
     r"민원",
@@ -628,7 +628,7 @@ def _rule(name: str, tier: str, english: list[str], korean: list[str], chinese: 
 
 # Most specific first: a hit names the first rule that matches.
 OPT_OUT_RULES = (
-    _rule("report_threat", "E", _REPORT_EN, _REPORT_KO, _REPORT_ZH),
+    _rule("report_threat", "E", _REPORT_EN, _REPORT_KO, _REPORT_ZH),  # first: `find_opt_out` may set it aside
     _rule("repeated_calls", "E", _REPEATED_EN, _REPEATED_KO, _REPEATED_ZH),
     _rule("call_hour", "E", _HOUR_EN, _HOUR_KO, _HOUR_ZH),
     _rule("category_refusal", "E", _CATEGORY_EN, _CATEGORY_KO, _CATEGORY_ZH),
@@ -645,6 +645,7 @@ UNREACHABLE_RULES = (
     _rule("contact_absent", "F", _ABSENT_EN, _ABSENT_KO, _ABSENT_ZH),
 )
 CLOSES_CONTACT = ("wrong_number",)
+_PHONE_SYSTEM = tuple(rule for rule in UNREACHABLE_RULES if rule.name == "phone_system")
 
 
 def _first_hit(rules: tuple[Rule, ...], text: str) -> RuleHit | None:
@@ -661,8 +662,12 @@ def _first_hit(rules: tuple[Rule, ...], text: str) -> RuleHit | None:
 
 
 def find_opt_out(text: str) -> RuleHit | None:
-    """The opt-out, complaint or threat in `text`, if any."""
-    return _first_hit(OPT_OUT_RULES, text)
+    """The opt-out, complaint or threat in `text`, if any. A phone menu's choices name what callees report ("for
+    complaints press 2", "投诉请按二", "민원 접수는 2번"): beside one, those words are no threat."""
+    hit = _first_hit(OPT_OUT_RULES, text)
+    if hit is None or hit.rule != "report_threat" or _first_hit(_PHONE_SYSTEM, text) is None:
+        return hit
+    return _first_hit(OPT_OUT_RULES[1:], text)
 
 
 def find_unreachable(text: str) -> RuleHit | None:

@@ -53,6 +53,13 @@ NOT_OPT_OUTS = [
     "가격 미쳤네요 바로 할게요",
     "利息多少",
     "不会是骗人的吧",
+    "설마 사기 아니죠 확실한 거죠",  # a buyer making sure, as 不会是骗人的吧
+    "한국말은 조금만 해요",  # 조금만, "a little", is no 그만
+    "샘플 조금만 주세요",
+    "분실 신고는 1번 도난 신고는 2번을 눌러 주세요",  # a phone menu
+    "查询余额请按一 投诉与建议请按三",
+    "to file a complaint press 3 to speak to an operator press 0",
+    "민원 접수는 2번을 눌러 주세요",
     "家里有病人 现在不方便",
     "我妈的电话也能办吗",
     "장난 아니네요 조건 좋네요",
