@@ -128,10 +128,12 @@ class TierdialController:
         budget_left = state.abandon_cap * state.live_answers - state.abandoned
         if budget_left < reserve:
             dials = 0
-        elif budget_left < reserve + self.careful_margin:
-            # Little budget left: a cluster of answers could spend it. Hold the hand-overs in flight, at their upper
-            # tail, to the agents expected free by then: each second's, not only the horizon's end (a burst of
-            # answers soon after a burst of dials finds the agents still on their calls).
+        else:
+            # A cluster of answers could spend what is left. Hold the hand-overs in flight, at their upper tail, to
+            # the agents expected free by then, each second's, not only the horizon's end (a burst of answers soon
+            # after a burst of dials finds the agents still on their calls): the tail may go past them by no more
+            # abandons than the budget holds above the reserve and a margin, none at all with little left.
+            affordable = max(0.0, budget_left - reserve - self.careful_margin)
             shortfall = np.max(mean + TAIL_SDS * np.sqrt(var) - supply_mean[None, :], axis=1)  # both counts' variance
             # The forecast may miss how many calls in flight will answer (rings cut short by the no-answer timeout
             # skew what it learns): also count every call in flight at the share of dials that reach a person.
@@ -139,7 +141,7 @@ class TierdialController:
             flights = len(state.ringing) + len(state.screening) + ks[:, 0]
             counted = len(state.waiting) + flights * share
             counted_tail = counted + TAIL_SDS * np.sqrt(flights * share * (1 - share) + supply_var[-1])
-            fits = np.nonzero(np.maximum(shortfall, counted_tail - supply_mean[-1]) > 0)[0]
+            fits = np.nonzero(np.maximum(shortfall, counted_tail - supply_mean[-1]) > affordable)[0]
             dials = min(dials, int(fits[0]) - 1 if len(fits) else limit)
             dials = max(dials, 0)
         dials = max(dials, min(unreserved_ready_agents(state), limit))
