@@ -93,9 +93,13 @@ def mandarin_phonemes(reading: str) -> str:
     return re.sub(r" ([,.?!;:])", r"\1", " ".join(spoken))
 
 
+_PHONEMES = {"ko": korean_ipa, "en": english_ipa, "zh": mandarin_phonemes}
+LANGUAGES = tuple(_PHONEMES)
+
+
 def phonemes(text: str, language: str) -> str:
     """What Kokoro is given for `text` in `language` (ko, en; zh: a pinyin reading)."""
-    return {"ko": korean_ipa, "en": english_ipa, "zh": mandarin_phonemes}[language](text)
+    return _PHONEMES[language](text)
 
 
 class Kokoro:

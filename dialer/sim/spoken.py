@@ -1,8 +1,11 @@
-"""Simulated callees in a language with no recordings here: their lines said by espeak-ng, at 16 kHz.
+"""Simulated callees in a language with no recordings here: their lines said by a voice, at 16 kHz.
 
 A spoken scenario is a callee scenario whose lines are text (`say`: sentences, `greeting`: a
-voicemail's) with one espeak-ng `voice`. `render_scenario` says each line into a WAV and writes
-the ordinary scenario that plays them, for `tierdial sim callees`.
+voicemail's) with one `voice`: an espeak-ng voice (`en-us`), or `kokoro:LANGUAGE`, the voice the
+bot's written prompts are rendered with (`dialer.speech_render`), which reads Mandarin as pinyin
+with tone numbers (espeak-ng's own Mandarin is not understood even by Whisper). `render_scenario`
+says each line into a WAV and writes the ordinary scenario that plays them, for `tierdial sim
+callees`.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from dialer.sim.scenario import Action, Strict
+from dialer.speech_render import LANGUAGES, render_prompt
 from tierdial.errors import UserError
 from tierdial.yaml_files import load_yaml_model
 
@@ -31,16 +35,30 @@ class SpokenCallee(Strict):
     hangup_after_seconds: Annotated[float, Field(gt=0, le=600)] | None = None
 
 
+OWN_VOICE = "kokoro:"  # kokoro:zh, kokoro:en, kokoro:ko
+
+
 class SpokenScenario(Strict):
-    voice: str  # an espeak-ng voice, e.g. en-us
+    voice: str  # an espeak-ng voice (en-us), or kokoro:LANGUAGE
     default: SpokenCallee = SpokenCallee(action="no_answer")
     numbers: dict[str, SpokenCallee] = Field(default_factory=dict)
 
+    @field_validator("voice")
+    @classmethod
+    def _known_language(cls, voice: str) -> str:
+        language = voice.removeprefix(OWN_VOICE)
+        if voice.startswith(OWN_VOICE) and language not in LANGUAGES:
+            raise ValueError(f"{OWN_VOICE}{language}: the voice speaks {', '.join(LANGUAGES)}")
+        return voice
+
 
 def say_to_wav(text: str, voice: str, path: Path) -> Path:
-    """`text` said by espeak-ng's `voice`, resampled to 16 kHz mono into `path`."""
+    """`text` said by `voice` (espeak-ng's, or `kokoro:LANGUAGE`), 16 kHz mono, into `path`."""
     import soxr
 
+    if voice.startswith(OWN_VOICE):
+        path.write_bytes(render_prompt(text, voice.removeprefix(OWN_VOICE)))
+        return path
     if shutil.which("espeak-ng") is None:
         raise UserError("espeak-ng is not installed (apt-get install espeak-ng): it says the simulated callees' lines")
     said = path.with_suffix(".espeak.wav")
