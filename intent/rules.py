@@ -118,6 +118,27 @@ _STOP_ZH = [
     r"退订",
     r"拒绝接听",
     r"别烦我",
+    # 拨, "dial", as the callee says "don't call": only after 别 / 不要, since the carrier's 您拨打的 and the menus'
+    # 请稍后再拨 share the verb, and not 拨错 ("mind you don't misdial it" gives a number for a callback)
+    r"(?:别|不要|不准|不许|停止)再?(?:给我|往我这|向我|你们)?拨(?:了|打|过来|过去|来|我|这|那|电话|号)",
+    # the bare 号 taken off a list ("把我这个号去了吧"); "我这个号去了外地还能用吗" is a roaming question, so 去了
+    # only in the 把 form
+    r"把(?:我|我的|我这个|我们|这个)号(?:码)?(?:给)?(?:去了|去掉|删了|划了|划掉|撤了|撤掉|拿掉)",
+    r"(?:我|我的|我这个|我们的|这个)号(?:码)?(?:你们?|给)?(?:去掉|移除|拿掉|撤掉|划掉)",
+    r"号(?:码)?.{0,8}(?:别|不要|不许|不准)再?碰",
+    # "leave me alone" in its everyday forms: give me peace (消停, 清静), spare me (放过我, 饶了我), stop pestering
+    # me (缠着), don't come or look for me again. 放过 alone is "let slip" (这么好的机会不能放过) and 找我 is a
+    # callback's (有事再找我), so only these forms count
+    r"(?:给我|让我|你们?|能不能|可不可以|能否|就不能)消停|消停(?:点|一点|会儿?|一会儿?|一下|些)",
+    r"让我(?:清静|安生|耳根清净|耳根清静)|(?:能不能|就不能|可不可以)让我(?:安静|清净)",
+    # 饶了我吧 alone can be a groan at a price (饶了我吧 这么贵), so said to "you" or as the whole reply
+    r"放过(?:我|我们)(?!的)|(?:你们?|求求?(?:你们?)?|拜托(?:你们?)?)(?:就)?饶(?:了|过)?(?:我|我们)|^饶了(?:我|我们)吧?$",
+    r"(?:别|不要|不许|不准|少)(?:再|老|总|老是|总是|一直)?(?:来)?(?:缠[着著]?|纠缠)(?:我|我们)",
+    r"(?:别|不要|不准|不许)再来(?:了|烦|骚扰|找|打扰|$)",
+    r"(?:别|不要|不许|不准)再(?:来)?找(?:我们|我)(?![妈爸老家爱儿女哥姐弟妹同朋公婆先太孩媳])",
+    r"(?:以后|今后|往后|从今往后)(?:都|就|也|你们)?(?:别|不要|不用)(?:再)?(?:来)?找(?:我们|我)"
+    r"(?![妈爸老家爱儿女哥姐弟妹同朋公婆先太孩媳])",
+    r"不想再(?:听到|听见)(?:你|这种|这类|这个|你们公司)|不想(?:再)?(?:听到|听见)(?:你们?的)?声音",
 ]
 _STOP_EN = [
     r"\bstop (?:calling|ringing|phoning|harass|contacting|bothering)",

@@ -26,6 +26,24 @@ OPT_OUTS = [
     "where'd you get my number?",
     "누가 제 번호 줬어요?",
     "你们怎么有我的号码？",
+    # 拨 as "call", a bare 号 taken off the list, and "leave me alone" in its everyday Mandarin forms
+    "請不要再撥打我的電話了",
+    "以后别再拨这个号码",
+    "别再往我这拨了",
+    "把我的号码给去了吧",
+    "我这个号你们撤掉吧",
+    "我的号码你们别再碰了",
+    "拜托你们消停点",
+    "能不能消停一下",
+    "让我清静清静吧",
+    "求求你们放过我们吧",
+    "求你饶了我",
+    "你们别老纠缠我",
+    "別纏著我了",
+    "以后都别来找我了",
+    "别再来找我们了",
+    "我再也不想听到你们的声音",
+    "不想再听见你们公司的电话",
 ]
 NOT_OPT_OUTS = [
     "call me back tomorrow",
@@ -92,6 +110,20 @@ NOT_OPT_OUTS = [
     "왜 주말에는 상담이 안 돼요",
     "明天一大早打给我",
     "call me at this time tomorrow",
+    # the words of the Mandarin "leave me alone" and "don't dial" in ordinary talk, menus and callbacks
+    "有事你再找我",
+    "以后有事就找我",
+    "以后别找我妈了 直接找我",
+    "不用再找我老公了 这事我做主",
+    "这么好的机会我可不想放过",
+    "饶了我吧 这么贵 能便宜点吗",  # a groan at the price
+    "你别拨错了 是138开头的",
+    "需要人工服务请拨零",
+    "下次直接拨我手机",
+    "我这个号去了外地还能用吗",
+    "这几天孩子终于消停了",
+    "让我安静想一想",
+    "我不想再听你解释一遍 直接说价格",
     "",
 ]
 
