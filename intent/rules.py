@@ -175,7 +175,43 @@ _STOP_EN = [
     r"(?:you|this|your|the|y all)\b",
     r"\bblock(?:ing|ed)? (?:your|this) (?:number|company|calls?)\b",
     r"\b(?:not|aren t|shouldn t|isn t) (?:supposed|allowed|permitted) to (?:be )?(?:call|calling|ring|ringing|phone"
-    r"|phoning|contact|contacting)\b",
+    r"|phoning|contact|contacting|robocall|robocalling|autodial|autodialing|solicit|soliciting)\b",
+    # taken off the caller's list or records in other words: "cross her off your list", "strike me from your
+    # records", "get my number out of your system", "I want off your call list"
+    r"\b(?:take|get|remove|cross|strike|scratch|wipe|erase|delete|drop|scrub|purge) (?:me|us|him|her|them|my \w+"
+    r"|our \w+|his \w+|her \w+|their \w+|this \w+|that \w+) (?:off|from|out of) (?:your|the|this|that|all your"
+    r"|any of your) (?:call |calling |phone |contact |mailing |marketing |sales |customer |dialing |dialling )?"
+    r"(?:list|lists|records?|system|systems|database|databases|files?|books|register)\b",
+    r"\bwant (?:to be )?(?:taken )?off (?:your|the|this|that|all your) (?:call |calling |phone |contact |mailing "
+    r"|marketing |sales )?(?:list|lists|records|database)\b",
+    r"\b(?:erase|wipe|purge|scrub|destroy) (?:all )?(?:my|our|this|his|her) (?:number|phone number|details|data"
+    r"|information|info|name|records?|contact details|personal data)\b",
+    r"\bforget you (?:ever )?(?:had|have) (?:my|this|our) (?:number|details)\b",
+    r"(?<!don t )(?<!do not )\blose (?:this|our) number\b",
+    r"\b(?:sort|clean) (?:out |up )?your (?:call |calling |contact |phone |customer |mailing )?(?:list|lists|records"
+    r"|database|data)\b",
+    r"\b(?:flag|mark|put|set|note|list|code) (?:me|us|my|our|this|the)(?: \w+)? (?:as|down as) (?:a )?(?:no calls?"
+    r"|do not call|dnc|no contact|no phone contact)\b",
+    # "leave us be", "leave my family in peace", "leave this number alone"
+    r"\bleave (?:me|us|my \w+|our (?:family|house|household|number)|this (?:number|house|household|family)) "
+    r"(?:alone|be|in peace)\b",
+    # the idioms for "stop it": "knock it off", "give it a rest", "quit it with the calls"
+    r"\bknock it off\b(?! (?:the|my|your|our|a|an|\d))",
+    r"\bgive it a rest\b",
+    r"\bcut it out\b(?! of)",
+    r"\b(?:quit|cut|stop|knock) it (?:out |off )?with (?:the|these|your|all the|all these|those) (?:phone )?calls\b",
+    r"\b(?:that s|that is|thats|i ve had|i have had|we ve had|we have had) (?:quite )?enough (?:phone )?calls\b",
+    r"\b(?:never|don t ever|do not ever) want to (?:hear from|be called by|be contacted by|speak to|talk to) (?:you"
+    r"|y all|you guys|you people|your \w+|this \w+)\b",
+    r"\b(?:don t|do not) want to (?:hear from|be called by|be contacted by) (?:you|y all|you guys|you people|your \w+"
+    r"|this \w+)\b[\w ]{0,15}\b(?:again|ever)\b",
+    r"\b(?:don t|do not|never) (?:ever )?bother (?:me|us|my \w+|this (?:number|house|household)) (?:again|anymore"
+    r"|any more|ever again)\b",
+    r"\b(?:don t|do not|stop) (?:tie|tying) up (?:our|my|the|this) (?:phone )?lines?\b",
+    # a national register of numbers not to be called
+    r"\b(?:telephone|phone) preference service\b|\bdo not call regist(?:ry|er)\b",
+    r"\b(?:you|y all|you guys|you people|your company|they) (?:really )?(?:shouldn t|should not) (?:even )?be "
+    r"(?:calling|ringing|phoning|contacting|robocalling)\b(?! (?:him|her|them|my \w+)\b)",
 ]
 
 # "Why do you keep calling", "every single day", "this is the third time today".
@@ -249,9 +285,19 @@ _REPEATED_EN = [
     # "I told you last time": called again after saying no on an earlier call ("I already told you no", within this
     # call, is a decline, D; "I told you before, my email is..." is no complaint)
     r"\b(?:i|we) (?:already |ve already |have already |ve |have )?(?:told|asked) (?:you|y all|your company|you people"
-    r"|you guys)(?: people| guys)? (?:last time|twice|(?:two|three|four|five|several|many) times|a (?:hundred"
-    r"|million|dozen) times|not to|to stop|to take|to remove)\b",
+    r"|you guys)(?: people| guys)?(?: that| this| so)? (?:last time|twice|(?:two|three|four|five|several|many) times"
+    r"|a (?:hundred|million|dozen) times|not to|to stop|to take|to remove)\b",
     r"\b(?:it s|its|is this|this is) (?:you guys|y all|you people|your company|you lot|this company) again\b",
+    # the same wrong person asked for time and again, calls counted, the same call each week
+    r"\b(?:you|y all|you guys|you people|they|your company) (?:keep|keeps|kept|keep on|have been|ve been) (?:asking"
+    r"|calling|ringing|phoning) (?:for|after) (?:someone|somebody|people|a person|the (?:last|previous|old|former)"
+    r" (?:owners?|tenants?|occupants?|residents?))\b",
+    r"\b(?:i ve|i have|we ve|we have|i|we) (?:already )?(?:had|got|gotten|received) (?:two|three|four|five|six|seven"
+    r"|eight|nine|ten|\d+|several|multiple|so many|a dozen|dozens of) (?:phone )?calls from (?:you|y all|your \w+"
+    r"|this number)\b[\w ]{0,6}\b(?:today|already|this (?:week|morning|afternoon|month)|in (?:a|one|the last"
+    r"|the past) (?:day|week|hour|month))\b",
+    r"\bevery (?:single )?(?:day|week|month|morning|evening|night|time) (?:it s|its|it is) the same (?:call|calls"
+    r"|pitch|spiel)\b|\bthe same (?:call|pitch|spiel) every (?:single )?(?:day|week|month|time)\b",
 ]
 
 # A complaint about the hour of the call. "주말에 전화 주세요", "明天一大早打给我" and "call me at this time
@@ -386,6 +432,15 @@ _NO_CONSENT_EN = [
     r" (?:to|for) (?:this|these|any|be|your|you|being|calls|anything)\b",
     r"\bwhen did i ever\b|\bwhen did i (?:agree|consent|opt in|say yes|ask) (?:to|for) (?:this|that|any|these|be|you"
     r"|a call)\b",
+    # consent withdrawn or refused for calls ("I withdraw my consent", "I no longer consent to phone calls"); consent
+    # refused for something else, a credit check or a recording, is no opt-out
+    r"\b(?:withdraw|withdrawing|withdrew|withdrawn|revoke|revoking|revoked|rescind|rescinding|rescinded|retract"
+    r"|retracting) (?:my |our |any |all |the )?(?:consent|permission)\b",
+    r"\b(?:i|we) (?:do not|don t|no longer|never|did not|didn t|won t|will not|have not|haven t) (?:consent|consented"
+    r"|agree|agreed) to (?:being |be )?(?:called|contacted|phoned|rung|robocalled|texted|(?:any |these |your |phone "
+    r"|more |further |such |marketing |sales |the )*(?:calls|contact|telemarketing|marketing|solicitations?))\b",
+    r"\b(?:you|y all|you guys|you people|your company|they) (?:have|ve got|got|has) no (?:right|business|permission"
+    r"|consent) (?:to be |to )?(?:call|calling|ring|ringing|phone|phoning|contact|contacting)\b",
 ]
 
 # Threats to take the call to a regulator, the carrier, the police, a court.
@@ -464,6 +519,7 @@ _CATEGORY_EN = [
     r"|speak to|speak with|buy from|do business with|listen to) (?:any )?(?:telemarketers?|solicitors?|salespeople"
     r"|sales people|salesmen|cold callers|marketers|call cent(?:er|re)s)\b",
     r"\b(?:don t|dont|do not) do (?:telemarketing|phone sales|sales calls|cold calls)\b",
+    r"\b(?:don t|dont|do not|never) solicit\b",  # "do not solicit this number", "this is a business: do not solicit"
     r"\bno (?:more )?(?:sales|marketing|telemarketing|solicitation|cold|robo|spam|junk|promotional) calls?\b",
     r"\bno solicit(?:ing|ors?|ations?)\b",
     r"\b(?:don t|dont|do not|doesn t|does not|never|won t|will not) (?:take|accept|allow|want|entertain|answer"
