@@ -166,9 +166,9 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     )
     demo.add_argument(
         "--language",
-        choices=("ko", "en"),  # station.demo.DEMO_LANGUAGES, not imported here: the command line starts light
+        choices=("ko", "en", "zh"),  # station.demo.DEMO_LANGUAGES, not imported here: the command line starts light
         default="ko",
-        help="what the campaign and its simulated callees speak (default ko; en: lines said by espeak-ng)",
+        help="what the campaign and its simulated callees speak (default ko; en, zh: lines said by a synthetic voice)",
     )
     demo.set_defaults(run=_demo)
 

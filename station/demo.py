@@ -37,9 +37,9 @@ from tierdial.processes import start_service
 from tierdial.schema import migrated_database
 
 SCENARIO = Path(dialer.sim.__file__).with_name("demo.yaml")
-# Callees in a language with no recordings here: their lines as text, said by espeak-ng when the demo starts.
-# (espeak-ng's Mandarin is not understood even by Whisper, so there is no Mandarin demo.)
-SPOKEN_SCENARIOS = {"en": Path(dialer.sim.__file__).with_name("demo_en.yaml")}
+# Callees in a language with no recordings here: their lines as text, said when the demo starts (English by
+# espeak-ng; Mandarin by the bot's own prompt voice from pinyin, since espeak-ng's is not understood even by Whisper).
+SPOKEN_SCENARIOS = {language: Path(dialer.sim.__file__).with_name(f"demo_{language}.yaml") for language in ("en", "zh")}
 DEMO_LANGUAGES = ("ko", *SPOKEN_SCENARIOS)
 DEMO_CALLER_NUMBER = "+82 2 3456 7890"
 SUPERVISOR = "supervisor"
@@ -162,7 +162,7 @@ def run_live_demo(
     config = fresh_demo_database(config)
     scenario_file = SCENARIO
     if language in SPOKEN_SCENARIOS:
-        print(f"saying the {language} callees' lines (espeak-ng)...", flush=True)
+        print(f"saying the {language} callees' lines...", flush=True)
         scenario_file = render_scenario(SPOKEN_SCENARIOS[language], config.data_dir / "demo-speech" / language)
     if language not in (config.asr.language, *config.asr.languages):  # the station's recogniser must hear them
         asr = config.asr.model_copy(update={"languages": [*config.asr.languages, language]})
