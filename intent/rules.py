@@ -195,14 +195,14 @@ _STOP_EN = [
     r"\b(?:quit|cease) (?:calling|ringing|phoning)",
     r"\b(?:don t|dont|do not|never) (?:ever )?(?:call|ring|phone|contact)\b",
     r"\bdo not call list\b",
-    r"\b(?:take|get|remove) (?:me|us|my \w+|this \w+|that \w+) (?:off|from)\b",
+    r"\b(?:take|get|remove) (?:me|us|my \w+|this \w+|that \w+) (?:off|from)\b(?! hold\b)",  # not "off hold"
     r"\bnot to (?:call|ring|phone|contact)\b",
     r"\bdon t you (?:ever )?(?:call|ring|phone)\b",
     r"\b(?:details|data|information|number) (?:deleted|erased|removed)\b",
     r"\b(?:don t|do not|doesn t|does not) want to be (?:contacted|called|phoned)\b",
     r"\bremove (?:me|my|this number)\b",
     r"\bdelete my\b",
-    r"\blose my number\b",
+    r"(?<!don t )(?<!do not )\blose my number\b",
     r"\bopt(?:ing)? out\b",
     r"\bunsubscribe\b",
     r"\bharass\w*\b",
@@ -297,6 +297,9 @@ _REPEATED_KO = [
     r"(?:와|오|받|걸려|시달)",
     # ("인증 문자 언제까지 오는 거예요" asks when one will arrive: only having to take more of them counts)
     rf"(?:{_CALL_KO}|연락|문자)(?:를|을)?(?:대체|도대체)?(?:얼마나|언제까지)(?:더)?받아야",
+    # "such calls, until when?" ("이 문자 언제까지 오는 거예요" waits for a text, "이거 언제까지" for anything)
+    rf"(?:이런|이|이놈의)(?:{_CALL_KO}|연락|광고)(?:는|은)?(?:대체|도대체)?언제까지(?:오|와|올|계속|받|하)",
+    rf"(?:이런|이)(?:{_CALL_KO}|연락|문자|광고)(?:를|을)?(?:몇달|몇개월|몇년|석달|두달)(?:내내|째|동안|넘게)(?:받|시달)",
     rf"(?:{_CALL_KO}|문자|카톡)에(?:{_CALL_KO}|문자|카톡)에",  # "문자에 전화에": calls and texts piled on
     rf"(?:이렇게|그렇게)(?:자주|계속|시도때도없이)(?:{_CALL_KO}|연락|걸|거)(?:하셔|주셔|어주셔|으셔|셔)도"
     r"(?:되는거|되나|됩니까|되냐|되는건)",

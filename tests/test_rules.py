@@ -9,6 +9,8 @@ from intent.corpus import bundled_data_dir, read_jsonl
 from intent.rules import find_opt_out, find_rule, is_wrong_number
 
 OPT_OUTS = [
+    "이런 전화 도대체 언제까지 와요",
+    "저 이런 전화 두 달째 받고 있거든요",
     "please stop calling me",
     "Take me OFF your list!",
     "don't ever call this number again",
@@ -136,6 +138,11 @@ OPT_OUTS = [
     "스팸이네 끊습니다",
 ]
 NOT_OPT_OUTS = [
+    "can you take me off hold please",
+    "don't lose my number call me next week",
+    "이거 언제까지 오는 거예요",  # a delivery, a text: only "such calls" until when is a complaint
+    "이 문자 언제까지 오는 거예요",
+    "이 혜택 몇 달째 받고 있어요",
     "call me back tomorrow",
     "how much does it cost",
     "how much does it cost per month, and can I get a discount",
