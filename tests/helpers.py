@@ -138,7 +138,8 @@ def messages_until(messages: queue.Queue[object], done: Callable[[object], bool]
 
 
 def spoken_wav(path: Path, voice: str, text: str) -> Path:
-    """`text` said by espeak-ng's `voice` (callee speech in a language with no recordings here), as a 16 kHz WAV."""
+    """`text` said by `voice` (espeak-ng's, or kokoro:LANGUAGE: callee speech in a language with no recordings
+    here), as a 16 kHz WAV."""
     from dialer.sim.spoken import say_to_wav
 
     return say_to_wav(text, voice, path)

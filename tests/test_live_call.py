@@ -307,6 +307,29 @@ def test_an_english_campaigns_opt_out_over_a_narrowband_trunk(  # type: ignore[n
     assert any("stop" in text.lower() for _, text in heard), heard  # heard as English, not as Korean
 
 
+@pytest.mark.timeout(180)
+def test_a_mandarin_campaigns_opt_out_over_a_narrowband_trunk(  # type: ignore[no-untyped-def]
+    tmp_path: Path, start_service, two_pass_asr_service, intent_model: IntentModel
+) -> None:
+    """A campaign in Mandarin: the callee (the bot's own voice reading pinyin) says 别再给我打电话了，把我的号码删掉;
+    it is heard as Mandarin, in simplified characters, and honoured before the call ends. On the embedded engine
+    only: the English test above shows the language reaching the recogniser on both."""
+    reading = "bie2 zai4 gei3 wo3 da3 dian4hua4 le5, ba3 wo3 de5 hao4ma3 shan1diao4."
+    said = spoken_wav(tmp_path / "stop.wav", "kokoro:zh", reading)
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(json.dumps({"numbers": {OPT_OUT: {"action": "answer", "say": [{"wav": str(said)}]}}}))
+    (_, trunk_port), stop_sim = start_service("sim", "callees", "--scenario", str(scenario), "--codec", "pcmu")
+    try:
+        attempts, events, dnc_when_ended, *_ = _run(
+            tmp_path, trunk_port, two_pass_asr_service, intent_model, [OPT_OUT], language="zh"
+        )
+    finally:
+        stop_sim()
+    heard = [(m.tier, m.text) for m in events if isinstance(m, TierDecided) and m.is_final]
+    assert attempts[OPT_OUT].final_tier == "E" and dnc_when_ended[OPT_OUT], heard
+    assert any("电话" in text for _, text in heard), heard  # heard as Mandarin, written in simplified characters
+
+
 @pytest.mark.timeout(120)
 def test_an_unreachable_trunk_ends_as_failed(tmp_path: Path, asr_service, intent_model: IntentModel) -> None:
     attempts, *_ = _run(tmp_path, free_port(), asr_service, intent_model, [HOT])
