@@ -243,7 +243,7 @@ class CallFlow:
         if call is None:
             dispose(self.sessions, call_id, chosen, notes, by, callback_at, self.clock())
             return True
-        written = self._record(held.wrap_up(call_id, chosen, notes, by, callback_at, self.clock()))
+        written = self._record(held.wrap_up(call, chosen, notes, by, callback_at, self.clock()))
         log.info("disposition %s by %s%s", chosen.value, by, "" if written else ", held until the database answers",
                  extra={"call_id": call_id, "campaign": call.campaign})  # fmt: skip
         return written

@@ -36,9 +36,9 @@ from asr.models import TranscriptSegment
 from asr.transcripts import record_final
 from dialer.agent_time import record_state
 from dialer.dnc import add_opt_out
-from dialer.live_calls import LiveCall
+from dialer.live_calls import CallCommandError, LiveCall
 from dialer.models import AgentState, CallAttempt, CallOutcome, Disposition
-from dialer.wrap_up import record_disposition, record_end, record_late_opt_out
+from dialer.wrap_up import AGENT_OPT_OUT_REASON, record_disposition, record_end, record_late_opt_out
 from intent.history import record_decision
 from intent.models import TierDecision
 from tierdial.config import CampaignDefaults
@@ -113,12 +113,14 @@ def end(call: LiveCall, outcome: str, final_tier: str | None, cause: str, statio
     return HeldRecord("end", fields, f"the end of call {call.call_id}")
 
 
-def wrap_up(call_id: str, chosen: Disposition, notes: str, by: str, callback_at: str | None,
+def wrap_up(call: LiveCall, chosen: Disposition, notes: str, by: str, callback_at: str | None,
             now: dt.datetime) -> HeldRecord:  # fmt: skip
-    fields = {"call_id": call_id, "disposition": chosen.value, "notes": notes, "by": by, "callback_at": callback_at,
-              "now": _moment(now)}  # fmt: skip
-    kind = "wrap_up_do_not_call" if chosen is Disposition.do_not_call else "wrap_up"
-    return HeldRecord(kind, fields, f"the wrap-up of call {call_id}")
+    fields = {"call_id": call.call_id, "disposition": chosen.value, "notes": notes, "by": by,
+              "callback_at": callback_at, "now": _moment(now)}  # fmt: skip
+    if chosen is not Disposition.do_not_call:
+        return HeldRecord("wrap_up", fields, f"the wrap-up of call {call.call_id}")
+    # The number itself: the agent's "do not call" holds even if the call's record is gone by the time it is written.
+    return HeldRecord("wrap_up_do_not_call", fields | {"phone": call.phone}, f"the wrap-up of call {call.call_id}")
 
 
 def agent_state(agent: str, state: str, reason: str, at: dt.datetime) -> HeldRecord:
@@ -184,8 +186,13 @@ def _end_there(session: Session, call: dict[str, Any], **_: Any) -> bool:
 
 
 def _write_wrap_up(session: Session, call_id: str, disposition: str, notes: str, by: str, callback_at: str | None,
-                   now: str) -> None:  # fmt: skip
-    record_disposition(session, call_id, Disposition(disposition), notes, by, callback_at, _from_moment(now))
+                   now: str, phone: str | None = None) -> None:  # fmt: skip
+    try:  # refused before it writes anything when the call's record is gone
+        record_disposition(session, call_id, Disposition(disposition), notes, by, callback_at, _from_moment(now))
+    except CallCommandError:
+        if phone is None:
+            raise
+        add_opt_out(session, phone, AGENT_OPT_OUT_REASON, f"{by}, call {call_id} (its record gone)")
 
 
 def _write_agent_state(session: Session, agent: str, state: str, reason: str, at: str) -> None:

@@ -168,7 +168,7 @@ def record_late_opt_out(session: Session, call: LiveCall) -> None:
     add_opt_out(session, call.phone, OPT_OUT_REASON, f"call {call.call_id}, heard after it ended")
     session.query(CallAttempt).filter_by(call_id=call.call_id).update({"final_tier": "E"})
     contact = session.get(Contact, call.contact_id)
-    if contact.status is not ContactStatus.closed:
+    if contact is not None and contact.status is not ContactStatus.closed:  # None: its list deleted meanwhile
         contact.status, contact.next_attempt_at = ContactStatus.closed, None
         audit.record(session, "dialer", "contact_closed", "contact", str(contact.id), campaign=contact.campaign_id,
                      reason="opted out", call_id=call.call_id)  # fmt: skip

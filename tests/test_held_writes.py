@@ -17,7 +17,8 @@ from asr.transcripts import record_final, transcript_of
 from console.app import create_app
 from console.live import LiveFeed
 from dialer.dnc import add_opt_out, is_blocked
-from dialer.held_records import HeldRecords, held_records_file, opt_out, wrap_up
+from dialer.held_records import HeldRecord, HeldRecords, held_records_file, opt_out, wrap_up
+from dialer.live_calls import LiveCall
 from dialer.models import AgentState, CallAttempt, Disposition, DoNotCall
 from intent.classifier import IntentModel
 from intent.history import tier_history
@@ -134,10 +135,13 @@ def test_a_held_record_that_cannot_be_read_stops_the_station_from_starting(tmp_p
     assert NUMBER in held.path.read_text()  # nothing was dropped
 
 
+GONE = LiveCall("call-gone", "policy", 1, 1, "+821055556666", started=0.0, language="ko")  # deleted meanwhile
+
+
 def test_a_held_record_the_database_refuses_is_set_aside_and_the_rest_are_written(tmp_path: Path) -> None:
     sessions = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     held = HeldRecords(tmp_path / "node-1.jsonl")
-    held.keep(wrap_up("call-gone", Disposition.sale, "", "agent1", None, utcnow()))  # its call deleted meanwhile
+    held.keep(wrap_up(GONE, Disposition.sale, "", "agent1", None, utcnow()))
     held.keep(opt_out(NUMBER, "opt-out during call", "call call-1", "call-1"))
     assert held.replay(sessions) == 2 and not held.path.exists()
     with sessions() as session:
@@ -146,17 +150,27 @@ def test_a_held_record_the_database_refuses_is_set_aside_and_the_rest_are_writte
     assert (refused["what"], refused["refused"]) == ("the wrap-up of call call-gone", "no call call-gone")
 
 
+def test_an_agents_do_not_call_holds_when_the_calls_record_is_gone(tmp_path: Path) -> None:
+    sessions = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    held = HeldRecords(tmp_path / "node-1.jsonl")
+    held.keep(wrap_up(GONE, Disposition.do_not_call, "", "agent1", None, utcnow()))
+    assert held.replay(sessions) == 1 and not held.path.exists()
+    with sessions() as session:
+        assert is_blocked(session, GONE.phone)
+
+
 def test_an_opt_out_the_database_refuses_stops_the_station_from_starting_and_stays_on_disk(tmp_path: Path) -> None:
     sessions = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     held = HeldRecords(tmp_path / "node-1.jsonl")
-    held.keep(wrap_up("call-gone", Disposition.do_not_call, "", "agent1", None, utcnow()))
-    held.keep(opt_out(NUMBER, "opt-out during call", "call call-1", "call-1"))
-    with pytest.raises(UserError, match=r"refuses the wrap-up of call call-gone: no call call-gone.*dnc add"):
+    # A record no write can take (here one without its number, as no version writes it): it is never dropped.
+    held.keep(HeldRecord("opt_out", {"reason": "opt-out", "source": "call call-1"}, "the opt-out of call-1"))
+    held.keep(opt_out(NUMBER, "opt-out during call", "call call-2", "call-2"))
+    with pytest.raises(UserError, match=r"refuses the opt-out of call-1: .*dnc add"):
         held.replay(sessions)
     with sessions() as session:
         assert is_blocked(session, NUMBER)  # the one it could write is written
     [left] = held.path.read_text().splitlines()
-    assert json.loads(left)["disposition"] == "do_not_call"
+    assert json.loads(left)["source"] == "call call-1"
 
 
 def test_an_agent_who_pauses_while_postgresql_is_away_is_paused_and_it_is_recorded_when_it_answers(
