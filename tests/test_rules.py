@@ -9,6 +9,8 @@ from intent.corpus import bundled_data_dir, read_jsonl
 from intent.rules import find_opt_out, find_rule, is_wrong_number
 
 OPT_OUTS = [
+    "한 달 동안 전화가 계속 와요",
+    "제 번호 빼 주세요",
     "이런 전화 도대체 언제까지 와요",
     "저 이런 전화 두 달째 받고 있거든요",
     "please stop calling me",
@@ -138,6 +140,9 @@ OPT_OUTS = [
     "스팸이네 끊습니다",
 ]
 NOT_OPT_OUTS = [
+    "다시 연락 줄 필요 없이 문자로 보내 주세요",
+    "제 번호 빼고 남편 번호로 해 주세요",
+    "한 달 동안 전화 상담 받을 수 있어요",
     "can you take me off hold please",
     "don't lose my number call me next week",
     "이거 언제까지 오는 거예요",  # a delivery, a text: only "such calls" until when is a complaint
