@@ -1,8 +1,8 @@
 """Asking once before a doubtful opt-out is let go: "Shall we stop calling this number?"
 
 The rules and a confident model make tier E on their own; this catches what they leave: a callee whose words the
-model reads as an opt-out, but not surely enough to close the number for good ("앞으로는 안 하셔도 돼요", heard
-"앞으로 는 안 하셔도 돼요": not interested first at 0.57, opt-out second at 0.28, so it comes out D).
+model reads as an opt-out, but not surely enough to close the number for good ("이제는 안 해도 될 것 같은데요",
+heard "이 제 는 안 했어 될것 같은데요": not interested first at 0.72, opt-out second at 0.20, so it comes out D).
 When opt-out is among the model's two most likely tiers with probability `ASK_MIN_PROBABILITY` or more, the bot
 asks one short question instead of acting on the tier. A yes, or anything read as an opt-out (the complaint again,
 a threat to report), is an opt-out, honoured through the same path as any tier E; a no carries on with the tier

@@ -10,8 +10,8 @@ the rules or the renderer change. Lossy and narrowband hearings garble Kokoro's 
 does: a line that passes every clean hearing and most lossy ones is as good as was found.
 
     python -m station intent train --out /tmp/m.skops
-    python scripts/dialogue_ask_check.py /tmp/m.skops "앞으로는 안 하셔도 돼요" ...
-    python scripts/dialogue_ask_check.py /tmp/m.skops --wav intent/data/speech/dialogue/ko_no_need_from_now_on.wav
+    python scripts/dialogue_ask_check.py /tmp/m.skops "이제 그만해도 될 것 같은데요" ...
+    python scripts/dialogue_ask_check.py /tmp/m.skops --wav intent/data/speech/dialogue/ko_no_need_any_more.wav
 """
 
 from __future__ import annotations

@@ -48,9 +48,11 @@ PROMPTS = {
 DIALOGUE_DIR = SPEECH_DIR / "dialogue"
 DIALOGUE = {
     # A hesitant refusal the model reads as an opt-out, but not surely, and no rule decides: the bot asks before
-    # acting. A complaint about repeated calls will not do: that is an opt-out by rule, decided at once. Chosen with
-    # scripts/dialogue_ask_check.py: heard "앞으로 는 안 하셔도 돼요", D first, E second at 0.29.
-    "ko_no_need_from_now_on": "앞으로는 안 하셔도 돼요",
+    # acting. A complaint about repeated calls will not do: that is an opt-out by rule, decided at once. Chosen on
+    # the live calls of both engines (tests/test_opt_out_confirmation.py), said a little slowly (see SPEEDS): heard
+    # "이 제 그 만 했어도 할것 같은데", warm first at 0.50, opt-out second at 0.30 (scripts/dialogue_ask_check.py).
+    # ("앞으로는 안 하셔도 돼요" served until the corpus's fourth round made it a sure opt-out.)
+    "ko_no_need_any_more": "이제 그만해도 될 것 같은데요",
     # Answers to "이 번호로 더 이상 전화드리지 않기를 원하십니까?"
     "ko_yes_do_that": "네 맞아요 그렇게 해 주세요",
     "ko_threat_to_report": "한 번만 더 전화하면 신고할 거예요",
@@ -58,10 +60,13 @@ DIALOGUE = {
 }
 
 
+SPEEDS = {"ko_no_need_any_more": 0.9}  # the speed the line was chosen at; 1.0 otherwise
+
+
 def make_dialogue(kokoro: Kokoro) -> None:
     DIALOGUE_DIR.mkdir(parents=True, exist_ok=True)
     for name, text in tqdm(DIALOGUE.items(), desc="dialogue", unit="line"):
-        (DIALOGUE_DIR / f"{name}.wav").write_bytes(wav_bytes(kokoro.speak_korean(text)))
+        (DIALOGUE_DIR / f"{name}.wav").write_bytes(wav_bytes(kokoro.speak_korean(text, SPEEDS.get(name, 1.0))))
 
 
 def make_prompts(kokoro: Kokoro) -> None:

@@ -178,8 +178,9 @@ def test_not_asked_when_the_rules_or_a_sure_model_have_decided() -> None:
 # the call policy ----------------------------------------------------------------------------------------------
 # A hesitant refusal: the model reads an opt-out in it, but not surely, and no rule decides it. (A complaint about
 # repeated calls, "매일 전화 오는데 정말 힘들어요", is an opt-out by rule: decided at once, nothing asked.) As the
-# recogniser hears it ("앞으로는 안 하셔도 돼요" spoken), which is what the call flow is given.
-HESITANT = "앞으로 는 안 하셔도 돼요"
+# recogniser hears it ("이제는 안 해도 될 것 같은데요", "I don't think you need to any more", spoken), which is what
+# the call flow is given.
+HESITANT = "이 제 는 안 했어 될것 같은데요"
 
 
 def _call(tmp_path: Path, intent_model: IntentModel, *answers: str):  # type: ignore[no-untyped-def]
@@ -220,13 +221,15 @@ def test_a_no_goes_on_as_before_and_the_question_is_not_asked_again(tmp_path: Pa
 # live calls ---------------------------------------------------------------------------------------------------
 YES, THREAT, NO = "+821020003001", "+821020003002", "+821020003003"
 # What each callee says, in turn: a recording in intent/data/speech/dialogue and its words. Each opens with the
-# hesitant refusal, which the recogniser hears as "앞으로 는 안 하셔도 돼요" (scripts/dialogue_ask_check.py).
+# hesitant refusal, "이제 그만해도 될 것 같은데요", which the recogniser hears as "이 제 그 만 했어도 할것 같은데"
+# (scripts/dialogue_ask_check.py; chosen on these calls).
+LIVE_HESITANT = "이제 그만해도 될 것 같은데요"
 SAYS = {
-    YES: [("ko_no_need_from_now_on", HESITANT), ("ko_yes_do_that", "네 맞아요 그렇게 해 주세요")],
+    YES: [("ko_no_need_any_more", LIVE_HESITANT), ("ko_yes_do_that", "네 맞아요 그렇게 해 주세요")],
     # the threat as the answer is an opt-out
-    THREAT: [("ko_no_need_from_now_on", HESITANT), ("ko_threat_to_report", "한 번만 더 전화하면 신고할 거예요")],
+    THREAT: [("ko_no_need_any_more", LIVE_HESITANT), ("ko_threat_to_report", "한 번만 더 전화하면 신고할 거예요")],
     # a no: the call goes on as the refusal was read
-    NO: [("ko_no_need_from_now_on", HESITANT), ("ko_no_not_that", "아니요 그건 아니에요")],
+    NO: [("ko_no_need_any_more", LIVE_HESITANT), ("ko_no_not_that", "아니요 그건 아니에요")],
 }
 SCENARIO = {
     "numbers": {
