@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
+import os
 import signal
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from tierdial.config import Asr as AsrConfig
 from tierdial.config import Config, load_config
 from tierdial.errors import UserError
 
+log = logging.getLogger(__name__)
 MAX_RECOGNIZERS = 200
 
 
@@ -28,15 +31,18 @@ def config_with_languages(config: Config, languages: str) -> Config:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    # Imported here, not at the top: every `tierdial` command would wait for the recognisers' libraries.
-    from asr.engine import AsrEngine
-    from asr.service import AsrServer, default_max_connections
-
     config = load_config(args.config)
     if args.recognizers is not None and not 1 <= args.recognizers <= MAX_RECOGNIZERS:
         raise UserError(f"--recognizers must be 1-{MAX_RECOGNIZERS}")
     if args.languages is not None:
         config = config_with_languages(config, args.languages)
+    # Before the recognisers' libraries start their thread pools: a thread takes the niceness of the one starting it.
+    niceness = os.nice(config.asr.nice)
+    log.info("transcription runs at niceness %d, below the calls' audio and the console", niceness)
+    # Imported here, not at the top: every `tierdial` command would wait for the recognisers' libraries.
+    from asr.engine import AsrEngine
+    from asr.service import AsrServer, default_max_connections
+
     engine = AsrEngine.from_config(config.asr, warm_recognizers=args.recognizers)
     engine.warm_up()
     port = config.asr.port if args.port is None else args.port

@@ -38,6 +38,7 @@ def test_shipped_config_file_is_valid() -> None:
         ({"asr": {"thread": 2}}, "asr.thread", "unknown key"),
         ({"asr": {"backend": "kaldi"}}, "asr.backend", "vosk+whisper"),
         ({"asr": {"max_connections": 0}}, "asr.max_connections", "1"),
+        ({"asr": {"nice": -5}}, "asr.nice", "0"),
         ({"asterisk": {"audio_max_streams": 0}}, "asterisk.audio_max_streams", "1"),
         ({"engine": "freeswitch"}, "engine", "pjsua2"),
         ({"console": {"port": 70000}}, "console.port", "65535"),

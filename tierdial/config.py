@@ -82,6 +82,11 @@ class Asr(_Section):
         "on other machines (callees' audio travels unencrypted: never a public address)",
     )
     port: Annotated[int, Field(ge=0, le=65535)] = 0
+    nice: Annotated[int, Field(ge=0, le=19)] = Field(
+        default=10,
+        description="niceness `tierdial asr serve` adds to its own at start: on a busy node the calls' audio, the "
+        "takeovers and the console come before transcription, whose lag the dialer already paces new calls on",
+    )
     max_connections: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None,
         description="connections `tierdial asr serve` carries at once (calls streaming, status requests); past it a "
