@@ -11,8 +11,8 @@ from tierdial.processes import start_service
 
 
 def _niceness_of_threads(pid: int) -> set[int]:
-    # Field 19 of /proc/PID/task/TID/stat; the command name (field 2) holds no spaces for a Python process.
-    return {int(stat.read_text().split()[18]) for stat in Path(f"/proc/{pid}/task").glob("*/stat")}
+    # On Linux a thread's id is a process id to getpriority: each thread's own niceness.
+    return {os.getpriority(os.PRIO_PROCESS, int(task.name)) for task in Path(f"/proc/{pid}/task").iterdir()}
 
 
 def test_the_asr_service_runs_below_the_process_that_starts_it(tmp_path: Path) -> None:
