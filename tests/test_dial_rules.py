@@ -81,7 +81,12 @@ def test_scenario_errors_are_clear(tmp_path: Path) -> None:
     bad.write_text("numbers:\n  '+821000000001': {say: [{wav: nowhere.wav}]}\n", encoding="utf-8")
     with pytest.raises(UserError, match=re.escape("nowhere.wav: WAV not found")):
         load_scenario(bad)
+    bad.write_text("numbers:\n  '+821000000001': {say: [{wav: heldout/ko_E_040.wav, after: cue}]}\n", encoding="utf-8")
+    with pytest.raises(UserError, match="names its `cue` file"):
+        load_scenario(bad)
     good = tmp_path / "good.yaml"
-    good.write_text("numbers:\n  '+821000000001': {say: [{wav: heldout/ko_E_040.wav}]}\n", encoding="utf-8")
-    assert load_scenario(good).for_number("+821000000001").say[0].wav.is_file()
+    good.write_text("numbers:\n  '+821000000001': {say: [{wav: heldout/ko_E_040.wav, after: cue, cue: go}]}\n",
+                    encoding="utf-8")  # fmt: skip
+    line = load_scenario(good).for_number("+821000000001").say[0]
+    assert line.wav.is_file() and line.cue == tmp_path / "go"  # a cue is a file beside the scenario
     assert load_scenario(good).for_number("+829999999999").action == "no_answer"

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import pjsua2 as pj
 
-from dialer.sim.scenario import Callee, Scenario
+from dialer.sim.scenario import Callee, Scenario, Utterance
 from dialer.sim.voice_activity import EndOfSpeech, SoundOnsets, speech_span
 from dialer.telephony.pjsua2.endpoint import (
     BRIDGE_RATE,
@@ -54,6 +54,7 @@ class _Leg:
     speaking: bool = False
     last_event_at: float = 0.0
     prompt_heard: bool = False
+    cued_at: float | None = None  # when the cue file of the line to say next appeared
     vad: EndOfSpeech = field(default_factory=EndOfSpeech)
     onsets: SoundOnsets = field(default_factory=SoundOnsets)
     lines: list[dict] = field(default_factory=list)  # what was said, with when its speech ended (wall clock)
@@ -191,16 +192,24 @@ class CalleeSimulator:
             self._say(leg, leg.callee.greeting)
         elif action == "answer" and leg.next_line < len(leg.callee.say):
             line = leg.callee.say[leg.next_line]
-            waited = now - leg.last_event_at
-            ready = leg.prompt_heard if line.after == "prompt" else False
-            if (ready and waited >= line.pause) or waited >= max(line.pause, 0) + (
-                PROMPT_FALLBACK_SECONDS if line.after == "prompt" else 0
-            ):
+            if self._line_due(leg, line, now):
                 leg.next_line += 1
+                leg.cued_at = None
                 self._say(leg, line.wav)
         limit = leg.callee.hangup_after_seconds
         if limit and now - leg.answered_at >= limit:
             leg.call.hangup(pj.CallOpParam())
+
+    @staticmethod
+    def _line_due(leg: _Leg, line: Utterance, now: float) -> bool:
+        if line.after == "cue":
+            if leg.cued_at is None and line.cue is not None and line.cue.exists():
+                leg.cued_at = now
+            return leg.cued_at is not None and now - leg.cued_at >= line.pause
+        waited = now - leg.last_event_at
+        if line.after == "prompt":
+            return (leg.prompt_heard and waited >= line.pause) or waited >= line.pause + PROMPT_FALLBACK_SECONDS
+        return waited >= line.pause
 
     @staticmethod
     def _said_all(leg: _Leg) -> bool:

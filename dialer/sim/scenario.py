@@ -21,8 +21,17 @@ Action = Literal["answer", "busy", "no_answer", "voicemail", "unavailable"]  # w
 
 class Utterance(Strict):
     wav: Path
-    after: Literal["prompt", "pause"] = "prompt"  # wait for the bot to stop talking, or just for `pause`
+    # Wait for the bot to stop talking, just for `pause`, or for the file `cue` to appear (a script driving the
+    # simulation times a line to something the callee cannot hear, such as a supervisor joining), then `pause`.
+    after: Literal["prompt", "pause", "cue"] = "prompt"
     pause: Annotated[float, Field(ge=0, le=30)] = 0.3
+    cue: Path | None = None
+
+    @model_validator(mode="after")
+    def _cue_given(self) -> Utterance:
+        if (self.after == "cue") != (self.cue is not None):
+            raise ValueError("a line said after a cue names its `cue` file, and only such a line does")
+        return self
 
 
 class Callee(Strict):
@@ -60,7 +69,10 @@ def load_scenario(path: Path) -> Scenario:
     base = path.resolve().parent
 
     def fixed(callee: Callee) -> Callee:
-        say = [u.model_copy(update={"wav": _resolve(u.wav, base)}) for u in callee.say]
+        say = [
+            u.model_copy(update={"wav": _resolve(u.wav, base), "cue": base / u.cue if u.cue else None})
+            for u in callee.say
+        ]
         greeting = _resolve(callee.greeting, base) if callee.greeting else None
         return callee.model_copy(update={"say": say, "greeting": greeting})
 
