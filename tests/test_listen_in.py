@@ -35,9 +35,12 @@ pytestmark = pytest.mark.realtime
 HOT = "+821040000002"
 CALLEE_LATER = SPEECH / "heldout" / "ko_C_020.wav"  # said to the agent, after the takeover
 WHISPER = SPEECH / "heldout" / "ko_D_030.wav"  # the supervisor's whisper to the agent
+# The callee's second line comes once the supervisor's leg has joined (the test's cue), however late the final
+# tier, and so the takeover, comes on a busy machine; and after the whisper, so the agent hears each alone.
+LISTENER_JOINED = "listener-joined"
 CALLEE = {"numbers": {HOT: {"say": [{"wav": "heldout/ko_A_003.wav"},
-                                    {"wav": str(CALLEE_LATER), "after": "pause", "pause": 12}],
-                            "hangup_after_seconds": 40}}}  # fmt: skip
+                                    {"wav": str(CALLEE_LATER), "after": "cue", "cue": LISTENER_JOINED, "pause": 5}],
+                            "hangup_after_seconds": 45}}}  # fmt: skip
 # The supervisor's phone answers at once and, a moment after, whispers one sentence.
 SUPERVISOR = {"numbers": {"sam": {"ring_seconds": 0, "say": [{"wav": str(WHISPER), "after": "pause", "pause": 2}]}}}
 
@@ -87,6 +90,7 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     flow.engine = engine
     seen: list[object] = []
     bus.subscribe(lambda m: seen.append(m) if isinstance(m, Monitoring | StageError) else None)
+    bus.subscribe(lambda m: (tmp_path / LISTENER_JOINED).touch() if isinstance(m, Monitoring) else None)
     gaps: list[AudioGaps] = []  # where a shortfall below comes from: the SIP worker's side of the callee, or not
     bus.subscribe(lambda m: gaps.append(m) if isinstance(m, AudioGaps) else None)
 
@@ -108,10 +112,10 @@ def test_a_supervisor_listens_in_and_whispers_to_the_agent(
     assert [type(m).__name__ for m in seen if not isinstance(m, str)] == ["Monitoring"], seen
     assert supervisor and agent and callee
     # The supervisor heard the callee's words to the agent; the agent heard the supervisor; the callee did not.
-    # Unrelated speech never matches cleanly (0); a loaded machine may put a frame late in a piece or two (the
-    # whisper has five quarter seconds of speech: three clean ones are unmistakable).
-    assert _heard(supervisor, CALLEE_LATER) >= 0.7, gaps
-    assert _heard(agent, WHISPER) >= 0.6, gaps
+    # Unrelated speech never matches cleanly (0). With the SIP workers and the phones scheduled in real time, a
+    # busy machine leaves every piece clean (a storm of process starts beside this test did, in 100 ms pieces).
+    assert _heard(supervisor, CALLEE_LATER) > 0.8, gaps
+    assert _heard(agent, WHISPER) > 0.8, gaps
     assert _heard(callee, WHISPER) < 0.1
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.realtime
 def test_commands_and_replies_cross_the_pipe_unchanged() -> None:
     dial = Dial("c1", "sip:callee@127.0.0.1:5062", "+8225550100", "Acme", 30, listen=True, trunk="main")
     sent = [
-        p.WorkerSettings("127.0.0.1", AsrAudio("127.0.0.1", 7000), {"username": "u", "password": "pw"}, "INFO"),
+        p.WorkerSettings("127.0.0.1", AsrAudio("127.0.0.1", 7000), {"username": "u", "password": "pw"}, "INFO", 10),
         p.Originate(dial),
         p.Play("c1", "/tmp/hello.wav", "opening"),
         p.StopPlaying("c1"),

@@ -97,6 +97,11 @@ class Asr(_Section):
 class Sip(_Section):
     host: str = Field(default="127.0.0.1", description="address the embedded engine's SIP and RTP bind to")
     workers: Annotated[int, Field(ge=1, le=64)] = Field(default=2, description="SIP worker processes")
+    realtime_priority: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=10,
+        description="round-robin real-time priority of the SIP workers (1-99; 0: ordinary scheduling), so that a "
+        "busy node never holds a call's audio back; needs CAP_SYS_NICE or an RLIMIT_RTPRIO, else a warning",
+    )
 
 
 class Intent(_Section):

@@ -35,8 +35,10 @@ from dialer.telephony.pjsua2.endpoint import (
     start_endpoint,
 )
 from dialer.telephony.pjsua2.retired_calls import RetiredCalls
+from dialer.telephony.realtime import take_realtime_priority
 
 POLL_MS = 10
+SIMULATED_PHONE_PRIORITY = 10  # real-time, as the SIP workers run by default
 PROMPT_FALLBACK_SECONDS = 25.0  # speak anyway if no end of a prompt was heard by then
 
 
@@ -296,6 +298,8 @@ def serve(
 ) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     out = silence_native_stdout()
+    # A simulated phone stands in for a device of its own: the station's load must not make it late.
+    take_realtime_priority(SIMULATED_PHONE_PRIORITY, "a simulated phone", warn=False)
     sim = CalleeSimulator(scenario, port=port, record_dir=record_dir, log=out, codec=codec, drop_percent=drop_percent)
     print(f"{role} simulator listening on 127.0.0.1:{sim.port}", file=out, flush=True)
     try:

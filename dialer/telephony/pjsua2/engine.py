@@ -66,9 +66,8 @@ class Pjsua2Engine(TelephonyEngine):
         """`asr`: where the callees' audio goes (an ASR service's address, or a sink such as a pool of services)."""
         trunk = config.trunks[0].model_dump() if config.trunks else None
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-        self._settings = WorkerSettings(
-            config.sip.host, AsrAudio(*asr) if isinstance(asr, tuple) else asr, trunk, level
-        )
+        audio = AsrAudio(*asr) if isinstance(asr, tuple) else asr
+        self._settings = WorkerSettings(config.sip.host, audio, trunk, level, config.sip.realtime_priority)
         self._worker_count = config.sip.workers
 
         self._on_event = on_event

@@ -22,6 +22,7 @@ class WorkerSettings:
     audio: AudioSink  # where callees' audio goes: picklable, it crosses into the worker process
     trunk: dict[str, Any] | None  # the first trunk of config.yaml, for its credentials
     log_level: str
+    realtime_priority: int  # 0: ordinary scheduling
 
 
 # Commands ----------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from dialer.telephony.pjsua2.protocol import (
 )
 from dialer.telephony.pjsua2.relay import RelayPort
 from dialer.telephony.pjsua2.retired_calls import RetiredCalls
+from dialer.telephony.realtime import take_realtime_priority
 from tierdial.logs import setup_logging
 from tierdial.messages import AudioGaps, Bridged, CallEnded, Monitoring, PromptFinished, Ringing, StageError
 
@@ -467,6 +468,8 @@ def run_worker(conn: Connection, settings: WorkerSettings) -> None:
     """Process entry point."""
     silence_native_stdout()
     setup_logging(settings.log_level)
+    # Before the endpoint starts its media threads: they take the scheduling of the thread that starts them.
+    take_realtime_priority(settings.realtime_priority, "a SIP worker")
     worker = Worker(conn, settings)
     try:
         worker.run()

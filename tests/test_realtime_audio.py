@@ -1,0 +1,66 @@
+"""A busy node never holds a call's audio back: the SIP workers, every thread of them, are scheduled in real time
+(round-robin at `sip.realtime_priority`); a process without the right to it keeps ordinary scheduling and says
+what it lacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dialer.telephony.pjsua2.engine import Pjsua2Engine
+from tests.helpers import ROOT, dialling_config
+from tierdial.ports import free_port, free_udp_port
+
+
+def _scheduling_of_threads(pid: int) -> set[tuple[int, int]]:
+    # On Linux a thread's id is a process id to the scheduler calls: each thread's own policy and priority.
+    tasks = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+    return {(os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority) for tid in tasks}
+
+
+def _realtime_allowed(priority: int) -> bool:
+    take = f"import os; os.sched_setscheduler(0, os.SCHED_RR, os.sched_param({priority}))"
+    return subprocess.run([sys.executable, "-c", take], capture_output=True, timeout=30).returncode == 0
+
+
+@pytest.mark.parametrize("priority", [7, 0])
+def test_sip_workers_run_every_thread_at_the_configured_realtime_priority(priority: int) -> None:
+    if priority and not _realtime_allowed(priority):
+        pytest.skip("this machine lets no process here take real-time priority (no CAP_SYS_NICE, RLIMIT_RTPRIO 0)")
+    config = dialling_config(free_udp_port(), workers=2, sip={"workers": 2, "realtime_priority": priority})
+    engine = Pjsua2Engine(config, lambda event: None, ("127.0.0.1", free_port()))  # no call: no audio to send
+    engine.start()
+    try:
+        assert len(engine.worker_pids) == 2
+        for pid in engine.worker_pids:
+            threads = _scheduling_of_threads(pid)
+            # The media threads (RTP, the bridge's clock) start with the endpoint, after the priority is taken.
+            assert len(list(Path(f"/proc/{pid}/task").iterdir())) > 1
+            if priority:
+                # PJSIP raises its media clock's thread to the top of the policy it inherits.
+                assert {policy for policy, _ in threads} == {os.SCHED_RR}, threads
+                assert min(level for _, level in threads) == priority, threads
+            else:
+                assert threads == {(os.SCHED_OTHER, 0)}
+    finally:
+        engine.stop()
+
+
+def test_without_the_right_a_process_keeps_ordinary_scheduling_and_says_what_it_lacks() -> None:
+    probe = (
+        "import logging, os; logging.basicConfig(); "
+        "from dialer.telephony.realtime import take_realtime_priority; "
+        "print(take_realtime_priority(10, 'a SIP worker'), os.sched_getscheduler(0) == os.SCHED_OTHER)"
+    )
+    # Root's right to real-time scheduling is CAP_SYS_NICE: without it (and with RLIMIT_RTPRIO 0) it is refused.
+    drop = ["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice"] if os.geteuid() == 0 else []
+    result = subprocess.run(
+        [*drop, "prlimit", "--rtprio=0", sys.executable, "-c", probe],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert result.stdout.split() == ["False", "True"]
+    assert "a SIP worker runs at ordinary priority" in result.stderr and "CAP_SYS_NICE" in result.stderr
