@@ -226,10 +226,13 @@ def _campaign_on(engine: str, tmp_path: Path, start_service, asr_service, intent
     # The simulated person heard the bot's opening before speaking, then the bot's reply.
     heard = {entry["number"]: entry for entry in sim_log}
     assert heard[OPT_OUT]["said"] == ["ko_E_040.wav"] and heard[OPT_OUT]["heard_seconds"] > 8, summary
-    # The opt-out was confirmed with the campaign's own approved recording, not the product's (a loaded machine
-    # can put a frame late here and there: 70 % of its quarter seconds clean; another recording has none).
+    # The opt-out was confirmed with the campaign's own approved recording, not the product's (another recording
+    # has no clean quarter second). The embedded engine's workers send prompts in real time: every quarter second
+    # is clean. Asterisk's come from the station's AudioSocket server at ordinary priority, where a busy machine
+    # can put a frame late here and there.
     confirmation = pieces_heard(heard_pcm(Path(heard[OPT_OUT]["recording"])), heard_pcm(OWN_OPT_OUT))
-    assert np.mean(np.array(confirmation) > 0.8) >= 0.7, [round(p, 2) for p in confirmation]
+    clean = np.mean(np.array(confirmation) > 0.8)
+    assert clean == 1 if engine == "pjsua2" else clean >= 0.7, [round(p, 2) for p in confirmation]
     assert heard[VOICEMAIL]["heard_seconds"] >= OPENING_SECONDS, f"the voicemail must record the whole opening: {heard}"
 
 

@@ -311,8 +311,11 @@ def test_callees_answer_the_question_on_a_live_call(  # type: ignore[no-untyped-
     assert attempts[NO].final_tier not in ("E", None), told(NO)
     assert not listed_when_ended[NO] and not listed_now[NO], told(NO)
     assert all(len(heard[phone]["said"]) == 2 for phone in (YES, THREAT, NO)), heard
-    # Each callee heard the question itself (most of its quarter seconds clean on a loaded machine).
+    # Each callee heard the question itself: every quarter second clean from the embedded engine's real-time
+    # workers; most of them from Asterisk, whose prompts the station's AudioSocket server sends at ordinary
+    # priority (a busy machine can put a frame late).
     question = heard_pcm(prompt_wav(PROMPT, "ko"))
     for phone in (YES, THREAT, NO):
         pieces = pieces_heard(heard_pcm(Path(heard[phone]["recording"])), question)
-        assert np.mean(np.array(pieces) > 0.8) >= 0.7, (phone, [round(p, 2) for p in pieces])
+        clean = np.mean(np.array(pieces) > 0.8)
+        assert clean == 1 if engine == "pjsua2" else clean >= 0.7, (phone, [round(p, 2) for p in pieces])
