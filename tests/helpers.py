@@ -189,7 +189,7 @@ def following_calls(config, asr_address: tuple[str, int], trunk: str | None = No
     from dialer.telephony.asterisk.tap_server import TapServer
 
     messages: queue.Queue[object] = queue.Queue()
-    taps = TapServer(AsrAudio(*asr_address), messages.put)
+    taps = TapServer(AsrAudio(*asr_address), messages.put, realtime_priority=config.asterisk.realtime_priority)
     taps.serve_in_thread()
     follower = CallFollower(AmiAddress.of(config.asterisk), messages.put, taps, ANSWERED_CONTEXT, trunk).start()
     try:

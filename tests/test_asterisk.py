@@ -161,11 +161,10 @@ def test_a_prompt_played_into_the_call_is_what_the_callee_hears(calls, start_ser
     assert said[-1].call_id == "greeted"  # type: ignore[attr-defined]
     follower.hangup("greeted")
     messages_until(messages, lambda m: isinstance(m, CallEnded))
-    # The whole prompt is in what the callee heard, clean (G.722 both ways, 16 kHz throughout). On a loaded test
-    # machine one quarter second may carry a hiccup (a frame late); more than one is a defect.
+    # The whole prompt is in what the callee heard, every quarter second clean (G.722 both ways, 16 kHz throughout;
+    # the prompt's thread and the sandbox Asterisk run in real time, so a busy machine delays no frame).
     pieces = pieces_heard(heard_pcm(_recording(heard_dir)), heard_pcm(OPENING))
-    clean = sum(piece > 0.9 for piece in pieces)
-    assert len(pieces) >= 40 and clean >= len(pieces) - 1 and np.median(pieces) > 0.99, [round(p, 3) for p in pieces]
+    assert len(pieces) >= 40 and min(pieces) > 0.9 and np.median(pieces) > 0.99, [round(p, 3) for p in pieces]
 
 
 def _recording(record_dir: Path) -> Path:

@@ -1,16 +1,22 @@
-"""A busy node never holds a call's audio back: the SIP workers, every thread of them, are scheduled in real time
-(round-robin at `sip.realtime_priority`); a process without the right to it keeps ordinary scheduling and says
-what it lacks."""
+"""A busy node never holds a call's audio back: the SIP workers, every thread of them, and the threads playing
+prompts to Asterisk are scheduled in real time (round-robin at `sip.realtime_priority`, `asterisk.realtime_priority`);
+a process without the right to it keeps ordinary scheduling and says what it lacks."""
 
 from __future__ import annotations
 
 import os
+import queue
+import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
+from asr import audiosocket as wire
+from asr.client import AsrAudio
+from dialer.telephony.asterisk.tap_server import TapServer
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
 from tests.helpers import ROOT, dialling_config
 from tierdial.ports import free_port, free_udp_port
@@ -64,3 +70,25 @@ def test_without_the_right_a_process_keeps_ordinary_scheduling_and_says_what_it_
     )  # fmt: skip
     assert result.stdout.split() == ["False", "True"]
     assert "a SIP worker runs at ordinary priority" in result.stderr and "CAP_SYS_NICE" in result.stderr
+
+
+def test_prompts_to_asterisk_are_played_from_a_realtime_thread() -> None:
+    if not _realtime_allowed(7):
+        pytest.skip("this machine lets no process here take real-time priority (no CAP_SYS_NICE, RLIMIT_RTPRIO 0)")
+    taps = TapServer(AsrAudio("127.0.0.1", free_port()), lambda message: None, realtime_priority=7)
+    taps.serve_in_thread()
+    stream, played_by = str(uuid.uuid4()), queue.Queue[tuple[int, int]]()
+    taps.expect(stream, "call")
+    host, port = taps.address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port))) as asterisk:
+            asterisk.sendall(wire.encode_uuid(stream))
+
+            def finished() -> None:  # run by the prompt's thread as the prompt ends: how it is scheduled
+                played_by.put((os.sched_getscheduler(0), os.sched_getparam(0).sched_priority))
+
+            assert taps.play("call", bytes(3200), finished, wait=1)
+            assert played_by.get(timeout=10) == (os.SCHED_RR, 7)
+    finally:
+        taps.shutdown()
+        taps.server_close()

@@ -299,6 +299,11 @@ class Asterisk(_Section):
         description="AudioSocket connections tierdial's audio server carries at once; past it a new one is closed at "
         "once; default: 4 per line of the station (station.lines), plus 16",
     )
+    realtime_priority: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=10,
+        description="round-robin real-time priority of the threads that play prompts to Asterisk over AudioSocket "
+        "(1-99; 0: ordinary scheduling); needs CAP_SYS_NICE or an RLIMIT_RTPRIO, else a warning",
+    )
     amd: bool = Field(
         default=False,
         description="answering-machine detection (app_amd) before the bot's opening; a machine still hears it",

@@ -33,7 +33,9 @@ class AsteriskEngine(TelephonyEngine):
         self._on_event = on_event
         sink = AsrAudio(*asr) if isinstance(asr, tuple) else asr
         streams = settings.audio_max_streams or default_max_streams(config.station.lines)
-        self._taps = TapServer(sink, on_event, host=settings.audio_host, max_streams=streams)
+        self._taps = TapServer(
+            sink, on_event, host=settings.audio_host, max_streams=streams, realtime_priority=settings.realtime_priority
+        )
         self._calls = CallFollower(
             AmiAddress.of(settings), on_event, self._taps, ANSWERED_CONTEXT, settings.trunk_endpoint
         )

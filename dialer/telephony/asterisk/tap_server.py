@@ -23,6 +23,7 @@ from asr import audiosocket as wire
 from asr.audio import FRAME_MS, MODEL_RATE
 from asr.audio_breaks import READ_EVERY_MS, AudioArrivals, BrokenAudio
 from dialer.telephony.engine import AsrEvent, AudioSink, AudioStream
+from dialer.telephony.realtime import take_realtime_priority
 from tierdial.connection_cap import CappedThreadingServer
 from tierdial.messages import AudioGaps
 
@@ -44,8 +45,9 @@ SPARE_STREAMS = 16
 class _Outlet:
     """Audio back to Asterisk on one stream: one player at a time, paced at 20 ms a frame."""
 
-    def __init__(self, connection: socket.socket) -> None:
+    def __init__(self, connection: socket.socket, realtime_priority: int = 0) -> None:
         self.connection = connection
+        self.realtime_priority = realtime_priority
         host, port = connection.getpeername()[:2]
         self.peer = f"{host}:{port}"
         # Audio from the call means Asterisk has bridged it: what is sent before that is dropped.
@@ -68,6 +70,8 @@ class _Outlet:
                 self._playing = None
 
     def _send(self, pcm: bytes, stop: threading.Event, on_finished: Callable[[], None]) -> None:
+        # This thread alone, for as long as it plays: a prompt sent late is a gap the callee hears.
+        take_realtime_priority(self.realtime_priority, "prompt playback to Asterisk")
         started = time.monotonic()
         late_frames = 0
         for index, start in enumerate(range(0, len(pcm), FRAME_BYTES)):
@@ -187,10 +191,12 @@ class TapServer(CappedThreadingServer):
         host: str = "127.0.0.1",
         stall_seconds: float = 10.0,
         max_streams: int = default_max_streams(12),
+        realtime_priority: int = 0,
     ) -> None:
         """`max_streams`: past it a new connection is closed at once (Asterisk knows no error frame), and the
-        streams already connected go on."""
+        streams already connected go on. `realtime_priority`: of the threads that play prompts (0: ordinary)."""
         self.audio, self.on_transcript, self.stall_seconds = audio, on_transcript, stall_seconds
+        self.realtime_priority = realtime_priority
         self._expected: dict[str, tuple[str, str]] = {}  # stream UUID -> call id, what its callee speaks
         self._live: dict[str, _Outlet] = {}  # call id -> its connection's way back to Asterisk
         self._lock = threading.Lock()
@@ -212,7 +218,7 @@ class TapServer(CappedThreadingServer):
         with self._lock:
             call_id, language = self._expected.pop(stream_uuid, ("", ""))
             if call_id:
-                self._live[call_id] = _Outlet(connection)
+                self._live[call_id] = _Outlet(connection, self.realtime_priority)
                 self._connected.notify_all()
             return call_id, language
 
