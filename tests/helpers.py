@@ -169,6 +169,11 @@ def pieces_heard(heard: np.ndarray, sent: np.ndarray, seconds: float = 0.25) -> 
     return [best_correlation(heard, piece) for piece in pieces if np.sqrt((piece**2).mean()) > 300]
 
 
+def thread_ids(pid: int) -> list[int]:
+    """The ids of a process's threads: on Linux each is a process id to the scheduling calls (its own priority)."""
+    return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+
+
 # Asterisk ------------------------------------------------------------------------------------------
 SIPP_SCENARIOS = Path(__file__).parent / "sipp"
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, thread_ids
 from tierdial.processes import start_service
 
 
 def _niceness_of_threads(pid: int) -> set[int]:
-    # On Linux a thread's id is a process id to getpriority: each thread's own niceness.
-    return {os.getpriority(os.PRIO_PROCESS, int(task.name)) for task in Path(f"/proc/{pid}/task").iterdir()}
+    return {os.getpriority(os.PRIO_PROCESS, tid) for tid in thread_ids(pid)}
 
 
 def test_the_asr_service_runs_below_the_process_that_starts_it(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +17,12 @@ from asr import audiosocket as wire
 from asr.client import AsrAudio
 from dialer.telephony.asterisk.tap_server import TapServer
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
-from tests.helpers import ROOT, dialling_config
+from tests.helpers import ROOT, dialling_config, thread_ids
 from tierdial.ports import free_port, free_udp_port
 
 
-def _scheduling_of_threads(pid: int) -> set[tuple[int, int]]:
-    # On Linux a thread's id is a process id to the scheduler calls: each thread's own policy and priority.
-    tasks = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
-    return {(os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority) for tid in tasks}
+def _scheduling(tid: int) -> tuple[int, int]:
+    return os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority
 
 
 def _realtime_allowed(priority: int) -> bool:
@@ -33,19 +30,24 @@ def _realtime_allowed(priority: int) -> bool:
     return subprocess.run([sys.executable, "-c", take], capture_output=True, timeout=30).returncode == 0
 
 
-@pytest.mark.parametrize("priority", [7, 0])
+# What the product does with the right to real-time priority can only be seen where a process here has it.
+needs_realtime = pytest.mark.skipif(
+    not _realtime_allowed(7), reason="no process here may take real-time priority (no CAP_SYS_NICE, RLIMIT_RTPRIO 0)"
+)
+
+
+@pytest.mark.parametrize("priority", [pytest.param(7, marks=needs_realtime), 0])
 def test_sip_workers_run_every_thread_at_the_configured_realtime_priority(priority: int) -> None:
-    if priority and not _realtime_allowed(priority):
-        pytest.skip("this machine lets no process here take real-time priority (no CAP_SYS_NICE, RLIMIT_RTPRIO 0)")
     config = dialling_config(free_udp_port(), workers=2, sip={"workers": 2, "realtime_priority": priority})
     engine = Pjsua2Engine(config, lambda event: None, ("127.0.0.1", free_port()))  # no call: no audio to send
     engine.start()
     try:
         assert len(engine.worker_pids) == 2
         for pid in engine.worker_pids:
-            threads = _scheduling_of_threads(pid)
+            tids = thread_ids(pid)
+            threads = {_scheduling(tid) for tid in tids}
             # The media threads (RTP, the bridge's clock) start with the endpoint, after the priority is taken.
-            assert len(list(Path(f"/proc/{pid}/task").iterdir())) > 1
+            assert len(tids) > 1
             if priority:
                 # PJSIP raises its media clock's thread to the top of the policy it inherits.
                 assert {policy for policy, _ in threads} == {os.SCHED_RR}, threads
@@ -72,9 +74,8 @@ def test_without_the_right_a_process_keeps_ordinary_scheduling_and_says_what_it_
     assert "a SIP worker runs at ordinary priority" in result.stderr and "CAP_SYS_NICE" in result.stderr
 
 
+@needs_realtime
 def test_prompts_to_asterisk_are_played_from_a_realtime_thread() -> None:
-    if not _realtime_allowed(7):
-        pytest.skip("this machine lets no process here take real-time priority (no CAP_SYS_NICE, RLIMIT_RTPRIO 0)")
     taps = TapServer(AsrAudio("127.0.0.1", free_port()), lambda message: None, realtime_priority=7)
     taps.serve_in_thread()
     stream, played_by = str(uuid.uuid4()), queue.Queue[tuple[int, int]]()
@@ -85,7 +86,7 @@ def test_prompts_to_asterisk_are_played_from_a_realtime_thread() -> None:
             asterisk.sendall(wire.encode_uuid(stream))
 
             def finished() -> None:  # run by the prompt's thread as the prompt ends: how it is scheduled
-                played_by.put((os.sched_getscheduler(0), os.sched_getparam(0).sched_priority))
+                played_by.put(_scheduling(0))
 
             assert taps.play("call", bytes(3200), finished, wait=1)
             assert played_by.get(timeout=10) == (os.SCHED_RR, 7)
