@@ -312,7 +312,8 @@ def test_callees_answer_the_question_on_a_live_call(  # type: ignore[no-untyped-
     assert not listed_when_ended[NO] and not listed_now[NO], told(NO)
     assert all(len(heard[phone]["said"]) == 2 for phone in (YES, THREAT, NO)), heard
     # Each callee heard the question itself: every quarter second clean from the embedded engine; over Asterisk
-    # the sixth comes through at 0.78 in every run, quiet machine or busy (README, "Not reached yet").
+    # the sixth comes through at 0.78 in every run, quiet machine or busy: the two frames' lead prompts are sent
+    # with, which the phone's jitter buffer later drops a frame to shed (README, "Not reached yet").
     question = heard_pcm(prompt_wav(PROMPT, "ko"))
     for phone in (YES, THREAT, NO):
         pieces = pieces_heard(heard_pcm(Path(heard[phone]["recording"])), question)
