@@ -8,7 +8,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -311,11 +310,8 @@ def test_callees_answer_the_question_on_a_live_call(  # type: ignore[no-untyped-
     assert attempts[NO].final_tier not in ("E", None), told(NO)
     assert not listed_when_ended[NO] and not listed_now[NO], told(NO)
     assert all(len(heard[phone]["said"]) == 2 for phone in (YES, THREAT, NO)), heard
-    # Each callee heard the question itself: every quarter second clean from the embedded engine; over Asterisk
-    # the sixth comes through at 0.78 in every run, quiet machine or busy: the two frames' lead prompts are sent
-    # with, which the phone's jitter buffer later drops a frame to shed (README, "Not reached yet").
+    # Each callee heard the question itself, every quarter second of it clean.
     question = heard_pcm(prompt_wav(PROMPT, "ko"))
     for phone in (YES, THREAT, NO):
         pieces = pieces_heard(heard_pcm(Path(heard[phone]["recording"])), question)
-        clean = np.mean(np.array(pieces) > 0.8)
-        assert clean == 1 if engine == "pjsua2" else clean >= 0.7, (phone, [round(p, 2) for p in pieces])
+        assert min(pieces) > 0.8, (phone, [round(p, 2) for p in pieces])

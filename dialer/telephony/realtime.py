@@ -26,13 +26,19 @@ def take_realtime_priority(priority: int, process: str, warn: bool = True) -> bo
     try:
         os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(priority))
     except PermissionError:
-        if not warn or process in _warned:
-            return False
-        _warned.add(process)
-        log.warning(
-            "%s runs at ordinary priority: real-time priority %d needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at "
-            "least %d (see the README's \"Real-time audio\"); on a busy node its calls' audio may break up",
-            process, priority, priority,
-        )  # fmt: skip
+        if warn:
+            warn_ordinary_priority(priority, process)
         return False
     return True
+
+
+def warn_ordinary_priority(priority: int, process: str) -> None:
+    """Says, the first time for `process`, that it was refused real-time `priority` and what it lacks."""
+    if process in _warned:
+        return
+    _warned.add(process)
+    log.warning(
+        "%s runs at ordinary priority: real-time priority %d needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at "
+        "least %d (see the README's \"Real-time audio\"); on a busy node its calls' audio may break up",
+        process, priority, priority,
+    )  # fmt: skip

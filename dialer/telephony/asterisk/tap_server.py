@@ -6,12 +6,12 @@ do not go back to Asterisk, which knows no result frames: the server opens a str
 its own to the engine's audio sink (the ASR service) for each, and hands the transcripts
 on as messages, under the call id the engine registered for that UUID. Audio played into
 a call (the bot's prompts) goes back on the same connection, 20 ms at a time in real
-time: Asterisk plays what arrives to the callee.
+time, paced by a process of its own (`prompt_player`): Asterisk plays what arrives to the
+callee.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
 import socketserver
@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 
 from asr import audiosocket as wire
-from asr.audio import FRAME_MS, MODEL_RATE
+from asr.audio import FRAME_MS
 from asr.audio_breaks import READ_EVERY_MS, AudioArrivals, BrokenAudio
+from dialer.telephony.asterisk.prompt_player import PromptPlayer
 from dialer.telephony.engine import AsrEvent, AudioSink, AudioStream
-from dialer.telephony.realtime import take_realtime_priority
 from tierdial.connection_cap import CappedThreadingServer
 from tierdial.messages import AudioGaps
 
@@ -32,9 +32,7 @@ log = logging.getLogger(__name__)
 TranscriptSink = Callable[[AsrEvent | AudioGaps], None]
 
 
-FRAME_BYTES = MODEL_RATE * FRAME_MS // 1000 * 2
-LEAD_FRAMES = 2
-# Prompts go out in real time, two frames ahead: a second of audio is all the send buffer ever needs to hold. The
+# Prompts go out in real time, 20 ms at a time: a second of audio is all the send buffer ever needs to hold. The
 # kernel's own sizing grows it to megabytes, which a far end that stops reading takes a minute of prompt to fill
 # before a write waits, and so before the stream is found deaf and closed.
 SEND_BUFFER_BYTES = 32_000
@@ -43,61 +41,28 @@ SPARE_STREAMS = 16
 
 
 class _Outlet:
-    """Audio back to Asterisk on one stream: one player at a time, paced at 20 ms a frame."""
+    """Audio back to Asterisk on one stream: one prompt at a time, played by the prompt player process."""
 
-    def __init__(self, connection: socket.socket, realtime_priority: int = 0) -> None:
-        self.connection = connection
-        self.realtime_priority = realtime_priority
+    def __init__(self, connection: socket.socket, player: PromptPlayer) -> None:
+        self.connection, self.player = connection, player
         host, port = connection.getpeername()[:2]
         self.peer = f"{host}:{port}"
         # Audio from the call means Asterisk has bridged it: what is sent before that is dropped.
         self.flowing = threading.Event()
-        self._playing: threading.Event | None = None
+        self._playing: int | None = None
         self._lock = threading.Lock()
 
     def play(self, pcm: bytes, on_finished: Callable[[], None]) -> None:
-        stop = threading.Event()
         with self._lock:
             if self._playing is not None:
-                self._playing.set()
-            self._playing = stop
-        threading.Thread(target=self._send, args=(pcm, stop, on_finished), name="audiosocket-play", daemon=True).start()
+                self.player.stop(self._playing)
+            self._playing = self.player.play(self.connection, pcm, on_finished, self.peer)
 
     def stop(self) -> None:
         with self._lock:
             if self._playing is not None:
-                self._playing.set()
+                self.player.stop(self._playing)
                 self._playing = None
-
-    def _send(self, pcm: bytes, stop: threading.Event, on_finished: Callable[[], None]) -> None:
-        # This thread alone, for as long as it plays: a prompt sent late is a gap the callee hears.
-        take_realtime_priority(self.realtime_priority, "prompt playback to Asterisk")
-        started = time.monotonic()
-        late_frames = 0
-        for index, start in enumerate(range(0, len(pcm), FRAME_BYTES)):
-            # Ahead of the clock by two frames at most: Asterisk passes on what arrives at once, and the far
-            # end's jitter buffer absorbs a little lead (four frames already garble the start), while being late
-            # leaves gaps.
-            plays_at = started + index * FRAME_MS / 1000
-            if stop.wait(max(0.0, plays_at - LEAD_FRAMES * FRAME_MS / 1000 - time.monotonic())):
-                return
-            if time.monotonic() > plays_at:
-                late_frames += 1
-            frame = pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
-            try:
-                self.connection.sendall(wire.encode(wire.KIND_SLIN16, frame))
-            except TimeoutError:
-                # The far end stopped reading: the stream is no use for playing, and its reader ends on the close.
-                log.warning("AudioSocket stream from %s stopped taking the audio played into it; closed", self.peer)
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            except OSError:
-                return
-        if late_frames:
-            log.warning("prompt playback fell behind: %d frames late, a gap the callee hears", late_frames)
-        if not stop.is_set():
-            on_finished()
 
 
 class _TapHandler(socketserver.BaseRequestHandler):
@@ -196,7 +161,7 @@ class TapServer(CappedThreadingServer):
         """`max_streams`: past it a new connection is closed at once (Asterisk knows no error frame), and the
         streams already connected go on. `realtime_priority`: of the threads that play prompts (0: ordinary)."""
         self.audio, self.on_transcript, self.stall_seconds = audio, on_transcript, stall_seconds
-        self.realtime_priority = realtime_priority
+        self.player = PromptPlayer(realtime_priority, stall_seconds)
         self._expected: dict[str, tuple[str, str]] = {}  # stream UUID -> call id, what its callee speaks
         self._live: dict[str, _Outlet] = {}  # call id -> its connection's way back to Asterisk
         self._lock = threading.Lock()
@@ -218,7 +183,7 @@ class TapServer(CappedThreadingServer):
         with self._lock:
             call_id, language = self._expected.pop(stream_uuid, ("", ""))
             if call_id:
-                self._live[call_id] = _Outlet(connection, self.realtime_priority)
+                self._live[call_id] = _Outlet(connection, self.player)
                 self._connected.notify_all()
             return call_id, language
 
@@ -256,6 +221,11 @@ class TapServer(CappedThreadingServer):
             outlet.stop()
 
     def serve_in_thread(self) -> threading.Thread:
+        self.player.start()  # now, not on the first prompt: a callee would wait the process's start
         thread = threading.Thread(target=self.serve_forever, name="audiosocket-taps", daemon=True)
         thread.start()
         return thread
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.player.close()
