@@ -94,6 +94,7 @@ Report = Ready | Finished | Late | Deaf
 class _Pending:
     on_finished: Callable[[], None]
     peer: str
+    player_pid: int = 0  # the process it was sent to
 
 
 class PromptPlayer:
@@ -143,13 +144,23 @@ class PromptPlayer:
         """Play `pcm` into `connection` in real time; `on_finished` runs when all of it has been sent (not when
         stopped). Returns the play's id, for `stop`."""
         with self._lock:
-            self._start_locked()
-            assert self._conn is not None and self._process is not None
             self._next_id += 1
             play_id = self._next_id
             self._pending[play_id] = _Pending(on_finished, peer)
-            self._conn.send(Play(play_id, pcm))
-            reduction.send_handle(self._conn, connection.fileno(), self._process.pid)
+            for attempt in (1, 2):
+                self._start_locked()
+                assert self._conn is not None and self._process is not None
+                self._pending[play_id].player_pid = self._process.pid
+                try:
+                    self._conn.send(Play(play_id, pcm))
+                    reduction.send_handle(self._conn, connection.fileno(), self._process.pid)
+                    break
+                except OSError:  # the player died a moment ago, before its reader saw it: a new one plays this
+                    self._process.kill()
+                    self._process = self._conn = None
+                    if attempt == 2:
+                        del self._pending[play_id]
+                        raise
         return play_id
 
     def stop(self, play_id: int) -> None:
@@ -192,10 +203,12 @@ class PromptPlayer:
                 peer = pending.peer if pending is not None else "a call"
                 log.warning("AudioSocket stream from %s stopped taking the audio played into it; closed", peer)
         with self._lock:
-            if self._closing or self._process is not process or _exiting.is_set():
+            if self._closing or _exiting.is_set():
                 return
-            cut_short, self._pending = list(self._pending.values()), {}
-            self._process = self._conn = None
+            cut_short = [p for p in self._pending.values() if p.player_pid == process.pid]
+            self._pending = {k: p for k, p in self._pending.items() if p.player_pid != process.pid}
+            if self._process is process:
+                self._process = self._conn = None
         process.join(timeout=5)
         # The calls go on: what was playing is cut short, the call flow moves on, and the next prompt starts
         # a new player.
