@@ -267,15 +267,16 @@ def test_a_supervisor_listens_in_on_the_agent_and_whispers_to_them_alone(  # typ
         messages_until(messages, lambda m, leg=leg: isinstance(m, CallEnded) and m.call_id == leg)
     heard = {name: _recording(tmp_path / name) for name in ("callee", "supervisor", "agent")}
 
-    def clear(recording: Path, sent: Path) -> float:
-        """The share of `sent`'s quarter seconds in `recording` at a correlation over 0.8 (ChanSpy is 8 kHz);
-        unrelated speech in the same voice reaches 0.5-0.7 here and there."""
-        return float(np.mean(np.array(pieces_heard(heard_pcm(recording), heard_pcm(sent))) > 0.8))
+    def pieces(recording: Path, sent: Path) -> list[float]:
+        """How well each quarter second of `sent` comes through in `recording` (correlation; ChanSpy is 8 kHz).
+        Over 0.8 is heard clean; unrelated speech in the same voice reaches 0.5-0.7 here and there."""
+        return [round(p, 2) for p in pieces_heard(heard_pcm(recording), heard_pcm(sent))]
 
     # Spying on the agent's channel: the supervisor hears what the agent hears; the whisper reaches the agent only.
-    assert clear(heard["supervisor"], said) > 0.7
-    assert clear(heard["agent"], whisper) > 0.7
-    assert clear(heard["callee"], whisper) < 0.1
+    # Every quarter second clean, on a busy machine too (a storm of process starts beside it).
+    assert min(heard_by_supervisor := pieces(heard["supervisor"], said)) > 0.8, heard_by_supervisor
+    assert min(whisper_heard := pieces(heard["agent"], whisper)) > 0.8, whisper_heard
+    assert max(pieces(heard["callee"], whisper)) < 0.8
 
 
 def test_a_supervisor_listening_before_the_takeover_hears_the_agent_after_it(  # type: ignore[no-untyped-def]
@@ -308,11 +309,13 @@ def test_a_supervisor_listening_before_the_takeover_hears_the_agent_after_it(  #
     messages_until(messages, lambda m: isinstance(m, CallEnded) and (ended.add(m.call_id) or ended >= legs))
     supervisor = heard_pcm(_recording(tmp_path / "supervisor"))
 
-    def clear(sent: Path) -> float:
-        return float(np.mean(np.array(pieces_heard(supervisor, heard_pcm(sent))) > 0.8))
+    def pieces(sent: Path) -> list[float]:
+        return [round(p, 2) for p in pieces_heard(supervisor, heard_pcm(sent))]
 
-    assert clear(agent_says) > 0.7  # the agent, heard only once the listen-in moved to the agent's channel
-    assert clear(said) > 0.7  # and the callee, whom the agent hears
+    # Every quarter second clean: the agent, heard only once the listen-in moved to the agent's channel, and the
+    # callee, whom the agent hears.
+    assert min(agent_heard := pieces(agent_says)) > 0.8, agent_heard
+    assert min(callee_heard := pieces(said)) > 0.8, callee_heard
 
 
 def _running(follower: CallFollower, leg: str) -> str:
