@@ -202,6 +202,48 @@ def following_calls(config, asr_address: tuple[str, int], trunk: str | None = No
     finally:
         follower.stop()
         taps.shutdown()
+        taps.server_close()  # its prompt player process ends with it
+
+
+@contextlib.contextmanager
+def call_stream(realtime_priority: int = 0):  # type: ignore[no-untyped-def]
+    """A tap server and one call's stream into it (call id "call"), connected as Asterisk connects it: what the
+    server plays into the call arrives on the socket."""
+    import socket
+    import uuid
+
+    from asr import audiosocket as wire
+    from asr.client import AsrAudio
+    from dialer.telephony.asterisk.tap_server import TapServer
+
+    taps = TapServer(AsrAudio("127.0.0.1", free_port()), lambda message: None, realtime_priority=realtime_priority)
+    taps.serve_in_thread()
+    stream = str(uuid.uuid4())
+    taps.expect(stream, "call")
+    host, port = taps.address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port))) as connection:
+            connection.sendall(wire.encode_uuid(stream))
+            yield taps, connection
+    finally:
+        taps.shutdown()
+        taps.server_close()
+
+
+class FramesHeard:
+    """What Asterisk receives on a call's stream, frame by frame (the payloads)."""
+
+    def __init__(self, connection) -> None:  # type: ignore[no-untyped-def]
+        from asr import audiosocket as wire
+
+        self.connection, self.frames = connection, list[bytes]()
+        self._parser = wire.FrameParser({wire.KIND_SLIN16})
+        connection.settimeout(10)  # a recv that waits longer fails the test
+
+    def until(self, enough: Callable[[list[bytes]], bool]) -> list[bytes]:
+        while not enough(self.frames):
+            self.frames += [frame.payload for frame in self._parser.feed(self.connection.recv(65536))]
+        return self.frames
 
 
 # Console ------------------------------------------------------------------------------------------

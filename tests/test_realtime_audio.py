@@ -5,19 +5,14 @@ a process without the right to it keeps ordinary scheduling and says what it lac
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import uuid
 
 import pytest
 
-from asr import audiosocket as wire
-from asr.client import AsrAudio
-from dialer.telephony.asterisk.tap_server import TapServer
 from dialer.telephony.pjsua2.engine import Pjsua2Engine
-from tests.helpers import ROOT, dialling_config, thread_ids
+from tests.helpers import ROOT, FramesHeard, call_stream, dialling_config, thread_ids
 from tierdial.ports import free_port, free_udp_port
 
 
@@ -76,25 +71,14 @@ def test_without_the_right_a_process_keeps_ordinary_scheduling_and_says_what_it_
 
 @needs_realtime
 def test_prompts_to_asterisk_are_played_by_a_process_all_in_real_time() -> None:
-    taps = TapServer(AsrAudio("127.0.0.1", free_port()), lambda message: None, realtime_priority=7)
-    taps.serve_in_thread()
-    stream, finished = str(uuid.uuid4()), threading.Event()
-    taps.expect(stream, "call")
-    host, port = taps.address.rsplit(":", 1)
-    try:
-        with socket.create_connection((host, int(port))) as asterisk:
-            asterisk.sendall(wire.encode_uuid(stream))
-            assert taps.play("call", bytes(32000), finished.set, wait=1)
-            player = taps.player.pid
-            assert player is not None and player != os.getpid()
-            # While it plays: the player's every thread, the one pacing this prompt among them.
-            assert {_scheduling(tid) for tid in thread_ids(player)} == {(os.SCHED_RR, 7)}
-            assert finished.wait(10)
-            heard = b""
-            while len(heard) < 32000 + 50 * 3:  # all of it, framed 20 ms at a time
-                heard += asterisk.recv(65536)
-            assert len(heard) == 50 * (3 + 640)
-    finally:
-        taps.shutdown()
-        taps.server_close()
+    finished = threading.Event()
+    with call_stream(realtime_priority=7) as (taps, asterisk):
+        assert taps.play("call", bytes(32000), finished.set, wait=1)
+        player = taps.player.pid
+        assert player is not None and player != os.getpid()
+        # While it plays: the player's every thread, the one pacing this prompt among them.
+        assert {_scheduling(tid) for tid in thread_ids(player)} == {(os.SCHED_RR, 7)}
+        assert finished.wait(10)
+        frames = FramesHeard(asterisk).until(lambda frames: len(frames) >= 50)
+        assert frames == [bytes(640)] * 50  # all of it, 20 ms a frame
     assert not os.path.exists(f"/proc/{player}"), "the player ends with its server"
