@@ -9,7 +9,7 @@ stretch lost at once can be told from blips spread over the call.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 READ_EVERY_MS = 500
 
@@ -40,13 +40,24 @@ class AudioArrivals:
 
 @dataclass
 class BrokenAudio:
-    """Running totals of a call's broken audio, and the most that broke between two readings."""
+    """Running totals of a call's broken audio, and the most that broke between two readings and stayed broken."""
 
     concealed_ms: int = 0
     missing_ms: int = 0
-    longest_ms: int = 0
+    _totals: list[int] = field(default_factory=list, repr=False)
 
     def read(self, concealed_ms: int, missing_ms: int) -> None:
-        grown = concealed_ms - self.concealed_ms + missing_ms - self.missing_ms
-        self.longest_ms = max(self.longest_ms, grown)
         self.concealed_ms, self.missing_ms = concealed_ms, missing_ms
+        self._totals.append(concealed_ms + missing_ms)
+
+    @property
+    def longest_ms(self) -> int:
+        """Audio missing at one reading that came, whole, by a later one (a reader held up, then caught up: the
+        recogniser heard all of it, late) is no gap: only what never came counts."""
+        lasting: list[int] = []
+        lowest_later = None
+        for total in reversed(self._totals):
+            lowest_later = total if lowest_later is None else min(lowest_later, total)
+            lasting.append(lowest_later)
+        lasting.reverse()
+        return max((now - before for before, now in zip([0, *lasting], lasting, strict=False)), default=0)

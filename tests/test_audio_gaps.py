@@ -99,3 +99,13 @@ def test_a_stretch_lost_at_once_is_told_from_blips_spread_over_a_call() -> None:
         stretch.read(concealed_ms=0, missing_ms=200 if reading >= 6 else 0)
     assert (blips.concealed_ms, blips.longest_ms) == (200, 20)
     assert (stretch.missing_ms, stretch.longest_ms) == (200, 200)
+
+
+def test_audio_that_came_late_but_whole_is_no_gap() -> None:
+    caught_up, lost = BrokenAudio(), BrokenAudio()
+    for missing in (0, 0, 180, 60, 0, 0):  # a reader held up for 180 ms that then read all it had missed
+        caught_up.read(concealed_ms=0, missing_ms=missing)
+    for missing in (0, 0, 180, 120, 120, 120):  # 120 ms of it never came
+        lost.read(concealed_ms=0, missing_ms=missing)
+    assert (caught_up.missing_ms, caught_up.longest_ms) == (0, 0)
+    assert (lost.missing_ms, lost.longest_ms) == (120, 120)
