@@ -123,7 +123,8 @@ class AudioGaps:
 
     `concealed_ms`: what the jitter buffer had to fill in (packets that came late or never);
     `missing_ms`: what never came through (the SIP process's bridge skipped it, a stream stopped);
-    `longest_ms`: the most of either within one half-second reading.
+    `longest_ms`: the most of either within one half-second reading that stayed broken (audio held up and then
+    read whole is late, not broken).
     """
 
     call_id: str
