@@ -8,6 +8,7 @@ stretch lost at once can be told from blips spread over the call.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -54,10 +55,5 @@ class BrokenAudio:
     def longest_ms(self) -> int:
         """Audio missing at one reading that came, whole, by a later one (a reader held up, then caught up: the
         recogniser heard all of it, late) is no gap: only what never came counts."""
-        lasting: list[int] = []
-        lowest_later = None
-        for total in reversed(self._totals):
-            lowest_later = total if lowest_later is None else min(lowest_later, total)
-            lasting.append(lowest_later)
-        lasting.reverse()
-        return max((now - before for before, now in zip([0, *lasting], lasting, strict=False)), default=0)
+        lasting = list(itertools.accumulate(reversed(self._totals), min))[::-1]  # what no later reading took back
+        return max((now - before for before, now in itertools.pairwise([0, *lasting])), default=0)
