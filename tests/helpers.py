@@ -9,10 +9,12 @@ import io
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -209,9 +211,6 @@ def following_calls(config, asr_address: tuple[str, int], trunk: str | None = No
 def call_stream(realtime_priority: int = 0):  # type: ignore[no-untyped-def]
     """A tap server and one call's stream into it (call id "call"), connected as Asterisk connects it: what the
     server plays into the call arrives on the socket."""
-    import socket
-    import uuid
-
     from asr import audiosocket as wire
     from asr.client import AsrAudio
     from dialer.telephony.asterisk.tap_server import TapServer
